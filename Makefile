@@ -1,0 +1,22 @@
+# The two commands of the README. Both install what is missing first.
+.PHONY: run test unit e2e setup setup-test
+
+## Run the console on its embedded defaults at http://127.0.0.1:3000
+run: setup
+	cargo leptos serve
+
+## Run every test: unit, database, HTTP and the Playwright journeys
+test: setup-test unit e2e
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh test
+
+unit:
+	cargo test --features ssr
+
+e2e:
+	cargo leptos build
+	cd end2end && npx playwright test

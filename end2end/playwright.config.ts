@@ -1,0 +1,56 @@
+import { defineConfig, devices } from '@playwright/test';
+import { APP_PORT, MAIL_SMTP_PORT, MAIL_WEB_PORT } from './tests/support/ports';
+
+// The real server binary (built by `cargo leptos build`) on a fresh database,
+// sending mail over SMTP to a real SMTP server (maildev) on loopback.
+const root = `${__dirname}/..`;
+const db = `${root}/target/e2e/gatehouse.db`;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${APP_PORT}`,
+    trace: 'retain-on-failure',
+    ...devices['Desktop Chrome'],
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+             '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    },
+  },
+  webServer: [
+    {
+      command: `npx maildev --smtp ${MAIL_SMTP_PORT} --web ${MAIL_WEB_PORT} --ip 127.0.0.1 --silent`,
+      url: `http://127.0.0.1:${MAIL_WEB_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      command: `rm -f ${db} ${db}-wal ${db}-shm && ${root}/target/debug/gatehouse`,
+      cwd: root,
+      url: `http://127.0.0.1:${APP_PORT}/sign-in`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'pipe',
+      env: {
+        LEPTOS_OUTPUT_NAME: 'gatehouse',
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_SITE_PKG_DIR: 'pkg',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${APP_PORT}`,
+        LEPTOS_ENV: 'DEV',
+        DATABASE_URL: `sqlite://${db}`,
+        MAIL_TRANSPORT: `smtp://127.0.0.1:${MAIL_SMTP_PORT}`,
+        MAIL_RETRY_BASE_MS: '300',
+        MAIL_MAX_ATTEMPTS: '4',
+        RATE_LIMIT_INVITES: '1000',
+        RUST_LOG: 'info,sqlx=warn',
+      },
+    },
+  ],
+});

@@ -1,0 +1,42 @@
+import { expect, Page } from '@playwright/test';
+
+/** A unique address per run so journeys never collide. */
+export function uniqueEmail(name: string): string {
+  return `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+export const PASSWORD = 'correct horse battery';
+
+/** Signs up through the form; lands wherever `next` (or the console) leads. */
+export async function signUp(page: Page, name: string, email: string, next?: string) {
+  await page.goto(next ? `/sign-up?next=${encodeURIComponent(next)}` : '/sign-up');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).not.toHaveURL(/sign-up/);
+}
+
+/** Signs in through the form. */
+export async function signIn(page: Page, email: string) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/sign-in/);
+}
+
+/** Names the first organization during onboarding. */
+export async function onboard(page: Page, orgName: string) {
+  await expect(page.getByRole('heading', { name: /organization/i })).toBeVisible();
+  await page.getByLabel('Organization name').fill(orgName);
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+}
+
+/** Signs out through the user menu. */
+export async function signOut(page: Page) {
+  await page.locator('summary[aria-label^="Account menu"]').click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/sign-in/);
+}

@@ -1,0 +1,5 @@
+// Ports of the servers the journeys start, all on 127.0.0.1; chosen away
+// from the console's default 3000 so a running `make run` does not clash.
+export const APP_PORT = 3100;
+export const MAIL_SMTP_PORT = 41025;
+export const MAIL_WEB_PORT = 41080;

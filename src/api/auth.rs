@@ -1,0 +1,125 @@
+//! Sign-up, sign-in, sign-out, email verification and "who am I".
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::orgs::OrgSummary;
+use crate::error::AppError;
+
+/// The signed-in person as the console shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    /// Organizations they are an active member of.
+    pub organizations: Vec<OrgSummary>,
+    /// Slug of the organization the console opens on.
+    pub active_org: Option<String>,
+}
+
+/// The signed-in user, or `None` when signed out.
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    use crate::server::{accounts, organizations, session, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            let session = session::current().await?;
+            let Some(id) = session::user_id(&session).await? else { return Ok(None) };
+            let Some(user) = accounts::find(&state.pool, id).await? else { return Ok(None) };
+            let organizations = organizations::list_for_user(&state.pool, user.id).await?;
+            let active_id = session::active_org(&session).await?;
+            let active_org = organizations
+                .iter()
+                .find(|o| Some(o.id) == active_id)
+                .or(organizations.first())
+                .map(|o| o.slug.clone());
+            Ok(Some(CurrentUser {
+                id: user.id,
+                name: user.name,
+                email: user.email,
+                email_verified: user.email_verified_at.is_some(),
+                organizations,
+                active_org,
+            }))
+        }
+        .await,
+    )
+}
+
+/// Creates an account, signs it in and sends the verification mail.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{accounts, session, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            let session = session::current().await?;
+            state.limits.hit(
+                &format!("sign-up:{}", super::ssr::client_key().await),
+                state.config.sign_in_limit * 5,
+                state.config.rate_window,
+            )?;
+            let user = accounts::sign_up(&state, accounts::SignUp { name: &name, email: &email, password: &password }).await?;
+            session::sign_in(&session, user.id).await
+        }
+        .await,
+    )
+}
+
+/// Signs in with email and password.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{accounts, session, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            let session = session::current().await?;
+            let client = super::ssr::client_key().await;
+            let user = accounts::sign_in(&state, &email, &password, &client).await?;
+            session::sign_in(&session, user.id).await
+        }
+        .await,
+    )
+}
+
+/// Ends the session.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::session;
+    super::ssr::reply(async { session::sign_out(&session::current().await?).await }.await)
+}
+
+/// Follows an emailed verification link; returns the verified address.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<String, AppError> {
+    use crate::server::{accounts, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            state.limits.hit(
+                &format!("token:{}", super::ssr::client_key().await),
+                state.config.token_lookup_limit,
+                state.config.rate_window,
+            )?;
+            Ok(accounts::verify_email(&state.pool, &token).await?.to_string())
+        }
+        .await,
+    )
+}
+
+/// Sends a new verification link to the signed-in user.
+#[server(endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::server::accounts;
+    super::ssr::reply(
+        async {
+            let (state, _, user) = super::ssr::signed_in().await?;
+            accounts::resend_verification(&state, &user).await
+        }
+        .await,
+    )
+}

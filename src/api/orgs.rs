@@ -1,0 +1,74 @@
+//! Organizations: create, list, switch, and one organization's header data.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::Role;
+use crate::error::AppError;
+
+/// An organization in the selector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    /// The signed-in user's role in it.
+    pub role: Role,
+}
+
+/// One organization as a member sees it on its pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgView {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub role: Role,
+    pub seat_limit: i64,
+    pub invitation_ttl_days: i64,
+    pub active_members: i64,
+}
+
+/// Creates an organization owned by the signed-in user and makes it active.
+#[server(endpoint = "create_organization")]
+pub async fn create_organization(name: String) -> Result<OrgSummary, AppError> {
+    use crate::server::{organizations, session};
+    super::ssr::reply(
+        async {
+            let (state, session, user) = super::ssr::signed_in().await?;
+            state.limits.hit(&format!("create-org:{}", user.id), 20, state.config.rate_window)?;
+            let org = organizations::create(&state.pool, user.id, &name).await?;
+            session::set_active_org(&session, org.id).await?;
+            Ok(org)
+        }
+        .await,
+    )
+}
+
+/// Makes the organization at `slug` the one the console opens on.
+#[server(endpoint = "switch_organization")]
+pub async fn switch_organization(slug: String) -> Result<OrgView, AppError> {
+    use crate::server::{organizations, session};
+    super::ssr::reply(
+        async {
+            let (state, session, user) = super::ssr::signed_in().await?;
+            let org = organizations::view(&state.pool, user.id, &slug).await?;
+            session::set_active_org(&session, org.id).await?;
+            Ok(org)
+        }
+        .await,
+    )
+}
+
+/// The organization at `slug`, if the signed-in user is a member.
+#[server(endpoint = "organization")]
+pub async fn organization(slug: String) -> Result<OrgView, AppError> {
+    use crate::server::organizations;
+    super::ssr::reply(
+        async {
+            let (state, _, user) = super::ssr::signed_in().await?;
+            organizations::view(&state.pool, user.id, &slug).await
+        }
+        .await,
+    )
+}

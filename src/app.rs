@@ -1,0 +1,61 @@
+//! The HTML shell and the router.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::ui::layout::{OrgLayout, TopBar};
+use crate::ui::pages::{auth::{SignIn, SignUp}, home::Home, onboarding::Onboarding, org::{Dashboard, Placeholder}, verify::VerifyEmail};
+use crate::ui::session::provide_session;
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The console: top bar and pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_session();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Gatehouse".to_owned() } else { format!("{page} · Gatehouse") }/>
+        <Router>
+            <TopBar/>
+            <main id="main">
+                <Routes fallback=|| view! { <section class="page"><h1>"Page not found"</h1><p><a href="/">"Go to the console"</a></p></section> }>
+                    <Route path=path!("") view=Home/>
+                    <Route path=path!("/sign-in") view=SignIn/>
+                    <Route path=path!("/sign-up") view=SignUp/>
+                    <Route path=path!("/verify-email/:token") view=VerifyEmail/>
+                    <Route path=path!("/onboarding") view=Onboarding/>
+                    <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>
+                        <Route path=path!("") view=Dashboard/>
+                        <Route path=path!("members") view=|| view! { <Placeholder title="Members"/> }/>
+                        <Route path=path!("invitations") view=|| view! { <Placeholder title="Invitations"/> }/>
+                        <Route path=path!("teams") view=|| view! { <Placeholder title="Teams"/> }/>
+                        <Route path=path!("projects") view=|| view! { <Placeholder title="Projects"/> }/>
+                        <Route path=path!("settings") view=|| view! { <Placeholder title="Settings"/> }/>
+                    </ParentRoute>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure rules shared by the server and the browser: no IO here.
+
+pub mod email;
+pub mod invitation;
+pub mod password;
+pub mod role;
+pub mod text;
+
+pub use email::Email;
+pub use role::Role;

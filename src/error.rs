@@ -1,0 +1,85 @@
+//! The one error type the console's server functions return.
+//!
+//! Expected failures (bad input, missing rights, conflicts) are values the UI
+//! shows beside the field or in the dialog; only `Internal` means a bug or an
+//! outage, and its details stay in the server log.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// Why a request did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// An input was refused; `field` names the form field it belongs beside.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// The request needs a signed-in user.
+    #[error("You are signed out. Sign in to continue.")]
+    SignedOut,
+    /// Sign-in failed; deliberately does not say which part was wrong.
+    #[error("Email or password is wrong.")]
+    WrongCredentials,
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing does not exist, or the user may not know it exists.
+    #[error("{0} not found.")]
+    NotFound(String),
+    /// The request clashes with the current state; the text says what to do.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many requests of this kind from this client.
+    #[error("Too many attempts. Wait {retry_after_secs} seconds and try again.")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something failed on the server; the log has the details.
+    #[error("Something went wrong on our side. Try again in a moment.")]
+    Internal,
+    /// The request could not reach or be read by the server function.
+    #[error("Request failed: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// A refusal of one form field's value.
+    pub fn invalid(field: &str, message: impl ToString) -> Self {
+        Self::Invalid { field: field.to_owned(), message: message.to_string() }
+    }
+
+    /// The message for `field` if this error is about it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } | Self::Transport(_) => 400,
+            Self::SignedOut | Self::WrongCredentials => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::RateLimited { .. } => 429,
+            Self::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "database error");
+        Self::Internal
+    }
+}

@@ -1,0 +1,23 @@
+//! Gatehouse: the members-and-invitations console of a multi-tenant SaaS.
+//!
+//! One crate compiled twice: to native code with the `ssr` feature (axum
+//! server, storage, mail) and to WASM with `hydrate` (the console UI).
+
+pub mod api;
+pub mod app;
+pub mod domain;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;
+
+/// Browser entry: hydrates the server-rendered console.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;

@@ -1,0 +1,182 @@
+//! Accounts: sign-up, sign-in and email verification.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::mail::{enqueue, templates};
+use super::password::{self, PasswordHashText};
+use super::state::AppState;
+use super::token::{hash_secret, SecretToken};
+use super::{audit, db};
+use crate::domain::password::check_new_password;
+use crate::domain::text::Name;
+use crate::domain::Email;
+use crate::error::AppError;
+
+/// How long an email verification link stays valid.
+const VERIFICATION_TTL: Duration = Duration::days(3);
+
+/// A stored account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+}
+
+/// What sign-up asks for, as typed.
+pub struct SignUp<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// Loads a user by id.
+pub async fn find(pool: &SqlitePool, id: Uuid) -> Result<Option<User>, AppError> {
+    Ok(sqlx::query_as("SELECT id, email, name, email_verified_at FROM users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Creates an account and queues its verification mail in the same transaction.
+pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppError> {
+    let name = Name::parse(input.name).map_err(|e| AppError::invalid("name", e))?;
+    let email = Email::parse(input.email).map_err(|e| AppError::invalid("email", e))?;
+    check_new_password(input.password).map_err(|e| AppError::invalid("password", e))?;
+    let taken = "An account with this email already exists. Sign in instead.";
+    if sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE email = ?")
+        .bind(email.as_str())
+        .fetch_one(&state.pool)
+        .await?
+        > 0
+    {
+        return Err(AppError::invalid("email", taken));
+    }
+    let hash = password::hash(input.password.to_owned()).await;
+    let user = User { id: Uuid::new_v4(), email: email.to_string(), name: name.as_str().to_owned(), email_verified_at: None };
+
+    let mut tx = db::begin_write(&state.pool).await?;
+    let inserted = sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(&hash.0)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await;
+    if let Err(sqlx::Error::Database(err)) = &inserted {
+        if err.is_unique_violation() {
+            return Err(AppError::invalid("email", taken));
+        }
+    }
+    inserted?;
+    audit::record(&mut tx, None, Some(user.id), "user.signed_up", &user.email, "").await?;
+    queue_verification(&mut tx, state, &user, &email).await?;
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(user)
+}
+
+/// Makes a verification link for `email` and puts its mail in the outbox.
+async fn queue_verification(
+    conn: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    user: &User,
+    email: &Email,
+) -> Result<(), AppError> {
+    let token = SecretToken::generate();
+    sqlx::query("INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES (?, ?, ?, ?)")
+        .bind(&token.hash)
+        .bind(user.id)
+        .bind(email.as_str())
+        .bind(Utc::now() + VERIFICATION_TTL)
+        .execute(&mut *conn)
+        .await?;
+    let link = state.config.link(&format!("/verify-email/{}", token.secret));
+    enqueue(conn, &templates::verify_email(email, &user.name, &link)).await?;
+    Ok(())
+}
+
+/// Sends a fresh verification link to a signed-in, unverified user.
+pub async fn resend_verification(state: &AppState, user: &User) -> Result<(), AppError> {
+    if user.email_verified_at.is_some() {
+        return Err(AppError::Conflict("Your email address is already verified.".into()));
+    }
+    state.limits.hit(&format!("verify:{}", user.id), 5, state.config.rate_window)?;
+    let email = Email::parse(&user.email).map_err(|_| AppError::Internal)?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    queue_verification(&mut tx, state, user, &email).await?;
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// Checks credentials. Failures never say whether the email has an account,
+/// and are rate limited per email and per client.
+pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &str) -> Result<User, AppError> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let window = state.config.rate_window;
+    let email_key = format!("sign-in:{email}");
+    state.limits.hit(&email_key, state.config.sign_in_limit, window)?;
+    state.limits.hit(&format!("sign-in-client:{client}"), state.config.sign_in_limit * 10, window)?;
+    let row: Option<(Uuid, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+        .bind(email.as_str())
+        .fetch_optional(&state.pool)
+        .await?;
+    let (id, stored) = match row {
+        Some((id, hash)) => (Some(id), Some(PasswordHashText(hash))),
+        None => (None, None),
+    };
+    // Bounded so a huge password cannot buy lots of hashing work.
+    let candidate: String = password.chars().take(crate::domain::password::MAX_PASSWORD_CHARS).collect();
+    if !password::verify(candidate, stored).await {
+        return Err(AppError::WrongCredentials);
+    }
+    state.limits.reset(&email_key);
+    let id = id.ok_or(AppError::WrongCredentials)?;
+    find(&state.pool, id).await?.ok_or(AppError::WrongCredentials)
+}
+
+/// Marks the address of a verification link verified; returns that address.
+pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppError> {
+    let gone = || AppError::NotFound("This verification link".into());
+    let mut tx = db::begin_write(pool).await?;
+    let row: Option<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT user_id, email, expires_at, used_at FROM email_verifications WHERE token_hash = ?")
+            .bind(hash_secret(secret))
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (user_id, email, expires_at, used_at) = row.ok_or_else(gone)?;
+    if used_at.is_some() {
+        return Err(AppError::Conflict("This link was already used; your email is verified.".into()));
+    }
+    if expires_at <= Utc::now() {
+        return Err(AppError::Conflict(
+            "This verification link has expired. Sign in and ask for a new one.".into(),
+        ));
+    }
+    let now = Utc::now();
+    sqlx::query("UPDATE email_verifications SET used_at = ? WHERE token_hash = ?")
+        .bind(now)
+        .bind(hash_secret(secret))
+        .execute(&mut *tx)
+        .await?;
+    mark_verified(&mut tx, user_id, &email).await?;
+    tx.commit().await?;
+    Email::parse(&email).map_err(|_| AppError::Internal)
+}
+
+/// Records that `user` proved they receive mail at `email`.
+pub async fn mark_verified(conn: &mut sqlx::SqliteConnection, user: Uuid, email: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ? AND email = ?")
+        .bind(Utc::now())
+        .bind(user)
+        .bind(email)
+        .execute(&mut *conn)
+        .await?;
+    audit::record(conn, None, Some(user), "user.email_verified", email, "").await?;
+    Ok(())
+}

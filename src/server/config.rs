@@ -1,0 +1,114 @@
+//! Configuration from environment variables (a `.env` file is read first when present).
+
+use std::time::Duration;
+
+/// Where outgoing mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransportConfig {
+    /// One `.eml` file per message in this directory; links are also logged.
+    File { dir: String },
+    /// An `smtp://` or `smtps://` URL understood by lettre
+    /// (`smtp://user:pass@host:587?tls=required`, `smtps://host`).
+    Smtp { url: String },
+}
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Public base URL used in links in mail, without a trailing slash.
+    pub base_url: String,
+    /// sqlx SQLite URL.
+    pub database_url: String,
+    /// Mail transport.
+    pub mail: MailTransportConfig,
+    /// The From header of every message.
+    pub mail_from: String,
+    /// Delivery attempts before a message is marked failed.
+    pub mail_max_attempts: u32,
+    /// First retry delay; doubles with every further attempt.
+    pub mail_retry_base: Duration,
+    /// Sign-in attempts allowed per email and per client in one window.
+    pub sign_in_limit: u32,
+    /// Invitations one user may create per window.
+    pub invite_limit: u32,
+    /// Invitation-link look-ups allowed per client per window.
+    pub token_lookup_limit: u32,
+    /// Length of every rate-limit window.
+    pub rate_window: Duration,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|_| format!("{name} must be a number, got {raw:?}")),
+    }
+}
+
+impl Config {
+    /// Reads the environment; `site_addr` is the address the server listens on
+    /// and gives the default base URL.
+    pub fn from_env(site_addr: &str) -> Result<Self, String> {
+        let base_url = var("BASE_URL")
+            .unwrap_or_else(|| format!("http://{site_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(format!("BASE_URL must start with http:// or https://, got {base_url:?}"));
+        }
+        let mail = match var("MAIL_TRANSPORT").as_deref() {
+            None | Some("file") => MailTransportConfig::File {
+                dir: var("MAIL_DIR").unwrap_or_else(|| "data/mail".into()),
+            },
+            Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+                MailTransportConfig::Smtp { url: url.to_owned() }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "MAIL_TRANSPORT must be `file` or an smtp:// or smtps:// URL, got {other:?}"
+                ))
+            }
+        };
+        Ok(Self {
+            base_url,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/gatehouse.db".into()),
+            mail,
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.localhost>".into()),
+            mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 5)?,
+            mail_retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", 10_000)?),
+            sign_in_limit: number("RATE_LIMIT_SIGN_IN", 10)?,
+            invite_limit: number("RATE_LIMIT_INVITES", 50)?,
+            token_lookup_limit: number("RATE_LIMIT_TOKEN_LOOKUPS", 60)?,
+            rate_window: Duration::from_secs(number("RATE_LIMIT_WINDOW_SECS", 600)?),
+        })
+    }
+
+    /// Whether cookies must carry `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// An absolute link to a path of the console.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// A configuration for tests: file mail into `dir`, quick retries.
+    pub fn for_tests(mail_dir: &str) -> Self {
+        Self {
+            base_url: "http://127.0.0.1:3000".into(),
+            database_url: "sqlite::memory:".into(),
+            mail: MailTransportConfig::File { dir: mail_dir.into() },
+            mail_from: "Gatehouse <no-reply@gatehouse.test>".into(),
+            mail_max_attempts: 3,
+            mail_retry_base: Duration::from_millis(1),
+            sign_in_limit: 5,
+            invite_limit: 50,
+            token_lookup_limit: 60,
+            rate_window: Duration::from_secs(600),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The outbox table: mail waiting to be delivered, with attempts and errors.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use crate::domain::Email;
+
+/// A message to send: always both a plain-text and an HTML part.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Delivery state of one outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// Parses the stored spelling.
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// One row of the outbox as the worker sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub to_addr: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attempts: i64,
+    pub status: String,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// Adds `mail` to the outbox on the caller's connection, so it commits or
+/// rolls back with the change that caused it. Returns the row id.
+pub async fn enqueue(conn: &mut SqliteConnection, mail: &OutgoingMail) -> Result<i64, sqlx::Error> {
+    let now = Utc::now();
+    let id = sqlx::query_scalar(
+        "INSERT INTO outbox (to_addr, subject, text_body, html_body, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(mail.to.as_str())
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Messages whose next attempt is due, oldest first.
+pub async fn due(conn: &mut SqliteConnection, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at
+         FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Reads one row (tests and the console's delivery column).
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<OutboxRow, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at
+         FROM outbox WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,60 @@
+//! The text and HTML of every message the console sends.
+
+use super::outbox::OutgoingMail;
+use crate::domain::Email;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Wraps paragraphs and one call-to-action link in the shared HTML layout.
+fn html_layout(paragraphs: &[String], link_label: &str, link: &str) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>", escape_html(p))).collect();
+    format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2937\">\
+         {body}<p><a href=\"{href}\" style=\"display:inline-block;padding:10px 16px;background:#4338ca;color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p>\
+         <p style=\"color:#6b7280;font-size:13px\">Or open this link: {href}</p></body></html>",
+        href = escape_html(link),
+        label = escape_html(link_label),
+    )
+}
+
+/// "Confirm your email address" for a new account.
+pub fn verify_email(to: &Email, name: &str, link: &str) -> OutgoingMail {
+    let paragraphs = vec![
+        format!("Hi {name},"),
+        "Confirm that this is your email address to finish setting up your Gatehouse account.".to_owned(),
+    ];
+    OutgoingMail {
+        to: to.clone(),
+        subject: "Confirm your email address".into(),
+        text: format!("{}\n\n{}\n\nConfirm your email: {link}\n\nIf you did not sign up, ignore this message.\n", paragraphs[0], paragraphs[1]),
+        html: html_layout(&paragraphs, "Confirm email", link),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped_in_html() {
+        let to = Email::parse("a@example.com").unwrap();
+        let mail = verify_email(&to, "<b>Eve</b>", "http://x/verify/abc");
+        assert!(mail.html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
+        assert!(!mail.html.contains("<b>Eve"));
+        assert!(mail.text.contains("http://x/verify/abc"));
+    }
+}

@@ -1,0 +1,17 @@
+//! Server-only code: configuration, storage, sessions, mail and the router.
+
+pub mod accounts;
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod mail;
+pub mod organizations;
+pub mod password;
+pub mod rate_limit;
+pub mod router;
+pub mod session;
+pub mod state;
+pub mod token;
+
+#[cfg(test)]
+pub mod testing;

@@ -1,0 +1,104 @@
+//! Organizations and the signed-in user's place in them.
+
+use chrono::Utc;
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::{audit, db};
+use crate::api::orgs::{OrgSummary, OrgView};
+use crate::domain::text::{slugify, Name};
+use crate::domain::Role;
+use crate::error::AppError;
+
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: Uuid,
+    name: String,
+    slug: String,
+    role: String,
+}
+
+impl OrgRow {
+    fn into_summary(self) -> Result<OrgSummary, AppError> {
+        Ok(OrgSummary { id: self.id, name: self.name, slug: self.slug, role: parse_role(&self.role)? })
+    }
+}
+
+/// Parses a role read from the database (the CHECK constraint keeps it valid).
+pub fn parse_role(text: &str) -> Result<Role, AppError> {
+    text.parse().map_err(|_| {
+        tracing::error!(role = text, "unknown role in database");
+        AppError::Internal
+    })
+}
+
+/// Creates an organization with `owner` as its first member and owner.
+pub async fn create(pool: &SqlitePool, owner: Uuid, name: &str) -> Result<OrgSummary, AppError> {
+    let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
+    let base = slugify(name.as_str());
+    let mut tx = db::begin_write(pool).await?;
+    let mut slug = base.clone();
+    let mut n = 1;
+    while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM organizations WHERE slug = ?")
+        .bind(&slug)
+        .fetch_one(&mut *tx)
+        .await?
+        > 0
+    {
+        n += 1;
+        slug = format!("{base}-{n}");
+    }
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(name.as_str())
+        .bind(&slug)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)")
+        .bind(id)
+        .bind(owner)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, Some(id), Some(owner), "organization.created", name.as_str(), "").await?;
+    tx.commit().await?;
+    Ok(OrgSummary { id, name: name.as_str().to_owned(), slug, role: Role::Owner })
+}
+
+/// The organizations `user` is an active member of, by name.
+pub async fn list_for_user(pool: &SqlitePool, user: Uuid) -> Result<Vec<OrgSummary>, AppError> {
+    let rows: Vec<OrgRow> = sqlx::query_as(
+        "SELECT o.id, o.name, o.slug, m.role FROM organizations o
+         JOIN memberships m ON m.org_id = o.id
+         WHERE m.user_id = ? AND m.status = 'active' ORDER BY o.name COLLATE NOCASE, o.slug",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(OrgRow::into_summary).collect()
+}
+
+/// The organization at `slug` as `user` sees it. Non-members get "not found",
+/// never a hint that it exists.
+pub async fn view(pool: &SqlitePool, user: Uuid, slug: &str) -> Result<OrgView, AppError> {
+    let row: Option<(Uuid, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT o.id, o.name, o.slug, m.role, o.seat_limit, o.invitation_ttl_days FROM organizations o
+         JOIN memberships m ON m.org_id = o.id AND m.user_id = ? AND m.status = 'active'
+         WHERE o.slug = ?",
+    )
+    .bind(user)
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    let (id, name, slug, role, seat_limit, invitation_ttl_days) =
+        row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    let active_members: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'")
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    Ok(OrgView { id, name, slug, role: parse_role(&role)?, seat_limit, invitation_ttl_days, active_members })
+}

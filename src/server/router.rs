@@ -1,0 +1,87 @@
+//! The axum router: Leptos pages and server functions, sessions, and the
+//! cross-site request check.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use super::state::AppState;
+use crate::app::{shell, App};
+
+/// Builds the whole HTTP application over `state`.
+pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
+    let store = SqliteStore::new(state.pool.clone());
+    store.migrate().await?;
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("gatehouse_session")
+        .with_secure(state.config.is_https())
+        .with_same_site(SameSite::Lax)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let context_state = state.clone();
+    Ok(Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(sessions)
+        .with_state(state))
+}
+
+/// Refuses state-changing requests from other sites (the session cookie is
+/// SameSite=Lax, this is the second lock) and sets headers that keep link
+/// tokens out of Referer and content types honest.
+async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+            if !origin_allowed(origin, &state.config.base_url, host) {
+                return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+            }
+        }
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// An Origin is ours when it is the configured base URL or the host the
+/// request was sent to.
+fn origin_allowed(origin: &str, base_url: &str, host: Option<&str>) -> bool {
+    if origin == base_url {
+        return true;
+    }
+    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((authority, host), (Some(a), Some(h)) if a == h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn origins() {
+        assert!(origin_allowed("http://127.0.0.1:3000", "http://127.0.0.1:3000", None));
+        assert!(origin_allowed("http://localhost:3000", "http://127.0.0.1:3000", Some("localhost:3000")));
+        assert!(!origin_allowed("https://evil.example", "http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+        assert!(!origin_allowed("null", "http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+    }
+}

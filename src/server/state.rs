@@ -1,0 +1,32 @@
+//! The state every handler and server function shares.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use leptos::prelude::use_context;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+use super::config::Config;
+use super::mail::MailWaker;
+use super::rate_limit::RateLimiter;
+use crate::error::AppError;
+
+/// Shared by the router, the server functions (through Leptos context) and the mail worker.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub config: Arc<Config>,
+    pub mail: MailWaker,
+    pub limits: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// The state of the current server function call.
+    pub fn current() -> Result<Self, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function context");
+            AppError::Internal
+        })
+    }
+}

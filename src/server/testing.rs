@@ -1,0 +1,115 @@
+//! Test support: the real router over a fresh database, and a cookie-keeping client.
+
+use axum::body::Body;
+use axum::http::{header, Request};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use serde_json::Value;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+use super::config::Config;
+use super::mail::MailWaker;
+use super::rate_limit::RateLimiter;
+use super::state::AppState;
+
+/// State over `pool` with file mail into a fresh temporary directory.
+pub fn state(pool: SqlitePool) -> AppState {
+    let dir = std::env::temp_dir().join(format!("gatehouse-test-mail-{}", uuid::Uuid::new_v4()));
+    AppState {
+        leptos_options: LeptosOptions::builder().output_name("gatehouse").build(),
+        pool,
+        config: Arc::new(Config::for_tests(dir.to_str().unwrap_or("/tmp"))),
+        mail: MailWaker::default(),
+        limits: Arc::new(RateLimiter::default()),
+    }
+}
+
+/// One answer from a server function.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The typed error in the body, if the call failed.
+    pub fn error(&self) -> Option<crate::error::AppError> {
+        (self.status >= 400).then(|| serde_json::from_value(self.body.clone()).ok()).flatten()
+    }
+}
+
+/// A browser-like client of the real router: keeps the session cookie.
+pub struct Client {
+    pub state: AppState,
+    router: Router,
+    cookie: Option<String>,
+}
+
+impl Client {
+    /// A signed-out client of a fresh application over `pool`.
+    pub async fn new(pool: SqlitePool) -> Self {
+        let state = state(pool);
+        let router = super::router::build(state.clone()).await.expect("router builds");
+        Self { state, router, cookie: None }
+    }
+
+    /// Another signed-out client of the same application.
+    pub fn fresh(&self) -> Self {
+        Self { state: self.state.clone(), router: self.router.clone(), cookie: None }
+    }
+
+    /// Calls `/api/<endpoint>` with form fields, as the browser does.
+    pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = self.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+        if let Some(set) = response.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+        }
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Reply { status, body }
+    }
+
+    /// A raw request through the whole router (pages, headers).
+    pub async fn raw(&self, request: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    /// Signs up (and so in) a new account; panics if that fails.
+    pub async fn sign_up(&mut self, name: &str, email: &str) -> &mut Self {
+        let reply = self.call("sign_up", &[("name", name), ("email", email), ("password", "correct horse battery")]).await;
+        assert_eq!(reply.status, 200, "sign up failed: {:?}", reply.body);
+        self
+    }
+
+    /// Creates an organization as the signed-in user; returns its slug.
+    pub async fn create_org(&mut self, name: &str) -> String {
+        let reply = self.call("create_organization", &[("name", name)]).await;
+        assert_eq!(reply.status, 200, "create organization failed: {:?}", reply.body);
+        reply.body["slug"].as_str().unwrap().to_owned()
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,115 @@
+use axum::body::Body;
+use axum::http::{header, Request};
+use sqlx::SqlitePool;
+
+use crate::error::AppError;
+use crate::server::testing::Client;
+
+#[sqlx::test]
+async fn signed_out_calls_are_refused(pool: SqlitePool) {
+    let mut client = Client::new(pool).await;
+    for endpoint in ["create_organization", "switch_organization", "organization", "resend_verification"] {
+        let reply = client.call(endpoint, &[("name", "Acme"), ("slug", "acme")]).await;
+        assert_eq!(reply.status, 401, "{endpoint}");
+        assert_eq!(reply.error(), Some(AppError::SignedOut), "{endpoint}");
+    }
+    let me = client.call("current_user", &[]).await;
+    assert_eq!((me.status, me.body.clone()), (200, serde_json::Value::Null));
+}
+
+#[sqlx::test]
+async fn bad_input_is_a_typed_4xx(pool: SqlitePool) {
+    let mut client = Client::new(pool).await;
+    let reply = client.call("sign_up", &[("name", "Ann"), ("email", "nope"), ("password", "long enough")]).await;
+    assert_eq!(reply.status, 400);
+    assert!(matches!(reply.error(), Some(AppError::Invalid { ref field, .. }) if field == "email"));
+    let reply = client.call("sign_up", &[("name", "Ann"), ("email", "a@example.com"), ("password", "short")]).await;
+    assert!(matches!(reply.error(), Some(AppError::Invalid { ref field, .. }) if field == "password"));
+    // A missing argument is a request error, not a crash.
+    let reply = client.call("sign_up", &[("name", "Ann")]).await;
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
+    let reply = client.call("sign_in", &[("email", "a@example.com"), ("password", "whatever1")]).await;
+    assert_eq!((reply.status, reply.error()), (401, Some(AppError::WrongCredentials)));
+}
+
+#[sqlx::test]
+async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: SqlitePool) {
+    let mut ann = Client::new(pool).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    assert_eq!(ann.call("current_user", &[]).await.body["email"], "ann@example.com");
+    ann.call("sign_out", &[]).await;
+    assert_eq!(ann.call("current_user", &[]).await.body, serde_json::Value::Null);
+    let reply = ann.call("sign_in", &[("email", "Ann@Example.com"), ("password", "correct horse battery")]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(ann.call("current_user", &[]).await.body["name"], "Ann");
+}
+
+#[sqlx::test]
+async fn session_cookie_is_http_only_and_lax(pool: SqlitePool) {
+    let client = Client::new(pool).await;
+    let body = "name=Ann&email=ann%40example.com&password=correct+horse";
+    let response = client
+        .raw(
+            Request::post("/api/sign_up")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http base URL: {cookie}");
+    assert_eq!(response.headers().get(header::REFERRER_POLICY).unwrap(), "same-origin");
+}
+
+#[sqlx::test]
+async fn cross_site_posts_are_refused(pool: SqlitePool) {
+    let client = Client::new(pool).await;
+    let response = client
+        .raw(
+            Request::post("/api/sign_in")
+                .header(header::ORIGIN, "https://evil.example")
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("email=a%40example.com&password=xxxxxxxx"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+}
+
+#[sqlx::test]
+async fn members_cannot_read_or_switch_to_other_organizations(pool: SqlitePool) {
+    let mut ann = Client::new(pool).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    let acme = ann.create_org("Acme").await;
+    let mut bob = ann.fresh();
+    bob.sign_up("Bob", "bob@example.com").await;
+    let globex = bob.create_org("Globex").await;
+
+    for endpoint in ["organization", "switch_organization"] {
+        let reply = bob.call(endpoint, &[("slug", &acme)]).await;
+        assert_eq!((reply.status, reply.error()), (404, Some(AppError::NotFound("Organization".into()))), "{endpoint}");
+    }
+    // Bob's active organization did not change.
+    assert_eq!(bob.call("current_user", &[]).await.body["active_org"], globex.as_str());
+    // Ann switches between her own organizations.
+    let second = ann.create_org("Acme Labs").await;
+    assert_eq!(ann.call("current_user", &[]).await.body["active_org"], second.as_str());
+    let reply = ann.call("switch_organization", &[("slug", &acme)]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(ann.call("current_user", &[]).await.body["active_org"], acme.as_str());
+}
+
+#[sqlx::test]
+async fn a_page_of_another_organization_renders_not_found(pool: SqlitePool) {
+    let mut ann = Client::new(pool).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    let acme = ann.create_org("Secret Acme").await;
+    let mut bob = ann.fresh();
+    bob.sign_up("Bob", "bob@example.com").await;
+    let reply = bob.call("organization", &[("slug", &acme)]).await;
+    assert!(!reply.body.to_string().contains("Secret Acme"));
+}

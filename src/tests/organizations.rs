@@ -1,0 +1,57 @@
+use sqlx::SqlitePool;
+
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::server::accounts::{self, SignUp};
+use crate::server::{organizations, testing};
+
+async fn user(pool: &SqlitePool, email: &str) -> uuid::Uuid {
+    let state = testing::state(pool.clone());
+    accounts::sign_up(&state, SignUp { name: "Someone", email, password: "long enough" }).await.unwrap().id
+}
+
+#[sqlx::test]
+async fn creator_becomes_owner_and_slugs_stay_unique(pool: SqlitePool) {
+    let ann = user(&pool, "ann@example.com").await;
+    let a = organizations::create(&pool, ann, "Acme Inc").await.unwrap();
+    let b = organizations::create(&pool, ann, "Acme, Inc.").await.unwrap();
+    assert_eq!(a.slug, "acme-inc");
+    assert_eq!(b.slug, "acme-inc-2");
+    assert_eq!(a.role, Role::Owner);
+    let list = organizations::list_for_user(&pool, ann).await.unwrap();
+    assert_eq!(list.len(), 2);
+    let view = organizations::view(&pool, ann, "acme-inc").await.unwrap();
+    assert_eq!((view.seat_limit, view.invitation_ttl_days, view.active_members), (10, 7, 1));
+    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'organization.created'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(audit, 2);
+}
+
+#[sqlx::test]
+async fn names_are_checked(pool: SqlitePool) {
+    let ann = user(&pool, "ann@example.com").await;
+    let err = organizations::create(&pool, ann, "   ").await.unwrap_err();
+    assert_eq!(err.field_message("name").as_deref(), Some("This field is required."));
+    let err = organizations::create(&pool, ann, &"x".repeat(101)).await.unwrap_err();
+    assert_eq!(err.field_message("name").as_deref(), Some("Use at most 100 characters."));
+}
+
+#[sqlx::test]
+async fn outsiders_and_removed_members_see_not_found(pool: SqlitePool) {
+    let ann = user(&pool, "ann@example.com").await;
+    let bob = user(&pool, "bob@example.com").await;
+    let org = organizations::create(&pool, ann, "Acme").await.unwrap();
+    assert_eq!(organizations::view(&pool, bob, "acme").await.unwrap_err(), AppError::NotFound("Organization".into()));
+    assert_eq!(organizations::view(&pool, ann, "missing").await.unwrap_err(), AppError::NotFound("Organization".into()));
+    sqlx::query("INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, 'member', 'removed', ?)")
+        .bind(org.id)
+        .bind(bob)
+        .bind(chrono::Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(organizations::view(&pool, bob, "acme").await.is_err());
+    assert!(organizations::list_for_user(&pool, bob).await.unwrap().is_empty());
+}

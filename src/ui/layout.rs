@@ -1,0 +1,174 @@
+//! The top bar (organization selector, bell, user menu) and the organization frame.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::api::auth::{sign_out, CurrentUser};
+use crate::api::orgs::{organization, switch_organization, OrgView};
+use crate::error::AppError;
+use crate::ui::session::{hard_navigate, use_session};
+
+/// The slug of the organization in the current URL, if any.
+fn slug_in_path(path: &str) -> Option<String> {
+    path.strip_prefix("/orgs/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The bar across the top of every page.
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Gatehouse"</a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match session.user.await {
+                        Ok(Some(user)) => view! { <SignedInBar user/> }.into_any(),
+                        _ => view! {
+                            <nav class="topbar-actions" aria-label="Account">
+                                <a href="/sign-in">"Sign in"</a>
+                                <a class="button" href="/sign-up">"Sign up"</a>
+                            </nav>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInBar(user: CurrentUser) -> impl IntoView {
+    let location = use_location();
+    let active = user.active_org.clone();
+    let selected = move || slug_in_path(&location.pathname.get()).or_else(|| active.clone());
+    let switch = Action::new(|slug: &String| {
+        let slug = slug.clone();
+        async move {
+            let result = switch_organization(slug.clone()).await;
+            if result.is_ok() {
+                hard_navigate(&format!("/orgs/{slug}"));
+            }
+            result
+        }
+    });
+    let sign_out = Action::new(|_: &()| async {
+        let result = sign_out().await;
+        if result.is_ok() {
+            hard_navigate("/sign-in");
+        }
+        result
+    });
+    let orgs = user.organizations.clone();
+    let has_orgs = !orgs.is_empty();
+    view! {
+        <div class="topbar-org">
+            {has_orgs.then(|| view! {
+                <label class="visually-hidden" for="org-selector">"Organization"</label>
+                <select
+                    id="org-selector"
+                    on:change=move |ev| { switch.dispatch(event_target_value(&ev)); }
+                    prop:value=selected
+                >
+                    {orgs.iter().map(|o| {
+                        let slug = o.slug.clone();
+                        let is_selected = {
+                            let slug = slug.clone();
+                            move || selected().as_deref() == Some(slug.as_str())
+                        };
+                        view! { <option value=slug selected=is_selected>{o.name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            })}
+            <a class="button button-quiet" href="/onboarding">"New organization"</a>
+        </div>
+        <nav class="topbar-actions" aria-label="Account">
+            <button type="button" class="bell" aria-label="Notifications">
+                <span aria-hidden="true">"🔔"</span>
+            </button>
+            <details class="user-menu">
+                <summary aria-label=format!("Account menu for {}", user.name)>{user.name.clone()}</summary>
+                <div class="menu">
+                    <p class="menu-email">{user.email.clone()}</p>
+                    <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                </div>
+            </details>
+        </nav>
+    }
+}
+
+/// Context for pages inside an organization.
+#[derive(Clone)]
+pub struct OrgContext(pub OrgView);
+
+/// The frame of every organization page: loads the organization (or says it
+/// was not found) and shows the navigation.
+#[component]
+pub fn OrgLayout() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let org = Resource::new(slug, organization);
+    view! {
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match org.await {
+                    Ok(org) => view! { <OrgFrame org/> }.into_any(),
+                    Err(AppError::SignedOut) => view! { <leptos_router::components::Redirect path="/sign-in"/> }.into_any(),
+                    Err(AppError::NotFound(_)) => view! {
+                        <section class="page">
+                            <h1>"Organization not found"</h1>
+                            <p>"It does not exist, or you are not a member of it. Ask one of its admins to invite you."</p>
+                            <p><a href="/">"Go to your console"</a></p>
+                        </section>
+                    }.into_any(),
+                    Err(err) => view! { <section class="page"><div class="alert alert-error" role="alert">{err.to_string()}</div></section> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn OrgFrame(org: OrgView) -> impl IntoView {
+    let base = format!("/orgs/{}", org.slug);
+    let links = [
+        ("Dashboard", base.clone()),
+        ("Members", format!("{base}/members")),
+        ("Invitations", format!("{base}/invitations")),
+        ("Teams", format!("{base}/teams")),
+        ("Projects", format!("{base}/projects")),
+        ("Settings", format!("{base}/settings")),
+    ];
+    provide_context(OrgContext(org.clone()));
+    view! {
+        <div class="org-frame">
+            <nav class="sidenav" aria-label="Organization">
+                <p class="sidenav-org">{org.name.clone()}</p>
+                <ul>
+                    {links.into_iter().map(|(label, href)| view! {
+                        <li><A href=href exact=true>{label}</A></li>
+                    }).collect_view()}
+                </ul>
+            </nav>
+            <div class="org-content">
+                <Outlet/>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug_in_path;
+
+    #[test]
+    fn slugs_from_paths() {
+        assert_eq!(slug_in_path("/orgs/acme/members").as_deref(), Some("acme"));
+        assert_eq!(slug_in_path("/orgs/acme").as_deref(), Some("acme"));
+        assert_eq!(slug_in_path("/sign-in"), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! The console's components and pages.
+
+pub mod form;
+pub mod layout;
+pub mod pages;
+pub mod session;

@@ -1,0 +1,92 @@
+//! Sign-up and sign-in pages.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::auth::{SignIn as SignInFn, SignUp as SignUpFn};
+use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::ui::form::{field_error, form_error, Field, FormAlert};
+use crate::ui::session::{hard_navigate, safe_next};
+
+/// Where to go after signing in, from `?next=`.
+fn next_path() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || safe_next(query.read().get("next")))
+}
+
+/// Goes to `next` once `result` is a success.
+fn navigate_on_success<T: Clone + Send + Sync + 'static>(
+    result: RwSignal<Option<Result<T, crate::error::AppError>>>,
+    next: Signal<String>,
+) {
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = result.get() {
+            hard_navigate(&next.get_untracked());
+        }
+    });
+}
+
+/// Create an account.
+#[component]
+pub fn SignUp() -> impl IntoView {
+    let action = ServerAction::<SignUpFn>::new();
+    let result = action.value();
+    let next = next_path();
+    let query = use_query_map();
+    let email = query.read_untracked().get("email");
+    navigate_on_success(result, next);
+    let password_hint: &'static str = const_format_hint();
+    view! {
+        <section class="page page-narrow">
+            <h1>"Create your account"</h1>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormAlert message=form_error(result)/>
+                <Field label="Name" name="name" autocomplete="name" error=field_error(result, "name")/>
+                <Field label="Email" name="email" kind="email" autocomplete="email" value=email.unwrap_or_default() error=field_error(result, "email")/>
+                <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint error=field_error(result, "password")/>
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p>"Already have an account? " <a href=move || format!("/sign-in?next={}", urlencode(&next.get()))>"Sign in"</a></p>
+        </section>
+    }
+}
+
+fn const_format_hint() -> &'static str {
+    const _: () = assert!(MIN_PASSWORD_CHARS == 8 && MAX_PASSWORD_CHARS == 128);
+    "8 to 128 characters. A few unrelated words make a strong password."
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Sign in with email and password.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let action = ServerAction::<SignInFn>::new();
+    let result = action.value();
+    let next = next_path();
+    navigate_on_success(result, next);
+    view! {
+        <section class="page page-narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormAlert message=form_error(result)/>
+                <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(result, "email")/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(result, "password")/>
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p>"New here? " <a href=move || format!("/sign-up?next={}", urlencode(&next.get()))>"Create an account"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,74 @@
+//! Pages inside an organization: the dashboard and pages still to come.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::auth::ResendVerification;
+use crate::ui::layout::OrgContext;
+use crate::ui::session::use_session;
+
+/// The organization's home page.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    view! {
+        <Title text=org.name.clone()/>
+        <section class="page">
+            <h1>{org.name.clone()}</h1>
+            <VerificationNotice/>
+            <div class="cards">
+                <div class="card">
+                    <h2>"Your role"</h2>
+                    <p class="card-figure">{org.role.label()}</p>
+                </div>
+                <div class="card">
+                    <h2>"Seats"</h2>
+                    <p class="card-figure">{format!("{} of {} seats used", org.active_members, org.seat_limit)}</p>
+                </div>
+                <div class="card">
+                    <h2>"Invitation links"</h2>
+                    <p class="card-figure">{format!("Valid for {} days", org.invitation_ttl_days)}</p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// Reminds an unverified user to confirm their address, with a resend button.
+#[component]
+fn VerificationNotice() -> impl IntoView {
+    let session = use_session();
+    let resend = ServerAction::<ResendVerification>::new();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = session.user.await.ok().flatten();
+                user.filter(|u| !u.email_verified).map(|u| view! {
+                    <div class="alert alert-info" role="status">
+                        <p>{format!("Confirm your email address: we sent a link to {}.", u.email)}</p>
+                        <ActionForm action=resend>
+                            <button type="submit" class="button button-quiet">"Send the link again"</button>
+                        </ActionForm>
+                        {move || match resend.value().get() {
+                            Some(Ok(())) => Some("A new link is on its way.".to_owned()),
+                            Some(Err(e)) => Some(e.to_string()),
+                            None => None,
+                        }}
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// A page whose feature is not built yet; says so plainly.
+#[component]
+pub fn Placeholder(title: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <section class="page">
+            <h1>{title}</h1>
+            <p class="empty">{format!("{title} are not available in this version of Gatehouse yet.")}</p>
+        </section>
+    }
+}
