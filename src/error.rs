@@ -29,6 +29,9 @@ pub enum AppError {
     /// The request clashes with the current state; the text says what to do.
     #[error("{0}")]
     Conflict(String),
+    /// The address already has a pending invitation to this organization.
+    #[error("{email} already has a pending invitation (sent {sent_on}). Resend it or revoke it.")]
+    PendingInvitationExists { invitation_id: uuid::Uuid, email: String, sent_on: String },
     /// Too many requests of this kind from this client.
     #[error("Too many attempts. Wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u64 },
@@ -61,7 +64,7 @@ impl AppError {
             Self::SignedOut | Self::WrongCredentials => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::PendingInvitationExists { .. } => 409,
             Self::RateLimited { .. } => 429,
             Self::Internal => 500,
         }

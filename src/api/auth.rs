@@ -9,7 +9,7 @@ use crate::error::AppError;
 
 /// The signed-in person as the console shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CurrentUser {
+pub struct SessionUser {
     pub id: Uuid,
     pub name: String,
     pub email: String,
@@ -22,7 +22,7 @@ pub struct CurrentUser {
 
 /// The signed-in user, or `None` when signed out.
 #[server(endpoint = "current_user")]
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     use crate::server::{accounts, organizations, session, state::AppState};
     super::ssr::reply(
         async {
@@ -37,7 +37,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
                 .find(|o| Some(o.id) == active_id)
                 .or(organizations.first())
                 .map(|o| o.slug.clone());
-            Ok(Some(CurrentUser {
+            Ok(Some(SessionUser {
                 id: user.id,
                 name: user.name,
                 email: user.email,

@@ -3,6 +3,8 @@
 //! `server/` that does the work, and answer with a typed error.
 
 pub mod auth;
+pub mod invitations;
+pub mod members;
 pub mod orgs;
 
 #[cfg(feature = "ssr")]
@@ -12,6 +14,7 @@ pub(crate) mod ssr {
 
     use crate::error::AppError;
     use crate::server::accounts::{self, User};
+    use crate::server::organizations::{self, Member};
     use crate::server::{session, state::AppState};
 
     /// Sets the HTTP status of an error answer so expected failures are 4xx, never 500.
@@ -34,6 +37,29 @@ pub(crate) mod ssr {
         let id = session::user_id(&session).await?.ok_or(AppError::SignedOut)?;
         let user = accounts::find(&state.pool, id).await?.ok_or(AppError::SignedOut)?;
         Ok((state, session, user))
+    }
+
+    /// The state and the signed-in user, who may be nobody.
+    pub async fn maybe_signed_in() -> Result<(AppState, Option<User>), AppError> {
+        match signed_in().await {
+            Ok((state, _, user)) => Ok((state, Some(user))),
+            Err(AppError::SignedOut) => Ok((AppState::current()?, None)),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The signed-in user as an active member of the organization at `slug`
+    /// (role read from the database on every request), or "not found".
+    pub async fn member_of(slug: &str) -> Result<(AppState, Member), AppError> {
+        let (state, _, user) = signed_in().await?;
+        let org = organizations::view(&state.pool, user.id, slug).await?;
+        Ok((state, Member { user, org }))
+    }
+
+    /// Counts one look-up of a secret link against the client's allowance.
+    pub async fn limit_token_lookups(state: &AppState) -> Result<(), AppError> {
+        let key = format!("token:{}", client_key().await);
+        state.limits.hit(&key, state.config.token_lookup_limit, state.config.rate_window)
     }
 
     /// Identifies the client for rate limits: its IP address when known.

@@ -3,6 +3,7 @@
 pub mod email;
 pub mod invitation;
 pub mod password;
+pub mod policy;
 pub mod role;
 pub mod text;
 

@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod audit;
 pub mod config;
 pub mod db;
+pub mod invitations;
+pub mod members;
 pub mod mail;
 pub mod organizations;
 pub mod password;

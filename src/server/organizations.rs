@@ -24,6 +24,13 @@ impl OrgRow {
     }
 }
 
+/// A signed-in user acting inside one organization they belong to.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: super::accounts::User,
+    pub org: OrgView,
+}
+
 /// Parses a role read from the database (the CHECK constraint keeps it valid).
 pub fn parse_role(text: &str) -> Result<Role, AppError> {
     text.parse().map_err(|_| {

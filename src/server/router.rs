@@ -55,12 +55,27 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
             }
         }
     }
+    let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
+    if is_api && response.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        response = undecodable_request_is_400(response).await;
+    }
     let headers = response.headers_mut();
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
+}
+
+/// Server functions answer arguments they cannot decode with a 500 carrying
+/// `AppError::Transport`; that is the client's mistake, so say 400.
+async fn undecodable_request_is_400(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if bytes.starts_with(b"{\"Transport\"") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// An Origin is ours when it is the configured base URL or the host the

@@ -6,7 +6,7 @@ use crate::error::AppError;
 
 /// The message for `field` in the latest result of an action.
 pub fn field_error<T: Clone + Send + Sync + 'static>(
-    result: RwSignal<Option<Result<T, AppError>>>,
+    result: Signal<Option<Result<T, AppError>>>,
     field: &'static str,
 ) -> Signal<Option<String>> {
     Signal::derive(move || match result.get() {
@@ -17,7 +17,7 @@ pub fn field_error<T: Clone + Send + Sync + 'static>(
 
 /// The message of an error that belongs to no field.
 pub fn form_error<T: Clone + Send + Sync + 'static>(
-    result: RwSignal<Option<Result<T, AppError>>>,
+    result: Signal<Option<Result<T, AppError>>>,
 ) -> Signal<Option<String>> {
     Signal::derive(move || match result.get() {
         Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,

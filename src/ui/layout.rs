@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_params_map};
 
-use crate::api::auth::{sign_out, CurrentUser};
+use crate::api::auth::{sign_out, SessionUser};
 use crate::api::orgs::{organization, switch_organization, OrgView};
 use crate::error::AppError;
 use crate::ui::session::{hard_navigate, use_session};
@@ -42,10 +42,10 @@ pub fn TopBar() -> impl IntoView {
 }
 
 #[component]
-fn SignedInBar(user: CurrentUser) -> impl IntoView {
+fn SignedInBar(user: SessionUser) -> impl IntoView {
     let location = use_location();
     let active = user.active_org.clone();
-    let selected = move || slug_in_path(&location.pathname.get()).or_else(|| active.clone());
+    let selected = Signal::derive(move || slug_in_path(&location.pathname.get()).or_else(|| active.clone()));
     let switch = Action::new(|slug: &String| {
         let slug = slug.clone();
         async move {
@@ -72,13 +72,13 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
                 <select
                     id="org-selector"
                     on:change=move |ev| { switch.dispatch(event_target_value(&ev)); }
-                    prop:value=selected
+                    prop:value=move || selected.get().unwrap_or_default()
                 >
                     {orgs.iter().map(|o| {
                         let slug = o.slug.clone();
                         let is_selected = {
                             let slug = slug.clone();
-                            move || selected().as_deref() == Some(slug.as_str())
+                            move || selected.get().as_deref() == Some(slug.as_str())
                         };
                         view! { <option value=slug selected=is_selected>{o.name.clone()}</option> }
                     }).collect_view()}

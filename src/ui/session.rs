@@ -2,13 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{current_user, CurrentUser};
+use crate::api::auth::{current_user, SessionUser};
 use crate::error::AppError;
 
 /// Context holding the signed-in user (or `None`).
 #[derive(Clone, Copy)]
 pub struct SessionContext {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
 }
 
 /// Loads the signed-in user once per page load and shares it.

@@ -1,7 +1,10 @@
 //! The text and HTML of every message the console sends.
 
 use super::outbox::OutgoingMail;
-use crate::domain::Email;
+use chrono::{DateTime, Utc};
+
+use crate::domain::email::EmailError;
+use crate::domain::{Email, Role};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
@@ -43,6 +46,38 @@ pub fn verify_email(to: &Email, name: &str, link: &str) -> OutgoingMail {
         text: format!("{}\n\n{}\n\nConfirm your email: {link}\n\nIf you did not sign up, ignore this message.\n", paragraphs[0], paragraphs[1]),
         html: html_layout(&paragraphs, "Confirm email", link),
     }
+}
+
+/// What the invitation mail says.
+pub struct InvitationMail<'a> {
+    /// Where it goes: the invited address or the separate notification address.
+    pub to: &'a str,
+    pub invitee: &'a str,
+    pub org_name: &'a str,
+    pub inviter_name: &'a str,
+    pub role: Role,
+    pub note: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+    pub link: &'a str,
+}
+
+/// "<inviter> invited you to join <organization>".
+pub fn invitation(mail: &InvitationMail<'_>) -> Result<OutgoingMail, EmailError> {
+    let expires = mail.expires_at.format("%B %-d, %Y at %H:%M UTC");
+    let mut paragraphs = vec![
+        format!("{} invited {} to join {} on Gatehouse as {}.", mail.inviter_name, mail.invitee, mail.org_name, mail.role.label()),
+    ];
+    if let Some(note) = mail.note {
+        paragraphs.push(format!("Their note: \"{note}\""));
+    }
+    paragraphs.push(format!("The invitation expires on {expires}. Open it to accept or decline."));
+    let text = format!("{}\n\nAccept or decline: {}\n\nIf you were not expecting this, you can ignore this message.\n", paragraphs.join("\n\n"), mail.link);
+    Ok(OutgoingMail {
+        to: Email::parse(mail.to)?,
+        subject: format!("{} invited you to join {}", mail.inviter_name, mail.org_name),
+        text,
+        html: html_layout(&paragraphs, "View invitation", mail.link),
+    })
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ async fn record_attempt(pool: &SqlitePool, row: &OutboxRow, result: Result<(), S
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
-            crate::server::mail::worker::on_gave_up(&mut tx, row.id, &reason).await?;
+            crate::server::invitations::store::delivery_failed(&mut tx, row.id, &reason).await?;
         }
         Err(reason) => {
             let delay = backoff(config.mail_retry_base, attempts as u32);
@@ -90,11 +90,6 @@ async fn record_attempt(pool: &SqlitePool, row: &OutboxRow, result: Result<(), S
         }
     }
     tx.commit().await
-}
-
-/// Hook for what a message was delivering once it fails for good.
-async fn on_gave_up(_conn: &mut sqlx::SqliteConnection, _outbox_id: i64, _reason: &str) -> Result<(), sqlx::Error> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ fn next_path() -> Signal<String> {
 
 /// Goes to `next` once `result` is a success.
 fn navigate_on_success<T: Clone + Send + Sync + 'static>(
-    result: RwSignal<Option<Result<T, crate::error::AppError>>>,
+    result: Signal<Option<Result<T, crate::error::AppError>>>,
     next: Signal<String>,
 ) {
     Effect::new(move |_| {
@@ -30,7 +30,7 @@ fn navigate_on_success<T: Clone + Send + Sync + 'static>(
 #[component]
 pub fn SignUp() -> impl IntoView {
     let action = ServerAction::<SignUpFn>::new();
-    let result = action.value();
+    let result = Signal::derive(move || action.value().get());
     let next = next_path();
     let query = use_query_map();
     let email = query.read_untracked().get("email");
@@ -72,7 +72,7 @@ pub fn urlencode(text: &str) -> String {
 #[component]
 pub fn SignIn() -> impl IntoView {
     let action = ServerAction::<SignInFn>::new();
-    let result = action.value();
+    let result = Signal::derive(move || action.value().get());
     let next = next_path();
     navigate_on_success(result, next);
     view! {

@@ -12,7 +12,7 @@ use crate::ui::session::{hard_navigate, use_session};
 pub fn Onboarding() -> impl IntoView {
     let session = use_session();
     let action = ServerAction::<CreateOrganization>::new();
-    let result = action.value();
+    let result = Signal::derive(move || action.value().get());
     Effect::new(move |_| {
         if let Some(Ok(org)) = result.get() {
             hard_navigate(&format!("/orgs/{}", org.slug));

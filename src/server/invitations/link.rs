@@ -1,0 +1,198 @@
+//! Invitations, the invitee's side: what a link shows, accept and decline.
+//! The notification bell uses the same functions, so the rules are one.
+
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::store::{seats_used, InvitationRow, ROW_SELECT};
+use crate::api::invitations::{InvitationDetails, LinkState};
+use crate::api::orgs::OrgSummary;
+use crate::domain::invitation::{InvitationEvent, InvitationStatus};
+use crate::error::AppError;
+use crate::server::accounts::{mark_verified, User};
+use crate::server::token::hash_secret;
+use crate::server::{audit, db};
+
+/// An invitation found through its link, and whether that link was replaced.
+struct Found {
+    row: InvitationRow,
+    replaced: bool,
+}
+
+async fn find(conn: &mut SqliteConnection, secret: &str) -> Result<Found, AppError> {
+    let row: Option<InvitationRow> = sqlx::query_as(&format!(
+        "{ROW_SELECT} JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = ?"
+    ))
+    .bind(hash_secret(secret))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
+    let replaced: Option<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT replaced_at FROM invitation_tokens WHERE token_hash = ?")
+            .bind(hash_secret(secret))
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(Found { row, replaced: replaced.is_some() })
+}
+
+fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> {
+    if found.replaced {
+        return Ok(LinkState::Replaced);
+    }
+    Ok(match found.row.status_at(now)? {
+        InvitationStatus::Pending => LinkState::Open,
+        InvitationStatus::Accepted => LinkState::Accepted,
+        InvitationStatus::Declined => LinkState::Declined,
+        InvitationStatus::Revoked => LinkState::Revoked,
+        InvitationStatus::Expired => LinkState::Expired,
+        InvitationStatus::Failed => LinkState::Failed,
+    })
+}
+
+/// What happened to a link that can no longer be used, and what to do.
+pub fn dead_link_message(state: LinkState, org: &str) -> String {
+    match state {
+        LinkState::Open => String::new(),
+        LinkState::Accepted => format!("This invitation was already accepted. Sign in to open {org}."),
+        LinkState::Declined => format!("This invitation was declined. If that was a mistake, ask an admin of {org} to invite you again."),
+        LinkState::Revoked => format!("This invitation was withdrawn by an admin of {org}. If you still need access, ask them to invite you again."),
+        LinkState::Expired => format!("This invitation has expired. Ask an admin of {org} to resend it."),
+        LinkState::Failed => format!("This invitation could not be delivered and was stopped. Ask an admin of {org} to resend it."),
+        LinkState::Replaced => format!("A newer invitation to {org} was sent, so this link no longer works. Use the link in the most recent email, or ask an admin to resend it."),
+    }
+}
+
+/// The page behind a link.
+pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<InvitationDetails, AppError> {
+    let found = find(&mut *pool.acquire().await?, secret).await?;
+    let state = link_state(&found, Utc::now())?;
+    let row = found.row;
+    Ok(InvitationDetails {
+        role: row.role()?,
+        org_name: row.org_name,
+        inviter_name: row.inviter_name,
+        email: row.email,
+        note: row.note,
+        expires_at: row.expires_at,
+        state,
+        signed_in_as: viewer.map(|u| u.email.clone()),
+    })
+}
+
+/// Refuses a link that is not open; writes down an expiry noticed now.
+async fn require_open(conn: &mut SqliteConnection, found: &Found, now: DateTime<Utc>) -> Result<(), AppError> {
+    let state = link_state(found, now)?;
+    if state == LinkState::Expired && found.row.status == "pending" {
+        sqlx::query("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = ? AND status = 'pending'")
+            .bind(found.row.id)
+            .execute(&mut *conn)
+            .await?;
+        audit::record(conn, Some(found.row.org_id), None, "invitation.expired", &found.row.email, "").await?;
+    }
+    match state {
+        LinkState::Open => Ok(()),
+        other => Err(AppError::Conflict(dead_link_message(other, &found.row.org_name))),
+    }
+}
+
+/// Accepts as `user`: their email must be the invited one, a seat must be
+/// free. Idempotent: accepting again as the same person opens the organization.
+pub async fn accept(pool: &SqlitePool, secret: &str, user: &User) -> Result<OrgSummary, AppError> {
+    let now = Utc::now();
+    let mut tx = db::begin_write(pool).await?;
+    let found = find(&mut tx, secret).await?;
+    let row = &found.row;
+    let org = OrgSummary { id: row.org_id, name: row.org_name.clone(), slug: row.org_slug.clone(), role: row.role()? };
+    if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
+        return Ok(org);
+    }
+    if let Err(err) = require_open(&mut tx, &found, now).await {
+        tx.commit().await?;
+        return Err(err);
+    }
+    if row.email != user.email {
+        return Err(AppError::Forbidden(format!(
+            "This invitation is for {}, you are signed in as {}. Sign out and sign in (or sign up) as {} to accept it.",
+            row.email, user.email, row.email
+        )));
+    }
+    let already: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'")
+            .bind(row.org_id)
+            .bind(user.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if already.is_none() {
+        let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
+            .bind(row.org_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let used = seats_used(&mut tx, row.org_id, now, Some(row.id)).await?;
+        if used >= limit {
+            return Err(AppError::Conflict(format!(
+                "{} has no free seat right now ({used} of {limit} seats used). Ask an admin to free a seat, then try again.",
+                row.org_name
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, ?, 'active', ?)
+             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
+                joined_at = excluded.joined_at, removed_at = NULL, removed_by = NULL",
+        )
+        .bind(row.org_id)
+        .bind(user.id)
+        .bind(&row.role)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
+    // Following the emailed link proves the address, unless the mail went elsewhere.
+    if row.notify_email.is_none() && user.email_verified_at.is_none() {
+        mark_verified(&mut tx, user.id, &user.email).await?;
+    }
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// Declines. Whoever holds the link may say no without an account.
+pub async fn decline(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = db::begin_write(pool).await?;
+    let found = find(&mut tx, secret).await?;
+    if !found.replaced && found.row.status == "declined" {
+        return Ok(());
+    }
+    if let Err(err) = require_open(&mut tx, &found, now).await {
+        tx.commit().await?;
+        return Err(err);
+    }
+    decide(&mut tx, &found.row, InvitationEvent::Decline, viewer.map(|u| u.id), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a pending invitation to the state `event` leads to, with its audit event.
+async fn decide(
+    conn: &mut SqliteConnection,
+    row: &InvitationRow,
+    event: InvitationEvent,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let next = InvitationStatus::Pending.apply(event).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let changed = sqlx::query("UPDATE invitations SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'")
+        .bind(next.as_str())
+        .bind(now)
+        .bind(by)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if changed != 1 {
+        return Err(AppError::Conflict("This invitation changed a moment ago. Reload the page.".into()));
+    }
+    audit::record(conn, Some(row.org_id), by, &format!("invitation.{}", next.as_str()), &row.email, &row.role).await?;
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! Invitations, the administrator's side: create, list, resend, revoke.
+//! The invitee's side (the link) is in [`link`].
+
+pub mod link;
+pub mod store;
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use self::store::{expire_stale, issue_link, load, seats_used, InvitationRow};
+use super::organizations::{parse_role, Member};
+use super::state::AppState;
+use super::{audit, db};
+use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
+use crate::domain::invitation::{InvitationStatus, ResendPlan};
+use crate::domain::policy;
+use crate::domain::text::parse_note;
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+use crate::server::mail::outbox::DeliveryStatus;
+
+/// What the invite dialog sends, as typed.
+pub struct NewInvitation<'a> {
+    pub email: &'a str,
+    pub role: &'a str,
+    pub note: &'a str,
+    /// Optional other address to send the mail to; empty means the invited address.
+    pub notify_email: &'a str,
+}
+
+/// Checked invitation input.
+struct InvitationInput {
+    email: Email,
+    role: Role,
+    note: Option<String>,
+    notify_email: Option<Email>,
+}
+
+fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
+    let email = Email::parse(input.email).map_err(|e| AppError::invalid("email", e))?;
+    let role: Role = input.role.parse().map_err(|e| AppError::invalid("role", e))?;
+    let note = parse_note(input.note).map_err(|e| AppError::invalid("note", e))?;
+    let notify_email = match input.notify_email.trim() {
+        "" => None,
+        other => Some(Email::parse(other).map_err(|e| AppError::invalid("notify_email", e))?),
+    };
+    let notify_email = notify_email.filter(|n| *n != email);
+    Ok(InvitationInput { email, role, note, notify_email })
+}
+
+fn forbidden(err: policy::PolicyError) -> AppError {
+    AppError::Forbidden(err.to_string())
+}
+
+/// Invites someone: checks rights, duplicates, membership and seats inside one
+/// write transaction, then stores the invitation, its link and its mail together.
+pub async fn create(state: &AppState, actor: &Member, input: NewInvitation<'_>) -> Result<IssuedInvitation, AppError> {
+    let input = parse_input(input)?;
+    policy::may_invite(actor.org.role, input.role).map_err(forbidden)?;
+    state.limits.hit(&format!("invite:{}", actor.user.id), state.config.invite_limit, state.config.rate_window)?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let issued = insert(&mut tx, state, actor, &input).await?;
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(issued)
+}
+
+async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    actor: &Member,
+    input: &InvitationInput,
+) -> Result<IssuedInvitation, AppError> {
+    let org = &actor.org;
+    let now = Utc::now();
+    expire_stale(conn, org.id, now).await?;
+    let member: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.org_id = ? AND m.status = 'active' AND u.email = ?",
+    )
+    .bind(org.id)
+    .bind(input.email.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if member > 0 {
+        return Err(AppError::invalid("email", format!("{} is already a member of {}.", input.email, org.name)));
+    }
+    if let Some((id, sent_at)) = pending_for(conn, org.id, &input.email).await? {
+        return Err(AppError::PendingInvitationExists {
+            invitation_id: id,
+            email: input.email.to_string(),
+            sent_on: sent_at.format("%Y-%m-%d").to_string(),
+        });
+    }
+    let used = seats_used(conn, org.id, now, None).await?;
+    if used >= org.seat_limit {
+        return Err(AppError::Conflict(format!(
+            "No seat is free: {used} of {} seats used (members and pending invitations). \
+             Revoke a pending invitation, remove a member, or raise the seat limit in Settings.",
+            org.seat_limit
+        )));
+    }
+    let id = Uuid::new_v4();
+    let expires_at = now + Duration::days(org.invitation_ttl_days);
+    sqlx::query(
+        "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(org.id)
+    .bind(input.email.as_str())
+    .bind(input.role.as_str())
+    .bind(&input.note)
+    .bind(input.notify_email.as_ref().map(Email::as_str))
+    .bind(actor.user.id)
+    .bind(now)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|err| match &err {
+        // A concurrent request won the race for the one pending slot.
+        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::PendingInvitationExists {
+            invitation_id: Uuid::nil(),
+            email: input.email.to_string(),
+            sent_on: now.format("%Y-%m-%d").to_string(),
+        },
+        _ => err.into(),
+    })?;
+    let row = load(conn, org.id, id).await?;
+    let link = issue_link(conn, &state.config.base_url, &row, now).await?;
+    audit::record(conn, Some(org.id), Some(actor.user.id), "invitation.created", input.email.as_str(), input.role.as_str()).await?;
+    Ok(issued(&row, link, expires_at))
+}
+
+fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> IssuedInvitation {
+    IssuedInvitation {
+        invitation_id: row.id,
+        email: row.email.clone(),
+        link,
+        expires_at,
+        mailed_to: row.notify_email.clone().unwrap_or_else(|| row.email.clone()),
+    }
+}
+
+async fn pending_for(
+    conn: &mut sqlx::SqliteConnection,
+    org: Uuid,
+    email: &Email,
+) -> Result<Option<(Uuid, DateTime<Utc>)>, AppError> {
+    Ok(sqlx::query_as("SELECT id, sent_at FROM invitations WHERE org_id = ? AND email = ? AND status = 'pending'")
+        .bind(org)
+        .bind(email.as_str())
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Resends: a pending invitation gets a new link (the old one dies) and its
+/// expiry restarts; an expired, failed, declined or revoked one is invited again.
+pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<IssuedInvitation, AppError> {
+    state.limits.hit(&format!("invite:{}", actor.user.id), state.config.invite_limit, state.config.rate_window)?;
+    let now = Utc::now();
+    let mut tx = db::begin_write(&state.pool).await?;
+    let row = load(&mut tx, actor.org.id, id).await?;
+    policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
+    let plan = row.status_at(now)?.resend_plan().map_err(|e| AppError::Conflict(e.to_string()))?;
+    let issued = match plan {
+        ResendPlan::RefreshInPlace => {
+            let expires_at = now + Duration::days(actor.org.invitation_ttl_days);
+            sqlx::query("UPDATE invitations SET sent_at = ?, expires_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(expires_at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let row = load(&mut tx, actor.org.id, id).await?;
+            let link = issue_link(&mut tx, &state.config.base_url, &row, now).await?;
+            audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "invitation.resent", &row.email, "").await?;
+            issued(&row, link, expires_at)
+        }
+        ResendPlan::InviteAgain => {
+            let input = InvitationInput {
+                email: Email::parse(&row.email).map_err(|_| AppError::Internal)?,
+                role: row.role()?,
+                note: row.note.clone(),
+                notify_email: row.notify_email.as_deref().and_then(|e| Email::parse(e).ok()),
+            };
+            insert(&mut tx, state, actor, &input).await?
+        }
+    };
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(issued)
+}
+
+/// Withdraws a pending invitation; its link stops working at once.
+pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = db::begin_write(&state.pool).await?;
+    let row = load(&mut tx, actor.org.id, id).await?;
+    policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
+    let next = row
+        .status_at(now)?
+        .apply(crate::domain::invitation::InvitationEvent::Revoke)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    sqlx::query("UPDATE invitations SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'")
+        .bind(next.as_str())
+        .bind(now)
+        .bind(actor.user.id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "invitation.revoked", &row.email, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: Uuid,
+    email: String,
+    role: String,
+    status: String,
+    inviter_name: String,
+    sent_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    decided_at: Option<DateTime<Utc>>,
+    note: Option<String>,
+    last_error: Option<String>,
+    mail_status: Option<String>,
+    mail_attempts: Option<i64>,
+    mail_error: Option<String>,
+}
+
+/// The organization's invitations, newest first; statuses are true as of now.
+pub async fn list(pool: &SqlitePool, actor: &Member, filter: Option<InvitationStatus>) -> Result<Vec<InvitationItem>, AppError> {
+    policy::may_administer(actor.org.role).map_err(forbidden)?;
+    let now = Utc::now();
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "SELECT i.id, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
+                i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error
+         FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
+         WHERE i.org_id = ? ORDER BY i.created_at DESC LIMIT 1000",
+    )
+    .bind(actor.org.id)
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let stored: InvitationStatus = row.status.parse().map_err(|_| AppError::Internal)?;
+        let status = stored.at(row.expires_at, now);
+        if filter.is_some_and(|f| f != status) {
+            continue;
+        }
+        let reason = || row.mail_error.clone().or(row.last_error.clone()).unwrap_or_default();
+        let delivery = match row.mail_status.as_deref().map(DeliveryStatus::from_db) {
+            Some(DeliveryStatus::Sent) => Delivery::Delivered,
+            Some(DeliveryStatus::Failed) => Delivery::Failed { reason: reason() },
+            Some(DeliveryStatus::Pending) if row.mail_attempts.unwrap_or(0) > 0 => Delivery::Retrying { reason: reason() },
+            _ => Delivery::Queued,
+        };
+        items.push(InvitationItem {
+            id: row.id,
+            email: row.email,
+            role: parse_role(&row.role)?,
+            status,
+            invited_by: row.inviter_name,
+            sent_at: row.sent_at,
+            expires_at: row.expires_at,
+            decided_at: row.decided_at.or((status == InvitationStatus::Expired).then_some(row.expires_at)),
+            delivery,
+            note: row.note,
+        });
+    }
+    Ok(items)
+}

@@ -1,0 +1,155 @@
+//! Queries the administrator's and the invitee's sides share.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::domain::invitation::InvitationStatus;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::server::audit;
+use crate::server::mail::{enqueue, templates};
+use crate::server::organizations::parse_role;
+use crate::server::token::SecretToken;
+
+/// An invitation row with what its pages and mail need.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvitationRow {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub note: Option<String>,
+    pub notify_email: Option<String>,
+    pub invited_by: Uuid,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    pub org_name: String,
+    pub org_slug: String,
+    pub inviter_name: String,
+}
+
+impl InvitationRow {
+    /// The stored role.
+    pub fn role(&self) -> Result<Role, AppError> {
+        parse_role(&self.role)
+    }
+
+    /// The status as of `now` (expiry applied at read time).
+    pub fn status_at(&self, now: DateTime<Utc>) -> Result<InvitationStatus, AppError> {
+        let stored: InvitationStatus = self.status.parse().map_err(|_| AppError::Internal)?;
+        Ok(stored.at(self.expires_at, now))
+    }
+}
+
+/// The SELECT list for [`InvitationRow`], over `invitations i`.
+pub const ROW_SELECT: &str = "SELECT i.id, i.org_id, i.email, i.role, i.note, i.notify_email, i.invited_by, i.status,
+        i.expires_at, i.decided_by, o.name AS org_name, o.slug AS org_slug, u.name AS inviter_name
+     FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by";
+
+/// Loads one invitation of `org`.
+pub async fn load(conn: &mut SqliteConnection, org: Uuid, id: Uuid) -> Result<InvitationRow, AppError> {
+    sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ? AND i.org_id = ?"))
+        .bind(id)
+        .bind(org)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Invitation".into()))
+}
+
+/// Writes down the expiry of every pending invitation of `org` whose time has
+/// passed, with an audit event each, so the rules below see true states.
+pub async fn expire_stale(conn: &mut SqliteConnection, org: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
+    let expired: Vec<(Uuid, String)> = sqlx::query_as(
+        "UPDATE invitations SET status = 'expired', decided_at = expires_at
+         WHERE org_id = ? AND status = 'pending' AND expires_at <= ? RETURNING id, email",
+    )
+    .bind(org)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (_, email) in expired {
+        audit::record(conn, Some(org), None, "invitation.expired", &email, "").await?;
+    }
+    Ok(())
+}
+
+/// Seats in use: active members plus pending, unexpired invitations
+/// (optionally not counting one invitation).
+pub async fn seats_used(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    now: DateTime<Utc>,
+    except: Option<Uuid>,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND status = 'active')
+              + (SELECT COUNT(*) FROM invitations WHERE org_id = ?1 AND status = 'pending' AND expires_at > ?2
+                   AND (?3 IS NULL OR id <> ?3))",
+    )
+    .bind(org)
+    .bind(now)
+    .bind(except)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Issues a fresh link for `invitation`: earlier links are marked replaced,
+/// the mail is queued, and the invitation points at its outbox row.
+/// Returns the secret link.
+pub async fn issue_link(
+    conn: &mut SqliteConnection,
+    base_url: &str,
+    row: &InvitationRow,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    sqlx::query("UPDATE invitation_tokens SET replaced_at = ? WHERE invitation_id = ? AND replaced_at IS NULL")
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    let token = SecretToken::generate();
+    sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, created_at) VALUES (?, ?, ?)")
+        .bind(&token.hash)
+        .bind(row.id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    let link = format!("{base_url}/invite/{}", token.secret);
+    let mail = templates::invitation(&templates::InvitationMail {
+        to: row.notify_email.as_deref().unwrap_or(&row.email),
+        invitee: &row.email,
+        org_name: &row.org_name,
+        inviter_name: &row.inviter_name,
+        role: row.role()?,
+        note: row.note.as_deref(),
+        expires_at: row.expires_at,
+        link: &link,
+    })
+    .map_err(|_| AppError::Internal)?;
+    let outbox_id = enqueue(conn, &mail).await?;
+    sqlx::query("UPDATE invitations SET outbox_id = ?, last_error = NULL WHERE id = ?")
+        .bind(outbox_id)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(link)
+}
+
+/// Marks the invitation whose mail finally failed as `failed`, keeping the reason.
+pub async fn delivery_failed(conn: &mut SqliteConnection, outbox_id: i64, reason: &str) -> Result<(), sqlx::Error> {
+    let failed: Vec<(Uuid, String)> = sqlx::query_as(
+        "UPDATE invitations SET status = 'failed', last_error = ?, decided_at = ?
+         WHERE outbox_id = ? AND status = 'pending' RETURNING org_id, email",
+    )
+    .bind(reason)
+    .bind(Utc::now())
+    .bind(outbox_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (org, email) in failed {
+        audit::record(conn, Some(org), None, "invitation.failed", &email, reason).await?;
+    }
+    Ok(())
+}
