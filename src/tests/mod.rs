@@ -2,6 +2,8 @@
 
 mod accounts;
 mod http;
+mod invitations;
+mod invitations_http;
 mod organizations;
 mod outbox;
 
@@ -24,4 +26,38 @@ pub fn link_path(text: &str, marker: &str) -> String {
         .expect("mail contains the link");
     let after_scheme = link.split_once("://").unwrap().1;
     format!("/{}", after_scheme.split_once('/').unwrap().1)
+}
+
+/// A new account (unverified) with the given email.
+pub async fn user(state: &crate::server::state::AppState, email: &str) -> crate::server::accounts::User {
+    let name = email.split('@').next().unwrap();
+    crate::server::accounts::sign_up(
+        state,
+        crate::server::accounts::SignUp { name, email, password: "long enough" },
+    )
+    .await
+    .unwrap()
+}
+
+/// Makes `user` an active member of `org` with `role`, bypassing invitations.
+pub async fn join(pool: &SqlitePool, org: uuid::Uuid, user: uuid::Uuid, role: crate::domain::Role) {
+    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)")
+        .bind(org)
+        .bind(user)
+        .bind(role.as_str())
+        .bind(chrono::Utc::now())
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+/// `user` acting in the organization at `slug`.
+pub async fn member(pool: &SqlitePool, user: &crate::server::accounts::User, slug: &str) -> crate::server::organizations::Member {
+    let org = crate::server::organizations::view(pool, user.id, slug).await.unwrap();
+    crate::server::organizations::Member { user: user.clone(), org }
+}
+
+/// The secret of an issued link.
+pub fn secret_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
 }
