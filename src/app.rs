@@ -6,7 +6,11 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::ui::layout::{OrgLayout, TopBar};
-use crate::ui::pages::{auth::{SignIn, SignUp}, home::Home, onboarding::Onboarding, org::{Dashboard, Placeholder}, verify::VerifyEmail};
+use crate::ui::pages::auth::{SignIn, SignUp};
+use crate::ui::pages::{
+    home::Home, invitations::Invitations, invite::Invite, members::Members, onboarding::Onboarding,
+    org::{Dashboard, Placeholder}, settings::Settings, verify::VerifyEmail,
+};
 use crate::ui::session::provide_session;
 
 /// The document around the app, rendered on the server.
@@ -46,13 +50,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-up") view=SignUp/>
                     <Route path=path!("/verify-email/:token") view=VerifyEmail/>
                     <Route path=path!("/onboarding") view=Onboarding/>
+                    <Route path=path!("/invite/:token") view=Invite/>
                     <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>
                         <Route path=path!("") view=Dashboard/>
-                        <Route path=path!("members") view=|| view! { <Placeholder title="Members"/> }/>
-                        <Route path=path!("invitations") view=|| view! { <Placeholder title="Invitations"/> }/>
+                        <Route path=path!("members") view=Members/>
+                        <Route path=path!("invitations") view=Invitations/>
                         <Route path=path!("teams") view=|| view! { <Placeholder title="Teams"/> }/>
                         <Route path=path!("projects") view=|| view! { <Placeholder title="Projects"/> }/>
-                        <Route path=path!("settings") view=|| view! { <Placeholder title="Settings"/> }/>
+                        <Route path=path!("settings") view=Settings/>
                     </ParentRoute>
                 </Routes>
             </main>

@@ -60,6 +60,34 @@ pub enum LinkState {
     Replaced,
 }
 
+impl LinkState {
+    /// What happened to a link that can no longer be used, and what to do.
+    pub fn explain(self, org: &str) -> String {
+        match self {
+            Self::Open => format!("This invitation to {org} is open."),
+            Self::Accepted => format!("This invitation was already accepted. Sign in to open {org}."),
+            Self::Declined => format!("This invitation was declined. If that was a mistake, ask an admin of {org} to invite you again."),
+            Self::Revoked => format!("This invitation was withdrawn by an admin of {org}. If you still need access, ask them to invite you again."),
+            Self::Expired => format!("This invitation has expired. Ask an admin of {org} to resend it."),
+            Self::Failed => format!("This invitation could not be delivered and was stopped. Ask an admin of {org} to resend it."),
+            Self::Replaced => format!("A newer invitation to {org} was sent, so this link no longer works. Use the link in the most recent email, or ask an admin to resend it."),
+        }
+    }
+
+    /// The page heading for this state.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Open => "You are invited",
+            Self::Accepted => "Invitation already accepted",
+            Self::Declined => "Invitation declined",
+            Self::Revoked => "Invitation withdrawn",
+            Self::Expired => "Invitation expired",
+            Self::Failed => "Invitation stopped",
+            Self::Replaced => "This link was replaced",
+        }
+    }
+}
+
 /// What the invitee sees at `/invite/<token>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvitationDetails {

@@ -72,3 +72,16 @@ pub async fn organization(slug: String) -> Result<OrgView, AppError> {
         .await,
     )
 }
+
+/// Owners change the seat limit and how long invitation links stay valid.
+#[server(endpoint = "update_settings")]
+pub async fn update_settings(slug: String, seat_limit: String, invitation_ttl_days: String) -> Result<OrgView, AppError> {
+    use crate::server::organizations;
+    super::ssr::reply(
+        async {
+            let (state, member) = super::ssr::member_of(&slug).await?;
+            organizations::update_settings(&state.pool, &member, &seat_limit, &invitation_ttl_days).await
+        }
+        .await,
+    )
+}

@@ -109,3 +109,42 @@ pub async fn view(pool: &SqlitePool, user: Uuid, slug: &str) -> Result<OrgView, 
             .await?;
     Ok(OrgView { id, name, slug, role: parse_role(&role)?, seat_limit, invitation_ttl_days, active_members })
 }
+
+/// Most seats an organization may have.
+pub const MAX_SEATS: i64 = 1_000_000;
+
+/// Changes seat limit and invitation lifetime (owners only). The seat limit
+/// cannot go below the seats in use, checked inside the write transaction.
+pub async fn update_settings(pool: &SqlitePool, actor: &Member, seat_limit: &str, ttl_days: &str) -> Result<OrgView, AppError> {
+    crate::domain::policy::may_change_settings(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
+    let seats: i64 = seat_limit
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=MAX_SEATS).contains(n))
+        .ok_or_else(|| AppError::invalid("seat_limit", format!("Enter a whole number of seats from 1 to {MAX_SEATS}.")))?;
+    let ttl: i64 = ttl_days
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| crate::domain::invitation::TTL_DAYS.contains(n))
+        .ok_or_else(|| AppError::invalid("invitation_ttl_days", "Enter a number of days from 1 to 30."))?;
+    let mut tx = db::begin_write(pool).await?;
+    let used = crate::server::invitations::store::seats_used(&mut tx, actor.org.id, Utc::now(), None).await?;
+    if seats < used {
+        return Err(AppError::invalid(
+            "seat_limit",
+            format!("{used} seats are in use (members and pending invitations); the limit cannot be lower."),
+        ));
+    }
+    sqlx::query("UPDATE organizations SET seat_limit = ?, invitation_ttl_days = ? WHERE id = ?")
+        .bind(seats)
+        .bind(ttl)
+        .bind(actor.org.id)
+        .execute(&mut *tx)
+        .await?;
+    let details = format!("seat_limit={seats} invitation_ttl_days={ttl}");
+    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "organization.settings_changed", &actor.org.name, &details).await?;
+    tx.commit().await?;
+    view(pool, actor.user.id, &actor.org.slug).await
+}

@@ -55,3 +55,22 @@ async fn outsiders_and_removed_members_see_not_found(pool: SqlitePool) {
     assert!(organizations::view(&pool, bob, "acme").await.is_err());
     assert!(organizations::list_for_user(&pool, bob).await.unwrap().is_empty());
 }
+
+#[sqlx::test]
+async fn only_owners_change_settings_within_bounds(pool: SqlitePool) {
+    let state = testing::state(pool.clone());
+    let ann = accounts::sign_up(&state, SignUp { name: "Ann", email: "ann@example.com", password: "long enough" }).await.unwrap();
+    let bob = accounts::sign_up(&state, SignUp { name: "Bob", email: "bob@example.com", password: "long enough" }).await.unwrap();
+    let org = organizations::create(&pool, ann.id, "Acme").await.unwrap();
+    crate::tests::join(&pool, org.id, bob.id, Role::Admin).await;
+    let owner = crate::tests::member(&pool, &ann, "acme").await;
+    let admin = crate::tests::member(&pool, &bob, "acme").await;
+    assert!(matches!(organizations::update_settings(&pool, &admin, "20", "7").await, Err(AppError::Forbidden(_))));
+    let field = |r: Result<_, AppError>| r.unwrap_err().field_message("seat_limit").or(None);
+    assert!(field(organizations::update_settings(&pool, &owner, "1", "7").await).unwrap().contains("2 seats are in use"));
+    assert!(field(organizations::update_settings(&pool, &owner, "abc", "7").await).is_some());
+    let ttl = organizations::update_settings(&pool, &owner, "5", "31").await.unwrap_err();
+    assert_eq!(ttl.field_message("invitation_ttl_days").as_deref(), Some("Enter a number of days from 1 to 30."));
+    let view = organizations::update_settings(&pool, &owner, "2", "30").await.unwrap();
+    assert_eq!((view.seat_limit, view.invitation_ttl_days), (2, 30));
+}

@@ -101,6 +101,22 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
     }
 }
 
+/// Bumped after a change so the organization's lists load again.
+#[derive(Clone, Copy)]
+pub struct OrgRefresh(RwSignal<u32>);
+
+impl OrgRefresh {
+    /// Asks every list that tracks this to reload.
+    pub fn bump(self) {
+        self.0.update(|v| *v += 1);
+    }
+
+    /// The current version; read it inside a resource's source to track it.
+    pub fn version(self) -> u32 {
+        self.0.get()
+    }
+}
+
 /// Context for pages inside an organization.
 #[derive(Clone)]
 pub struct OrgContext(pub OrgView);
@@ -144,6 +160,7 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
         ("Settings", format!("{base}/settings")),
     ];
     provide_context(OrgContext(org.clone()));
+    provide_context(OrgRefresh(RwSignal::new(0)));
     view! {
         <div class="org-frame">
             <nav class="sidenav" aria-label="Organization">

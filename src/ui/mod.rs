@@ -1,6 +1,10 @@
 //! The console's components and pages.
 
+pub mod copy_link;
+pub mod dialog;
 pub mod form;
+pub mod format;
+pub mod invite_dialog;
 pub mod layout;
 pub mod pages;
 pub mod session;

@@ -50,19 +50,6 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
     })
 }
 
-/// What happened to a link that can no longer be used, and what to do.
-pub fn dead_link_message(state: LinkState, org: &str) -> String {
-    match state {
-        LinkState::Open => String::new(),
-        LinkState::Accepted => format!("This invitation was already accepted. Sign in to open {org}."),
-        LinkState::Declined => format!("This invitation was declined. If that was a mistake, ask an admin of {org} to invite you again."),
-        LinkState::Revoked => format!("This invitation was withdrawn by an admin of {org}. If you still need access, ask them to invite you again."),
-        LinkState::Expired => format!("This invitation has expired. Ask an admin of {org} to resend it."),
-        LinkState::Failed => format!("This invitation could not be delivered and was stopped. Ask an admin of {org} to resend it."),
-        LinkState::Replaced => format!("A newer invitation to {org} was sent, so this link no longer works. Use the link in the most recent email, or ask an admin to resend it."),
-    }
-}
-
 /// The page behind a link.
 pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<InvitationDetails, AppError> {
     let found = find(&mut *pool.acquire().await?, secret).await?;
@@ -92,7 +79,7 @@ async fn require_open(conn: &mut SqliteConnection, found: &Found, now: DateTime<
     }
     match state {
         LinkState::Open => Ok(()),
-        other => Err(AppError::Conflict(dead_link_message(other, &found.row.org_name))),
+        other => Err(AppError::Conflict(other.explain(&found.row.org_name))),
     }
 }
 

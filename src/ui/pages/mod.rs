@@ -2,6 +2,10 @@
 
 pub mod auth;
 pub mod home;
+pub mod invitations;
+pub mod invite;
+pub mod members;
 pub mod onboarding;
 pub mod org;
+pub mod settings;
 pub mod verify;

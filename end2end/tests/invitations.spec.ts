@@ -1,0 +1,145 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, uniqueEmail } from './support/accounts';
+import { invite, ownerWithOrg } from './support/invitations';
+import { linkIn, waitForMail } from './support/mail';
+
+test('admin invites, the invitee signs up from the mailed link and accepts, the member appears', async ({ page, browser }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Rocket Works');
+  const bob = uniqueEmail('bob');
+  const dialog = await invite(page, base, bob, 'Admin', 'Needs the deploy logs');
+  await expect(dialog.getByText(`Invitation sent to ${bob}`)).toBeVisible();
+  await expect(dialog.getByLabel('Invitation link')).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(dialog).toBeHidden();
+  // Focus went back to the button that opened the dialog.
+  await expect(page.getByRole('button', { name: 'Invite member' })).toBeFocused();
+
+  const mail = await waitForMail(bob, `invited you to join ${orgName}`);
+  expect(mail.text).toContain('as Admin');
+  expect(mail.text).toContain('Needs the deploy logs');
+  expect(mail.html).toContain('View invitation');
+  const link = linkIn(mail, '/invite/');
+
+  const invitee = await (await browser.newContext()).newPage();
+  await invitee.goto(link);
+  await expect(invitee.getByRole('heading', { name: `Join ${orgName}` })).toBeVisible();
+  await expect(invitee.getByText('Needs the deploy logs')).toBeVisible();
+  await invitee.getByRole('link', { name: 'Create an account' }).click();
+  await expect(invitee.getByLabel('Email')).toHaveValue(bob);
+  await invitee.getByLabel('Name').fill('Bob Builder');
+  await invitee.getByLabel('Password').fill(PASSWORD);
+  await invitee.getByRole('button', { name: 'Create account' }).click();
+  // Back on the same invitation, now signed in.
+  await expect(invitee).toHaveURL(new RegExp(link.replace(/[-/]/g, '\\$&') + '$'));
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(invitee.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+  await expect(invitee.getByText('Your role')).toBeVisible();
+  await expect(invitee.locator('.card-figure').first()).toHaveText('Admin');
+  // The emailed link verified the address: no reminder.
+  await expect(invitee.getByText('Confirm your email address')).toHaveCount(0);
+
+  await page.goto(`${base}/members`);
+  const row = page.getByRole('row', { name: /Bob Builder/ });
+  await expect(row).toContainText(bob);
+  await expect(row).toContainText('Admin');
+  await page.goto(`${base}/invitations`);
+  await expect(page.getByRole('row', { name: new RegExp(bob) })).toContainText('Accepted');
+});
+
+test('the invitee declines; the admin sees it', async ({ page, browser }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Decline Co');
+  const carol = uniqueEmail('carol');
+  await invite(page, base, carol);
+  const link = linkIn(await waitForMail(carol, 'invited you'), '/invite/');
+  const invitee = await (await browser.newContext()).newPage();
+  await invitee.goto(link);
+  await invitee.getByRole('button', { name: 'Decline' }).click();
+  await invitee.getByRole('button', { name: 'Yes, decline' }).click();
+  await expect(invitee.getByRole('heading', { name: 'Invitation declined' })).toBeVisible();
+  await invitee.goto(link);
+  await expect(invitee.getByRole('heading', { name: 'Invitation declined' })).toBeVisible();
+  await expect(invitee.getByText(`ask an admin of ${orgName} to invite you again`)).toBeVisible();
+
+  await page.goto(`${base}/invitations`);
+  await page.getByLabel('Status').selectOption('declined');
+  await expect(page.getByRole('row', { name: new RegExp(carol) })).toContainText('Declined');
+});
+
+test('revoke kills the link; resend replaces it', async ({ page, browser }) => {
+  const { base } = await ownerWithOrg(page, 'Revoke Ltd');
+  const dan = uniqueEmail('dan');
+  const erin = uniqueEmail('erin');
+  await invite(page, base, dan);
+  await invite(page, base, erin);
+  const danLink = linkIn(await waitForMail(dan, 'invited you'), '/invite/');
+  const erinOld = linkIn(await waitForMail(erin, 'invited you'), '/invite/');
+
+  await page.goto(`${base}/invitations`);
+  await page.getByRole('button', { name: `Revoke invitation to ${dan}` }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke invitation?' });
+  await expect(confirm).toContainText(dan);
+  await confirm.getByRole('button', { name: 'Revoke invitation' }).click();
+  await expect(page.getByRole('row', { name: new RegExp(dan) })).toContainText('Revoked');
+
+  await page.getByRole('button', { name: `Resend invitation to ${erin}` }).click();
+  await expect(page.getByText(`Sent again to ${erin}`)).toBeVisible();
+  const erinNew = linkIn(await waitForMail(erin, 'invited you', 2), '/invite/');
+  expect(erinNew).not.toEqual(erinOld);
+  await expect(page.getByLabel('Invitation link')).toHaveValue(new RegExp(erinNew.replace(/[-/]/g, '\\$&') + '$'));
+
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto(danLink);
+  await expect(visitor.getByRole('heading', { name: 'Invitation withdrawn' })).toBeVisible();
+  await visitor.goto(erinOld);
+  await expect(visitor.getByRole('heading', { name: 'This link was replaced' })).toBeVisible();
+  await visitor.goto(erinNew);
+  await expect(visitor.getByRole('heading', { name: /^Join / })).toBeVisible();
+  await visitor.goto('/invite/not-a-real-token');
+  await expect(visitor.getByRole('heading', { name: 'This invitation link is not valid' })).toBeVisible();
+});
+
+test('duplicate and seat-limit errors are shown in the dialog', async ({ page }) => {
+  const { base } = await ownerWithOrg(page, 'Seats Inc');
+  const frank = uniqueEmail('frank');
+  let dialog = await invite(page, base, frank);
+  await expect(dialog.getByText(`Invitation sent to ${frank}`)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Invite someone else' }).click();
+  await dialog.getByLabel('Email address').fill(frank);
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByRole('alert')).toContainText(`${frank} already has a pending invitation`);
+  await expect(dialog.getByRole('button', { name: 'Resend invitation' })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Revoke invitation' }).click();
+  await expect(dialog.getByText('The pending invitation was revoked')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByText(`Invitation sent to ${frank}`)).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  // Owner + one pending invitation fill two seats.
+  await page.goto(`${base}/settings`);
+  await page.getByLabel('Seat limit').fill('1');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('2 seats are in use')).toBeVisible();
+  await page.getByLabel('Seat limit').fill('2');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Settings saved.')).toBeVisible();
+
+  dialog = await invite(page, base, uniqueEmail('gina'));
+  await expect(dialog.getByRole('alert')).toContainText('2 of 2 seats used');
+  await dialog.getByLabel('Email address').fill('not an email');
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByText('Enter an email address like name@example.com.')).toBeVisible();
+});
+
+test('signed in as someone else: the invitation says so and is not used up', async ({ page }) => {
+  const { base } = await ownerWithOrg(page, 'Mismatch Org');
+  const hank = uniqueEmail('hank');
+  await invite(page, base, hank);
+  const link = linkIn(await waitForMail(hank, 'invited you'), '/invite/');
+  // The owner (a different account) opens Hank's link.
+  await page.goto(link);
+  await expect(page.getByRole('alert')).toContainText(`This invitation is for ${hank}, you are signed in as`);
+  await expect(page.getByRole('button', { name: `Switch to ${hank}` })).toBeVisible();
+  await page.goto(`${base}/invitations`);
+  await expect(page.getByRole('row', { name: new RegExp(hank) })).toContainText('Pending');
+});

@@ -1,0 +1,25 @@
+import { expect, Page } from '@playwright/test';
+import { onboard, signUp, uniqueEmail } from './accounts';
+
+/** A new owner with a new organization; returns the org's name and slug path. */
+export async function ownerWithOrg(page: Page, orgPrefix: string) {
+  const orgName = `${orgPrefix} ${Math.floor(Math.random() * 1e9)}`;
+  const email = uniqueEmail('owner');
+  await signUp(page, 'Olivia Owner', email);
+  await onboard(page, orgName);
+  const base = new URL(page.url()).pathname;
+  return { orgName, base, email };
+}
+
+/** Opens the invite dialog on the Members page and sends an invitation. */
+export async function invite(page: Page, base: string, email: string, role = 'Member', note = '') {
+  await page.goto(`${base}/members`);
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite member' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel('Email address').fill(email);
+  await dialog.getByLabel('Role').selectOption({ label: role });
+  if (note) await dialog.getByLabel('Why do they need access? (optional)').fill(note);
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  return dialog;
+}

@@ -1,0 +1,13 @@
+//! How times are shown in the console.
+
+use chrono::{DateTime, Utc};
+
+/// A day, e.g. "Nov 22, 2026".
+pub fn day(at: DateTime<Utc>) -> String {
+    at.format("%b %-d, %Y").to_string()
+}
+
+/// A day and time in UTC, e.g. "Nov 22, 2026 14:05 UTC".
+pub fn moment(at: DateTime<Utc>) -> String {
+    at.format("%b %-d, %Y %H:%M UTC").to_string()
+}

@@ -1,0 +1,164 @@
+//! The "Invite member" dialog: email, role, note, notification address; then
+//! the link with a Copy button, or a clear error with what to do next.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation, IssuedInvitation};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::ui::copy_link::CopyLink;
+use crate::ui::dialog::Modal;
+use crate::ui::format::moment;
+use crate::ui::layout::{OrgContext, OrgRefresh};
+
+/// The button that opens the dialog, and the dialog.
+#[component]
+pub fn InviteButton() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let open = RwSignal::new(false);
+    let title = Signal::derive(move || "Invite member".to_owned());
+    view! {
+        <button type="button" class="button button-primary" on:click=move |_| open.set(true)>"Invite member"</button>
+        <Modal open title>
+            <InviteForm org_slug=org.slug.clone() inviter=org.role open/>
+        </Modal>
+    }
+}
+
+#[component]
+fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl IntoView {
+    let refresh = expect_context::<OrgRefresh>();
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new("member".to_owned());
+    let note = RwSignal::new(String::new());
+    let notify = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Result<IssuedInvitation, AppError>>);
+    let pending = RwSignal::new(false);
+    let slug = StoredValue::new(org_slug);
+
+    let notice = RwSignal::new(None::<String>);
+    let finish = move |result: Result<IssuedInvitation, AppError>| {
+        if result.is_ok() {
+            refresh.bump();
+        }
+        outcome.set(Some(result));
+    };
+    let run = move |call: Call| {
+        pending.set(true);
+        notice.set(None);
+        leptos::task::spawn_local(async move {
+            let slug = slug.get_value();
+            match call {
+                Call::Create => finish(
+                    create_invitation(slug, email.get_untracked(), role.get_untracked(), note.get_untracked(), notify.get_untracked())
+                        .await,
+                ),
+                Call::Resend(id) => finish(resend_invitation(slug, id).await),
+                Call::Revoke(id) => match revoke_invitation(slug, id).await {
+                    Ok(()) => {
+                        outcome.set(None);
+                        refresh.bump();
+                        notice.set(Some("The pending invitation was revoked and its link no longer works. You can send a new one now.".into()));
+                    }
+                    Err(err) => outcome.set(Some(Err(err))),
+                },
+            }
+            pending.set(false);
+        });
+    };
+
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || match outcome.get() {
+            Some(Err(err)) => err.field_message(field),
+            _ => None,
+        })
+    };
+    let roles: Vec<Role> = [Role::Member, Role::Admin, Role::Owner].into_iter().filter(|r| inviter.may_grant(*r)).collect();
+
+    view! {
+        {move || match outcome.get() {
+            Some(Ok(issued)) => view! {
+                <div class="stack">
+                    <div class="alert alert-success" role="status">
+                        {format!("Invitation sent to {}. The email is on its way to {}.", issued.email, issued.mailed_to)}
+                    </div>
+                    <p>{format!("The link works until {}.", moment(issued.expires_at))}</p>
+                    <CopyLink link=issued.link.clone()/>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| {
+                            email.set(String::new());
+                            note.set(String::new());
+                            notify.set(String::new());
+                            outcome.set(None);
+                        }>"Invite someone else"</button>
+                        <button type="button" class="button button-primary" on:click=move |_| open.set(false)>"Done"</button>
+                    </div>
+                </div>
+            }.into_any(),
+            _ => view! {
+                <form class="stack" novalidate on:submit=move |ev| { ev.prevent_default(); run(Call::Create); }>
+                    {move || notice.get().map(|n| view! { <div class="alert alert-info" role="status">{n}</div> })}
+                    {move || match outcome.get() {
+                        Some(Err(AppError::PendingInvitationExists { invitation_id, email: who, sent_on })) => Some(view! {
+                            <div class="alert alert-error" role="alert">
+                                <p>{format!("{who} already has a pending invitation (sent {sent_on}).")}</p>
+                                <div class="dialog-actions">
+                                    <button type="button" class="button" on:click=move |_| run(Call::Resend(invitation_id))>"Resend invitation"</button>
+                                    <button type="button" class="button button-danger" on:click=move |_| run(Call::Revoke(invitation_id))>"Revoke invitation"</button>
+                                </div>
+                            </div>
+                        }.into_any()),
+                        Some(Err(err @ AppError::Invalid { .. })) if err.field_message("email").is_none()
+                            && err.field_message("role").is_none() && err.field_message("note").is_none()
+                            && err.field_message("notify_email").is_none() => Some(view! {
+                            <div class="alert alert-error" role="alert">{err.to_string()}</div>
+                        }.into_any()),
+                        Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
+                        Some(Err(err)) => Some(view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any()),
+                    }}
+                    <div class="field">
+                        <label for="invite-email">"Email address"</label>
+                        <input id="invite-email" type="email" autocomplete="off" autofocus maxlength="254" bind:value=email
+                            aria-invalid=move || field_error("email").get().is_some().to_string()
+                            aria-describedby="invite-email-error"/>
+                        <p class="field-error" id="invite-email-error">{move || field_error("email").get()}</p>
+                    </div>
+                    <div class="field">
+                        <label for="invite-role">"Role"</label>
+                        <select id="invite-role" bind:value=role>
+                            {roles.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        </select>
+                        <p class="field-error">{move || field_error("role").get()}</p>
+                    </div>
+                    <div class="field">
+                        <label for="invite-note">"Why do they need access? (optional)"</label>
+                        <textarea id="invite-note" rows="3" maxlength="500" bind:value=note
+                            placeholder="Shown to the invitee in the email"></textarea>
+                        <p class="field-error">{move || field_error("note").get()}</p>
+                    </div>
+                    <div class="field">
+                        <label for="invite-notify">"Send the email to another address (optional)"</label>
+                        <input id="invite-notify" type="email" maxlength="254" bind:value=notify aria-describedby="invite-notify-hint"/>
+                        <p class="hint" id="invite-notify-hint">"They still sign in with the invited address to accept."</p>
+                        <p class="field-error">{move || field_error("notify_email").get()}</p>
+                    </div>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                        <button type="submit" class="button button-primary" disabled=move || pending.get()>
+                            {move || if pending.get() { "Sending…" } else { "Send invitation" }}
+                        </button>
+                    </div>
+                </form>
+            }.into_any(),
+        }}
+    }
+}
+
+/// What a button in the dialog asks for.
+#[derive(Clone, Copy)]
+enum Call {
+    Create,
+    Resend(Uuid),
+    Revoke(Uuid),
+}

@@ -1,0 +1,159 @@
+//! The Invitations tab: every invitation with its true status and delivery,
+//! filterable, with Resend and Revoke.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::invitations::{list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem, IssuedInvitation};
+use crate::domain::invitation::InvitationStatus;
+use crate::error::AppError;
+use crate::ui::copy_link::CopyLink;
+use crate::ui::dialog::Confirm;
+use crate::ui::format::{day, moment};
+use crate::ui::invite_dialog::InviteButton;
+use crate::ui::layout::{OrgContext, OrgRefresh};
+
+/// The invitations of the organization.
+#[component]
+pub fn Invitations() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let filter = RwSignal::new(String::new());
+    let slug = StoredValue::new(org.slug.clone());
+    let invitations = Resource::new(
+        move || (slug.get_value(), filter.get(), refresh.version()),
+        |(slug, status, _)| list_invitations(slug, status),
+    );
+    let resent = RwSignal::new(None::<Result<IssuedInvitation, AppError>>);
+    let revoking = RwSignal::new(None::<InvitationItem>);
+    let confirm_open = RwSignal::new(false);
+    let resend = move |id| {
+        leptos::task::spawn_local(async move {
+            let result = resend_invitation(slug.get_value(), id).await;
+            if result.is_ok() {
+                refresh.bump();
+            }
+            resent.set(Some(result));
+        });
+    };
+    let revoke = Callback::new(move |()| {
+        if let Some(item) = revoking.get_untracked() {
+            leptos::task::spawn_local(async move {
+                match revoke_invitation(slug.get_value(), item.id).await {
+                    Ok(()) => refresh.bump(),
+                    Err(err) => resent.set(Some(Err(err))),
+                }
+            });
+        }
+    });
+    view! {
+        <Title text="Invitations"/>
+        <section class="page">
+            <div class="toolbar">
+                <h1>"Invitations"</h1>
+                <span style="flex:1"></span>
+                <div class="field">
+                    <label for="status-filter">"Status"</label>
+                    <select id="status-filter" bind:value=filter>
+                        <option value="">"All"</option>
+                        {InvitationStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{title_case(s.as_str())}</option> }).collect_view()}
+                    </select>
+                </div>
+                {org.role.is_admin().then(|| view! { <InviteButton/> })}
+            </div>
+            {move || resent.get().map(|r| match r {
+                Ok(issued) => view! {
+                    <div class="alert alert-success" role="status">
+                        <p>{format!("Sent again to {}. The new link works until {}; older links no longer work.", issued.mailed_to, moment(issued.expires_at))}</p>
+                        <CopyLink link=issued.link/>
+                    </div>
+                }.into_any(),
+                Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
+            })}
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading invitations…"</p> }>
+                {move || Suspend::new(async move {
+                    match invitations.await {
+                        Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! {
+                            <p class="empty">{if filter.get_untracked().is_empty() {
+                                "No invitations yet. Use “Invite member” to add someone."
+                            } else {
+                                "No invitations with this status."
+                            }}</p>
+                        }.into_any(),
+                        Ok(rows) => view! {
+                            <table aria-label="Invitations">
+                                <thead><tr>
+                                    <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
+                                    <th scope="col">"Invited by"</th><th scope="col">"Sent"</th><th scope="col">"Expires / decided"</th>
+                                    <th scope="col">"Delivery"</th><th scope="col">"Actions"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|item| row(item, resend, revoking, confirm_open)).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Confirm
+                open=confirm_open
+                title="Revoke invitation?"
+                message=Signal::derive(move || revoking.get().map(|i| format!(
+                    "The invitation link sent to {} will stop working at once. You can invite them again later.", i.email
+                )).unwrap_or_default())
+                confirm_label="Revoke invitation"
+                on_confirm=revoke
+            />
+        </section>
+    }
+}
+
+fn title_case(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn row(
+    item: InvitationItem,
+    resend: impl Fn(uuid::Uuid) + Copy + Send + Sync + 'static,
+    revoking: RwSignal<Option<InvitationItem>>,
+    confirm_open: RwSignal<bool>,
+) -> impl IntoView {
+    let status = item.status;
+    let when = match item.decided_at {
+        Some(at) if status.is_final() => format!("{} {}", title_case(status.as_str()), day(at)),
+        _ => format!("Expires {}", day(item.expires_at)),
+    };
+    let delivery = match &item.delivery {
+        Delivery::Queued => "Queued".to_owned(),
+        Delivery::Retrying { reason } => format!("Retrying: {reason}"),
+        Delivery::Delivered => "Delivered".to_owned(),
+        Delivery::Failed { reason } => format!("Failed: {reason}"),
+    };
+    let id = item.id;
+    let email = item.email.clone();
+    let resend_label = if status == InvitationStatus::Pending { "Resend" } else { "Invite again" };
+    let item_for_revoke = item.clone();
+    view! {
+        <tr>
+            <td>{item.email.clone()}</td>
+            <td>{item.role.label()}</td>
+            <td><span class=format!("status status-{}", status.as_str())>{title_case(status.as_str())}</span></td>
+            <td>{item.invited_by.clone()}</td>
+            <td>{day(item.sent_at)}</td>
+            <td>{when}</td>
+            <td>{delivery}</td>
+            <td>
+                {(status != InvitationStatus::Accepted).then(|| view! {
+                    <button type="button" class="button" aria-label=format!("{resend_label} invitation to {email}")
+                        on:click=move |_| resend(id)>{resend_label}</button>
+                })}
+                {(status == InvitationStatus::Pending).then(|| view! {
+                    <button type="button" class="button button-quiet" aria-label=format!("Revoke invitation to {}", item.email)
+                        on:click=move |_| { revoking.set(Some(item_for_revoke.clone())); confirm_open.set(true); }>"Revoke"</button>
+                })}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,140 @@
+//! `/invite/<token>`: the invitee's page behind the emailed link.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::auth::sign_out;
+use crate::api::invitations::{accept_invitation, decline_invitation, invitation_preview, InvitationDetails, LinkState};
+use crate::error::AppError;
+use crate::ui::format::moment;
+use crate::ui::pages::auth::urlencode;
+use crate::ui::session::hard_navigate;
+
+/// Shows the invitation and lets the invitee accept or decline it.
+#[component]
+pub fn Invite() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let details = Resource::new(token, invitation_preview);
+    view! {
+        <Title text="Invitation"/>
+        <section class="page page-narrow">
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the invitation…"</p> }>
+                {move || Suspend::new(async move {
+                    match details.await {
+                        Ok(d) if d.state == LinkState::Open => view! { <OpenInvitation details=d token=token()/> }.into_any(),
+                        Ok(d) => view! {
+                            <h1>{d.state.title()}</h1>
+                            <p>{d.state.explain(&d.org_name)}</p>
+                            <p><a href="/">"Go to the console"</a></p>
+                        }.into_any(),
+                        Err(AppError::NotFound(_)) => view! {
+                            <h1>"This invitation link is not valid"</h1>
+                            <p>"Check that you opened the whole link from the email, or ask the person who invited you to resend it."</p>
+                        }.into_any(),
+                        Err(err) => view! {
+                            <h1>"The invitation could not be loaded"</h1>
+                            <div class="alert alert-error" role="alert">{err.to_string()}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
+    let here = format!("/invite/{token}");
+    let token = StoredValue::new(token);
+    let error = RwSignal::new(None::<String>);
+    let declined = RwSignal::new(false);
+    let confirming_decline = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let accept = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match accept_invitation(token.get_value()).await {
+                Ok(org) => hard_navigate(&format!("/orgs/{}", org.slug)),
+                Err(err) => error.set(Some(err.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    let decline = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match decline_invitation(token.get_value()).await {
+                Ok(()) => declined.set(true),
+                Err(err) => error.set(Some(err.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    let switch_account = {
+        let next = here.clone();
+        move |_| {
+            let next = next.clone();
+            leptos::task::spawn_local(async move {
+                let _ = sign_out().await;
+                hard_navigate(&format!("/sign-in?next={}", urlencode(&next)));
+            });
+        }
+    };
+    let matches = details.signed_in_as.as_deref() == Some(details.email.as_str());
+    let org_name = details.org_name.clone();
+    let summary = format!(
+        "{} invited {} to join {} as {}.",
+        details.inviter_name, details.email, details.org_name, details.role.label()
+    );
+    view! {
+        <Show when=move || !declined.get() fallback={
+            let org_name = org_name.clone();
+            move || view! {
+                <h1>"Invitation declined"</h1>
+                <p role="status">{format!("You declined the invitation to {org_name}. We let them know nothing else about you.")}</p>
+            }
+        }>
+            <h1>{format!("Join {}", details.org_name)}</h1>
+            <p>{summary.clone()}</p>
+            {details.note.clone().map(|n| view! { <blockquote class="card">{format!("“{n}”")}</blockquote> })}
+            <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
+            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            {match (&details.signed_in_as, matches) {
+                (Some(_), true) => view! {
+                    <div class="dialog-actions">
+                        <button type="button" class="button" disabled=move || busy.get() on:click=move |_| confirming_decline.set(true)>"Decline"</button>
+                        <button type="button" class="button button-primary" disabled=move || busy.get() on:click=accept>"Accept invitation"</button>
+                    </div>
+                }.into_any(),
+                (Some(current), false) => view! {
+                    <div class="alert alert-error" role="alert">
+                        {format!("This invitation is for {}, you are signed in as {current}.", details.email)}
+                    </div>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
+                        <button type="button" class="button button-primary" on:click=switch_account.clone()>{format!("Switch to {}", details.email)}</button>
+                    </div>
+                }.into_any(),
+                (None, _) => view! {
+                    <p>{format!("Sign in or create an account as {} to accept.", details.email)}</p>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
+                        <a class="button" href=format!("/sign-in?next={}", urlencode(&here))>"Sign in to accept"</a>
+                        <a class="button button-primary" href=format!("/sign-up?email={}&next={}", urlencode(&details.email), urlencode(&here))>"Create an account"</a>
+                    </div>
+                }.into_any(),
+            }}
+            <Show when=move || confirming_decline.get()>
+                <div class="alert alert-info" role="alert">
+                    <p>"Decline this invitation? The link stops working; to join later you need a new invitation."</p>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| confirming_decline.set(false)>"Keep it"</button>
+                        <button type="button" class="button button-danger" disabled=move || busy.get() on:click=decline>"Yes, decline"</button>
+                    </div>
+                </div>
+            </Show>
+        </Show>
+    }
+}
