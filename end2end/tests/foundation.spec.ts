@@ -9,7 +9,7 @@ test('sign up, verify by mail, onboard, sign out and in, two organizations', asy
   // Onboarding: the first member is added when the organization is named.
   await expect(page).toHaveURL(/onboarding/);
   await onboard(page, 'Acme Rockets');
-  await expect(page.getByLabel('Organization')).toHaveValue(/acme-rockets/);
+  await expect(page.getByLabel('Organization', { exact: true })).toHaveValue(/acme-rockets/);
   await expect(page.getByText('Your role')).toBeVisible();
   await expect(page.getByText('Confirm your email address')).toBeVisible();
 
@@ -31,10 +31,10 @@ test('sign up, verify by mail, onboard, sign out and in, two organizations', asy
   await page.getByLabel('Organization name').fill('Globex Labs');
   await page.getByRole('button', { name: 'Create organization' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Globex Labs' })).toBeVisible();
-  await page.getByLabel('Organization').selectOption({ label: 'Acme Rockets' });
+  await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme Rockets' });
   await expect(page.getByRole('heading', { level: 1, name: 'Acme Rockets' })).toBeVisible();
   await expect(page).toHaveURL(/\/orgs\/acme-rockets$/);
-  await page.getByLabel('Organization').selectOption({ label: 'Globex Labs' });
+  await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Globex Labs' });
   await expect(page.getByRole('heading', { level: 1, name: 'Globex Labs' })).toBeVisible();
   // The console reopens on the last organization chosen.
   await page.goto('/');

@@ -163,7 +163,7 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
     provide_context(OrgRefresh(RwSignal::new(0)));
     view! {
         <div class="org-frame">
-            <nav class="sidenav" aria-label="Organization">
+            <nav class="sidenav" aria-label="Organization pages">
                 <p class="sidenav-org">{org.name.clone()}</p>
                 <ul>
                     {links.into_iter().map(|(label, href)| view! {

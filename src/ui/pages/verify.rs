@@ -18,7 +18,7 @@ pub fn VerifyEmail() -> impl IntoView {
                         Ok(email) => view! {
                             <h1>"Email confirmed"</h1>
                             <p>{format!("{email} is verified. Thank you!")}</p>
-                            <p><a class="button button-primary" href="/">"Continue to the console"</a></p>
+                            <p><a class="button button-primary" href="/" rel="external">"Continue to the console"</a></p>
                         }.into_any(),
                         Err(err) => view! {
                             <h1>"This link did not work"</h1>
