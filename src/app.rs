@@ -8,7 +8,7 @@ use leptos_router::path;
 use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::pages::auth::{SignIn, SignUp};
 use crate::ui::pages::{
-    home::Home, invitations::Invitations, invite::Invite, members::Members, onboarding::Onboarding,
+    activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members, onboarding::Onboarding,
     org::{Dashboard, Placeholder}, settings::Settings, verify::VerifyEmail,
 };
 use crate::ui::session::provide_session;
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("teams") view=|| view! { <Placeholder title="Teams"/> }/>
                         <Route path=path!("projects") view=|| view! { <Placeholder title="Projects"/> }/>
                         <Route path=path!("settings") view=Settings/>
+                        <Route path=path!("activity") view=Activity/>
                     </ParentRoute>
                 </Routes>
             </main>

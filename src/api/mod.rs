@@ -36,6 +36,7 @@ pub(crate) mod ssr {
         let session = session::current().await?;
         let id = session::user_id(&session).await?.ok_or(AppError::SignedOut)?;
         let user = accounts::find(&state.pool, id).await?.ok_or(AppError::SignedOut)?;
+        crate::server::members::touch_last_active(&state.pool, user.id).await?;
         Ok((state, session, user))
     }
 

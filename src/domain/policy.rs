@@ -15,6 +15,38 @@ pub enum PolicyError {
     AdminsOnly,
     #[error("Only owners can change this setting.")]
     OwnersOnly,
+    #[error("Only owners and admins can change roles or remove members.")]
+    MayNotManageMembers,
+    #[error("Only owners can change or remove an owner, or make someone an owner.")]
+    OwnersManageOwners,
+    #[error("You cannot remove yourself. Use “Leave organization” instead.")]
+    RemoveSelf,
+}
+
+/// Whether `actor` may change a member whose role is `current` to `new`.
+/// Admins manage members and admins but never owners, and never make owners.
+pub fn may_change_role(actor: Role, current: Role, new: Role) -> Result<(), PolicyError> {
+    if !actor.is_admin() {
+        return Err(PolicyError::MayNotManageMembers);
+    }
+    if (current == Role::Owner || new == Role::Owner) && actor != Role::Owner {
+        return Err(PolicyError::OwnersManageOwners);
+    }
+    Ok(())
+}
+
+/// Whether `actor` may remove a member whose role is `target`; never oneself.
+pub fn may_remove(actor: Role, target: Role, is_self: bool) -> Result<(), PolicyError> {
+    if is_self {
+        return Err(PolicyError::RemoveSelf);
+    }
+    if !actor.is_admin() {
+        return Err(PolicyError::MayNotManageMembers);
+    }
+    if target == Role::Owner && actor != Role::Owner {
+        return Err(PolicyError::OwnersManageOwners);
+    }
+    Ok(())
 }
 
 /// Whether `actor` may invite someone with role `granted`: members may not
@@ -74,6 +106,35 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(may_invite(Member, role), Err(PolicyError::MayNotInvite));
         }
+    }
+
+    #[test]
+    fn role_change_matrix() {
+        for (actor, current, new, ok) in [
+            (Owner, Owner, Admin, true),
+            (Owner, Member, Owner, true),
+            (Owner, Admin, Member, true),
+            (Admin, Member, Admin, true),
+            (Admin, Admin, Member, true),
+            (Admin, Owner, Admin, false),
+            (Admin, Member, Owner, false),
+            (Member, Member, Admin, false),
+            (Member, Admin, Member, false),
+        ] {
+            assert_eq!(may_change_role(actor, current, new).is_ok(), ok, "{actor:?} {current:?}->{new:?}");
+        }
+    }
+
+    #[test]
+    fn removal_matrix() {
+        assert_eq!(may_remove(Owner, Owner, true), Err(PolicyError::RemoveSelf));
+        assert_eq!(may_remove(Admin, Member, true), Err(PolicyError::RemoveSelf));
+        assert!(may_remove(Owner, Owner, false).is_ok());
+        assert!(may_remove(Owner, Admin, false).is_ok());
+        assert!(may_remove(Admin, Admin, false).is_ok());
+        assert!(may_remove(Admin, Member, false).is_ok());
+        assert_eq!(may_remove(Admin, Owner, false), Err(PolicyError::OwnersManageOwners));
+        assert_eq!(may_remove(Member, Member, false), Err(PolicyError::MayNotManageMembers));
     }
 
     #[test]

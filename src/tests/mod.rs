@@ -4,6 +4,8 @@ mod accounts;
 mod http;
 mod invitations;
 mod invitations_http;
+mod members;
+mod members_http;
 mod organizations;
 mod outbox;
 

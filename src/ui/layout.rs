@@ -159,6 +159,8 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
         ("Projects", format!("{base}/projects")),
         ("Settings", format!("{base}/settings")),
     ];
+    let admin_links = org.role.is_admin().then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
+    watch_access(org.slug.clone());
     provide_context(OrgContext(org.clone()));
     provide_context(OrgRefresh(RwSignal::new(0)));
     view! {
@@ -169,6 +171,7 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
                     {links.into_iter().map(|(label, href)| view! {
                         <li><A href=href exact=true>{label}</A></li>
                     }).collect_view()}
+                    {admin_links}
                 </ul>
             </nav>
             <div class="org-content">
@@ -176,6 +179,30 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// Checks every few seconds that the signed-in user still belongs to the
+/// organization; a removed member's open console is sent away at once.
+fn watch_access(slug: String) {
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(
+            move || {
+                let slug = slug.clone();
+                leptos::task::spawn_local(async move {
+                    if let Err(AppError::NotFound(_) | AppError::SignedOut) = organization(slug).await {
+                        hard_navigate("/");
+                    }
+                });
+            },
+            std::time::Duration::from_secs(3),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = slug;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod dialog;
 pub mod form;
 pub mod format;
 pub mod invite_dialog;
+pub mod member_dialogs;
 pub mod layout;
 pub mod pages;
 pub mod session;

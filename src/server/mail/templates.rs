@@ -80,6 +80,21 @@ pub fn invitation(mail: &InvitationMail<'_>) -> Result<OutgoingMail, EmailError>
     })
 }
 
+/// "You were removed from <organization>".
+pub fn removed(to: &Email, name: &str, org_name: &str, base_url: &str) -> OutgoingMail {
+    let paragraphs = vec![
+        format!("Hi {name},"),
+        format!("An administrator removed you from {org_name} on Gatehouse. You no longer have access to it or its projects."),
+        "If you think this is a mistake, contact an administrator of the organization.".to_owned(),
+    ];
+    OutgoingMail {
+        to: to.clone(),
+        subject: format!("You were removed from {org_name}"),
+        text: format!("{}\n\n{}\n\n{}\n\nYour other organizations: {base_url}\n", paragraphs[0], paragraphs[1], paragraphs[2]),
+        html: html_layout(&paragraphs, "Open Gatehouse", base_url),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,45 +1,132 @@
-//! The Members page: who belongs, and the Invite member button.
+//! The Members page: seats, search, filter, sort, pages, role changes, removal.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::members::list_members;
-use crate::ui::format::day;
+use crate::api::members::{list_members, seats, MemberItem};
+use crate::domain::Role;
+use crate::ui::format::{day, moment};
 use crate::ui::invite_dialog::InviteButton;
 use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::member_dialogs::{EditMember, LeaveButton, RemoveMember};
 
-/// Lists the organization's active members.
+/// The organization's active members.
 #[component]
 pub fn Members() -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
-    let slug = org.slug.clone();
-    let members = Resource::new(move || (slug.clone(), refresh.version()), |(slug, _)| list_members(slug));
+    let slug = StoredValue::new(org.slug.clone());
+    let search = RwSignal::new(String::new());
+    let role = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_owned());
+    // Cursors of the pages before the current one; the last is the current page's.
+    let cursors = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        (search.track(), role.track(), sort.track());
+        cursors.set(Vec::new());
+    });
+    let page = Resource::new(
+        move || (slug.get_value(), search.get(), role.get(), sort.get(), cursors.get().last().cloned().unwrap_or_default(), refresh.version()),
+        |(slug, search, role, sort, after, _)| list_members(slug, search, role, sort, after),
+    );
+    let usage = Resource::new(move || (slug.get_value(), refresh.version()), |(slug, _)| seats(slug));
+    let editing = RwSignal::new(None::<MemberItem>);
+    let removing = RwSignal::new(None::<MemberItem>);
+    let is_admin = org.role.is_admin();
+    let my_role = org.role;
     view! {
         <Title text="Members"/>
         <section class="page">
             <div class="toolbar">
                 <h1>"Members"</h1>
                 <span style="flex:1"></span>
-                {org.role.is_admin().then(|| view! { <InviteButton/> })}
+                {is_admin.then(|| view! { <InviteButton/> })}
+            </div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    usage.await.ok().map(|u| view! { <p class="seat-usage" role="status">{u.summary()}</p> })
+                })}
+            </Transition>
+            <div class="toolbar">
+                <div class="field">
+                    <label for="member-search">"Search members"</label>
+                    <input id="member-search" type="search" placeholder="Name or email" maxlength="254"
+                        prop:value=move || search.get()
+                        on:change=move |ev| search.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="member-role">"Role filter"</label>
+                    <select id="member-role" bind:value=role>
+                        <option value="">"All roles"</option>
+                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="member-sort">"Sort by"</label>
+                    <select id="member-sort" bind:value=sort>
+                        <option value="name">"Name"</option>
+                        <option value="joined">"Joined date"</option>
+                    </select>
+                </div>
             </div>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading members…"</p> }>
                 {move || Suspend::new(async move {
-                    match members.await {
+                    match page.await {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
-                        Ok(rows) => view! {
-                            <table aria-label="Members">
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|m| view! {
-                                        <tr><td>{m.name}</td><td>{m.email}</td><td>{m.role.label()}</td><td>{day(m.joined_at)}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(p) if p.items.is_empty() => view! { <p class="empty">"No members match this search."</p> }.into_any(),
+                        Ok(p) => {
+                            let next = p.next.clone();
+                            let first = cursors.with_untracked(Vec::is_empty);
+                            view! {
+                                <table aria-label="Members">
+                                    <thead><tr>
+                                        <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
+                                        <th scope="col">"Joined"</th><th scope="col">"Last active"</th>
+                                        {is_admin.then(|| view! { <th scope="col">"Actions"</th> })}
+                                    </tr></thead>
+                                    <tbody>
+                                        {p.items.into_iter().map(|m| {
+                                            let edit_item = m.clone();
+                                            let remove_item = m.clone();
+                                            let manageable = is_admin && (my_role == Role::Owner || m.role != Role::Owner);
+                                            view! {
+                                                <tr>
+                                                    <td>{m.name.clone()}</td>
+                                                    <td>{m.email.clone()}</td>
+                                                    <td>{m.role.label()}</td>
+                                                    <td>{day(m.joined_at)}</td>
+                                                    <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
+                                                    {is_admin.then(|| view! {
+                                                        <td>
+                                                            {manageable.then(|| view! {
+                                                                <button type="button" class="button" aria-label=format!("Change role of {}", m.name)
+                                                                    on:click=move |_| editing.set(Some(edit_item.clone()))>"Change role"</button>
+                                                                <button type="button" class="button button-quiet" aria-label=format!("Remove {}", m.name)
+                                                                    on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
+                                                            })}
+                                                        </td>
+                                                    })}
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <nav class="toolbar pager" aria-label="Pages">
+                                    <span>{format!("{} members", p.total)}</span>
+                                    <span style="flex:1"></span>
+                                    <button type="button" class="button" disabled=first on:click=move |_| cursors.update(|c| { c.pop(); })>"Previous page"</button>
+                                    <button type="button" class="button" disabled=next.is_none() on:click=move |_| {
+                                        if let Some(n) = next.clone() { cursors.update(|c| c.push(n)); }
+                                    }>"Next page"</button>
+                                </nav>
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>
+            <EditMember editing/>
+            <RemoveMember removing/>
+            <LeaveButton/>
         </section>
     }
 }

@@ -1,0 +1,41 @@
+//! The Activity page: an organization's audit events, newest first.
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use crate::api::members::{ActivityItem, ActivityPage};
+use crate::domain::policy;
+use crate::error::AppError;
+use crate::server::organizations::Member;
+
+const PAGE: i64 = 50;
+
+/// A page of audit events older than `before`, optionally of one action.
+pub async fn activity(pool: &SqlitePool, actor: &Member, action: &str, before: Option<i64>) -> Result<ActivityPage, AppError> {
+    policy::may_administer(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT a.id, u.name AS actor, a.action, a.target, a.details, a.at
+         FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id WHERE a.org_id = ",
+    );
+    qb.push_bind(actor.org.id);
+    if !action.is_empty() {
+        qb.push(" AND a.action = ").push_bind(action.to_owned());
+    }
+    if let Some(before) = before {
+        qb.push(" AND a.id < ").push_bind(before);
+    }
+    qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(PAGE + 1);
+    let mut rows: Vec<(i64, Option<String>, String, String, String, DateTime<Utc>)> =
+        qb.build_query_as().fetch_all(pool).await?;
+    let next_before = if rows.len() as i64 > PAGE {
+        rows.truncate(PAGE as usize);
+        rows.last().map(|r| r.0)
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|(id, actor, action, target, details, at)| ActivityItem { id, actor, action, target, details, at })
+        .collect();
+    Ok(ActivityPage { items, next_before })
+}

@@ -1,0 +1,201 @@
+//! Changing membership: roles, ownership transfer, removal and leaving.
+//! Every change runs in one write transaction with its audit event, and the
+//! last-owner rule is checked inside it, so concurrent changes cannot leave an
+//! organization without an owner.
+
+use chrono::Utc;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::domain::policy::{self, PolicyError};
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+use crate::server::mail::{enqueue, templates};
+use crate::server::organizations::{parse_role, Member};
+use crate::server::state::AppState;
+use crate::server::{audit, db};
+
+/// The member being changed, as stored now.
+struct Target {
+    role: Role,
+    name: String,
+    email: String,
+}
+
+fn forbidden(err: PolicyError) -> AppError {
+    AppError::Forbidden(err.to_string())
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("This member changed since the page was loaded (someone else changed or removed them). Reload to see the current state.".into())
+}
+
+/// Loads an active member; a missing or changed one is a conflict, not a 500.
+async fn target(conn: &mut SqliteConnection, org: Uuid, user: Uuid, expected: Option<Role>) -> Result<Target, AppError> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT m.role, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.org_id = ? AND m.user_id = ? AND m.status = 'active'",
+    )
+    .bind(org)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (role, name, email) = row.ok_or_else(changed_meanwhile)?;
+    let role = parse_role(&role)?;
+    if expected.is_some_and(|e| e != role) {
+        return Err(changed_meanwhile());
+    }
+    Ok(Target { role, name, email })
+}
+
+/// Refuses when `user` is the organization's only active owner.
+async fn ensure_not_last_owner(conn: &mut SqliteConnection, org: Uuid, name: &str, what: &str) -> Result<(), AppError> {
+    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active' AND role = 'owner'")
+        .bind(org)
+        .fetch_one(&mut *conn)
+        .await?;
+    if owners <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{name} is the last owner, so they cannot {what}. Make another member an owner first."
+        )));
+    }
+    Ok(())
+}
+
+async fn set_role(conn: &mut SqliteConnection, org: Uuid, user: Uuid, role: Role) -> Result<(), AppError> {
+    sqlx::query("UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ? AND status = 'active'")
+        .bind(role.as_str())
+        .bind(org)
+        .bind(user)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Changes a member's role; it takes effect on their next request.
+pub async fn change_role(state: &AppState, actor: &Member, user: Uuid, new: Role, expected: Role) -> Result<(), AppError> {
+    let org = &actor.org;
+    let mut tx = db::begin_write(&state.pool).await?;
+    // The actor's own role is read again inside the transaction.
+    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    let them = target(&mut tx, org.id, user, Some(expected)).await?;
+    policy::may_change_role(me.role, them.role, new).map_err(forbidden)?;
+    if them.role == new {
+        return Ok(());
+    }
+    if them.role == Role::Owner {
+        ensure_not_last_owner(&mut tx, org.id, &them.name, "stop being an owner").await?;
+    }
+    set_role(&mut tx, org.id, user, new).await?;
+    let details = format!("{} -> {}", them.role.as_str(), new.as_str());
+    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.role_changed", &them.email, &details).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An owner makes another member owner and becomes an admin, in one step.
+pub async fn transfer_ownership(state: &AppState, actor: &Member, user: Uuid) -> Result<(), AppError> {
+    let org = &actor.org;
+    if user == actor.user.id {
+        return Err(AppError::Conflict("You already own this organization. Choose another member.".into()));
+    }
+    let mut tx = db::begin_write(&state.pool).await?;
+    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    if me.role != Role::Owner {
+        return Err(forbidden(PolicyError::OwnersManageOwners));
+    }
+    let them = target(&mut tx, org.id, user, None).await?;
+    set_role(&mut tx, org.id, user, Role::Owner).await?;
+    set_role(&mut tx, org.id, actor.user.id, Role::Admin).await?;
+    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.ownership_transferred", &them.email, &format!("from {}", me.email)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What "Remove member" asks for.
+#[derive(Debug, Clone)]
+pub struct Removal {
+    pub user_id: Uuid,
+    /// The role the admin saw; a different one means someone changed them meanwhile.
+    pub expected: Role,
+    /// Also take away their access to every project of the organization.
+    pub remove_from_projects: bool,
+    /// Also revoke the pending invitations they sent.
+    pub revoke_their_invitations: bool,
+}
+
+/// Removes a member: kept as history, emailed, locked out on their next request.
+pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Result<(), AppError> {
+    let org = &actor.org;
+    let now = Utc::now();
+    let mut tx = db::begin_write(&state.pool).await?;
+    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    let is_self = removal.user_id == actor.user.id;
+    let them = if is_self { None } else { Some(target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?) };
+    policy::may_remove(me.role, them.as_ref().map_or(me.role, |t| t.role), is_self).map_err(forbidden)?;
+    let them = them.ok_or(AppError::Internal)?;
+    if them.role == Role::Owner {
+        ensure_not_last_owner(&mut tx, org.id, &them.name, "be removed").await?;
+    }
+    sqlx::query("UPDATE memberships SET status = 'removed', removed_at = ?, removed_by = ? WHERE org_id = ? AND user_id = ?")
+        .bind(now)
+        .bind(actor.user.id)
+        .bind(org.id)
+        .bind(removal.user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut details = Vec::new();
+    if removal.remove_from_projects {
+        let gone = sqlx::query(
+            "DELETE FROM project_members WHERE user_id = ? AND project_id IN (SELECT id FROM projects WHERE org_id = ?)",
+        )
+        .bind(removal.user_id)
+        .bind(org.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        details.push(format!("removed from {gone} project(s)"));
+    }
+    if removal.revoke_their_invitations {
+        let revoked = sqlx::query(
+            "UPDATE invitations SET status = 'revoked', decided_at = ?, decided_by = ?
+             WHERE org_id = ? AND invited_by = ? AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(actor.user.id)
+        .bind(org.id)
+        .bind(removal.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        details.push(format!("revoked {revoked} invitation(s) they sent"));
+    }
+    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.removed", &them.email, &details.join("; ")).await?;
+    let to = Email::parse(&them.email).map_err(|_| AppError::Internal)?;
+    enqueue(&mut tx, &templates::removed(&to, &them.name, &org.name, &state.config.base_url)).await?;
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// The signed-in member leaves; the last owner cannot.
+pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
+    let org = &actor.org;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    if me.role == Role::Owner {
+        ensure_not_last_owner(&mut tx, org.id, "You", "leave").await.map_err(|_| {
+            AppError::Conflict("You are the last owner, so you cannot leave. Make another member an owner first.".into())
+        })?;
+    }
+    sqlx::query("UPDATE memberships SET status = 'removed', removed_at = ?, removed_by = ? WHERE org_id = ? AND user_id = ?")
+        .bind(Utc::now())
+        .bind(actor.user.id)
+        .bind(org.id)
+        .bind(actor.user.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.left", &me.email, "").await?;
+    tx.commit().await?;
+    Ok(())
+}

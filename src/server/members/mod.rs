@@ -1,0 +1,189 @@
+//! Members of an organization: the table (keyset pages) and seat usage.
+//! Changes to membership are in [`changes`], the audit trail in [`activity`].
+
+pub mod activity;
+pub mod changes;
+
+pub use activity::activity;
+pub use changes::{change_role, leave, remove, transfer_ownership, Removal};
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use uuid::Uuid;
+
+use super::invitations::store::seats_used;
+use super::organizations::{parse_role, Member};
+use crate::api::members::{MemberItem, MemberPage, SeatUsage};
+use crate::domain::Role;
+use crate::error::AppError;
+
+/// Rows per page of the members table.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Order of the members table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberSort {
+    /// By name (case-insensitive), then id.
+    Name,
+    /// By join time, oldest first, then id.
+    Joined,
+}
+
+/// A checked request for one page of members.
+#[derive(Debug, Clone)]
+pub struct MemberQuery {
+    pub search: Option<String>,
+    pub role: Option<Role>,
+    pub sort: MemberSort,
+    /// Sort key and id of the last row of the previous page.
+    pub after: Option<(String, Uuid)>,
+}
+
+impl MemberQuery {
+    /// Parses the table's controls as sent by the browser.
+    pub fn parse(search: &str, role: &str, sort: &str, after: &str) -> Result<Self, AppError> {
+        let search = search.trim();
+        if search.chars().count() > 254 {
+            return Err(AppError::invalid("search", "Search for at most 254 characters."));
+        }
+        let role = match role.trim() {
+            "" | "all" => None,
+            r => Some(r.parse().map_err(|e| AppError::invalid("role", e))?),
+        };
+        let sort = match sort.trim() {
+            "" | "name" => MemberSort::Name,
+            "joined" => MemberSort::Joined,
+            _ => return Err(AppError::invalid("sort", "Sort by name or by joined date.")),
+        };
+        let after = match after.trim() {
+            "" => None,
+            cursor => Some(decode_cursor(cursor).ok_or_else(|| AppError::invalid("after", "This page link is out of date. Start from the first page."))?),
+        };
+        Ok(Self { search: (!search.is_empty()).then(|| search.to_owned()), role, sort, after })
+    }
+}
+
+fn encode_cursor(key: &str, id: Uuid) -> String {
+    format!("{id}.{key}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<(String, Uuid)> {
+    let (id, key) = cursor.split_once('.')?;
+    Some((key.to_owned(), id.parse().ok()?))
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    user_id: Uuid,
+    name: String,
+    email: String,
+    role: String,
+    joined_at: DateTime<Utc>,
+    last_active_at: Option<DateTime<Utc>>,
+    sort_key: String,
+}
+
+/// Pushes the WHERE clause shared by the page and its count.
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, org: Uuid, query: &'a MemberQuery) {
+    qb.push(" WHERE m.org_id = ").push_bind(org).push(" AND m.status = 'active'");
+    if let Some(role) = query.role {
+        qb.push(" AND m.role = ").push_bind(role.as_str());
+    }
+    if let Some(search) = &query.search {
+        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        qb.push(" AND (u.name LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\' OR u.email LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+    }
+}
+
+/// One page of active members. Keyset pagination: each page continues after
+/// the last row of the previous one, so rows are neither lost nor repeated
+/// while members join, and no page costs more than its own rows.
+pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Result<MemberPage, AppError> {
+    let key = match query.sort {
+        MemberSort::Name => "lower(u.name)",
+        MemberSort::Joined => "m.joined_at",
+    };
+    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key
+         FROM memberships m JOIN users u ON u.id = m.user_id"
+    ));
+    push_filters(&mut qb, actor.org.id, query);
+    if let Some((after_key, after_id)) = &query.after {
+        qb.push(format!(" AND ({key} > "))
+            .push_bind(after_key.clone())
+            .push(format!(" OR ({key} = "))
+            .push_bind(after_key.clone())
+            .push(" AND u.id > ")
+            .push_bind(*after_id)
+            .push("))");
+    }
+    qb.push(format!(" ORDER BY {key}, u.id LIMIT ")).push_bind(PAGE_SIZE + 1);
+    let mut rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| encode_cursor(&r.sort_key, r.user_id))
+    } else {
+        None
+    };
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id");
+    push_filters(&mut count, actor.org.id, query);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(MemberItem {
+                user_id: r.user_id,
+                name: r.name,
+                email: r.email,
+                role: parse_role(&r.role)?,
+                joined_at: r.joined_at,
+                last_active_at: r.last_active_at,
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(MemberPage { items, next, total })
+}
+
+/// Active members, pending invitations and the limit.
+pub async fn seat_usage(pool: &SqlitePool, actor: &Member) -> Result<SeatUsage, AppError> {
+    let mut conn = pool.acquire().await?;
+    let used = seats_used(&mut conn, actor.org.id, Utc::now(), None).await?;
+    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'")
+        .bind(actor.org.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
+        .bind(actor.org.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(SeatUsage { active, pending: used - active, limit })
+}
+
+/// Notes that `user` was active now (at most one write per minute).
+pub async fn touch_last_active(pool: &SqlitePool, user: Uuid) -> Result<(), AppError> {
+    let now = Utc::now();
+    sqlx::query("UPDATE users SET last_active_at = ? WHERE id = ? AND (last_active_at IS NULL OR last_active_at < ?)")
+        .bind(now)
+        .bind(user)
+        .bind(now - chrono::Duration::minutes(1))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let id = Uuid::from_u128(7);
+        let cursor = encode_cursor("ann.lee", id);
+        assert_eq!(decode_cursor(&cursor), Some(("ann.lee".to_owned(), id)));
+        assert!(MemberQuery::parse("", "", "", "nonsense").is_err());
+        assert!(MemberQuery::parse("", "root", "", "").is_err());
+        assert!(MemberQuery::parse("", "", "age", "").is_err());
+        let q = MemberQuery::parse("  bob ", "admin", "joined", "").unwrap();
+        assert_eq!((q.search.as_deref(), q.role, q.sort), (Some("bob"), Some(Role::Admin), MemberSort::Joined));
+    }
+}

@@ -1,0 +1,282 @@
+use chrono::{Duration, Utc};
+use sqlx::SqlitePool;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+use super::{join, last_mail_to, member, user};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::server::accounts::User;
+use crate::server::members::{self, MemberQuery, Removal};
+use crate::server::organizations::Member;
+use crate::server::state::AppState;
+use crate::server::{invitations, organizations, testing};
+
+struct Acme {
+    state: AppState,
+    owner: Member,
+    admin: Member,
+    plain: Member,
+}
+
+/// "acme" with an owner, an admin and a member.
+async fn acme(pool: &SqlitePool) -> Acme {
+    let state = testing::state(pool.clone());
+    let owner = user(&state, "owner@example.com").await;
+    let org = organizations::create(pool, owner.id, "Acme").await.unwrap();
+    let admin = user(&state, "admin@example.com").await;
+    let plain = user(&state, "member@example.com").await;
+    join(pool, org.id, admin.id, Role::Admin).await;
+    join(pool, org.id, plain.id, Role::Member).await;
+    Acme {
+        owner: member(pool, &owner, "acme").await,
+        admin: member(pool, &admin, "acme").await,
+        plain: member(pool, &plain, "acme").await,
+        state,
+    }
+}
+
+async fn role_of(pool: &SqlitePool, user: &User) -> Option<Role> {
+    organizations::view(pool, user.id, "acme").await.ok().map(|v| v.role)
+}
+
+fn removal(user: Uuid, expected: Role) -> Removal {
+    Removal { user_id: user, expected, remove_from_projects: false, revoke_their_invitations: false }
+}
+
+#[sqlx::test]
+async fn role_change_matrix(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    let (o, ad, m) = (&a.owner, &a.admin, &a.plain);
+    // Members change nothing.
+    assert!(matches!(members::change_role(&a.state, m, ad.user.id, Role::Member, Role::Admin).await, Err(AppError::Forbidden(_))));
+    // Admins never touch owners and never make owners.
+    assert!(matches!(members::change_role(&a.state, ad, o.user.id, Role::Admin, Role::Owner).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(members::change_role(&a.state, ad, m.user.id, Role::Owner, Role::Member).await, Err(AppError::Forbidden(_))));
+    members::change_role(&a.state, ad, m.user.id, Role::Admin, Role::Member).await.unwrap();
+    assert_eq!(role_of(&pool, &m.user).await, Some(Role::Admin));
+    // Owners do everything.
+    members::change_role(&a.state, o, m.user.id, Role::Owner, Role::Admin).await.unwrap();
+    assert_eq!(role_of(&pool, &m.user).await, Some(Role::Owner));
+    // A stale view is reported, not overwritten.
+    let stale = members::change_role(&a.state, o, m.user.id, Role::Member, Role::Admin).await.unwrap_err();
+    assert!(stale.to_string().contains("changed since the page was loaded"), "{stale}");
+    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'member.role_changed'").fetch_one(&pool).await.unwrap();
+    assert_eq!(audit, 2);
+}
+
+#[sqlx::test]
+async fn the_last_owner_cannot_be_demoted_or_leave(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    let err = members::change_role(&a.state, &a.owner, a.owner.user.id, Role::Admin, Role::Owner).await.unwrap_err();
+    assert!(err.to_string().contains("last owner"), "{err}");
+    let err = members::leave(&a.state, &a.owner).await.unwrap_err();
+    assert!(err.to_string().contains("last owner"), "{err}");
+    members::leave(&a.state, &a.plain).await.unwrap();
+    assert_eq!(role_of(&pool, &a.plain.user).await, None);
+}
+
+#[sqlx::test]
+async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: SqlitePool) {
+    for _ in 0..5 {
+        let a = acme(&pool).await;
+        members::change_role(&a.state, &a.owner, a.admin.user.id, Role::Owner, Role::Admin).await.unwrap();
+        let second = member(&pool, &a.admin.user, "acme").await;
+        let (s1, s2) = (a.state.clone(), a.state.clone());
+        let (o1, o2) = (a.owner.clone(), second.clone());
+        let t1 = tokio::spawn(async move { members::change_role(&s1, &o1, o2.user.id, Role::Member, Role::Owner).await });
+        let (o1, o2) = (a.owner.clone(), second.clone());
+        let t2 = tokio::spawn(async move { members::change_role(&s2, &o2, o1.user.id, Role::Member, Role::Owner).await });
+        let (r1, r2) = (t1.await.unwrap(), t2.await.unwrap());
+        assert!(r1.is_ok() != r2.is_ok(), "exactly one wins: {r1:?} {r2:?}");
+        let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE role = 'owner' AND status = 'active'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(owners, 1);
+        sqlx::query("DELETE FROM organizations").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM audit_events").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM outbox").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM users").execute(&pool).await.unwrap();
+    }
+}
+
+#[sqlx::test]
+async fn removal_matrix_and_history(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    let err = members::remove(&a.state, &a.owner, removal(a.owner.user.id, Role::Owner)).await.unwrap_err();
+    assert!(err.to_string().contains("Leave organization"), "{err}");
+    assert!(matches!(members::remove(&a.state, &a.plain, removal(a.admin.user.id, Role::Admin)).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(members::remove(&a.state, &a.admin, removal(a.owner.user.id, Role::Owner)).await, Err(AppError::Forbidden(_))));
+    members::remove(&a.state, &a.admin, removal(a.plain.user.id, Role::Member)).await.unwrap();
+    // Access is gone on the next request; the row stays as history.
+    assert_eq!(organizations::view(&pool, a.plain.user.id, "acme").await.unwrap_err(), AppError::NotFound("Organization".into()));
+    let (status, by): (String, Uuid) = sqlx::query_as("SELECT status, removed_by FROM memberships WHERE user_id = ?")
+        .bind(a.plain.user.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), by), ("removed", a.admin.user.id));
+    let (subject, _) = last_mail_to(&pool, "member@example.com").await;
+    assert_eq!(subject, "You were removed from Acme");
+    // Removing again: the member changed meanwhile.
+    let again = members::remove(&a.state, &a.admin, removal(a.plain.user.id, Role::Member)).await.unwrap_err();
+    assert!(matches!(again, AppError::Conflict(_)));
+    // A removed person can be invited again and rejoin.
+    let issued = invitations::create(
+        &a.state,
+        &a.owner,
+        invitations::NewInvitation { email: "member@example.com", role: "admin", note: "", notify_email: "" },
+    )
+    .await
+    .unwrap();
+    invitations::link::accept(&pool, &super::secret_of(&issued.link), &a.plain.user).await.unwrap();
+    assert_eq!(role_of(&pool, &a.plain.user).await, Some(Role::Admin));
+}
+
+#[sqlx::test]
+async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    let project = Uuid::new_v4();
+    sqlx::query("INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, 'Web', ?)")
+        .bind(project)
+        .bind(a.owner.org.id)
+        .bind(Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
+    for m in [&a.admin, &a.plain] {
+        sqlx::query("INSERT INTO project_members (project_id, user_id, added_at) VALUES (?, ?, ?)")
+            .bind(project)
+            .bind(m.user.id)
+            .bind(Utc::now())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let new = |email| invitations::NewInvitation { email, role: "member", note: "", notify_email: "" };
+    invitations::create(&a.state, &a.admin, new("x@example.com")).await.unwrap();
+    members::remove(&a.state, &a.owner, removal(a.plain.user.id, Role::Member)).await.unwrap();
+    let rows = |id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM project_members WHERE user_id = ?").bind(id).fetch_one(&pool).await.unwrap()
+        }
+    };
+    assert_eq!(rows(a.plain.user.id).await, 1, "kept without the option");
+    let full = Removal { user_id: a.admin.user.id, expected: Role::Admin, remove_from_projects: true, revoke_their_invitations: true };
+    members::remove(&a.state, &a.owner, full).await.unwrap();
+    assert_eq!(rows(a.admin.user.id).await, 0);
+    let status: String = sqlx::query_scalar("SELECT status FROM invitations WHERE email = 'x@example.com'").fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "revoked");
+}
+
+#[sqlx::test]
+async fn transfer_ownership_swaps_roles(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    assert!(matches!(members::transfer_ownership(&a.state, &a.admin, a.plain.user.id).await, Err(AppError::Forbidden(_))));
+    members::transfer_ownership(&a.state, &a.owner, a.plain.user.id).await.unwrap();
+    assert_eq!(role_of(&pool, &a.plain.user).await, Some(Role::Owner));
+    assert_eq!(role_of(&pool, &a.owner.user).await, Some(Role::Admin));
+}
+
+async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..n {
+        let id = Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
+            .bind(id)
+            .bind(format!("{prefix}{i}@example.com"))
+            .bind(format!("{prefix} {:04}", (i * 7919) % 10_000))
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)")
+            .bind(org)
+            .bind(id)
+            .bind(Utc::now() - Duration::seconds(i as i64))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[sqlx::test]
+async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    seed_members(&pool, a.owner.org.id, 160, "Seed").await;
+    for sort in ["name", "joined"] {
+        let mut seen = HashSet::new();
+        let mut after = String::new();
+        let mut pages = 0;
+        loop {
+            let query = MemberQuery::parse("", "", sort, &after).unwrap();
+            let page = members::list(&pool, &a.owner, &query).await.unwrap();
+            assert!(page.items.len() as i64 <= members::PAGE_SIZE);
+            for item in &page.items {
+                assert!(seen.insert(item.user_id), "{sort}: repeated {}", item.email);
+            }
+            pages += 1;
+            // Someone joins between page loads.
+            seed_members(&pool, a.owner.org.id, 3, &format!("Late{sort}{pages}x")).await;
+            match page.next {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        let originals: HashSet<Uuid> = sqlx::query_scalar::<_, Uuid>(
+            "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email NOT LIKE 'late%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+        assert!(originals.is_subset(&seen), "{sort}: every member present before paging was listed");
+        assert!(pages >= 4);
+    }
+}
+
+#[sqlx::test]
+async fn search_filter_and_totals(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    seed_members(&pool, a.owner.org.id, 30, "Zed").await;
+    let q = MemberQuery::parse("ADMIN@", "", "name", "").unwrap();
+    let page = members::list(&pool, &a.owner, &q).await.unwrap();
+    assert_eq!((page.total, page.items[0].email.as_str()), (1, "admin@example.com"));
+    let q = MemberQuery::parse("", "owner", "name", "").unwrap();
+    assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 1);
+    let q = MemberQuery::parse("zed", "member", "joined", "").unwrap();
+    assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 30);
+    // LIKE wildcards in the search are literal.
+    let q = MemberQuery::parse("%", "", "name", "").unwrap();
+    assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 0);
+    let usage = members::seat_usage(&pool, &a.owner).await.unwrap();
+    assert_eq!((usage.active, usage.pending, usage.limit), (33, 0, 10));
+    assert_eq!(usage.summary(), "33 of 10 seats used");
+}
+
+#[sqlx::test]
+async fn activity_is_for_admins_newest_first(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    for i in 0..60 {
+        let email = format!("p{i}@example.com");
+        sqlx::query("INSERT INTO audit_events (org_id, actor_id, action, target, at) VALUES (?, ?, 'invitation.created', ?, ?)")
+            .bind(a.owner.org.id)
+            .bind(a.owner.user.id)
+            .bind(email)
+            .bind(Utc::now())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(members::activity(&pool, &a.plain, "", None).await, Err(AppError::Forbidden(_))));
+    let first = members::activity(&pool, &a.admin, "invitation.created", None).await.unwrap();
+    assert_eq!(first.items.len(), 50);
+    assert_eq!(first.items[0].target, "p59@example.com");
+    let second = members::activity(&pool, &a.admin, "invitation.created", first.next_before).await.unwrap();
+    assert_eq!(second.items.len(), 10);
+    assert!(second.next_before.is_none());
+}

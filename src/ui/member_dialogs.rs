@@ -1,0 +1,172 @@
+//! Dialogs of the Members page: change role (and transfer ownership),
+//! remove a member, leave the organization.
+
+use leptos::prelude::*;
+
+use crate::api::members::{change_role, leave_organization, remove_member, transfer_ownership, MemberItem};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::ui::dialog::{Confirm, Modal};
+use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::session::hard_navigate;
+
+/// An open flag that follows `item` being set, and clears it when closed.
+fn open_while_some<T: Clone + Send + Sync + 'static>(item: RwSignal<Option<T>>) -> RwSignal<bool> {
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let want = item.with(Option::is_some);
+        if open.get_untracked() != want {
+            open.set(want);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && item.with_untracked(Option::is_some) {
+            item.set(None);
+        }
+    });
+    open
+}
+
+/// Runs a membership change, then closes the dialog and reloads the lists,
+/// or shows why it failed.
+fn run_change<F>(
+    error: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+    refresh: OrgRefresh,
+    change: impl FnOnce() -> F + 'static,
+) where
+    F: std::future::Future<Output = Result<(), AppError>> + 'static,
+{
+    leptos::task::spawn_local(async move {
+        match change().await {
+            Ok(()) => {
+                error.set(None);
+                open.set(false);
+                refresh.bump();
+            }
+            Err(err) => error.set(Some(err.to_string())),
+        }
+    });
+}
+
+/// "Change role" for one member; owners may also hand over ownership.
+#[component]
+pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let open = open_while_some(editing);
+    let role = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(m) = editing.get() {
+            role.set(m.role.as_str().to_owned());
+            error.set(None);
+        }
+    });
+    let slug = StoredValue::new(org.slug.clone());
+    let me = org.role;
+    let title = Signal::derive(move || editing.get().map(|m| format!("Change role of {}", m.name)).unwrap_or_else(|| "Change role".into()));
+    let save = move |_| {
+        let Some(m) = editing.get_untracked() else { return };
+        let new = role.get_untracked();
+        run_change(error, open, refresh, move || change_role(slug.get_value(), m.user_id, new, m.role.as_str().to_owned()));
+    };
+    let transfer = move |_| {
+        let Some(m) = editing.get_untracked() else { return };
+        run_change(error, open, refresh, move || async move {
+            transfer_ownership(slug.get_value(), m.user_id).await?;
+            hard_navigate(&format!("/orgs/{}/members", slug.get_value()));
+            Ok(())
+        });
+    };
+    let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| me.may_grant(*r)).collect();
+    view! {
+        <Modal open title>
+            <div class="stack">
+                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <div class="field">
+                    <label for="edit-role">"Role"</label>
+                    <select id="edit-role" bind:value=role>
+                        {grantable.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                    <p class="hint">"Takes effect on their next request."</p>
+                </div>
+                {(me == Role::Owner).then(|| view! {
+                    <p class="hint">"Handing over the organization? Make them the owner and become an admin yourself."</p>
+                    <button type="button" class="button" on:click=transfer>"Transfer ownership"</button>
+                })}
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="button button-primary" on:click=save>"Save role"</button>
+                </div>
+            </div>
+        </Modal>
+    }
+}
+
+/// "Remove member": names the person and offers the cascades.
+#[component]
+pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let open = open_while_some(removing);
+    let from_projects = RwSignal::new(false);
+    let revoke_invites = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let slug = StoredValue::new(org.slug.clone());
+    let org_name = StoredValue::new(org.name.clone());
+    let title = Signal::derive(move || removing.get().map(|m| format!("Remove {}?", m.name)).unwrap_or_else(|| "Remove member".into()));
+    let remove = move |_| {
+        let Some(m) = removing.get_untracked() else { return };
+        let (projects, invites) = (from_projects.get_untracked(), revoke_invites.get_untracked());
+        run_change(error, open, refresh, move || {
+            remove_member(slug.get_value(), m.user_id, m.role.as_str().to_owned(), projects, invites)
+        });
+    };
+    view! {
+        <Modal open title>
+            <div class="stack">
+                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <p>{move || removing.get().map(|m| format!(
+                    "{} ({}) will lose access to {} on their next request and will be emailed about it.", m.name, m.email, org_name.get_value()
+                ))}</p>
+                <label class="check"><input type="checkbox" bind:checked=from_projects/>" Also remove them from all projects in this organization"</label>
+                <label class="check"><input type="checkbox" bind:checked=revoke_invites/>" Also revoke the pending invitations they sent"</label>
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="button button-danger" on:click=remove>"Remove member"</button>
+                </div>
+            </div>
+        </Modal>
+    }
+}
+
+/// "Leave organization" with a confirmation.
+#[component]
+pub fn LeaveButton() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let open = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let slug = StoredValue::new(org.slug.clone());
+    let leave = Callback::new(move |()| {
+        leptos::task::spawn_local(async move {
+            match leave_organization(slug.get_value()).await {
+                Ok(()) => hard_navigate("/"),
+                Err(err) => error.set(Some(err.to_string())),
+            }
+        });
+    });
+    view! {
+        <div class="leave">
+            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <button type="button" class="button button-quiet" on:click=move |_| open.set(true)>"Leave organization"</button>
+            <Confirm
+                open
+                title=format!("Leave {}?", org.name)
+                message="You will lose access at once. To come back you need a new invitation."
+                confirm_label="Leave organization"
+                on_confirm=leave
+            />
+        </div>
+    }
+}
