@@ -1,4 +1,5 @@
-import { expect, Page } from '@playwright/test';
+import { Browser, expect, Page } from '@playwright/test';
+import { linkIn, waitForMail } from './mail';
 import { onboard, signUp, uniqueEmail } from './accounts';
 
 /** A new owner with a new organization; returns the org's name and slug path. */
@@ -22,4 +23,17 @@ export async function invite(page: Page, base: string, email: string, role = 'Me
   if (note) await dialog.getByLabel('Why do they need access? (optional)').fill(note);
   await dialog.getByRole('button', { name: 'Send invitation' }).click();
   return dialog;
+}
+
+/** Invites `email`, then signs them up and accepts in a new browser context; returns their page. */
+export async function inviteAndJoin(page: Page, browser: Browser, base: string, name: string, email: string, role = 'Member') {
+  const dialog = await invite(page, base, email, role);
+  await expect(dialog.getByText(`Invitation sent to ${email}`)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const link = linkIn(await waitForMail(email, 'invited you'), '/invite/');
+  const invitee = await (await browser.newContext()).newPage();
+  await signUp(invitee, name, email, link);
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(invitee).toHaveURL(new RegExp(`${base}$`));
+  return invitee;
 }

@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { uniqueEmail } from './support/accounts';
+import { inviteAndJoin, ownerWithOrg } from './support/invitations';
+import { waitForMail } from './support/mail';
+
+test('admin searches, changes a role and removes a member, who loses the organization at once', async ({ page, browser }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Members Co');
+  const bob = uniqueEmail('bob');
+  const carol = uniqueEmail('carol');
+  const bobPage = await inviteAndJoin(page, browser, base, 'Bob Baker', bob);
+  const carolPage = await inviteAndJoin(page, browser, base, 'Carol Cook', carol);
+
+  await page.goto(`${base}/members`);
+  await expect(page.getByText('3 of 10 seats used')).toBeVisible();
+  await page.getByLabel('Search members').fill('carol');
+  await page.getByLabel('Search members').press('Enter');
+  await expect(page.getByRole('row', { name: /Carol Cook/ })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Bob Baker/ })).toHaveCount(0);
+  await page.getByLabel('Search members').fill('');
+  await page.getByLabel('Search members').press('Enter');
+  await expect(page.getByRole('row', { name: /Bob Baker/ })).toBeVisible();
+
+  // Change Bob's role to Admin.
+  await page.getByRole('button', { name: 'Change role of Bob Baker' }).click();
+  const edit = page.getByRole('dialog', { name: 'Change role of Bob Baker' });
+  await edit.getByLabel('Role').selectOption({ label: 'Admin' });
+  await edit.getByRole('button', { name: 'Save role' }).click();
+  await expect(edit).toBeHidden();
+  await expect(page.getByRole('row', { name: /Bob Baker/ })).toContainText('Admin');
+  await page.getByLabel('Role filter').selectOption({ label: 'Admin' });
+  await expect(page.getByRole('row', { name: /Bob Baker/ })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Carol Cook/ })).toHaveCount(0);
+  await page.getByLabel('Role filter').selectOption({ label: 'All roles' });
+
+  // Remove Carol, also from all projects; her open console is sent away.
+  await expect(carolPage.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+  await page.getByRole('button', { name: 'Remove Carol Cook' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Remove Carol Cook?' });
+  await expect(confirm).toContainText(carol);
+  await confirm.getByLabel('Also remove them from all projects in this organization').check();
+  await confirm.getByRole('button', { name: 'Remove member' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByRole('row', { name: /Carol Cook/ })).toHaveCount(0);
+  await expect(carolPage).not.toHaveURL(new RegExp(base), { timeout: 15_000 });
+  await carolPage.goto(base);
+  await expect(carolPage.getByRole('heading', { name: 'Organization not found' })).toBeVisible();
+
+  const mail = await waitForMail(carol, `You were removed from ${orgName}`);
+  expect(mail.text).toContain('no longer have access');
+
+  // Bob's new role shows on his next request.
+  await bobPage.goto(base);
+  await expect(bobPage.locator('.card-figure').first()).toHaveText('Admin');
+
+  await page.goto(`${base}/activity`);
+  await page.getByLabel('Action').selectOption('member.removed');
+  await expect(page.getByRole('row', { name: new RegExp(carol) })).toContainText('removed from 0 project(s)');
+});
+
+test('nobody removes themselves, and the last owner cannot leave', async ({ page }) => {
+  const { base } = await ownerWithOrg(page, 'Solo Org');
+  await page.goto(`${base}/members`);
+  // The owner's own row offers no Remove; leaving is refused for the last owner.
+  await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(1);
+  await page.getByRole('button', { name: /^Remove Olivia/ }).click();
+  const dialog = page.getByRole('dialog', { name: /Remove Olivia/ });
+  await dialog.getByRole('button', { name: 'Remove member' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('You cannot remove yourself');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Leave organization' }).click();
+  await page.getByRole('dialog', { name: /^Leave / }).getByRole('button', { name: 'Leave organization' }).click();
+  await expect(page.getByRole('alert')).toContainText('You are the last owner');
+});
