@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run test unit e2e setup setup-test
+.PHONY: run test unit e2e setup setup-test bench
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000
 run: setup
@@ -20,3 +20,7 @@ unit:
 e2e:
 	cargo leptos build
 	cd end2end && npx playwright test
+
+## Throughput and latency of listing, invite and accept at 1k, 10k, 100k members
+bench:
+	cargo run --release --example bench --features ssr

@@ -3,6 +3,7 @@
 //! `server/` that does the work, and answer with a typed error.
 
 pub mod auth;
+pub mod inbox;
 pub mod invitations;
 pub mod members;
 pub mod orgs;

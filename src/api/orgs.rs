@@ -85,3 +85,27 @@ pub async fn update_settings(slug: String, seat_limit: String, invitation_ttl_da
         .await,
     )
 }
+
+/// What the dashboard needs beyond the organization itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardInfo {
+    /// Projects the signed-in member can see.
+    pub visible_projects: i64,
+    /// Projects in the organization (not archived).
+    pub total_projects: i64,
+    /// Owners and admins, to ask for access: (name, email).
+    pub admins: Vec<(String, String)>,
+}
+
+/// The dashboard's project counts and who the admins are.
+#[server(endpoint = "dashboard")]
+pub async fn dashboard(slug: String) -> Result<DashboardInfo, AppError> {
+    use crate::server::organizations;
+    super::ssr::reply(
+        async {
+            let (state, member) = super::ssr::member_of(&slug).await?;
+            organizations::dashboard(&state.pool, &member).await
+        }
+        .await,
+    )
+}

@@ -7,6 +7,7 @@ pub mod db;
 pub mod invitations;
 pub mod members;
 pub mod mail;
+pub mod notifications;
 pub mod organizations;
 pub mod password;
 pub mod rate_limit;

@@ -238,7 +238,7 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (pool, secret, ann) = (pool.clone(), secret.clone(), ann.clone());
-            tokio::spawn(async move { link::accept(&pool, &secret, &ann).await })
+            tokio::spawn(async move { link::accept(&pool, secret.as_str(), &ann).await })
         })
         .collect();
     for task in tasks {

@@ -6,6 +6,7 @@ mod invitations;
 mod invitations_http;
 mod members;
 mod members_http;
+mod inbox;
 mod organizations;
 mod outbox;
 

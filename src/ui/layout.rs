@@ -87,9 +87,7 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
             <a class="button button-quiet" href="/onboarding">"New organization"</a>
         </div>
         <nav class="topbar-actions" aria-label="Account">
-            <button type="button" class="bell" aria-label="Notifications">
-                <span aria-hidden="true">"🔔"</span>
-            </button>
+            <crate::ui::notification_bell::NotificationBell/>
             <details class="user-menu">
                 <summary aria-label=format!("Account menu for {}", user.name)>{user.name.clone()}</summary>
                 <div class="menu">

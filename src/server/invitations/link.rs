@@ -11,8 +11,23 @@ use crate::api::orgs::OrgSummary;
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
 use crate::error::AppError;
 use crate::server::accounts::{mark_verified, User};
+use crate::server::notifications::{notify, NoticeKind};
 use crate::server::token::hash_secret;
 use crate::server::{audit, db};
+
+/// How the invitee reached the invitation: the emailed link, or their inbox
+/// (the bell and the dashboard prompt), which names it by id.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkKey<'a> {
+    Token(&'a str),
+    Inbox(Uuid),
+}
+
+impl<'a, S: AsRef<str> + ?Sized> From<&'a S> for LinkKey<'a> {
+    fn from(secret: &'a S) -> Self {
+        Self::Token(secret.as_ref())
+    }
+}
 
 /// An invitation found through its link, and whether that link was replaced.
 struct Found {
@@ -20,20 +35,37 @@ struct Found {
     replaced: bool,
 }
 
-async fn find(conn: &mut SqliteConnection, secret: &str) -> Result<Found, AppError> {
-    let row: Option<InvitationRow> = sqlx::query_as(&format!(
-        "{ROW_SELECT} JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = ?"
-    ))
-    .bind(hash_secret(secret))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let row = row.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
-    let replaced: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT replaced_at FROM invitation_tokens WHERE token_hash = ?")
+/// Finds the invitation behind `key`. By id, only the invitee themself may
+/// find it: the invitation's address must be their verified email.
+async fn find(conn: &mut SqliteConnection, key: LinkKey<'_>, viewer: Option<&User>) -> Result<Found, AppError> {
+    match key {
+        LinkKey::Token(secret) => {
+            let row: Option<InvitationRow> = sqlx::query_as(&format!(
+                "{ROW_SELECT} JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = ?"
+            ))
             .bind(hash_secret(secret))
-            .fetch_one(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?;
-    Ok(Found { row, replaced: replaced.is_some() })
+            let row = row.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
+            let replaced: Option<DateTime<Utc>> =
+                sqlx::query_scalar("SELECT replaced_at FROM invitation_tokens WHERE token_hash = ?")
+                    .bind(hash_secret(secret))
+                    .fetch_one(&mut *conn)
+                    .await?;
+            Ok(Found { row, replaced: replaced.is_some() })
+        }
+        LinkKey::Inbox(id) => {
+            let row: Option<InvitationRow> = sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ?"))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let addressed_to_viewer = |row: &InvitationRow| {
+                viewer.is_some_and(|u| u.email_verified_at.is_some() && u.email == row.email)
+            };
+            let row = row.filter(addressed_to_viewer).ok_or_else(|| AppError::NotFound("Invitation".into()))?;
+            Ok(Found { row, replaced: false })
+        }
+    }
 }
 
 fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> {
@@ -52,7 +84,7 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
 
 /// The page behind a link.
 pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<InvitationDetails, AppError> {
-    let found = find(&mut *pool.acquire().await?, secret).await?;
+    let found = find(&mut *pool.acquire().await?, LinkKey::Token(secret), viewer).await?;
     let state = link_state(&found, Utc::now())?;
     let row = found.row;
     Ok(InvitationDetails {
@@ -85,10 +117,11 @@ async fn require_open(conn: &mut SqliteConnection, found: &Found, now: DateTime<
 
 /// Accepts as `user`: their email must be the invited one, a seat must be
 /// free. Idempotent: accepting again as the same person opens the organization.
-pub async fn accept(pool: &SqlitePool, secret: &str, user: &User) -> Result<OrgSummary, AppError> {
+pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &User) -> Result<OrgSummary, AppError> {
+    let key = key.into();
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
-    let found = find(&mut tx, secret).await?;
+    let found = find(&mut tx, key, Some(user)).await?;
     let row = &found.row;
     let org = OrgSummary { id: row.org_id, name: row.org_name.clone(), slug: row.org_slug.clone(), role: row.role()? };
     if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
@@ -136,7 +169,7 @@ pub async fn accept(pool: &SqlitePool, secret: &str, user: &User) -> Result<OrgS
     }
     decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
     // Following the emailed link proves the address, unless the mail went elsewhere.
-    if row.notify_email.is_none() && user.email_verified_at.is_none() {
+    if matches!(key, LinkKey::Token(_)) && row.notify_email.is_none() && user.email_verified_at.is_none() {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
     tx.commit().await?;
@@ -144,10 +177,10 @@ pub async fn accept(pool: &SqlitePool, secret: &str, user: &User) -> Result<OrgS
 }
 
 /// Declines. Whoever holds the link may say no without an account.
-pub async fn decline(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<(), AppError> {
+pub async fn decline<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, viewer: Option<&User>) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
-    let found = find(&mut tx, secret).await?;
+    let found = find(&mut tx, key.into(), viewer).await?;
     if !found.replaced && found.row.status == "declined" {
         return Ok(());
     }
@@ -181,5 +214,7 @@ async fn decide(
         return Err(AppError::Conflict("This invitation changed a moment ago. Reload the page.".into()));
     }
     audit::record(conn, Some(row.org_id), by, &format!("invitation.{}", next.as_str()), &row.email, &row.role).await?;
+    let message = format!("{} {} your invitation to {}.", row.email, next.as_str(), row.org_name);
+    notify(conn, row.invited_by, NoticeKind::InvitationAnswered, &message).await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::server::mail::{enqueue, templates};
+use crate::server::notifications::{notify, NoticeKind};
 use crate::server::organizations::{parse_role, Member};
 use crate::server::state::AppState;
 use crate::server::{audit, db};
@@ -89,6 +90,8 @@ pub async fn change_role(state: &AppState, actor: &Member, user: Uuid, new: Role
     set_role(&mut tx, org.id, user, new).await?;
     let details = format!("{} -> {}", them.role.as_str(), new.as_str());
     audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.role_changed", &them.email, &details).await?;
+    let message = format!("Your role in {} changed from {} to {}.", org.name, them.role.label(), new.label());
+    notify(&mut tx, user, NoticeKind::RoleChanged, &message).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -108,6 +111,7 @@ pub async fn transfer_ownership(state: &AppState, actor: &Member, user: Uuid) ->
     set_role(&mut tx, org.id, user, Role::Owner).await?;
     set_role(&mut tx, org.id, actor.user.id, Role::Admin).await?;
     audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.ownership_transferred", &them.email, &format!("from {}", me.email)).await?;
+    notify(&mut tx, user, NoticeKind::RoleChanged, &format!("You are now an owner of {}.", org.name)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -171,6 +175,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         details.push(format!("revoked {revoked} invitation(s) they sent"));
     }
     audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.removed", &them.email, &details.join("; ")).await?;
+    notify(&mut tx, removal.user_id, NoticeKind::Removed, &format!("You were removed from {}.", org.name)).await?;
     let to = Email::parse(&them.email).map_err(|_| AppError::Internal)?;
     enqueue(&mut tx, &templates::removed(&to, &them.name, &org.name, &state.config.base_url)).await?;
     tx.commit().await?;

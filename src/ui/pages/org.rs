@@ -16,6 +16,7 @@ pub fn Dashboard() -> impl IntoView {
         <section class="page">
             <h1>{org.name.clone()}</h1>
             <VerificationNotice/>
+            <crate::ui::invitation_prompt::InvitationPrompt/>
             <div class="cards">
                 <div class="card">
                     <h2>"Your role"</h2>
@@ -30,7 +31,40 @@ pub fn Dashboard() -> impl IntoView {
                     <p class="card-figure">{format!("Valid for {} days", org.invitation_ttl_days)}</p>
                 </div>
             </div>
+            <ProjectAccess slug=org.slug.clone()/>
         </section>
+    }
+}
+
+/// Explains an empty project list: no projects yet, or no access granted,
+/// and names the admins to ask.
+#[component]
+fn ProjectAccess(slug: String) -> impl IntoView {
+    let info = Resource::new(move || slug.clone(), crate::api::orgs::dashboard);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                info.await.ok().map(|d| {
+                    if d.visible_projects > 0 {
+                        view! { <p class="card">{format!("You can see {} project(s).", d.visible_projects)}</p> }.into_any()
+                    } else {
+                        let why = if d.total_projects == 0 {
+                            "This organization has no projects yet."
+                        } else {
+                            "Nobody has given you access to any of this organization’s projects yet."
+                        };
+                        view! {
+                            <section class="card empty-projects" aria-labelledby="no-projects">
+                                <h2 id="no-projects">"No projects to show"</h2>
+                                <p>{why}</p>
+                                <p>"Either the organization has no projects yet, or nobody has granted you access to one. Ask an admin:"</p>
+                                <ul>{d.admins.into_iter().map(|(name, email)| view! { <li>{format!("{name} ({email})")}</li> }).collect_view()}</ul>
+                            </section>
+                        }.into_any()
+                    }
+                })
+            })}
+        </Transition>
     }
 }
 

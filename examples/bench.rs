@@ -1,0 +1,141 @@
+//! `make bench`: throughput and latency of member listing, invite and accept
+//! at 1k, 10k and 100k members, on a real SQLite file. Prints a table; it is a
+//! measurement, not a test.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use gatehouse::server::accounts::User;
+use gatehouse::server::config::Config;
+use gatehouse::server::invitations::{self, link, NewInvitation};
+use gatehouse::server::members::{self, MemberQuery};
+use gatehouse::server::organizations::{self, Member};
+use gatehouse::server::state::AppState;
+use gatehouse::server::{db, mail::MailWaker, rate_limit::RateLimiter};
+use uuid::Uuid;
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+const SAMPLES: usize = 50;
+
+fn stats(mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    let total: Duration = samples.iter().sum();
+    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize];
+    format!(
+        "p50 {:>7.2} ms  p95 {:>7.2} ms  {:>8.0} ops/s",
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.95).as_secs_f64() * 1e3,
+        samples.len() as f64 / total.as_secs_f64()
+    )
+}
+
+async fn seed(pool: &sqlx::SqlitePool, org: Uuid, n: usize) {
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..n {
+        let id = Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
+            .bind(id)
+            .bind(format!("member{i}@example.com"))
+            .bind(format!("Member {:06}", (i * 7919) % 1_000_000))
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)")
+            .bind(org)
+            .bind(id)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn user(pool: &sqlx::SqlitePool, email: &str) -> User {
+    let id = Uuid::new_v4();
+    sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
+        .bind(id)
+        .bind(email)
+        .bind(email)
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .unwrap();
+    User { id, email: email.to_owned(), name: email.to_owned(), email_verified_at: None }
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-bench-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!("Gatehouse bench: SQLite file in {}, {SAMPLES} samples per row", dir.display());
+    for n in SIZES {
+        let url = format!("sqlite://{}/bench-{n}.db", dir.display());
+        let pool = db::connect(&url).await.unwrap();
+        let mut config = Config::for_tests(dir.join("mail").to_str().unwrap());
+        config.invite_limit = u32::MAX;
+        let state = AppState {
+            leptos_options: leptos::config::LeptosOptions::builder().output_name("gatehouse").build(),
+            pool: pool.clone(),
+            config: Arc::new(config),
+            mail: MailWaker::default(),
+            limits: Arc::new(RateLimiter::default()),
+        };
+        let owner = user(&pool, "owner@example.com").await;
+        let org = organizations::create(&pool, owner.id, "Bench").await.unwrap();
+        let started = Instant::now();
+        seed(&pool, org.id, n).await;
+        let seeded = started.elapsed();
+        sqlx::query("UPDATE organizations SET seat_limit = 10000000").execute(&pool).await.unwrap();
+        let actor = Member { user: owner.clone(), org: organizations::view(&pool, owner.id, &org.slug).await.unwrap() };
+        println!("\n{n} members (seeded in {:.1} s)", seeded.as_secs_f64());
+
+        for (label, search, sort) in [("list first page, by name", "", "name"), ("list first page, by joined", "", "joined"), ("search \"member12\"", "member12", "name")] {
+            let query = MemberQuery::parse(search, "", sort, "").unwrap();
+            let mut samples = Vec::new();
+            for _ in 0..SAMPLES {
+                let t = Instant::now();
+                let page = members::list(&pool, &actor, &query).await.unwrap();
+                samples.push(t.elapsed());
+                assert!(!page.items.is_empty());
+            }
+            println!("  {label:<32} {}", stats(samples));
+        }
+        let mut query = MemberQuery::parse("", "", "name", "").unwrap();
+        let mid = members::list(&pool, &actor, &query).await.unwrap();
+        query = MemberQuery::parse("", "", "name", mid.next.as_deref().unwrap_or("")).unwrap();
+        let mut samples = Vec::new();
+        for _ in 0..SAMPLES {
+            let t = Instant::now();
+            members::list(&pool, &actor, &query).await.unwrap();
+            samples.push(t.elapsed());
+        }
+        println!("  {:<32} {}", "list second page (keyset)", stats(samples));
+
+        let mut invites = Vec::new();
+        let mut samples = Vec::new();
+        for i in 0..SAMPLES {
+            let email = format!("invitee{i}@example.com");
+            let t = Instant::now();
+            let issued = invitations::create(&state, &actor, NewInvitation { email: &email, role: "member", note: "", notify_email: "" })
+                .await
+                .unwrap();
+            samples.push(t.elapsed());
+            invites.push((email, issued.link));
+        }
+        println!("  {:<32} {}", "invite", stats(samples));
+        let mut samples = Vec::new();
+        for (email, issued) in invites {
+            let invitee = user(&pool, &email).await;
+            let secret = issued.rsplit('/').next().unwrap().to_owned();
+            let t = Instant::now();
+            link::accept(&pool, &secret, &invitee).await.unwrap();
+            samples.push(t.elapsed());
+        }
+        println!("  {:<32} {}", "accept", stats(samples));
+        pool.close().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,103 @@
+//! The signed-in user's inbox: invitations to their verified address and notices.
+
+use chrono::{DateTime, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::accounts::User;
+use super::organizations::parse_role;
+use crate::api::inbox::{Inbox, InboxInvitation, Notice};
+use crate::error::AppError;
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy)]
+pub enum NoticeKind {
+    Removed,
+    RoleChanged,
+    InvitationAnswered,
+}
+
+impl NoticeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Removed => "removed",
+            Self::RoleChanged => "role_changed",
+            Self::InvitationAnswered => "invitation_answered",
+        }
+    }
+}
+
+/// Leaves a notice for `user`, inside the caller's transaction.
+pub async fn notify(conn: &mut SqliteConnection, user: Uuid, kind: NoticeKind, message: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, kind, message, created_at) VALUES (?, ?, ?, ?)")
+        .bind(user)
+        .bind(kind.as_str())
+        .bind(message)
+        .bind(Utc::now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The address whose invitations `user` may see in the console: only a
+/// verified one, since anyone can sign up with someone else's address.
+fn inbox_email(user: &User) -> Option<&str> {
+    user.email_verified_at.map(|_| user.email.as_str())
+}
+
+/// Open items: pending, unexpired invitations to the verified address plus
+/// unread notices. Two indexed counts; the bell polls this.
+pub async fn open_count(pool: &SqlitePool, user: &User) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM invitations WHERE email = ?1 AND status = 'pending' AND expires_at > ?2)
+              + (SELECT COUNT(*) FROM notifications WHERE user_id = ?3 AND read_at IS NULL)",
+    )
+    .bind(inbox_email(user))
+    .bind(Utc::now())
+    .bind(user.id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Pending invitations to `user`'s verified address, across organizations.
+pub async fn invitations(pool: &SqlitePool, user: &User) -> Result<Vec<InboxInvitation>, AppError> {
+    let rows: Vec<(Uuid, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT i.id, o.name, u.name, i.role, i.expires_at FROM invitations i
+         JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by
+         WHERE i.email = ? AND i.status = 'pending' AND i.expires_at > ? ORDER BY i.created_at DESC LIMIT 50",
+    )
+    .bind(inbox_email(user))
+    .bind(Utc::now())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, org_name, inviter_name, role, expires_at)| {
+            Ok(InboxInvitation { id, org_name, inviter_name, role: parse_role(&role)?, expires_at })
+        })
+        .collect()
+}
+
+/// Everything the bell shows.
+pub async fn inbox(pool: &SqlitePool, user: &User) -> Result<Inbox, AppError> {
+    let notices: Vec<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT id, message, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT 30",
+    )
+    .bind(user.id)
+    .fetch_all(pool)
+    .await?;
+    let notices = notices
+        .into_iter()
+        .map(|(id, message, at, read_at)| Notice { id, message, at, read: read_at.is_some() })
+        .collect();
+    Ok(Inbox { invitations: invitations(pool, user).await?, notices, open: open_count(pool, user).await? })
+}
+
+/// Marks every notice of `user` read.
+pub async fn mark_all_read(pool: &SqlitePool, user: &User) -> Result<(), AppError> {
+    sqlx::query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL")
+        .bind(Utc::now())
+        .bind(user.id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! The bell in the top bar: a badge of open items that updates by polling,
+//! and a panel with invitations (Accept / Decline) and notices.
+
+use leptos::prelude::*;
+
+use crate::api::inbox::{inbox_count, load_inbox, mark_notices_read};
+use crate::ui::format::moment;
+use crate::ui::invitation_actions::InvitationActions;
+
+/// How often the badge asks the server for the count.
+const POLL_SECONDS: u64 = 3;
+
+/// The bell button, its badge and its panel.
+#[component]
+pub fn NotificationBell() -> impl IntoView {
+    let open = RwSignal::new(false);
+    let tick = RwSignal::new(0u32);
+    let version = RwSignal::new(0u32);
+    let count = Resource::new(move || (tick.get(), version.get()), |_| inbox_count());
+    let items = Resource::new(move || (open.get(), version.get()), |(open, _)| async move {
+        if open { load_inbox().await.map(Some) } else { Ok(None) }
+    });
+    poll(tick);
+    let changed = Callback::new(move |()| version.update(|v| *v += 1));
+    let mark_read = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = mark_notices_read().await;
+            version.update(|v| *v += 1);
+        });
+    };
+    let open_count = move || count.get().and_then(Result::ok).unwrap_or(0);
+    view! {
+        <div class="bell-wrap" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button type="button" class="bell" aria-expanded=move || open.get().to_string() aria-controls="bell-panel"
+                aria-label=move || match open_count() { 0 => "Notifications".to_owned(), n => format!("Notifications ({n} open)") }
+                on:click=move |_| open.update(|o| *o = !*o)>
+                <span aria-hidden="true">"🔔"</span>
+                <Transition fallback=|| ()>
+                    {move || (open_count() > 0).then(|| view! { <span class="badge" data-testid="bell-badge">{open_count()}</span> })}
+                </Transition>
+            </button>
+            <Show when=move || open.get()>
+                <div id="bell-panel" class="menu bell-panel" role="region" aria-label="Notifications panel">
+                    <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match items.await {
+                                Err(err) => view! { <p class="alert alert-error" role="alert">{err.to_string()}</p> }.into_any(),
+                                Ok(None) => ().into_any(),
+                                Ok(Some(inbox)) => view! {
+                                    <h2>"Invitations"</h2>
+                                    {if inbox.invitations.is_empty() {
+                                        view! { <p class="empty">"No open invitations."</p> }.into_any()
+                                    } else {
+                                        inbox.invitations.into_iter().map(|i| view! { <InvitationActions invitation=i on_change=changed/> }).collect_view().into_any()
+                                    }}
+                                    <h2>"Notices"</h2>
+                                    {if inbox.notices.is_empty() {
+                                        view! { <p class="empty">"Nothing new."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="notices">
+                                                {inbox.notices.iter().map(|n| view! {
+                                                    <li class:unread=!n.read>{n.message.clone()}<br/><span class="hint">{moment(n.at)}</span></li>
+                                                }).collect_view()}
+                                            </ul>
+                                            {inbox.notices.iter().any(|n| !n.read).then(|| view! {
+                                                <button type="button" class="button button-quiet" on:click=mark_read>"Mark all as read"</button>
+                                            })}
+                                        }.into_any()
+                                    }}
+                                }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// Bumps `tick` every few seconds in the browser so the badge refreshes.
+fn poll(tick: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(POLL_SECONDS),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (tick, POLL_SECONDS);
+}
