@@ -100,7 +100,7 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, org: Uuid, query: &'a Mem
 /// while members join, and no page costs more than its own rows.
 pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Result<MemberPage, AppError> {
     let key = match query.sort {
-        MemberSort::Name => "lower(u.name)",
+        MemberSort::Name => "m.sort_name",
         MemberSort::Joined => "m.joined_at",
     };
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
@@ -113,11 +113,11 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
             .push_bind(after_key.clone())
             .push(format!(" OR ({key} = "))
             .push_bind(after_key.clone())
-            .push(" AND u.id > ")
+            .push(" AND m.user_id > ")
             .push_bind(*after_id)
             .push("))");
     }
-    qb.push(format!(" ORDER BY {key}, u.id LIMIT ")).push_bind(PAGE_SIZE + 1);
+    qb.push(format!(" ORDER BY {key}, m.user_id LIMIT ")).push_bind(PAGE_SIZE + 1);
     let mut rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -125,7 +125,9 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
     } else {
         None
     };
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id");
+    // Without a search the count needs no join and is answered from an index.
+    let from = if query.search.is_some() { "memberships m JOIN users u ON u.id = m.user_id" } else { "memberships m" };
+    let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {from}"));
     push_filters(&mut count, actor.org.id, query);
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
     let items = rows
