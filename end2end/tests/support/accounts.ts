@@ -40,3 +40,12 @@ export async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/sign-in/);
 }
+
+/** Signs up and follows the verification link from the mail. */
+export async function signUpVerified(page: Page, name: string, email: string) {
+  await signUp(page, name, email);
+  const { linkIn, waitForMail } = await import('./mail');
+  const mail = await waitForMail(email, 'Confirm your email address');
+  await page.goto(linkIn(mail, '/verify-email/'));
+  await expect(page.getByRole('heading', { name: 'Email confirmed' })).toBeVisible();
+}
