@@ -37,7 +37,8 @@ test('a user declines from the dashboard prompt and the inviter is told in the b
   await carolPage.goto('/');
   await onboard(carolPage, `Carol Own ${Date.now()}`);
 
-  await invite(page, base, carol);
+  const dialog = await invite(page, base, carol);
+  await dialog.getByRole('button', { name: 'Done' }).click();
   await carolPage.reload();
   const prompt = carolPage.getByRole('region', { name: 'You have invitations' });
   await expect(prompt).toContainText(`invited you to join ${orgName}`);

@@ -87,7 +87,7 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
             <a class="button button-quiet" href="/onboarding">"New organization"</a>
         </div>
         <nav class="topbar-actions" aria-label="Account">
-            <crate::ui::notification_bell::NotificationBell/>
+            <crate::ui::client_only::ClientOnly><crate::ui::notification_bell::NotificationBell/></crate::ui::client_only::ClientOnly>
             <details class="user-menu">
                 <summary aria-label=format!("Account menu for {}", user.name)>{user.name.clone()}</summary>
                 <div class="menu">

@@ -36,7 +36,10 @@ pub fn NotificationBell() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)>
                 <span aria-hidden="true">"🔔"</span>
                 <Transition fallback=|| ()>
-                    {move || (open_count() > 0).then(|| view! { <span class="badge" data-testid="bell-badge">{open_count()}</span> })}
+                    {move || Suspend::new(async move {
+                        let n = count.await.unwrap_or(0);
+                        (n > 0).then(|| view! { <span class="badge" data-testid="bell-badge">{n}</span> })
+                    })}
                 </Transition>
             </button>
             <Show when=move || open.get()>

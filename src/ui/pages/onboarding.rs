@@ -26,7 +26,7 @@ pub fn Onboarding() -> impl IntoView {
                         Ok(Some(user)) => {
                             let first = user.organizations.is_empty();
                             view! {
-                                <crate::ui::invitation_prompt::InvitationPrompt/>
+                                <crate::ui::client_only::ClientOnly><crate::ui::invitation_prompt::InvitationPrompt/></crate::ui::client_only::ClientOnly>
                                 <h1>{if first { "Set up your organization" } else { "Create an organization" }}</h1>
                                 <p>{if first {
                                     "Name the organization your team works in. You will be its owner and can invite people next."

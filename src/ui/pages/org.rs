@@ -16,7 +16,7 @@ pub fn Dashboard() -> impl IntoView {
         <section class="page">
             <h1>{org.name.clone()}</h1>
             <VerificationNotice/>
-            <crate::ui::invitation_prompt::InvitationPrompt/>
+            <crate::ui::client_only::ClientOnly><crate::ui::invitation_prompt::InvitationPrompt/></crate::ui::client_only::ClientOnly>
             <div class="cards">
                 <div class="card">
                     <h2>"Your role"</h2>
@@ -31,7 +31,9 @@ pub fn Dashboard() -> impl IntoView {
                     <p class="card-figure">{format!("Valid for {} days", org.invitation_ttl_days)}</p>
                 </div>
             </div>
-            <ProjectAccess slug=org.slug.clone()/>
+            <crate::ui::client_only::ClientOnly>
+                <ProjectAccess slug=org.slug.clone()/>
+            </crate::ui::client_only::ClientOnly>
         </section>
     }
 }
