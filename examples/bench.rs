@@ -12,7 +12,7 @@ use gatehouse::server::invitations::{self, link, NewInvitation};
 use gatehouse::server::members::{self, MemberQuery};
 use gatehouse::server::organizations::{self, Member};
 use gatehouse::server::state::AppState;
-use gatehouse::server::{db, mail::MailWaker, rate_limit::RateLimiter};
+use gatehouse::server::{db, fixtures, mail::MailWaker, rate_limit::RateLimiter};
 use uuid::Uuid;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -28,29 +28,6 @@ fn stats(mut samples: Vec<Duration>) -> String {
         pct(0.95).as_secs_f64() * 1e3,
         samples.len() as f64 / total.as_secs_f64()
     )
-}
-
-async fn seed(pool: &sqlx::SqlitePool, org: Uuid, n: usize) {
-    let mut tx = pool.begin().await.unwrap();
-    for i in 0..n {
-        let id = Uuid::new_v4();
-        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
-            .bind(id)
-            .bind(format!("member{i}@example.com"))
-            .bind(format!("Member {:06}", (i * 7919) % 1_000_000))
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)")
-            .bind(org)
-            .bind(id)
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
 }
 
 async fn user(pool: &sqlx::SqlitePool, email: &str) -> User {
@@ -86,7 +63,7 @@ async fn main() {
         let owner = user(&pool, "owner@example.com").await;
         let org = organizations::create(&pool, owner.id, "Bench").await.unwrap();
         let started = Instant::now();
-        seed(&pool, org.id, n).await;
+        fixtures::seed_members(&pool, org.id, n, "Member").await.unwrap();
         let seeded = started.elapsed();
         sqlx::query("UPDATE organizations SET seat_limit = 10000000").execute(&pool).await.unwrap();
         let actor = Member { user: owner.clone(), org: organizations::view(&pool, owner.id, &org.slug).await.unwrap() };

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod config;
 pub mod db;
+pub mod fixtures;
 pub mod invitations;
 pub mod members;
 pub mod mail;

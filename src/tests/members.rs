@@ -1,4 +1,4 @@
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use sqlx::SqlitePool;
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -181,26 +181,7 @@ async fn transfer_ownership_swaps_roles(pool: SqlitePool) {
 }
 
 async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) {
-    let mut tx = pool.begin().await.unwrap();
-    for i in 0..n {
-        let id = Uuid::new_v4();
-        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
-            .bind(id)
-            .bind(format!("{prefix}{i}@example.com"))
-            .bind(format!("{prefix} {:04}", (i * 7919) % 10_000))
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)")
-            .bind(org)
-            .bind(id)
-            .bind(Utc::now() - Duration::seconds(i as i64))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    crate::server::fixtures::seed_members(pool, org, n, prefix).await.unwrap();
 }
 
 #[sqlx::test]
