@@ -1,5 +1,6 @@
 //! Pure rules shared by the server and the browser: no IO here.
 
+pub mod access;
 pub mod email;
 pub mod invitation;
 pub mod password;

@@ -1,0 +1,308 @@
+//! The permission catalogue and effective access: role + direct grants +
+//! team grants, computed here and nowhere else.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+use super::Role;
+
+/// Something in an organization that access is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Resource {
+    Projects,
+    Databases,
+    Logs,
+    Metrics,
+    EnvironmentVariables,
+    Billing,
+    GithubIntegration,
+    AiKeys,
+    ApiKeys,
+    Members,
+}
+
+/// What may be done to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    View,
+    Manage,
+    /// Only on `Members`: send invitations.
+    Invite,
+}
+
+/// One entry of the catalogue, e.g. `logs:view` or `members:invite`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Permission {
+    pub resource: Resource,
+    pub action: Action,
+}
+
+const fn p(resource: Resource, action: Action) -> Permission {
+    Permission { resource, action }
+}
+
+/// Every permission there is, in the order pickers show them.
+pub const CATALOGUE: [Permission; 21] = {
+    use Action::*;
+    use Resource::*;
+    [
+        p(Projects, View), p(Projects, Manage),
+        p(Databases, View), p(Databases, Manage),
+        p(Logs, View), p(Logs, Manage),
+        p(Metrics, View), p(Metrics, Manage),
+        p(EnvironmentVariables, View), p(EnvironmentVariables, Manage),
+        p(Billing, View), p(Billing, Manage),
+        p(GithubIntegration, View), p(GithubIntegration, Manage),
+        p(AiKeys, View), p(AiKeys, Manage),
+        p(ApiKeys, View), p(ApiKeys, Manage),
+        p(Members, View), p(Members, Manage), p(Members, Invite),
+    ]
+};
+
+impl Resource {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Projects => "projects",
+            Self::Databases => "databases",
+            Self::Logs => "logs",
+            Self::Metrics => "metrics",
+            Self::EnvironmentVariables => "env_vars",
+            Self::Billing => "billing",
+            Self::GithubIntegration => "github",
+            Self::AiKeys => "ai_keys",
+            Self::ApiKeys => "api_keys",
+            Self::Members => "members",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Projects => "Projects",
+            Self::Databases => "Databases",
+            Self::Logs => "Logs",
+            Self::Metrics => "Metrics",
+            Self::EnvironmentVariables => "Environment variables",
+            Self::Billing => "Billing",
+            Self::GithubIntegration => "GitHub integration",
+            Self::AiKeys => "AI keys",
+            Self::ApiKeys => "API keys",
+            Self::Members => "Members",
+        }
+    }
+}
+
+impl Permission {
+    /// The stored spelling, `resource:action`.
+    pub fn key(self) -> String {
+        let action = match self.action {
+            Action::View => "view",
+            Action::Manage => "manage",
+            Action::Invite => "invite",
+        };
+        format!("{}:{action}", self.resource.key())
+    }
+
+    /// The label shown in pickers, e.g. "Logs: view".
+    pub fn label(self) -> String {
+        let action = match self.action {
+            Action::View => "view",
+            Action::Manage => "manage",
+            Action::Invite => "invite people",
+        };
+        format!("{}: {action}", self.resource.label())
+    }
+
+    /// Parses a stored key; only catalogue entries exist.
+    pub fn parse(key: &str) -> Option<Self> {
+        CATALOGUE.into_iter().find(|p| p.key() == key.trim())
+    }
+
+    /// Whether a grant of this permission may be limited to one project.
+    pub fn is_project_scoped(self) -> bool {
+        !matches!(self.resource, Resource::Billing | Resource::Members)
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+/// Where a grant applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Everywhere in the organization, every project included.
+    Organization,
+    /// One project only.
+    Project(Uuid),
+}
+
+/// A permission at a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Grant {
+    pub permission: Permission,
+    pub scope: Scope,
+}
+
+/// Where a held grant comes from, for "who has access and why".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    Role(Role),
+    Direct,
+    Team(String),
+}
+
+/// What one member may do in one organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    role: Role,
+    grants: Vec<(Grant, Source)>,
+}
+
+/// Whether an admin holds `permission` by default: everything but billing.
+fn admin_default(permission: Permission) -> bool {
+    permission.resource != Resource::Billing
+}
+
+impl Access {
+    /// Effective access from the role, the member's own grants and those of their teams.
+    pub fn new(role: Role, direct: impl IntoIterator<Item = Grant>, teams: impl IntoIterator<Item = (String, Grant)>) -> Self {
+        let mut grants: Vec<(Grant, Source)> = direct.into_iter().map(|g| (g, Source::Direct)).collect();
+        grants.extend(teams.into_iter().map(|(team, g)| (g, Source::Team(team))));
+        Self { role, grants }
+    }
+
+    /// The role this access starts from.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Why `permission` is held at `scope`, or `None` when it is not.
+    pub fn reason(&self, permission: Permission, scope: Scope) -> Option<Source> {
+        match self.role {
+            Role::Owner => return Some(Source::Role(Role::Owner)),
+            Role::Admin if admin_default(permission) => return Some(Source::Role(Role::Admin)),
+            _ => {}
+        }
+        self.grants
+            .iter()
+            .find(|(g, _)| g.permission == permission && covers(g.scope, scope))
+            .map(|(_, source)| source.clone())
+    }
+
+    /// Whether `permission` is held at `scope`.
+    pub fn allows(&self, permission: Permission, scope: Scope) -> bool {
+        self.reason(permission, scope).is_some()
+    }
+
+    /// Whether this member may send invitations.
+    pub fn may_invite(&self) -> bool {
+        self.allows(p(Resource::Members, Action::Invite), Scope::Organization)
+    }
+
+    /// Nobody grants beyond what they hold: each grant must be held at the same or a wider scope.
+    pub fn may_grant(&self, grant: &Grant) -> bool {
+        self.allows(grant.permission, grant.scope)
+    }
+
+    /// Whether `project` is visible: any permission on it, or on the whole organization.
+    pub fn sees_project(&self, project: Uuid) -> bool {
+        self.allows(p(Resource::Projects, Action::View), Scope::Project(project))
+    }
+}
+
+fn covers(held: Scope, wanted: Scope) -> bool {
+    held == Scope::Organization || held == wanted
+}
+
+/// Grants the invite dialog preselects for a role.
+pub fn preset(role: Role) -> Vec<Permission> {
+    match role {
+        Role::Owner => CATALOGUE.to_vec(),
+        Role::Admin => CATALOGUE.into_iter().filter(|p| admin_default(*p)).collect(),
+        Role::Member => vec![p(Resource::Projects, Action::View)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+    use Resource::*;
+
+    fn org(permission: Permission) -> Grant {
+        Grant { permission, scope: Scope::Organization }
+    }
+
+    fn project(permission: Permission, id: Uuid) -> Grant {
+        Grant { permission, scope: Scope::Project(id) }
+    }
+
+    #[test]
+    fn catalogue_keys_are_unique_and_parse() {
+        let keys: std::collections::HashSet<_> = CATALOGUE.iter().map(|p| p.key()).collect();
+        assert_eq!(keys.len(), CATALOGUE.len());
+        for perm in CATALOGUE {
+            assert_eq!(Permission::parse(&perm.key()), Some(perm));
+        }
+        assert_eq!(Permission::parse("members:invite"), Some(p(Members, Invite)));
+        assert_eq!(Permission::parse("logs:delete"), None);
+    }
+
+    #[test]
+    fn owners_hold_everything_admins_all_but_billing_members_nothing() {
+        let owner = Access::new(Role::Owner, [], []);
+        let admin = Access::new(Role::Admin, [], []);
+        let member = Access::new(Role::Member, [], []);
+        for perm in CATALOGUE {
+            assert!(owner.allows(perm, Scope::Organization));
+            assert_eq!(admin.allows(perm, Scope::Organization), perm.resource != Billing, "{perm}");
+            assert!(!member.allows(perm, Scope::Organization));
+        }
+        assert!(admin.may_invite() && !member.may_invite());
+    }
+
+    #[test]
+    fn direct_and_team_grants_add_up_with_scopes() {
+        let (web, api) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let access = Access::new(
+            Role::Member,
+            [org(p(Logs, View)), project(p(Databases, Manage), web)],
+            [("Backend".to_owned(), project(p(Projects, View), api)), ("Ops".to_owned(), org(p(Members, Invite)))],
+        );
+        // Org-wide grant covers every project.
+        assert!(access.allows(p(Logs, View), Scope::Project(web)));
+        assert!(access.allows(p(Logs, View), Scope::Organization));
+        // A project grant covers that project only, never the organization.
+        assert!(access.allows(p(Databases, Manage), Scope::Project(web)));
+        assert!(!access.allows(p(Databases, Manage), Scope::Project(api)));
+        assert!(!access.allows(p(Databases, Manage), Scope::Organization));
+        // Team grants are inherited, and say where they come from.
+        assert!(access.sees_project(api) && !access.sees_project(web));
+        assert_eq!(access.reason(p(Projects, View), Scope::Project(api)), Some(Source::Team("Backend".into())));
+        assert!(access.may_invite());
+        assert!(!access.allows(p(Logs, Manage), Scope::Organization));
+    }
+
+    #[test]
+    fn nobody_grants_beyond_what_they_hold() {
+        let web = Uuid::from_u128(1);
+        let lead = Access::new(Role::Member, [project(p(Logs, View), web), org(p(Members, Invite))], []);
+        assert!(lead.may_grant(&project(p(Logs, View), web)));
+        assert!(!lead.may_grant(&org(p(Logs, View))), "not wider than held");
+        assert!(!lead.may_grant(&project(p(Logs, Manage), web)));
+        let admin = Access::new(Role::Admin, [], []);
+        assert!(admin.may_grant(&org(p(Logs, Manage))));
+        assert!(!admin.may_grant(&org(p(Billing, View))), "admins do not hold billing");
+        assert!(Access::new(Role::Owner, [], []).may_grant(&org(p(Billing, Manage))));
+    }
+
+    #[test]
+    fn presets() {
+        assert_eq!(preset(Role::Member), vec![p(Projects, View)]);
+        assert!(!preset(Role::Admin).iter().any(|p| p.resource == Billing));
+        assert_eq!(preset(Role::Owner).len(), CATALOGUE.len());
+    }
+}
