@@ -96,7 +96,7 @@ async fn main() {
         for i in 0..SAMPLES {
             let email = format!("invitee{i}@example.com");
             let t = Instant::now();
-            let issued = invitations::create(&state, &actor, NewInvitation { email: &email, role: "member", note: "", notify_email: "" })
+            let issued = invitations::create(&state, &actor, NewInvitation { email: &email, role: "member", note: "", notify_email: "", teams: "", permissions: "" })
                 .await
                 .unwrap();
             samples.push(t.elapsed());

@@ -96,6 +96,10 @@ pub struct InvitationDetails {
     pub email: String,
     pub role: Role,
     pub note: Option<String>,
+    /// Teams they will join.
+    pub teams: Vec<String>,
+    /// Labels of the permissions they will get beyond their role.
+    pub permissions: Vec<String>,
     pub expires_at: DateTime<Utc>,
     pub state: LinkState,
     /// Email of the signed-in account, if any.
@@ -110,12 +114,21 @@ pub async fn create_invitation(
     role: String,
     note: String,
     notify_email: String,
+    teams: String,
+    permissions: String,
 ) -> Result<IssuedInvitation, AppError> {
     use crate::server::invitations::{self, NewInvitation};
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let input = NewInvitation { email: &email, role: &role, note: &note, notify_email: &notify_email };
+            let input = NewInvitation {
+                email: &email,
+                role: &role,
+                note: &note,
+                notify_email: &notify_email,
+                teams: &teams,
+                permissions: &permissions,
+            };
             invitations::create(&state, &member, input).await
         }
         .await,

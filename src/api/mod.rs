@@ -2,6 +2,7 @@
 //! the input and the caller's rights, call the plain async function in
 //! `server/` that does the work, and answer with a typed error.
 
+pub mod access;
 pub mod auth;
 pub mod inbox;
 pub mod invitations;

@@ -1,12 +1,17 @@
 //! Who may do what to whom inside an organization.
 
+use super::access::Access;
 use super::Role;
 
 /// Why an action was refused; the text says what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("Only owners and admins can invite people. Ask an admin of this organization.")]
+    #[error("You do not have the “Members: invite people” permission. Ask an admin of this organization.")]
     MayNotInvite,
+    #[error("You can invite people as members only.")]
+    MembersInviteMembers,
+    #[error("You cannot give access you do not have yourself: {0}.")]
+    BeyondOwnAccess(String),
     #[error("Only owners can invite or make owners. Choose Admin or Member, or ask an owner.")]
     MayNotGrantOwner,
     #[error("Only owners and admins can manage invitations.")]
@@ -49,14 +54,15 @@ pub fn may_remove(actor: Role, target: Role, is_self: bool) -> Result<(), Policy
     Ok(())
 }
 
-/// Whether `actor` may invite someone with role `granted`: members may not
-/// invite, and nobody grants a role above what they may grant.
-pub fn may_invite(actor: Role, granted: Role) -> Result<(), PolicyError> {
-    if !actor.is_admin() {
+/// Whether `actor` may invite someone with role `granted`: only with
+/// `members:invite` (admins hold it by default), and nobody grants a role
+/// above their own.
+pub fn may_invite(actor: &Access, granted: Role) -> Result<(), PolicyError> {
+    if !actor.may_invite() {
         return Err(PolicyError::MayNotInvite);
     }
-    if !actor.may_grant(granted) {
-        return Err(PolicyError::MayNotGrantOwner);
+    if !actor.role().may_grant(granted) {
+        return Err(if actor.role() == Role::Member { PolicyError::MembersInviteMembers } else { PolicyError::MayNotGrantOwner });
     }
     Ok(())
 }
@@ -97,15 +103,21 @@ mod tests {
 
     #[test]
     fn invite_matrix() {
-        assert_eq!(may_invite(Owner, Owner), Ok(()));
-        assert_eq!(may_invite(Owner, Admin), Ok(()));
-        assert_eq!(may_invite(Owner, Member), Ok(()));
-        assert_eq!(may_invite(Admin, Owner), Err(PolicyError::MayNotGrantOwner));
-        assert_eq!(may_invite(Admin, Admin), Ok(()));
-        assert_eq!(may_invite(Admin, Member), Ok(()));
+        use crate::domain::access::{Grant, Permission, Scope};
+        let plain = |role| Access::new(role, [], []);
+        assert_eq!(may_invite(&plain(Owner), Owner), Ok(()));
+        assert_eq!(may_invite(&plain(Owner), Admin), Ok(()));
+        assert_eq!(may_invite(&plain(Owner), Member), Ok(()));
+        assert_eq!(may_invite(&plain(Admin), Owner), Err(PolicyError::MayNotGrantOwner));
+        assert_eq!(may_invite(&plain(Admin), Admin), Ok(()));
+        assert_eq!(may_invite(&plain(Admin), Member), Ok(()));
         for role in Role::ALL {
-            assert_eq!(may_invite(Member, role), Err(PolicyError::MayNotInvite));
+            assert_eq!(may_invite(&plain(Member), role), Err(PolicyError::MayNotInvite));
         }
+        let invite = Grant { permission: Permission::parse("members:invite").unwrap(), scope: Scope::Organization };
+        let delegated = Access::new(Member, [invite], []);
+        assert_eq!(may_invite(&delegated, Member), Ok(()));
+        assert_eq!(may_invite(&delegated, Admin), Err(PolicyError::MembersInviteMembers));
     }
 
     #[test]

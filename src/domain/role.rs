@@ -49,12 +49,12 @@ impl Role {
     }
 
     /// Nobody grants more than they hold: owners grant any role, admins grant
-    /// admin or member, members grant nothing by role alone.
+    /// admin or member, members (when allowed to invite at all) only member.
     pub fn may_grant(self, granted: Role) -> bool {
         match self {
             Role::Owner => true,
             Role::Admin => granted != Role::Owner,
-            Role::Member => false,
+            Role::Member => granted == Role::Member,
         }
     }
 }
@@ -102,9 +102,9 @@ mod tests {
         assert!(!Role::Admin.may_grant(Role::Owner));
         assert!(Role::Admin.may_grant(Role::Admin));
         assert!(Role::Admin.may_grant(Role::Member));
-        for role in Role::ALL {
-            assert!(!Role::Member.may_grant(role));
-        }
+        assert!(Role::Member.may_grant(Role::Member));
+        assert!(!Role::Member.may_grant(Role::Admin));
+        assert!(!Role::Member.may_grant(Role::Owner));
     }
 
     #[test]

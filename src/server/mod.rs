@@ -1,5 +1,6 @@
 //! Server-only code: configuration, storage, sessions, mail and the router.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod config;
@@ -11,10 +12,12 @@ pub mod mail;
 pub mod notifications;
 pub mod organizations;
 pub mod password;
+pub mod projects;
 pub mod rate_limit;
 pub mod router;
 pub mod session;
 pub mod state;
+pub mod teams;
 pub mod token;
 
 #[cfg(test)]

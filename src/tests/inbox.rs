@@ -21,7 +21,7 @@ async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &
     let owner = user(state, owner_email).await;
     let summary = organizations::create(&state.pool, owner.id, org).await.unwrap();
     let owner = member(&state.pool, &owner, &summary.slug).await;
-    let input = NewInvitation { email: invitee, role: "member", note: "", notify_email: "" };
+    let input = NewInvitation { email: invitee, role: "member", note: "", notify_email: "", teams: "", permissions: "" };
     invitations::create(state, &owner, input).await.unwrap().invitation_id
 }
 
@@ -63,7 +63,7 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
     organizations::create(&pool, owner.id, "Acme").await.unwrap();
     let owner_member = member(&pool, &owner, "acme").await;
     for email in ["ann@example.com", "bob@example.com"] {
-        invitations::create(&state, &owner_member, NewInvitation { email, role: "member", note: "", notify_email: "" }).await.unwrap();
+        invitations::create(&state, &owner_member, NewInvitation { email, role: "member", note: "", notify_email: "", teams: "", permissions: "" }).await.unwrap();
     }
     let inbox = notifications::inbox(&pool, &ann).await.unwrap();
     link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann).await.unwrap();
@@ -96,7 +96,7 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
     owner.sign_up("Owner", "owner@example.com").await;
     owner.create_org("Acme").await;
     let reply = owner
-        .call("create_invitation", &[("slug", "acme"), ("email", "ann@example.com"), ("role", "member"), ("note", ""), ("notify_email", "")])
+        .call("create_invitation", &[("slug", "acme"), ("email", "ann@example.com"), ("role", "member"), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")])
         .await;
     let id = reply.body["invitation_id"].as_str().unwrap().to_owned();
     let mut mallory = owner.fresh();

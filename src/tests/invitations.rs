@@ -15,7 +15,7 @@ use crate::server::state::AppState;
 use crate::server::{organizations, testing};
 
 fn invite<'a>(email: &'a str, role: &'a str) -> NewInvitation<'a> {
-    NewInvitation { email, role, note: "", notify_email: "" }
+    NewInvitation { email, role, note: "", notify_email: "", teams: "", permissions: "" }
 }
 
 /// An organization "acme" owned by owner@example.com.
@@ -45,7 +45,7 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
     let issued = invitations::create(
         &state,
         &owner,
-        NewInvitation { email: " Ann@Example.com ", role: "admin", note: "Needs the logs", notify_email: "" },
+        NewInvitation { email: " Ann@Example.com ", role: "admin", note: "Needs the logs", notify_email: "", teams: "", permissions: "" },
     )
     .await
     .unwrap();
@@ -73,7 +73,7 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
 #[sqlx::test]
 async fn notification_email_receives_the_mail(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let input = NewInvitation { email: "ann@example.com", role: "member", note: "", notify_email: "ann.private@example.org" };
+    let input = NewInvitation { email: "ann@example.com", role: "member", note: "", notify_email: "ann.private@example.org", teams: "", permissions: "" };
     let issued = invitations::create(&state, &owner, input).await.unwrap();
     assert_eq!(issued.mailed_to, "ann.private@example.org");
     let (_, text) = last_mail_to(&pool, "ann.private@example.org").await;
@@ -90,9 +90,9 @@ async fn bad_input_is_refused_per_field(pool: SqlitePool) {
     assert_eq!(field(invitations::create(&state, &owner, invite("nope", "member")).await), "email");
     assert_eq!(field(invitations::create(&state, &owner, invite("a@example.com", "root")).await), "role");
     let long_note = "x".repeat(501);
-    let input = NewInvitation { email: "a@example.com", role: "member", note: &long_note, notify_email: "" };
+    let input = NewInvitation { email: "a@example.com", role: "member", note: &long_note, notify_email: "", teams: "", permissions: "" };
     assert_eq!(field(invitations::create(&state, &owner, input).await), "note");
-    let input = NewInvitation { email: "a@example.com", role: "member", note: "", notify_email: "bad" };
+    let input = NewInvitation { email: "a@example.com", role: "member", note: "", notify_email: "bad", teams: "", permissions: "" };
     assert_eq!(field(invitations::create(&state, &owner, input).await), "notify_email");
     // The inviter is already a member.
     let err = invitations::create(&state, &owner, invite("OWNER@example.com", "member")).await.unwrap_err();

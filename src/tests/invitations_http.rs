@@ -13,7 +13,7 @@ async fn acme(pool: SqlitePool) -> Client {
 }
 
 fn invite_form<'a>(slug: &'a str, email: &'a str, role: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("slug", slug), ("email", email), ("role", role), ("note", ""), ("notify_email", "")]
+    vec![("slug", slug), ("email", email), ("role", role), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")]
 }
 
 async fn user_id(pool: &SqlitePool, email: &str) -> uuid::Uuid {

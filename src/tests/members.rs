@@ -126,7 +126,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
     let issued = invitations::create(
         &a.state,
         &a.owner,
-        invitations::NewInvitation { email: "member@example.com", role: "admin", note: "", notify_email: "" },
+        invitations::NewInvitation { email: "member@example.com", role: "admin", note: "", notify_email: "", teams: "", permissions: "" },
     )
     .await
     .unwrap();
@@ -154,7 +154,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
             .await
             .unwrap();
     }
-    let new = |email| invitations::NewInvitation { email, role: "member", note: "", notify_email: "" };
+    let new = |email| invitations::NewInvitation { email, role: "member", note: "", notify_email: "", teams: "", permissions: "" };
     invitations::create(&a.state, &a.admin, new("x@example.com")).await.unwrap();
     members::remove(&a.state, &a.owner, removal(a.plain.user.id, Role::Member)).await.unwrap();
     let rows = |id: Uuid| {

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use crate::api::access::{list_teams, my_permissions};
+use crate::domain::access::{preset, CATALOGUE};
 use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation, IssuedInvitation};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -33,9 +35,20 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     let role = RwSignal::new("member".to_owned());
     let note = RwSignal::new(String::new());
     let notify = RwSignal::new(String::new());
+    let chosen_teams = RwSignal::new(Vec::<Uuid>::new());
+    let chosen_permissions = RwSignal::new(Vec::<String>::new());
     let outcome = RwSignal::new(None::<Result<IssuedInvitation, AppError>>);
     let pending = RwSignal::new(false);
     let slug = StoredValue::new(org_slug);
+    let teams = Resource::new(move || slug.get_value(), list_teams);
+    let held = Resource::new(move || slug.get_value(), my_permissions);
+    // The picker starts from the role's preset, limited to what the inviter holds.
+    Effect::new(move |_| {
+        let role: Role = role.get().parse().unwrap_or(Role::Member);
+        let held = held.get().and_then(Result::ok).unwrap_or_default();
+        let preset = preset(role).into_iter().map(|p| p.key()).filter(|k| held.contains(k)).collect();
+        chosen_permissions.set(preset);
+    });
 
     let notice = RwSignal::new(None::<String>);
     let finish = move |result: Result<IssuedInvitation, AppError>| {
@@ -51,8 +64,16 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
             let slug = slug.get_value();
             match call {
                 Call::Create => finish(
-                    create_invitation(slug, email.get_untracked(), role.get_untracked(), note.get_untracked(), notify.get_untracked())
-                        .await,
+                    create_invitation(
+                        slug,
+                        email.get_untracked(),
+                        role.get_untracked(),
+                        note.get_untracked(),
+                        notify.get_untracked(),
+                        chosen_teams.get_untracked().iter().map(Uuid::to_string).collect::<Vec<_>>().join(","),
+                        chosen_permissions.get_untracked().join(","),
+                    )
+                    .await,
                 ),
                 Call::Resend(id) => finish(resend_invitation(slug, id).await),
                 Call::Revoke(id) => match revoke_invitation(slug, id).await {
@@ -111,7 +132,8 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         }.into_any()),
                         Some(Err(err @ AppError::Invalid { .. })) if err.field_message("email").is_none()
                             && err.field_message("role").is_none() && err.field_message("note").is_none()
-                            && err.field_message("notify_email").is_none() => Some(view! {
+                            && err.field_message("notify_email").is_none() && err.field_message("teams").is_none()
+                            && err.field_message("permissions").is_none() => Some(view! {
                             <div class="alert alert-error" role="alert">{err.to_string()}</div>
                         }.into_any()),
                         Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
@@ -143,6 +165,46 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         <p class="hint" id="invite-notify-hint">"They still sign in with the invited address to accept."</p>
                         <p class="field-error">{move || field_error("notify_email").get()}</p>
                     </div>
+                    <Transition fallback=|| view! { <p class="loading">"Loading teams and permissions…"</p> }>
+                        {move || Suspend::new(async move {
+                            let teams = teams.await.unwrap_or_default();
+                            let held = held.await.unwrap_or_default();
+                            view! {
+                                {(!teams.is_empty()).then(|| view! {
+                                    <fieldset class="picker">
+                                        <legend>"Teams (optional)"</legend>
+                                        {teams.into_iter().map(|t| {
+                                            let id = t.id;
+                                            view! {
+                                                <label class="check">
+                                                    <input type="checkbox" prop:checked=move || chosen_teams.with(|c| c.contains(&id))
+                                                        on:change=move |ev| toggle(chosen_teams, id, event_target_checked(&ev))/>
+                                                    {t.name}
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                        <p class="field-error">{move || field_error("teams").get()}</p>
+                                    </fieldset>
+                                })}
+                                <fieldset class="picker">
+                                    <legend>"Permissions"</legend>
+                                    <p class="hint">"Preset for the role. You can only give permissions you hold."</p>
+                                    {CATALOGUE.into_iter().filter(|p| held.contains(&p.key())).map(|p| {
+                                        let key = p.key();
+                                        let toggled = key.clone();
+                                        view! {
+                                            <label class="check">
+                                                <input type="checkbox" prop:checked=move || chosen_permissions.with(|c| c.contains(&key))
+                                                    on:change=move |ev| toggle(chosen_permissions, toggled.clone(), event_target_checked(&ev))/>
+                                                {p.label()}
+                                            </label>
+                                        }
+                                    }).collect_view()}
+                                    <p class="field-error">{move || field_error("permissions").get()}</p>
+                                </fieldset>
+                            }
+                        })}
+                    </Transition>
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
                         <button type="submit" class="button button-primary" disabled=move || pending.get()>
@@ -153,6 +215,16 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
             }.into_any(),
         }}
     }
+}
+
+/// Adds or removes `item` from a chosen list.
+fn toggle<T: PartialEq + Send + Sync + 'static>(list: RwSignal<Vec<T>>, item: T, on: bool) {
+    list.update(|l| {
+        l.retain(|x| *x != item);
+        if on {
+            l.push(item);
+        }
+    });
 }
 
 /// What a button in the dialog asks for.

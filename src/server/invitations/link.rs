@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::store::{seats_used, InvitationRow, ROW_SELECT};
 use crate::api::invitations::{InvitationDetails, LinkState};
 use crate::api::orgs::OrgSummary;
+use crate::domain::access::Permission;
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
 use crate::error::AppError;
 use crate::server::accounts::{mark_verified, User};
@@ -84,10 +85,22 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
 
 /// The page behind a link.
 pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<InvitationDetails, AppError> {
-    let found = find(&mut *pool.acquire().await?, LinkKey::Token(secret), viewer).await?;
+    let mut conn = pool.acquire().await?;
+    let found = find(&mut conn, LinkKey::Token(secret), viewer).await?;
     let state = link_state(&found, Utc::now())?;
     let row = found.row;
+    let teams = sqlx::query_scalar("SELECT t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id WHERE it.invitation_id = ? ORDER BY t.name")
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let keys: Vec<String> = sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let permissions = keys.iter().filter_map(|k| Permission::parse(k)).map(Permission::label).collect();
     Ok(InvitationDetails {
+        teams,
+        permissions,
         role: row.role()?,
         org_name: row.org_name,
         inviter_name: row.inviter_name,
@@ -167,6 +180,19 @@ pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &U
         .execute(&mut *tx)
         .await?;
     }
+    // The access the invitation carries: its teams and org-wide grants.
+    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) SELECT team_id, ?, ? FROM invitation_teams WHERE invitation_id = ?")
+        .bind(user.id)
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_grants WHERE invitation_id = ?")
+        .bind(row.org_id)
+        .bind(user.id)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
     decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
     // Following the emailed link proves the address, unless the mail went elsewhere.
     if matches!(key, LinkKey::Token(_)) && row.notify_email.is_none() && user.email_verified_at.is_none() {

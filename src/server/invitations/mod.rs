@@ -11,7 +11,8 @@ use uuid::Uuid;
 use self::store::{expire_stale, issue_link, load, seats_used, InvitationRow};
 use super::organizations::{parse_role, Member};
 use super::state::AppState;
-use super::{audit, db};
+use super::{access, audit, db};
+use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
@@ -27,6 +28,10 @@ pub struct NewInvitation<'a> {
     pub note: &'a str,
     /// Optional other address to send the mail to; empty means the invited address.
     pub notify_email: &'a str,
+    /// Comma-separated ids of teams to join on accepting.
+    pub teams: &'a str,
+    /// Comma-separated permission keys granted org-wide on accepting.
+    pub permissions: &'a str,
 }
 
 /// Checked invitation input.
@@ -35,6 +40,12 @@ struct InvitationInput {
     role: Role,
     note: Option<String>,
     notify_email: Option<Email>,
+    teams: Vec<Uuid>,
+    grants: Vec<Grant>,
+}
+
+fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
@@ -46,7 +57,20 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
         other => Some(Email::parse(other).map_err(|e| AppError::invalid("notify_email", e))?),
     };
     let notify_email = notify_email.filter(|n| *n != email);
-    Ok(InvitationInput { email, role, note, notify_email })
+    let teams = split_list(input.teams)
+        .map(|t| t.parse().map_err(|_| AppError::invalid("teams", "Choose teams from the list.")))
+        .collect::<Result<Vec<Uuid>, _>>()?;
+    let grants = split_list(input.permissions)
+        .map(|key| {
+            Permission::parse(key)
+                .map(|permission| Grant { permission, scope: Scope::Organization })
+                .ok_or_else(|| AppError::invalid("permissions", format!("Unknown permission {key:?}.")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // What the role already gives is not stored again, so a later role change stays meaningful.
+    let by_role = Access::new(role, [], []);
+    let grants = grants.into_iter().filter(|g| !by_role.allows(g.permission, g.scope)).collect();
+    Ok(InvitationInput { email, role, note, notify_email, teams, grants })
 }
 
 fn forbidden(err: policy::PolicyError) -> AppError {
@@ -57,7 +81,6 @@ fn forbidden(err: policy::PolicyError) -> AppError {
 /// write transaction, then stores the invitation, its link and its mail together.
 pub async fn create(state: &AppState, actor: &Member, input: NewInvitation<'_>) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
-    policy::may_invite(actor.org.role, input.role).map_err(forbidden)?;
     state.limits.hit(&format!("invite:{}", actor.user.id), state.config.invite_limit, state.config.rate_window)?;
     let mut tx = db::begin_write(&state.pool).await?;
     let issued = insert(&mut tx, state, actor, &input).await?;
@@ -74,6 +97,9 @@ async fn insert(
 ) -> Result<IssuedInvitation, AppError> {
     let org = &actor.org;
     let now = Utc::now();
+    let access = access::load(conn, org.id, actor.user.id, org.role).await?;
+    policy::may_invite(&access, input.role).map_err(forbidden)?;
+    check_delegation(conn, org.id, &access, input).await?;
     expire_stale(conn, org.id, now).await?;
     let member: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
@@ -128,10 +154,68 @@ async fn insert(
         },
         _ => err.into(),
     })?;
+    for team in &input.teams {
+        sqlx::query("INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES (?, ?)")
+            .bind(id)
+            .bind(team)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for grant in &input.grants {
+        sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES (?, ?)")
+            .bind(id)
+            .bind(grant.permission.key())
+            .execute(&mut *conn)
+            .await?;
+    }
     let row = load(conn, org.id, id).await?;
     let link = issue_link(conn, &state.config.base_url, &row, now).await?;
     audit::record(conn, Some(org.id), Some(actor.user.id), "invitation.created", input.email.as_str(), input.role.as_str()).await?;
     Ok(issued(&row, link, expires_at))
+}
+
+/// Nobody grants beyond what they hold: every permission, and every grant of
+/// every team, must be within the inviter's own access.
+async fn check_delegation(
+    conn: &mut sqlx::SqliteConnection,
+    org: Uuid,
+    actor: &Access,
+    input: &InvitationInput,
+) -> Result<(), AppError> {
+    let beyond = |what: String| forbidden(policy::PolicyError::BeyondOwnAccess(what));
+    if let Some(grant) = input.grants.iter().find(|g| !actor.may_grant(g)) {
+        return Err(beyond(grant.permission.label()));
+    }
+    for team in &input.teams {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = ? AND org_id = ?")
+            .bind(team)
+            .bind(org)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let name = name.ok_or_else(|| AppError::invalid("teams", "That team no longer exists. Reload and choose again."))?;
+        if access::team_grants(conn, *team).await?.iter().any(|g| !actor.may_grant(g)) {
+            return Err(beyond(format!("the team {name}")));
+        }
+    }
+    Ok(())
+}
+
+/// The teams and grants an earlier invitation carried, to invite again with them.
+async fn carried_access(conn: &mut sqlx::SqliteConnection, invitation: Uuid) -> Result<(Vec<Uuid>, Vec<Grant>), AppError> {
+    let teams = sqlx::query_scalar("SELECT team_id FROM invitation_teams WHERE invitation_id = ?")
+        .bind(invitation)
+        .fetch_all(&mut *conn)
+        .await?;
+    let keys: Vec<String> = sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
+        .bind(invitation)
+        .fetch_all(&mut *conn)
+        .await?;
+    let grants = keys
+        .iter()
+        .filter_map(|k| Permission::parse(k))
+        .map(|permission| Grant { permission, scope: Scope::Organization })
+        .collect();
+    Ok((teams, grants))
 }
 
 fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> IssuedInvitation {
@@ -180,7 +264,10 @@ pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<Issued
             issued(&row, link, expires_at)
         }
         ResendPlan::InviteAgain => {
+            let (teams, grants) = carried_access(&mut tx, row.id).await?;
             let input = InvitationInput {
+                teams,
+                grants,
                 email: Email::parse(&row.email).map_err(|_| AppError::Internal)?,
                 role: row.role()?,
                 note: row.note.clone(),

@@ -1,0 +1,105 @@
+//! Projects of an organization and who can see them, and why.
+
+use chrono::Utc;
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::organizations::{parse_role, Member};
+use super::teams::require;
+use super::{access, audit, db};
+use crate::api::access::{ProjectAccessRow, ProjectItem};
+use crate::domain::access::{Permission, Scope, Source};
+use crate::domain::text::Name;
+use crate::error::AppError;
+
+/// Projects the actor can see (not archived), by name.
+pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ProjectItem>, AppError> {
+    let mut conn = pool.acquire().await?;
+    let access = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
+    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE org_id = ? AND archived_at IS NULL ORDER BY name COLLATE NOCASE")
+        .bind(actor.org.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let manage = Permission::parse("projects:manage").ok_or(AppError::Internal)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(id, _)| access.sees_project(*id))
+        .map(|(id, name)| ProjectItem { id, name, can_manage: access.allows(manage, Scope::Project(id)) })
+        .collect())
+}
+
+/// Creates a project (needs `projects:manage`).
+pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
+    let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
+    let mut tx = db::begin_write(pool).await?;
+    require(&mut tx, actor, "projects:manage").await?;
+    let id = Uuid::new_v4();
+    sqlx::query("INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(actor.org.id)
+        .bind(name.as_str())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.created", name.as_str(), "").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Renames a project, or archives it when `archive` is set.
+pub async fn update(pool: &SqlitePool, actor: &Member, project: Uuid, name: Option<&str>, archive: bool) -> Result<(), AppError> {
+    let mut tx = db::begin_write(pool).await?;
+    require(&mut tx, actor, "projects:manage").await?;
+    let current: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL")
+        .bind(project)
+        .bind(actor.org.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Project".into()))?;
+    if let Some(name) = name {
+        let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
+        sqlx::query("UPDATE projects SET name = ? WHERE id = ?").bind(name.as_str()).bind(project).execute(&mut *tx).await?;
+        audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.renamed", name.as_str(), &format!("was {current}")).await?;
+    }
+    if archive {
+        sqlx::query("UPDATE projects SET archived_at = ? WHERE id = ?").bind(Utc::now()).bind(project).execute(&mut *tx).await?;
+        audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.archived", &current, "").await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who can see a project and why (role, own grant, or team).
+pub async fn who_has_access(pool: &SqlitePool, actor: &Member, project: Uuid) -> Result<Vec<ProjectAccessRow>, AppError> {
+    let mut conn = pool.acquire().await?;
+    let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
+    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
+        .bind(project)
+        .bind(actor.org.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if exists == 0 || !mine.sees_project(project) {
+        return Err(AppError::NotFound("Project".into()));
+    }
+    let members: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.org_id = ? AND m.status = 'active' ORDER BY u.name COLLATE NOCASE LIMIT 1000",
+    )
+    .bind(actor.org.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let view = Permission::parse("projects:view").ok_or(AppError::Internal)?;
+    let mut rows = Vec::new();
+    for (id, name, email, role) in members {
+        let access = access::load(&mut conn, actor.org.id, id, parse_role(&role)?).await?;
+        if let Some(source) = access.reason(view, Scope::Project(project)) {
+            let why = match source {
+                Source::Role(role) => format!("{} of the organization", role.label()),
+                Source::Direct => "Granted directly".to_owned(),
+                Source::Team(team) => format!("Team {team}"),
+            };
+            rows.push(ProjectAccessRow { name, email, why });
+        }
+    }
+    Ok(rows)
+}
