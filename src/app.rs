@@ -9,7 +9,7 @@ use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::pages::auth::{SignIn, SignUp};
 use crate::ui::pages::{
     activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members, onboarding::Onboarding,
-    org::{Dashboard, Placeholder}, settings::Settings, verify::VerifyEmail,
+    org::Dashboard, projects::Projects, settings::Settings, teams::Teams, verify::VerifyEmail,
 };
 use crate::ui::session::provide_session;
 
@@ -55,8 +55,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=Dashboard/>
                         <Route path=path!("members") view=Members/>
                         <Route path=path!("invitations") view=Invitations/>
-                        <Route path=path!("teams") view=|| view! { <Placeholder title="Teams"/> }/>
-                        <Route path=path!("projects") view=|| view! { <Placeholder title="Projects"/> }/>
+                        <Route path=path!("teams") view=Teams/>
+                        <Route path=path!("projects") view=Projects/>
                         <Route path=path!("settings") view=Settings/>
                         <Route path=path!("activity") view=Activity/>
                     </ParentRoute>

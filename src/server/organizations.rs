@@ -150,24 +150,13 @@ pub async fn update_settings(pool: &SqlitePool, actor: &Member, seat_limit: &str
 }
 
 /// Project counts for the member's dashboard and the admins to ask for access.
-/// Owners and admins see every project; members see those they were added to.
+/// Visibility is the member's effective access (role, own grants, teams).
 pub async fn dashboard(pool: &SqlitePool, actor: &Member) -> Result<crate::api::orgs::DashboardInfo, AppError> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE org_id = ? AND archived_at IS NULL")
         .bind(actor.org.id)
         .fetch_one(pool)
         .await?;
-    let visible = if actor.org.role.is_admin() {
-        total
-    } else {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM projects p JOIN project_members pm ON pm.project_id = p.id
-             WHERE p.org_id = ? AND p.archived_at IS NULL AND pm.user_id = ?",
-        )
-        .bind(actor.org.id)
-        .bind(actor.user.id)
-        .fetch_one(pool)
-        .await?
-    };
+    let visible = crate::server::projects::list(pool, actor).await?.len() as i64;
     let admins: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.org_id = ? AND m.status = 'active' AND m.role IN ('owner', 'admin')

@@ -1,5 +1,6 @@
 //! Database and HTTP-level tests over a fresh SQLite per test (`#[sqlx::test]`).
 
+mod access;
 mod accounts;
 mod http;
 mod invitations;

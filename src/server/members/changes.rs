@@ -150,6 +150,8 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .await?;
     let mut details = Vec::new();
     if removal.remove_from_projects {
+        // Every way into a project: direct project membership, project
+        // grants, and the teams that carry project grants.
         let gone = sqlx::query(
             "DELETE FROM project_members WHERE user_id = ? AND project_id IN (SELECT id FROM projects WHERE org_id = ?)",
         )
@@ -158,7 +160,19 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        details.push(format!("removed from {gone} project(s)"));
+        let grants = sqlx::query("DELETE FROM grants WHERE org_id = ? AND user_id = ?")
+            .bind(org.id)
+            .bind(removal.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let teams = sqlx::query("DELETE FROM team_members WHERE user_id = ? AND team_id IN (SELECT id FROM teams WHERE org_id = ?)")
+            .bind(removal.user_id)
+            .bind(org.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        details.push(format!("removed from {gone} project(s), {grants} grant(s) and {teams} team(s)"));
     }
     if removal.revoke_their_invitations {
         let revoked = sqlx::query(

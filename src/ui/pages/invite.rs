@@ -99,6 +99,13 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
             <h1>{format!("Join {}", details.org_name)}</h1>
             <p>{summary.clone()}</p>
             {details.note.clone().map(|n| view! { <blockquote class="card">{format!("“{n}”")}</blockquote> })}
+            {(!details.teams.is_empty() || !details.permissions.is_empty()).then(|| view! {
+                <section class="card" aria-labelledby="you-will-get">
+                    <h2 id="you-will-get">"What you will get"</h2>
+                    {(!details.teams.is_empty()).then(|| view! { <p>{format!("Teams: {}", details.teams.join(", "))}</p> })}
+                    {(!details.permissions.is_empty()).then(|| view! { <p>{format!("Permissions: {}", details.permissions.join(", "))}</p> })}
+                </section>
+            })}
             <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
             {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
             {match (&details.signed_in_as, matches) {

@@ -8,5 +8,7 @@ pub mod invite;
 pub mod members;
 pub mod onboarding;
 pub mod org;
+pub mod projects;
 pub mod settings;
+pub mod teams;
 pub mod verify;

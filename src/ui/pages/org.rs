@@ -96,15 +96,3 @@ fn VerificationNotice() -> impl IntoView {
         </Transition>
     }
 }
-
-/// A page whose feature is not built yet; says so plainly.
-#[component]
-pub fn Placeholder(title: &'static str) -> impl IntoView {
-    view! {
-        <Title text=title/>
-        <section class="page">
-            <h1>{title}</h1>
-            <p class="empty">{format!("{title} are not available in this version of Gatehouse yet.")}</p>
-        </section>
-    }
-}

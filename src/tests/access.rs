@@ -1,0 +1,151 @@
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::{join, member, secret_of, user};
+use crate::domain::access::{Grant, Permission, Scope};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::server::invitations::{self, link, NewInvitation};
+use crate::server::members::{self, Removal};
+use crate::server::organizations::Member;
+use crate::server::state::AppState;
+use crate::server::testing::Client;
+use crate::server::{organizations, projects, teams, testing};
+
+struct Org {
+    state: AppState,
+    owner: Member,
+    web: Uuid,
+    api: Uuid,
+    backend: Uuid,
+}
+
+/// "acme" with projects Web and API, and a team Backend that sees API.
+async fn org(pool: &SqlitePool) -> Org {
+    let state = testing::state(pool.clone());
+    let owner = user(&state, "owner@example.com").await;
+    organizations::create(pool, owner.id, "Acme").await.unwrap();
+    let owner = member(pool, &owner, "acme").await;
+    let web = projects::create(pool, &owner, "Web").await.unwrap();
+    let api = projects::create(pool, &owner, "API").await.unwrap();
+    let backend = teams::create(pool, &owner, "Backend").await.unwrap();
+    let view = Grant { permission: Permission::parse("projects:view").unwrap(), scope: Scope::Project(api) };
+    teams::grant(pool, &owner, backend, view).await.unwrap();
+    Org { state, owner, web, api, backend }
+}
+
+fn invite<'a>(email: &'a str, role: &'a str, teams: &'a str, permissions: &'a str) -> NewInvitation<'a> {
+    NewInvitation { email, role, note: "", notify_email: "", teams, permissions }
+}
+
+#[sqlx::test]
+async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let teams = o.backend.to_string();
+    let issued = invitations::create(&o.state, &o.owner, invite("dev@example.com", "member", &teams, "logs:view")).await.unwrap();
+    let details = link::preview(&pool, &secret_of(&issued.link), None).await.unwrap();
+    assert_eq!(details.teams, ["Backend"]);
+    assert_eq!(details.permissions, ["Logs: view"]);
+    let dev = user(&o.state, "dev@example.com").await;
+    link::accept(&pool, &secret_of(&issued.link), &dev).await.unwrap();
+    let dev = member(&pool, &dev, "acme").await;
+    let visible: Vec<String> = projects::list(&pool, &dev).await.unwrap().into_iter().map(|p| p.name).collect();
+    assert_eq!(visible, ["API"], "exactly the team's projects");
+    let mut conn = pool.acquire().await.unwrap();
+    let access = crate::server::access::load(&mut conn, dev.org.id, dev.user.id, Role::Member).await.unwrap();
+    assert!(access.allows(Permission::parse("logs:view").unwrap(), Scope::Project(o.web)));
+    assert!(!access.sees_project(o.web));
+    assert!(access.sees_project(o.api));
+    let why = projects::who_has_access(&pool, &o.owner, o.api).await.unwrap();
+    assert!(why.iter().any(|r| r.email == "dev@example.com" && r.why == "Team Backend"), "{why:?}");
+    assert!(why.iter().any(|r| r.email == "owner@example.com" && r.why == "Owner of the organization"));
+}
+
+#[sqlx::test]
+async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let lead = user(&o.state, "lead@example.com").await;
+    join(&pool, o.owner.org.id, lead.id, Role::Member).await;
+    let lead_m = member(&pool, &lead, "acme").await;
+    // Without members:invite: refused.
+    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", "")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Members: invite people")), "{err:?}");
+    // With it: members only, and only permissions held.
+    let invite_perm = Grant { permission: Permission::parse("members:invite").unwrap(), scope: Scope::Organization };
+    let logs = Grant { permission: Permission::parse("logs:view").unwrap(), scope: Scope::Organization };
+    for g in [invite_perm, logs] {
+        crate::server::access::add_grant(&mut pool.acquire().await.unwrap(), o.owner.org.id, crate::server::access::Holder::User(lead.id), &g)
+            .await
+            .unwrap();
+    }
+    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "admin", "", "")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("members only")), "{err:?}");
+    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", "logs:manage")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Logs: manage")), "{err:?}");
+    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", &o.backend.to_string(), "")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("team Backend")), "{err:?}");
+    invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", "logs:view")).await.unwrap();
+    // Admins do not hold billing, so cannot give it.
+    let admin = user(&o.state, "admin@example.com").await;
+    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
+    let admin = member(&pool, &admin, "acme").await;
+    let err = invitations::create(&o.state, &admin, invite("y@example.com", "member", "", "billing:view")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+    let bad = invitations::create(&o.state, &admin, invite("y@example.com", "member", "", "root:all")).await.unwrap_err();
+    assert!(bad.field_message("permissions").is_some());
+}
+
+#[sqlx::test]
+async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let issued = invitations::create(&o.state, &o.owner, invite("dev@example.com", "member", &o.backend.to_string(), "logs:view"))
+        .await
+        .unwrap();
+    let dev = user(&o.state, "dev@example.com").await;
+    link::accept(&pool, &secret_of(&issued.link), &dev).await.unwrap();
+    let removal = Removal { user_id: dev.id, expected: Role::Member, remove_from_projects: true, revoke_their_invitations: false };
+    members::remove(&o.state, &o.owner, removal).await.unwrap();
+    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE user_id = ?").bind(dev.id).fetch_one(&pool).await.unwrap();
+    let teams: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE user_id = ?").bind(dev.id).fetch_one(&pool).await.unwrap();
+    assert_eq!((grants, teams), (0, 0));
+}
+
+#[sqlx::test]
+async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) {
+    let mut owner = Client::new(pool.clone()).await;
+    owner.sign_up("Owner", "owner@example.com").await;
+    owner.create_org("Acme").await;
+    let project = owner.call("create_project", &[("slug", "acme"), ("name", "Web")]).await;
+    assert_eq!(project.status, 200, "{:?}", project.body);
+    let project = project.body.as_str().unwrap().to_owned();
+    let team = owner.call("create_team", &[("slug", "acme"), ("name", "Core")]).await.body.as_str().unwrap().to_owned();
+
+    let mut plain = owner.fresh();
+    plain.sign_up("Plain", "plain@example.com").await;
+    let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations").fetch_one(&pool).await.unwrap();
+    let plain_id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'plain@example.com'").fetch_one(&pool).await.unwrap();
+    join(&pool, org, plain_id, Role::Member).await;
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("create_project", vec![("slug", "acme"), ("name", "Sneaky")]),
+        ("update_project", vec![("slug", "acme"), ("project", &project), ("name", "Renamed"), ("archive", "false")]),
+        ("create_team", vec![("slug", "acme"), ("name", "Mine")]),
+        ("delete_team", vec![("slug", "acme"), ("team", &team)]),
+        ("add_team_member", vec![("slug", "acme"), ("team", &team), ("email", "plain@example.com")]),
+        ("grant_team", vec![("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]),
+        ("create_invitation", vec![("slug", "acme"), ("email", "x@example.com"), ("role", "member"), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")]),
+    ];
+    for (endpoint, form) in calls {
+        let reply = plain.call(endpoint, &form).await;
+        assert_eq!(reply.status, 403, "{endpoint}: {:?}", reply.body);
+    }
+    // A project the member cannot see is not found.
+    assert_eq!(plain.call("project_access", &[("slug", "acme"), ("project", &project)]).await.status, 404);
+    assert_eq!(plain.call("list_projects", &[("slug", "acme")]).await.body, serde_json::json!([]));
+    // The owner's calls work.
+    let reply = owner.call("grant_team", &[("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let reply = owner.call("add_team_member", &[("slug", "acme"), ("team", &team), ("email", "plain@example.com")]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let visible = plain.call("list_projects", &[("slug", "acme")]).await;
+    assert_eq!(visible.body[0]["name"], "Web");
+}

@@ -1,0 +1,143 @@
+//! The Projects page: the projects you can see; managers create, rename and
+//! archive them and see who has access and why.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+use crate::api::access::{create_project, list_projects, my_permissions, project_access, update_project, ProjectItem};
+use crate::ui::dialog::Confirm;
+use crate::ui::layout::{OrgContext, OrgRefresh};
+
+/// Projects of the organization visible to the signed-in member.
+#[component]
+pub fn Projects() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let slug = StoredValue::new(org.slug.clone());
+    let projects = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_projects(s));
+    let held = Resource::new(move || slug.get_value(), my_permissions);
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            match create_project(slug.get_value(), name.get_untracked()).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    error.set(None);
+                    refresh.bump();
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <Title text="Projects"/>
+        <section class="page">
+            <h1>"Projects"</h1>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let can_create = held.await.unwrap_or_default().iter().any(|k| k == "projects:manage");
+                    can_create.then(|| view! {
+                        <form class="toolbar" on:submit=create>
+                            <div class="field">
+                                <label for="project-name">"New project name"</label>
+                                <input id="project-name" maxlength="100" bind:value=name/>
+                            </div>
+                            <button type="submit" class="button button-primary">"Create project"</button>
+                        </form>
+                        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                    })
+                })}
+            </Transition>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading projects…"</p> }>
+                {move || Suspend::new(async move {
+                    match projects.await {
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty">"No projects to show: the organization has none yet, or nobody has given you access to one."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="project-list">
+                                {list.into_iter().map(|p| view! { <ProjectRow project=p/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ProjectRow(project: ProjectItem) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let slug = StoredValue::new(org.slug.clone());
+    let id: Uuid = project.id;
+    let show_access = RwSignal::new(false);
+    let access = Resource::new(move || show_access.get(), move |show| async move {
+        if show { project_access(slug.get_value(), id).await.map(Some) } else { Ok(None) }
+    });
+    let renaming = RwSignal::new(false);
+    let new_name = RwSignal::new(project.name.clone());
+    let confirm_archive = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let save = move |archive: bool| {
+        let name = if archive { String::new() } else { new_name.get_untracked() };
+        leptos::task::spawn_local(async move {
+            match update_project(slug.get_value(), id, name, archive).await {
+                Ok(()) => {
+                    renaming.set(false);
+                    refresh.bump();
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let name = project.name.clone();
+    let table_label = StoredValue::new(format!("Access to {}", project.name));
+    view! {
+        <li class="card project">
+            <div class="toolbar">
+                <h2>{project.name.clone()}</h2>
+                <span style="flex:1"></span>
+                <button type="button" class="button" aria-expanded=move || show_access.get().to_string()
+                    on:click=move |_| show_access.update(|s| *s = !*s)>{format!("Who has access to {name}")}</button>
+                {project.can_manage.then(|| view! {
+                    <button type="button" class="button" on:click=move |_| renaming.set(true)>"Rename"</button>
+                    <button type="button" class="button button-quiet" on:click=move |_| confirm_archive.set(true)>"Archive"</button>
+                })}
+            </div>
+            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <Show when=move || renaming.get()>
+                <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); save(false); }>
+                    <div class="field">
+                        <label for=format!("rename-{id}")>"Project name"</label>
+                        <input id=format!("rename-{id}") maxlength="100" bind:value=new_name/>
+                    </div>
+                    <button type="submit" class="button button-primary">"Save name"</button>
+                    <button type="button" class="button" on:click=move |_| renaming.set(false)>"Cancel"</button>
+                </form>
+            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match access.await {
+                        Ok(Some(rows)) => Some(view! {
+                            <table aria-label=table_label.get_value()>
+                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Why"</th></tr></thead>
+                                <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.name}</td><td>{r.email}</td><td>{r.why}</td></tr> }).collect_view()}</tbody>
+                            </table>
+                        }.into_any()),
+                        Ok(None) => None,
+                        Err(e) => Some(view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any()),
+                    }
+                })}
+            </Transition>
+            <Confirm open=confirm_archive title="Archive project?"
+                message="Archived projects disappear for everyone. Access grants on it stop mattering."
+                confirm_label="Archive project" on_confirm=Callback::new(move |()| save(true))/>
+        </li>
+    }
+}

@@ -1,0 +1,151 @@
+//! The Teams page: create and delete teams, add and remove members, and give
+//! a team access to projects; members inherit what their teams hold.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::access::{add_team_member, create_team, delete_team, grant_team, list_projects, list_teams, remove_team_member, TeamItem};
+use crate::error::AppError;
+use crate::ui::dialog::Confirm;
+use crate::ui::layout::{OrgContext, OrgRefresh};
+
+/// Runs a team change and reloads, or shows why it failed.
+fn run(error: RwSignal<Option<String>>, refresh: OrgRefresh, change: impl std::future::Future<Output = Result<(), AppError>> + 'static) {
+    leptos::task::spawn_local(async move {
+        match change.await {
+            Ok(()) => {
+                error.set(None);
+                refresh.bump();
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    });
+}
+
+/// Teams of the organization.
+#[component]
+pub fn Teams() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let slug = StoredValue::new(org.slug.clone());
+    let teams = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_teams(s));
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let n = name.get_untracked();
+        run(error, refresh, async move {
+            create_team(slug.get_value(), n).await?;
+            name.set(String::new());
+            Ok(())
+        });
+    };
+    view! {
+        <Title text="Teams"/>
+        <section class="page">
+            <h1>"Teams"</h1>
+            {org.role.is_admin().then(|| view! {
+                <form class="toolbar" on:submit=create>
+                    <div class="field">
+                        <label for="team-name">"New team name"</label>
+                        <input id="team-name" maxlength="100" bind:value=name/>
+                    </div>
+                    <button type="submit" class="button button-primary">"Create team"</button>
+                </form>
+            })}
+            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading teams…"</p> }>
+                {move || Suspend::new(async move {
+                    match teams.await {
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No teams yet. Teams give their members access to projects together."</p> }.into_any(),
+                        Ok(list) => list.into_iter().map(|t| view! { <TeamCard team=t/> }).collect_view().into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TeamCard(team: TeamItem) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let slug = StoredValue::new(org.slug.clone());
+    let manage = org.role.is_admin();
+    let id = team.id;
+    let email = RwSignal::new(String::new());
+    let project = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let confirm_delete = RwSignal::new(false);
+    let projects = Resource::new(move || slug.get_value(), list_projects);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let e = email.get_untracked();
+        run(error, refresh, async move { add_team_member(slug.get_value(), id, e).await });
+    };
+    let grant = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let p = project.get_untracked();
+        run(error, refresh, async move { grant_team(slug.get_value(), id, "projects:view".into(), p).await });
+    };
+    let team_name = team.name.clone();
+    view! {
+        <section class="card team" aria-label=format!("Team {}", team.name)>
+            <div class="toolbar">
+                <h2>{team.name.clone()}</h2>
+                <span style="flex:1"></span>
+                {manage.then(|| view! {
+                    <button type="button" class="button button-quiet" on:click=move |_| confirm_delete.set(true)>"Delete team"</button>
+                })}
+            </div>
+            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <p class="hint">{if team.projects.is_empty() { "No projects yet.".to_owned() } else { format!("Projects: {}", team.projects.join(", ")) }}</p>
+            {(!team.grants.is_empty()).then(|| view! { <p class="hint">{format!("Permissions: {}", team.grants.join(", "))}</p> })}
+            <ul>
+                {team.members.into_iter().map(|m| {
+                    let user = m.user_id;
+                    let label = format!("Remove {} from {}", m.name, team_name);
+                    view! {
+                        <li>
+                            {format!("{} ({})", m.name, m.email)}
+                            {manage.then(|| view! {
+                                <button type="button" class="button button-quiet" aria-label=label
+                                    on:click=move |_| run(error, refresh, async move { remove_team_member(slug.get_value(), id, user).await })>"Remove"</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {manage.then(|| view! {
+                <form class="toolbar" on:submit=add>
+                    <div class="field">
+                        <label for=format!("add-{id}")>"Add member by email"</label>
+                        <input id=format!("add-{id}") type="email" bind:value=email/>
+                    </div>
+                    <button type="submit" class="button">"Add to team"</button>
+                </form>
+                <form class="toolbar" on:submit=grant>
+                    <div class="field">
+                        <label for=format!("grant-{id}")>"Give access to project"</label>
+                        <select id=format!("grant-{id}") bind:value=project>
+                            <option value="">"Choose a project"</option>
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    projects.await.unwrap_or_default().into_iter().map(|p| view! {
+                                        <option value=p.id.to_string()>{p.name}</option>
+                                    }).collect_view()
+                                })}
+                            </Transition>
+                        </select>
+                    </div>
+                    <button type="submit" class="button">"Give access"</button>
+                </form>
+            })}
+            <Confirm open=confirm_delete title=format!("Delete team {}?", team.name)
+                message="Its members lose what the team gave them; their own access stays."
+                confirm_label="Delete team"
+                on_confirm=Callback::new(move |()| run(error, refresh, async move { delete_team(slug.get_value(), id).await }))/>
+        </section>
+    }
+}
