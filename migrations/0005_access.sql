@@ -43,3 +43,11 @@ CREATE TABLE invitation_grants (
     project_id    BLOB REFERENCES projects(id) ON DELETE CASCADE
 );
 CREATE INDEX invitation_grants_by_invitation ON invitation_grants (invitation_id);
+
+-- Narrowed admins: default admin permissions taken away from one member.
+CREATE TABLE role_exclusions (
+    org_id     BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    user_id    BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    permission TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id, permission)
+);

@@ -146,3 +146,17 @@ pub async fn project_access(slug: String, project: Uuid) -> Result<Vec<ProjectAc
     use crate::server::projects;
     super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; projects::who_has_access(&state.pool, &m, project).await }.await)
 }
+
+/// Keys of the org-wide permissions a member holds.
+#[server(endpoint = "member_permissions")]
+pub async fn member_permissions(slug: String, user_id: Uuid) -> Result<Vec<String>, AppError> {
+    use crate::server::members;
+    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; members::permissions_of(&state, &m, user_id).await }.await)
+}
+
+/// Sets a member's org-wide permissions to exactly `permissions` (comma-separated keys).
+#[server(endpoint = "set_member_permissions")]
+pub async fn set_member_permissions(slug: String, user_id: Uuid, permissions: String) -> Result<(), AppError> {
+    use crate::server::members;
+    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; members::set_permissions(&state, &m, user_id, &permissions).await }.await)
+}

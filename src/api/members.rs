@@ -17,6 +17,8 @@ pub struct MemberItem {
     pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub last_active_at: Option<DateTime<Utc>>,
+    /// Names of the teams they are in.
+    pub teams: Vec<String>,
 }
 
 /// One page of members and where the next one starts.

@@ -159,10 +159,12 @@ pub enum Source {
 pub struct Access {
     role: Role,
     grants: Vec<(Grant, Source)>,
+    /// Admin defaults taken away from this member (a narrowed admin).
+    narrowed: Vec<Permission>,
 }
 
 /// Whether an admin holds `permission` by default: everything but billing.
-fn admin_default(permission: Permission) -> bool {
+pub fn admin_default(permission: Permission) -> bool {
     permission.resource != Resource::Billing
 }
 
@@ -171,7 +173,13 @@ impl Access {
     pub fn new(role: Role, direct: impl IntoIterator<Item = Grant>, teams: impl IntoIterator<Item = (String, Grant)>) -> Self {
         let mut grants: Vec<(Grant, Source)> = direct.into_iter().map(|g| (g, Source::Direct)).collect();
         grants.extend(teams.into_iter().map(|(team, g)| (g, Source::Team(team))));
-        Self { role, grants }
+        Self { role, grants, narrowed: Vec::new() }
+    }
+
+    /// Takes admin defaults away (owners cannot be narrowed: they hold everything).
+    pub fn narrowed(mut self, without: impl IntoIterator<Item = Permission>) -> Self {
+        self.narrowed = without.into_iter().collect();
+        self
     }
 
     /// The role this access starts from.
@@ -183,7 +191,9 @@ impl Access {
     pub fn reason(&self, permission: Permission, scope: Scope) -> Option<Source> {
         match self.role {
             Role::Owner => return Some(Source::Role(Role::Owner)),
-            Role::Admin if admin_default(permission) => return Some(Source::Role(Role::Admin)),
+            Role::Admin if admin_default(permission) && !self.narrowed.contains(&permission) => {
+                return Some(Source::Role(Role::Admin))
+            }
             _ => {}
         }
         self.grants
@@ -222,7 +232,8 @@ pub fn preset(role: Role) -> Vec<Permission> {
     match role {
         Role::Owner => CATALOGUE.to_vec(),
         Role::Admin => CATALOGUE.into_iter().filter(|p| admin_default(*p)).collect(),
-        Role::Member => vec![p(Resource::Projects, Action::View)],
+        // Read-only observability; which projects they see comes from teams and project grants.
+        Role::Member => vec![p(Resource::Logs, Action::View), p(Resource::Metrics, Action::View)],
     }
 }
 
@@ -300,8 +311,19 @@ mod tests {
     }
 
     #[test]
+    fn admins_can_be_narrowed_but_grants_still_count() {
+        let invite = p(Members, Invite);
+        let narrowed = Access::new(Role::Admin, [], []).narrowed([invite]);
+        assert!(!narrowed.may_invite());
+        assert!(narrowed.allows(p(Logs, Manage), Scope::Organization));
+        let regranted = Access::new(Role::Admin, [org(invite)], []).narrowed([invite]);
+        assert!(regranted.may_invite());
+        assert!(Access::new(Role::Owner, [], []).narrowed([invite]).may_invite(), "owners hold everything");
+    }
+
+    #[test]
     fn presets() {
-        assert_eq!(preset(Role::Member), vec![p(Projects, View)]);
+        assert_eq!(preset(Role::Member), vec![p(Logs, View), p(Metrics, View)]);
         assert!(!preset(Role::Admin).iter().any(|p| p.resource == Billing));
         assert_eq!(preset(Role::Owner).len(), CATALOGUE.len());
     }

@@ -35,11 +35,69 @@ pub async fn load(conn: &mut SqliteConnection, org: Uuid, user: Uuid, role: Role
     .bind(user)
     .fetch_all(&mut *conn)
     .await?;
+    let narrowed: Vec<String> = sqlx::query_scalar("SELECT permission FROM role_exclusions WHERE org_id = ? AND user_id = ?")
+        .bind(org)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Access::new(
         role,
         direct.iter().filter_map(|(p, project)| grant(p, *project)),
         teams.iter().filter_map(|(team, p, project)| grant(p, *project).map(|g| (team.clone(), g))),
-    ))
+    )
+    .narrowed(narrowed.iter().filter_map(|p| Permission::parse(p))))
+}
+
+/// Sets the org-wide permissions `user` holds to exactly `wanted`: admin
+/// defaults are narrowed or restored, other permissions granted or taken
+/// directly. `actor` changes only permissions they hold themselves.
+pub async fn set_member_permissions(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    actor: &Access,
+    user: Uuid,
+    role: Role,
+    wanted: &[Permission],
+) -> Result<(), AppError> {
+    use crate::domain::access::{admin_default, CATALOGUE};
+    if role == Role::Owner {
+        return Err(AppError::Conflict("Owners hold every permission; change their role to narrow them.".into()));
+    }
+    for permission in CATALOGUE {
+        let on = wanted.contains(&permission);
+        let org_grant = Grant { permission, scope: Scope::Organization };
+        let current = load(conn, org, user, role).await?.allows(permission, Scope::Organization);
+        if on == current {
+            continue;
+        }
+        if !actor.may_grant(&org_grant) {
+            return Err(AppError::Forbidden(
+                crate::domain::policy::PolicyError::BeyondOwnAccess(permission.label()).to_string(),
+            ));
+        }
+        let key = permission.key();
+        if role == Role::Admin && admin_default(permission) {
+            let sql = if on {
+                "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2 AND permission = ?3"
+            } else {
+                "INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) VALUES (?1, ?2, ?3)"
+            };
+            sqlx::query(sql).bind(org).bind(user).bind(&key).execute(&mut *conn).await?;
+        }
+        if on {
+            if !load(conn, org, user, role).await?.allows(permission, Scope::Organization) {
+                add_grant(conn, org, Holder::User(user), &org_grant).await?;
+            }
+        } else {
+            sqlx::query("DELETE FROM grants WHERE org_id = ? AND user_id = ? AND permission = ? AND project_id IS NULL")
+                .bind(org)
+                .bind(user)
+                .bind(&key)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The grants a team holds.

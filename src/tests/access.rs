@@ -149,3 +149,33 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     let visible = plain.call("list_projects", &[("slug", "acme")]).await;
     assert_eq!(visible.body[0]["name"], "Web");
 }
+
+#[sqlx::test]
+async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let admin = user(&o.state, "admin@example.com").await;
+    let plain = user(&o.state, "plain@example.com").await;
+    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
+    join(&pool, o.owner.org.id, plain.id, Role::Member).await;
+    let admin_m = member(&pool, &admin, "acme").await;
+    // Take members:invite away from the admin: everything else stays.
+    let all_but_invite: Vec<String> = members::permissions_of(&o.state, &o.owner, admin.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|k| k != "members:invite")
+        .collect();
+    members::set_permissions(&o.state, &o.owner, admin.id, &all_but_invite.join(",")).await.unwrap();
+    let now = members::permissions_of(&o.state, &o.owner, admin.id).await.unwrap();
+    assert!(!now.contains(&"members:invite".to_owned()) && now.contains(&"logs:manage".to_owned()));
+    let err = invitations::create(&o.state, &admin_m, invite("x@example.com", "member", "", "")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+    // Grant a member logs:view; an admin cannot hand out billing.
+    members::set_permissions(&o.state, &admin_m, plain.id, "logs:view").await.unwrap();
+    assert_eq!(members::permissions_of(&o.state, &o.owner, plain.id).await.unwrap(), ["logs:view"]);
+    let err = members::set_permissions(&o.state, &admin_m, plain.id, "logs:view,billing:view").await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Billing")), "{err:?}");
+    let plain_m = member(&pool, &plain, "acme").await;
+    assert!(matches!(members::set_permissions(&o.state, &plain_m, admin.id, "").await, Err(AppError::Forbidden(_))));
+    assert!(matches!(members::set_permissions(&o.state, &o.owner, o.owner.user.id, "").await, Err(AppError::Conflict(_))));
+}

@@ -14,6 +14,20 @@ use crate::ui::dialog::Modal;
 use crate::ui::format::moment;
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
+/// The Invite button, shown only to those holding `members:invite`.
+#[component]
+pub fn InviteIfAllowed() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let held = Resource::new(move || org.slug.clone(), my_permissions);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                held.await.unwrap_or_default().iter().any(|k| k == "members:invite").then(|| view! { <InviteButton/> })
+            })}
+        </Transition>
+    }
+}
+
 /// The button that opens the dialog, and the dialog.
 #[component]
 pub fn InviteButton() -> impl IntoView {

@@ -170,3 +170,73 @@ pub fn LeaveButton() -> impl IntoView {
         </div>
     }
 }
+
+/// The per-member permission editor: org-wide permissions, limited to what
+/// the editor holds.
+#[component]
+pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
+    use crate::api::access::{member_permissions, my_permissions, set_member_permissions};
+    use crate::domain::access::CATALOGUE;
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let open = open_while_some(editing);
+    let slug = StoredValue::new(org.slug.clone());
+    let error = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let current = Resource::new(
+        move || editing.get().map(|m| m.user_id),
+        move |user| async move {
+            match user {
+                Some(id) => member_permissions(slug.get_value(), id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let held = Resource::new(move || slug.get_value(), my_permissions);
+    Effect::new(move |_| {
+        if let Some(Ok(keys)) = current.get() {
+            chosen.set(keys);
+        }
+    });
+    let title = Signal::derive(move || editing.get().map(|m| format!("Permissions of {}", m.name)).unwrap_or_else(|| "Permissions".into()));
+    let save = move |_| {
+        let Some(m) = editing.get_untracked() else { return };
+        let keys = chosen.get_untracked().join(",");
+        run_change(error, open, refresh, move || set_member_permissions(slug.get_value(), m.user_id, keys));
+    };
+    view! {
+        <Modal open title>
+            <div class="stack">
+                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <p class="hint">"Org-wide permissions. You can only change permissions you hold yourself."</p>
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let held = held.await.unwrap_or_default();
+                        let _ = current.await;
+                        CATALOGUE.into_iter().map(|p| {
+                            let key = p.key();
+                            let mine = held.contains(&key);
+                            let (checked_key, toggled_key) = (key.clone(), key.clone());
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" disabled=!mine
+                                        prop:checked=move || chosen.with(|c| c.contains(&checked_key))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let key = toggled_key.clone();
+                                            chosen.update(|c| { c.retain(|k| *k != key); if on { c.push(key); } });
+                                        }/>
+                                    {p.label()}
+                                </label>
+                            }
+                        }).collect_view()
+                    })}
+                </Transition>
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="button button-primary" on:click=save>"Save permissions"</button>
+                </div>
+            </div>
+        </Modal>
+    }
+}

@@ -7,6 +7,7 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use crate::domain::access::{Permission, Scope, CATALOGUE};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
@@ -14,7 +15,7 @@ use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::organizations::{parse_role, Member};
 use crate::server::state::AppState;
-use crate::server::{audit, db};
+use crate::server::{access, audit, db};
 
 /// The member being changed, as stored now.
 struct Target {
@@ -217,4 +218,31 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
     audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.left", &me.email, "").await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Sets a member's org-wide permissions (the permission editor). Needs
+/// `members:manage`; nobody changes permissions they do not hold.
+pub async fn set_permissions(state: &AppState, actor: &Member, user: Uuid, keys: &str) -> Result<(), AppError> {
+    let wanted = keys
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| Permission::parse(k).ok_or_else(|| AppError::invalid("permissions", format!("Unknown permission {k:?}."))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let mine = crate::server::teams::require(&mut tx, actor, "members:manage").await?;
+    let them = target(&mut tx, actor.org.id, user, None).await?;
+    access::set_member_permissions(&mut tx, actor.org.id, &mine, user, them.role, &wanted).await?;
+    let details = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
+    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "member.permissions_changed", &them.email, &details).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Keys of the org-wide permissions `user` holds now.
+pub async fn permissions_of(state: &AppState, actor: &Member, user: Uuid) -> Result<Vec<String>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let them = target(&mut conn, actor.org.id, user, None).await?;
+    let held = access::load(&mut conn, actor.org.id, user, them.role).await?;
+    Ok(CATALOGUE.into_iter().filter(|p| held.allows(*p, Scope::Organization)).map(|p| p.key()).collect())
 }

@@ -5,7 +5,7 @@ pub mod activity;
 pub mod changes;
 
 pub use activity::activity;
-pub use changes::{change_role, leave, remove, transfer_ownership, Removal};
+pub use changes::{change_role, leave, permissions_of, remove, set_permissions, transfer_ownership, Removal};
 
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -81,6 +81,7 @@ struct Row {
     joined_at: DateTime<Utc>,
     last_active_at: Option<DateTime<Utc>>,
     sort_key: String,
+    teams: Option<String>,
 }
 
 /// Pushes the WHERE clause shared by the page and its count.
@@ -104,7 +105,9 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
         MemberSort::Joined => "m.joined_at",
     };
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key,
+                (SELECT group_concat(t.name, '\u{1f}') FROM team_members tm JOIN teams t ON t.id = tm.team_id
+                 WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams
          FROM memberships m JOIN users u ON u.id = m.user_id"
     ));
     push_filters(&mut qb, actor.org.id, query);
@@ -140,6 +143,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
                 role: parse_role(&r.role)?,
                 joined_at: r.joined_at,
                 last_active_at: r.last_active_at,
+                teams: r.teams.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default(),
             })
         })
         .collect::<Result<_, AppError>>()?;

@@ -10,7 +10,6 @@ use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Confirm;
 use crate::ui::format::{day, moment};
-use crate::ui::invite_dialog::InviteButton;
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
 /// The invitations of the organization.
@@ -59,7 +58,7 @@ pub fn Invitations() -> impl IntoView {
                         {InvitationStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{title_case(s.as_str())}</option> }).collect_view()}
                     </select>
                 </div>
-                {org.role.is_admin().then(|| view! { <InviteButton/> })}
+                <crate::ui::client_only::ClientOnly><crate::ui::invite_dialog::InviteIfAllowed/></crate::ui::client_only::ClientOnly>
             </div>
             {move || resent.get().map(|r| match r {
                 Ok(issued) => view! {

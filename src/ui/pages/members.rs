@@ -6,9 +6,8 @@ use leptos_meta::Title;
 use crate::api::members::{list_members, seats, MemberItem};
 use crate::domain::Role;
 use crate::ui::format::{day, moment};
-use crate::ui::invite_dialog::InviteButton;
 use crate::ui::layout::{OrgContext, OrgRefresh};
-use crate::ui::member_dialogs::{EditMember, LeaveButton, RemoveMember};
+use crate::ui::member_dialogs::{EditMember, EditPermissions, LeaveButton, RemoveMember};
 
 /// The organization's active members.
 #[component]
@@ -32,6 +31,7 @@ pub fn Members() -> impl IntoView {
     let usage = Resource::new(move || (slug.get_value(), refresh.version()), |(slug, _)| seats(slug));
     let editing = RwSignal::new(None::<MemberItem>);
     let removing = RwSignal::new(None::<MemberItem>);
+    let permissions = RwSignal::new(None::<MemberItem>);
     let is_admin = org.role.is_admin();
     let my_role = org.role;
     view! {
@@ -40,7 +40,7 @@ pub fn Members() -> impl IntoView {
             <div class="toolbar">
                 <h1>"Members"</h1>
                 <span style="flex:1"></span>
-                {is_admin.then(|| view! { <InviteButton/> })}
+                <crate::ui::client_only::ClientOnly><crate::ui::invite_dialog::InviteIfAllowed/></crate::ui::client_only::ClientOnly>
             </div>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -81,19 +81,21 @@ pub fn Members() -> impl IntoView {
                                 <table aria-label="Members">
                                     <thead><tr>
                                         <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
-                                        <th scope="col">"Joined"</th><th scope="col">"Last active"</th>
+                                        <th scope="col">"Teams"</th><th scope="col">"Joined"</th><th scope="col">"Last active"</th>
                                         {is_admin.then(|| view! { <th scope="col">"Actions"</th> })}
                                     </tr></thead>
                                     <tbody>
                                         {p.items.into_iter().map(|m| {
                                             let edit_item = m.clone();
                                             let remove_item = m.clone();
+                                            let perms_item = m.clone();
                                             let manageable = is_admin && (my_role == Role::Owner || m.role != Role::Owner);
                                             view! {
                                                 <tr>
                                                     <td>{m.name.clone()}</td>
                                                     <td>{m.email.clone()}</td>
                                                     <td>{m.role.label()}</td>
+                                                    <td>{m.teams.join(", ")}</td>
                                                     <td>{day(m.joined_at)}</td>
                                                     <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
                                                     {is_admin.then(|| view! {
@@ -101,6 +103,10 @@ pub fn Members() -> impl IntoView {
                                                             {manageable.then(|| view! {
                                                                 <button type="button" class="button" aria-label=format!("Change role of {}", m.name)
                                                                     on:click=move |_| editing.set(Some(edit_item.clone()))>"Change role"</button>
+                                                                {(m.role != Role::Owner).then(|| view! {
+                                                                    <button type="button" class="button" aria-label=format!("Permissions of {}", m.name)
+                                                                        on:click=move |_| permissions.set(Some(perms_item.clone()))>"Permissions"</button>
+                                                                })}
                                                                 <button type="button" class="button button-quiet" aria-label=format!("Remove {}", m.name)
                                                                     on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
                                                             })}
@@ -126,6 +132,7 @@ pub fn Members() -> impl IntoView {
             </Transition>
             <EditMember editing/>
             <RemoveMember removing/>
+            <EditPermissions editing=permissions/>
             <LeaveButton/>
         </section>
     }
