@@ -25,10 +25,13 @@ CREATE INDEX invitations_by_email ON invitations (email, status);
 CREATE INDEX invitations_by_outbox ON invitations (outbox_id);
 
 -- Every link ever issued for an invitation, by the SHA-256 of its secret. A
--- resend marks the previous one replaced, so its page can say so.
+-- resend marks the previous ones replaced, so their page can say so. Each
+-- issue makes two links: `mail` goes only into the email (following it proves
+-- the mailbox), `share` is shown once to the inviter to copy.
 CREATE TABLE invitation_tokens (
     token_hash    BLOB PRIMARY KEY NOT NULL,
     invitation_id BLOB NOT NULL REFERENCES invitations(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('mail', 'share')),
     created_at    TEXT NOT NULL,
     replaced_at   TEXT
 );

@@ -1,6 +1,6 @@
 //! Who may do what to whom inside an organization.
 
-use super::access::Access;
+use super::access::{preset, Access, Scope};
 use super::Role;
 
 /// Why an action was refused; the text says what to do instead.
@@ -64,7 +64,16 @@ pub fn may_invite(actor: &Access, granted: Role) -> Result<(), PolicyError> {
     if !actor.role().may_grant(granted) {
         return Err(if actor.role() == Role::Member { PolicyError::MembersInviteMembers } else { PolicyError::MayNotGrantOwner });
     }
-    Ok(())
+    may_grant_role_access(actor, granted)
+}
+
+/// Granting a role hands out what the role holds: a narrowed admin cannot
+/// make someone a full admin.
+pub fn may_grant_role_access(actor: &Access, granted: Role) -> Result<(), PolicyError> {
+    match preset(granted).into_iter().find(|p| granted != Role::Member && !actor.allows(*p, Scope::Organization)) {
+        Some(missing) => Err(PolicyError::BeyondOwnAccess(format!("the {} role ({})", granted.label(), missing.label()))),
+        None => Ok(()),
+    }
 }
 
 /// Whether `actor` may resend or revoke an invitation that offers `offered`.
@@ -118,6 +127,9 @@ mod tests {
         let delegated = Access::new(Member, [invite], []);
         assert_eq!(may_invite(&delegated, Member), Ok(()));
         assert_eq!(may_invite(&delegated, Admin), Err(PolicyError::MembersInviteMembers));
+        let narrowed = Access::new(Admin, [], []).narrowed([Permission::parse("databases:manage").unwrap()]);
+        assert!(matches!(may_invite(&narrowed, Admin), Err(PolicyError::BeyondOwnAccess(_))));
+        assert_eq!(may_invite(&narrowed, Member), Ok(()));
     }
 
     #[test]

@@ -31,6 +31,25 @@ pub struct Member {
     pub org: OrgView,
 }
 
+/// `member` as of now, read inside the caller's write transaction: their role
+/// and the organization's limits may have changed since the request began.
+pub async fn refresh(conn: &mut sqlx::SqliteConnection, member: &Member) -> Result<Member, AppError> {
+    let row: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT m.role, o.seat_limit, o.invitation_ttl_days FROM memberships m JOIN organizations o ON o.id = m.org_id
+         WHERE m.org_id = ? AND m.user_id = ? AND m.status = 'active'",
+    )
+    .bind(member.org.id)
+    .bind(member.user.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (role, seat_limit, invitation_ttl_days) = row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    let mut fresh = member.clone();
+    fresh.org.role = parse_role(&role)?;
+    fresh.org.seat_limit = seat_limit;
+    fresh.org.invitation_ttl_days = invitation_ttl_days;
+    Ok(fresh)
+}
+
 /// Parses a role read from the database (the CHECK constraint keeps it valid).
 pub fn parse_role(text: &str) -> Result<Role, AppError> {
     text.parse().map_err(|_| {
@@ -116,7 +135,6 @@ pub const MAX_SEATS: i64 = 1_000_000;
 /// Changes seat limit and invitation lifetime (owners only). The seat limit
 /// cannot go below the seats in use, checked inside the write transaction.
 pub async fn update_settings(pool: &SqlitePool, actor: &Member, seat_limit: &str, ttl_days: &str) -> Result<OrgView, AppError> {
-    crate::domain::policy::may_change_settings(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
     let seats: i64 = seat_limit
         .trim()
         .parse()
@@ -130,6 +148,8 @@ pub async fn update_settings(pool: &SqlitePool, actor: &Member, seat_limit: &str
         .filter(|n| crate::domain::invitation::TTL_DAYS.contains(n))
         .ok_or_else(|| AppError::invalid("invitation_ttl_days", "Enter a number of days from 1 to 30."))?;
     let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    crate::domain::policy::may_change_settings(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
     let used = crate::server::invitations::store::seats_used(&mut tx, actor.org.id, Utc::now(), None).await?;
     if seats < used {
         return Err(AppError::invalid(

@@ -24,7 +24,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ProjectItem>,
     Ok(rows
         .into_iter()
         .filter(|(id, _)| access.sees_project(*id))
-        .map(|(id, name)| ProjectItem { id, name, can_manage: access.allows(manage, Scope::Project(id)) })
+        .map(|(id, name)| ProjectItem { id, name, can_manage: access.allows(manage, Scope::Organization) })
         .collect())
 }
 

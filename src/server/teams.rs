@@ -16,6 +16,7 @@ use crate::error::AppError;
 
 /// Loads the actor's access and requires `permission` org-wide.
 pub async fn require(conn: &mut sqlx::SqliteConnection, actor: &Member, permission: &str) -> Result<Access, AppError> {
+    let actor = super::organizations::refresh(conn, actor).await?;
     let access = access::load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
     let permission = Permission::parse(permission).ok_or(AppError::Internal)?;
     if !access.allows(permission, Scope::Organization) {

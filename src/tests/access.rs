@@ -179,3 +179,32 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
     assert!(matches!(members::set_permissions(&o.state, &plain_m, admin.id, "").await, Err(AppError::Forbidden(_))));
     assert!(matches!(members::set_permissions(&o.state, &o.owner, o.owner.user.id, "").await, Err(AppError::Conflict(_))));
 }
+
+#[sqlx::test]
+async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let admin = user(&o.state, "admin@example.com").await;
+    let plain = user(&o.state, "plain@example.com").await;
+    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
+    join(&pool, o.owner.org.id, plain.id, Role::Member).await;
+    let keep: Vec<String> = members::permissions_of(&o.state, &o.owner, admin.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|k| k != "databases:manage")
+        .collect();
+    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(",")).await.unwrap();
+    let admin_m = member(&pool, &admin, "acme").await;
+    let err = members::change_role(&o.state, &admin_m, plain.id, Role::Admin, Role::Member).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Admin role")), "{err:?}");
+    let err = invitations::create(&o.state, &admin_m, invite("new@example.com", "admin", "", "")).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+
+    // Plain gets a grant, is removed (without the project option), and is invited back: old access is gone.
+    members::set_permissions(&o.state, &o.owner, plain.id, "logs:view,databases:view").await.unwrap();
+    let removal = Removal { user_id: plain.id, expected: Role::Member, remove_from_projects: false, revoke_their_invitations: false };
+    members::remove(&o.state, &o.owner, removal).await.unwrap();
+    let issued = invitations::create(&o.state, &o.owner, invite("plain@example.com", "member", "", "metrics:view")).await.unwrap();
+    link::accept(&pool, &secret_of(&issued.link), &plain).await.unwrap();
+    assert_eq!(members::permissions_of(&o.state, &o.owner, plain.id).await.unwrap(), ["metrics:view"]);
+}

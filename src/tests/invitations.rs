@@ -53,11 +53,12 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
     assert!(issued.link.starts_with("http://127.0.0.1:3000/invite/"));
     let secret = secret_of(&issued.link);
     assert_eq!(secret.len(), 43, "32 bytes, base64url");
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM invitation_tokens").fetch_one(&pool).await.unwrap();
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM invitation_tokens WHERE kind = 'share'").fetch_one(&pool).await.unwrap();
     assert_eq!(stored, crate::server::token::hash_secret(&secret));
     let (subject, text) = last_mail_to(&pool, "ann@example.com").await;
     assert_eq!(subject, "owner invited you to join Acme");
-    assert!(text.contains(&issued.link) && text.contains("as Admin") && text.contains("Needs the logs") && text.contains("expires"));
+    assert!(!text.contains(&issued.link), "the mail has its own link, not the one shown to the inviter");
+    assert!(text.contains("/invite/") && text.contains("as Admin") && text.contains("Needs the logs") && text.contains("expires"));
     let expected_expiry = Utc::now() + Duration::days(7);
     assert!((issued.expires_at - expected_expiry).num_seconds().abs() < 5);
     let audits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'")
@@ -218,12 +219,19 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
     let ann = user(&state, "ann@example.com").await;
     let details = link::preview(&pool, &secret_of(&issued.link), Some(&ann)).await.unwrap();
     assert_eq!((details.state, details.role, details.org_name.as_str()), (LinkState::Open, Role::Admin, "Acme"));
+    // The shareable link works but proves nothing about the mailbox...
     let org = link::accept(&pool, &secret_of(&issued.link), &ann).await.unwrap();
     assert_eq!(org.slug, "acme");
     let view = organizations::view(&pool, ann.id, "acme").await.unwrap();
     assert_eq!(view.role, Role::Admin);
-    let ann = crate::server::accounts::find(&pool, ann.id).await.unwrap().unwrap();
-    assert!(ann.email_verified_at.is_some(), "the emailed link proves the address");
+    let found = crate::server::accounts::find(&pool, ann.id).await.unwrap().unwrap();
+    assert!(found.email_verified_at.is_none(), "the inviter saw the shared link");
+    // ...the mailed one does.
+    invitations::create(&state, &owner, invite("ann2@example.com", "member")).await.unwrap();
+    let ann2 = user(&state, "ann2@example.com").await;
+    link::accept(&pool, super::mailed_secret(&pool, "ann2@example.com").await.as_str(), &ann2).await.unwrap();
+    let found = crate::server::accounts::find(&pool, ann2.id).await.unwrap().unwrap();
+    assert!(found.email_verified_at.is_some(), "the emailed link proves the address");
     // Again: same outcome, no second membership.
     link::accept(&pool, &secret_of(&issued.link), &ann).await.unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "accepted");

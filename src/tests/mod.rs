@@ -65,3 +65,14 @@ pub async fn member(pool: &SqlitePool, user: &crate::server::accounts::User, slu
 pub fn secret_of(link: &str) -> String {
     link.rsplit('/').next().unwrap().to_owned()
 }
+
+/// The secret of the newest invitation link mailed to `to` (the mailed link,
+/// not the shareable one shown to the inviter).
+pub async fn mailed_secret(pool: &SqlitePool, to: &str) -> String {
+    let text: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_addr = ? AND text_body LIKE '%/invite/%' ORDER BY id DESC LIMIT 1")
+        .bind(to)
+        .fetch_one(pool)
+        .await
+        .expect("an invitation mail was queued");
+    link_path(&text, "/invite/").trim_start_matches("/invite/").to_owned()
+}

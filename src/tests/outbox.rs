@@ -23,6 +23,7 @@ async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
     assert_eq!(worker::deliver_due(&pool, &transport, &state.config).await.unwrap(), 1);
     let row = outbox::get(&mut *pool.acquire().await.unwrap(), id).await.unwrap();
     assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Sent);
+    assert!(row.text_body.is_empty() && row.html_body.is_empty(), "delivered bodies (with their secret links) are not kept");
     let MailTransportConfig::File { dir } = &state.config.mail else { unreachable!() };
     let files: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(Result::ok).collect();
     assert_eq!(files.len(), 1);

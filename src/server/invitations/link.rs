@@ -30,10 +30,12 @@ impl<'a, S: AsRef<str> + ?Sized> From<&'a S> for LinkKey<'a> {
     }
 }
 
-/// An invitation found through its link, and whether that link was replaced.
+/// An invitation found through its link, whether that link was replaced, and
+/// whether it was the mailed link (which proves the invitee's mailbox).
 struct Found {
     row: InvitationRow,
     replaced: bool,
+    mailed: bool,
 }
 
 /// Finds the invitation behind `key`. By id, only the invitee themself may
@@ -48,12 +50,12 @@ async fn find(conn: &mut SqliteConnection, key: LinkKey<'_>, viewer: Option<&Use
             .fetch_optional(&mut *conn)
             .await?;
             let row = row.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
-            let replaced: Option<DateTime<Utc>> =
-                sqlx::query_scalar("SELECT replaced_at FROM invitation_tokens WHERE token_hash = ?")
+            let (replaced, kind): (Option<DateTime<Utc>>, String) =
+                sqlx::query_as("SELECT replaced_at, kind FROM invitation_tokens WHERE token_hash = ?")
                     .bind(hash_secret(secret))
                     .fetch_one(&mut *conn)
                     .await?;
-            Ok(Found { row, replaced: replaced.is_some() })
+            Ok(Found { row, replaced: replaced.is_some(), mailed: kind == "mail" })
         }
         LinkKey::Inbox(id) => {
             let row: Option<InvitationRow> = sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ?"))
@@ -64,7 +66,7 @@ async fn find(conn: &mut SqliteConnection, key: LinkKey<'_>, viewer: Option<&Use
                 viewer.is_some_and(|u| u.email_verified_at.is_some() && u.email == row.email)
             };
             let row = row.filter(addressed_to_viewer).ok_or_else(|| AppError::NotFound("Invitation".into()))?;
-            Ok(Found { row, replaced: false })
+            Ok(Found { row, replaced: false, mailed: false })
         }
     }
 }
@@ -168,6 +170,15 @@ pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &U
                 row.org_name
             )));
         }
+        // Someone who was a member before starts over with what this invitation carries.
+        for sql in [
+            "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2",
+            "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2",
+            "DELETE FROM team_members WHERE user_id = ?2 AND team_id IN (SELECT id FROM teams WHERE org_id = ?1)",
+            "DELETE FROM project_members WHERE user_id = ?2 AND project_id IN (SELECT id FROM projects WHERE org_id = ?1)",
+        ] {
+            sqlx::query(sql).bind(row.org_id).bind(user.id).execute(&mut *tx).await?;
+        }
         sqlx::query(
             "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, ?, 'active', ?)
              ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
@@ -194,8 +205,9 @@ pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &U
         .execute(&mut *tx)
         .await?;
     decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
-    // Following the emailed link proves the address, unless the mail went elsewhere.
-    if matches!(key, LinkKey::Token(_)) && row.notify_email.is_none() && user.email_verified_at.is_none() {
+    // Following the mailed link proves the address, unless the mail went
+    // elsewhere; the shareable link was seen by the inviter, so it proves nothing.
+    if found.mailed && row.notify_email.is_none() && user.email_verified_at.is_none() {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
     tx.commit().await?;

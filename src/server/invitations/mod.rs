@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use self::store::{expire_stale, issue_link, load, seats_used, InvitationRow};
-use super::organizations::{parse_role, Member};
+use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db};
 use crate::domain::access::{Access, Grant, Permission, Scope};
@@ -95,6 +95,7 @@ async fn insert(
     actor: &Member,
     input: &InvitationInput,
 ) -> Result<IssuedInvitation, AppError> {
+    let actor = &refresh(conn, actor).await?;
     let org = &actor.org;
     let now = Utc::now();
     let access = access::load(conn, org.id, actor.user.id, org.role).await?;
@@ -246,11 +247,25 @@ pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<Issued
     state.limits.hit(&format!("invite:{}", actor.user.id), state.config.invite_limit, state.config.rate_window)?;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
     let plan = row.status_at(now)?.resend_plan().map_err(|e| AppError::Conflict(e.to_string()))?;
     let issued = match plan {
         ResendPlan::RefreshInPlace => {
+            // A fresh link is a new grant of what the invitation carries.
+            let (teams, grants) = carried_access(&mut tx, row.id).await?;
+            let carried = InvitationInput {
+                email: Email::parse(&row.email).map_err(|_| AppError::Internal)?,
+                role: row.role()?,
+                note: None,
+                notify_email: None,
+                teams,
+                grants,
+            };
+            let mine = access::load(&mut tx, actor.org.id, actor.user.id, actor.org.role).await?;
+            policy::may_invite(&mine, carried.role).map_err(forbidden)?;
+            check_delegation(&mut tx, actor.org.id, &mine, &carried).await?;
             let expires_at = now + Duration::days(actor.org.invitation_ttl_days);
             sqlx::query("UPDATE invitations SET sent_at = ?, expires_at = ? WHERE id = ?")
                 .bind(now)
@@ -285,6 +300,7 @@ pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<Issued
 pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
     let next = row

@@ -95,9 +95,22 @@ pub async fn seats_used(
     .await?)
 }
 
-/// Issues a fresh link for `invitation`: earlier links are marked replaced,
-/// the mail is queued, and the invitation points at its outbox row.
-/// Returns the secret link.
+async fn new_token(conn: &mut SqliteConnection, invitation: Uuid, kind: &str, now: DateTime<Utc>) -> Result<String, AppError> {
+    let token = SecretToken::generate();
+    sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at) VALUES (?, ?, ?, ?)")
+        .bind(&token.hash)
+        .bind(invitation)
+        .bind(kind)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(token.secret)
+}
+
+/// Issues fresh links for `invitation`: earlier links are marked replaced,
+/// the mail (with its own link) is queued, and the invitation points at its
+/// outbox row. Returns the shareable link for the inviter to copy; it works
+/// the same but, unlike the mailed one, does not prove the invitee's mailbox.
 pub async fn issue_link(
     conn: &mut SqliteConnection,
     base_url: &str,
@@ -109,14 +122,8 @@ pub async fn issue_link(
         .bind(row.id)
         .execute(&mut *conn)
         .await?;
-    let token = SecretToken::generate();
-    sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, created_at) VALUES (?, ?, ?)")
-        .bind(&token.hash)
-        .bind(row.id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    let link = format!("{base_url}/invite/{}", token.secret);
+    let mailed = format!("{base_url}/invite/{}", new_token(conn, row.id, "mail", now).await?);
+    let shared = format!("{base_url}/invite/{}", new_token(conn, row.id, "share", now).await?);
     let mail = templates::invitation(&templates::InvitationMail {
         to: row.notify_email.as_deref().unwrap_or(&row.email),
         invitee: &row.email,
@@ -125,7 +132,7 @@ pub async fn issue_link(
         role: row.role()?,
         note: row.note.as_deref(),
         expires_at: row.expires_at,
-        link: &link,
+        link: &mailed,
     })
     .map_err(|_| AppError::Internal)?;
     let outbox_id = enqueue(conn, &mail).await?;
@@ -134,7 +141,7 @@ pub async fn issue_link(
         .bind(row.id)
         .execute(&mut *conn)
         .await?;
-    Ok(link)
+    Ok(shared)
 }
 
 /// Marks the invitation whose mail finally failed as `failed`, keeping the reason.

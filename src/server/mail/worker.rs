@@ -59,7 +59,8 @@ async fn record_attempt(pool: &SqlitePool, row: &OutboxRow, result: Result<(), S
     let mut tx = pool.begin().await?;
     match result {
         Ok(()) => {
-            sqlx::query("UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL WHERE id = ?")
+            // Bodies carry secret links; once delivered they are not kept.
+            sqlx::query("UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL, text_body = '', html_body = '' WHERE id = ?")
                 .bind(attempts)
                 .bind(now)
                 .bind(row.id)
@@ -68,7 +69,7 @@ async fn record_attempt(pool: &SqlitePool, row: &OutboxRow, result: Result<(), S
         }
         Err(reason) if attempts >= i64::from(config.mail_max_attempts) => {
             tracing::warn!(outbox_id = row.id, %reason, "mail delivery gave up");
-            sqlx::query("UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?")
+            sqlx::query("UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?, text_body = '', html_body = '' WHERE id = ?")
                 .bind(attempts)
                 .bind(&reason)
                 .bind(row.id)

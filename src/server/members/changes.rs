@@ -82,6 +82,8 @@ pub async fn change_role(state: &AppState, actor: &Member, user: Uuid, new: Role
     let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
     let them = target(&mut tx, org.id, user, Some(expected)).await?;
     policy::may_change_role(me.role, them.role, new).map_err(forbidden)?;
+    let mine = access::load(&mut tx, org.id, actor.user.id, me.role).await?;
+    policy::may_grant_role_access(&mine, new).map_err(forbidden)?;
     if them.role == new {
         return Ok(());
     }
@@ -145,6 +147,12 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     sqlx::query("UPDATE memberships SET status = 'removed', removed_at = ?, removed_by = ? WHERE org_id = ? AND user_id = ?")
         .bind(now)
         .bind(actor.user.id)
+        .bind(org.id)
+        .bind(removal.user_id)
+        .execute(&mut *tx)
+        .await?;
+    // A narrowing belongs to that membership only.
+    sqlx::query("DELETE FROM role_exclusions WHERE org_id = ? AND user_id = ?")
         .bind(org.id)
         .bind(removal.user_id)
         .execute(&mut *tx)
