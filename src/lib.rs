@@ -17,6 +17,11 @@ pub mod ui;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Controls ignore the pointer until this is set (see style/main.css), so a
+    // click before hydration waits instead of being lost.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }
 
 #[cfg(all(test, feature = "ssr"))]

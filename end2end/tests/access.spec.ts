@@ -1,17 +1,19 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, uniqueEmail } from './support/accounts';
+import { PASSWORD, uniqueEmail, hydrated } from './support/accounts';
 import { inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 
 test('invite with a team and custom permissions; the new member sees exactly the team’s projects', async ({ page, browser }) => {
   const { base } = await ownerWithOrg(page, 'Access Works');
   await page.goto(`${base}/projects`);
+  await hydrated(page);
   for (const name of ['Alpha', 'Beta']) {
     await page.getByLabel('New project name').fill(name);
     await page.getByRole('button', { name: 'Create project' }).click();
     await expect(page.getByRole('heading', { name })).toBeVisible();
   }
   await page.goto(`${base}/teams`);
+  await hydrated(page);
   await page.getByLabel('New team name').fill('Platform');
   await page.getByRole('button', { name: 'Create team' }).click();
   const team = page.getByRole('region', { name: 'Team Platform' });
@@ -22,6 +24,7 @@ test('invite with a team and custom permissions; the new member sees exactly the
 
   const dev = uniqueEmail('dev');
   await page.goto(`${base}/members`);
+  await hydrated(page);
   await page.getByRole('button', { name: 'Invite member' }).click();
   const dialog = page.getByRole('dialog', { name: 'Invite member' });
   await dialog.getByLabel('Email address').fill(dev);
@@ -34,6 +37,7 @@ test('invite with a team and custom permissions; the new member sees exactly the
   const link = linkIn(await waitForMail(dev, 'invited you'), '/invite/');
   const devPage = await (await browser.newContext()).newPage();
   await devPage.goto(link);
+  await hydrated(devPage);
   const offer = devPage.getByRole('region', { name: 'What you will get' });
   await expect(offer).toContainText('Teams: Platform');
   await expect(offer).toContainText('Databases: view');
@@ -44,12 +48,14 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await devPage.getByRole('button', { name: 'Accept invitation' }).click();
   await expect(devPage).toHaveURL(new RegExp(`${base}$`));
   await devPage.goto(`${base}/projects`);
+  await hydrated(devPage);
   await expect(devPage.getByRole('heading', { name: 'Beta' })).toBeVisible();
   await expect(devPage.getByRole('heading', { name: 'Alpha' })).toHaveCount(0);
   await devPage.getByRole('button', { name: 'Who has access to Beta' }).click();
   await expect(devPage.getByRole('row', { name: /Dev Eloper/ })).toContainText('Team Platform');
 
   await page.goto(`${base}/members`);
+  await hydrated(page);
   await expect(page.getByRole('row', { name: /Dev Eloper/ })).toContainText('Platform');
 });
 
@@ -58,9 +64,11 @@ test('an admin without members:invite has no invite button and a forged call is 
   const bob = uniqueEmail('bob');
   const bobPage = await inviteAndJoin(page, browser, base, 'Bob Narrow', bob, 'Admin');
   await bobPage.goto(`${base}/members`);
+  await hydrated(bobPage);
   await expect(bobPage.getByRole('button', { name: 'Invite member' })).toBeVisible();
 
   await page.goto(`${base}/members`);
+  await hydrated(page);
   await page.getByRole('button', { name: 'Permissions of Bob Narrow' }).click();
   const editor = page.getByRole('dialog', { name: 'Permissions of Bob Narrow' });
   await expect(editor.getByLabel('Members: invite people')).toBeChecked();
@@ -69,6 +77,7 @@ test('an admin without members:invite has no invite button and a forged call is 
   await expect(editor).toBeHidden();
 
   await bobPage.reload();
+  await hydrated(bobPage);
   await expect(bobPage.getByRole('heading', { name: 'Members' })).toBeVisible();
   await expect(bobPage.getByRole('row', { name: /Bob Narrow/ })).toBeVisible();
   await expect(bobPage.getByRole('button', { name: 'Invite member' })).toHaveCount(0);

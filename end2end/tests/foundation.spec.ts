@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { onboard, PASSWORD, signIn, signOut, signUp, uniqueEmail } from './support/accounts';
+import { onboard, PASSWORD, signIn, signOut, signUp, uniqueEmail, hydrated } from './support/accounts';
 import { linkIn, waitForMail } from './support/mail';
 
 test('sign up, verify by mail, onboard, sign out and in, two organizations', async ({ page }) => {
@@ -17,6 +17,7 @@ test('sign up, verify by mail, onboard, sign out and in, two organizations', asy
   const mail = await waitForMail(email, 'Confirm your email address');
   expect(mail.html).toContain('Confirm email');
   await page.goto(linkIn(mail, '/verify-email/'));
+  await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Email confirmed' })).toBeVisible();
   await page.getByRole('link', { name: 'Continue to the console' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Acme Rockets' })).toBeVisible();
@@ -31,18 +32,22 @@ test('sign up, verify by mail, onboard, sign out and in, two organizations', asy
   await page.getByLabel('Organization name').fill('Globex Labs');
   await page.getByRole('button', { name: 'Create organization' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Globex Labs' })).toBeVisible();
+  await hydrated(page);
   await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme Rockets' });
   await expect(page.getByRole('heading', { level: 1, name: 'Acme Rockets' })).toBeVisible();
   await expect(page).toHaveURL(/\/orgs\/acme-rockets$/);
+  await hydrated(page);
   await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Globex Labs' });
   await expect(page.getByRole('heading', { level: 1, name: 'Globex Labs' })).toBeVisible();
   // The console reopens on the last organization chosen.
   await page.goto('/');
+  await hydrated(page);
   await expect(page.getByRole('heading', { level: 1, name: 'Globex Labs' })).toBeVisible();
 });
 
 test('bad input is answered beside the field', async ({ page }) => {
   await page.goto('/sign-up');
+  await hydrated(page);
   await page.getByLabel('Name').fill('Bo');
   await page.getByLabel('Email').fill('not-an-email');
   await page.getByLabel('Password').fill(PASSWORD);
@@ -56,6 +61,7 @@ test('bad input is answered beside the field', async ({ page }) => {
   await expect(page.getByText('Use at least 8 characters.')).toBeVisible();
 
   await page.goto('/sign-in');
+  await hydrated(page);
   await page.getByLabel('Email').fill(uniqueEmail('nobody'));
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -72,6 +78,7 @@ test('an organization the user does not belong to is not found', async ({ page, 
   const stranger = await other.newPage();
   await signUp(stranger, 'Sam Stranger', uniqueEmail('sam'));
   await stranger.goto(url);
+  await hydrated(stranger);
   await expect(stranger.getByRole('heading', { name: 'Organization not found' })).toBeVisible();
   await expect(stranger.getByText('Private Corp')).toHaveCount(0);
   await other.close();

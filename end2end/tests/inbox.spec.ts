@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { onboard, signUpVerified, uniqueEmail } from './support/accounts';
+import { onboard, signUpVerified, uniqueEmail, hydrated } from './support/accounts';
 import { invite, ownerWithOrg } from './support/invitations';
 
 test('an existing user sees the badge appear without reload and accepts from the bell', async ({ page, browser }) => {
@@ -8,6 +8,7 @@ test('an existing user sees the badge appear without reload and accepts from the
   const bobPage = await (await browser.newContext()).newPage();
   await signUpVerified(bobPage, 'Bob Bell', bob);
   await bobPage.goto('/');
+  await hydrated(bobPage);
   await onboard(bobPage, `Bob Own ${Date.now()}`);
   const bell = bobPage.getByRole('button', { name: /^Notifications/ });
   await expect(bell).toHaveAccessibleName('Notifications');
@@ -35,11 +36,13 @@ test('a user declines from the dashboard prompt and the inviter is told in the b
   const carolPage = await (await browser.newContext()).newPage();
   await signUpVerified(carolPage, 'Carol Prompt', carol);
   await carolPage.goto('/');
+  await hydrated(carolPage);
   await onboard(carolPage, `Carol Own ${Date.now()}`);
 
   const dialog = await invite(page, base, carol);
   await dialog.getByRole('button', { name: 'Done' }).click();
   await carolPage.reload();
+  await hydrated(carolPage);
   const prompt = carolPage.getByRole('region', { name: 'You have invitations' });
   await expect(prompt).toContainText(`invited you to join ${orgName}`);
   await prompt.getByRole('button', { name: `Decline invitation to ${orgName}` }).click();
@@ -62,6 +65,7 @@ test('a new member with no projects is told why and who the admins are', async (
   await signUpVerified(davePage, 'Dave Empty', dave);
   await invite(page, base, dave);
   await davePage.goto('/onboarding');
+  await hydrated(davePage);
   const prompt = davePage.getByRole('region', { name: 'You have invitations' });
   await prompt.getByRole('button', { name: /^Accept invitation to/ }).click();
   const explanation = davePage.getByRole('region', { name: 'No projects to show' });

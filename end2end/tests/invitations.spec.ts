@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, uniqueEmail } from './support/accounts';
+import { PASSWORD, uniqueEmail, hydrated } from './support/accounts';
 import { invite, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 
@@ -22,6 +22,7 @@ test('admin invites, the invitee signs up from the mailed link and accepts, the 
 
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(link);
+  await hydrated(invitee);
   await expect(invitee.getByRole('heading', { name: `Join ${orgName}` })).toBeVisible();
   await expect(invitee.getByText('Needs the deploy logs')).toBeVisible();
   await invitee.getByRole('link', { name: 'Create an account' }).click();
@@ -39,10 +40,12 @@ test('admin invites, the invitee signs up from the mailed link and accepts, the 
   await expect(invitee.getByText('Confirm your email address')).toHaveCount(0);
 
   await page.goto(`${base}/members`);
+  await hydrated(page);
   const row = page.getByRole('row', { name: /Bob Builder/ });
   await expect(row).toContainText(bob);
   await expect(row).toContainText('Admin');
   await page.goto(`${base}/invitations`);
+  await hydrated(page);
   await expect(page.getByRole('row', { name: new RegExp(bob) })).toContainText('Accepted');
 });
 
@@ -53,14 +56,17 @@ test('the invitee declines; the admin sees it', async ({ page, browser }) => {
   const link = linkIn(await waitForMail(carol, 'invited you'), '/invite/');
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto(link);
+  await hydrated(invitee);
   await invitee.getByRole('button', { name: 'Decline' }).click();
   await invitee.getByRole('button', { name: 'Yes, decline' }).click();
   await expect(invitee.getByRole('heading', { name: 'Invitation declined' })).toBeVisible();
   await invitee.goto(link);
+  await hydrated(invitee);
   await expect(invitee.getByRole('heading', { name: 'Invitation declined' })).toBeVisible();
   await expect(invitee.getByText(`ask an admin of ${orgName} to invite you again`)).toBeVisible();
 
   await page.goto(`${base}/invitations`);
+  await hydrated(page);
   await page.getByLabel('Status').selectOption('declined');
   await expect(page.getByRole('row', { name: new RegExp(carol) })).toContainText('Declined');
 });
@@ -75,6 +81,7 @@ test('revoke kills the link; resend replaces it', async ({ page, browser }) => {
   const erinOld = linkIn(await waitForMail(erin, 'invited you'), '/invite/');
 
   await page.goto(`${base}/invitations`);
+  await hydrated(page);
   await page.getByRole('button', { name: `Revoke invitation to ${dan}` }).click();
   const confirm = page.getByRole('dialog', { name: 'Revoke invitation?' });
   await expect(confirm).toContainText(dan);
@@ -89,12 +96,16 @@ test('revoke kills the link; resend replaces it', async ({ page, browser }) => {
 
   const visitor = await (await browser.newContext()).newPage();
   await visitor.goto(danLink);
+  await hydrated(visitor);
   await expect(visitor.getByRole('heading', { name: 'Invitation withdrawn' })).toBeVisible();
   await visitor.goto(erinOld);
+  await hydrated(visitor);
   await expect(visitor.getByRole('heading', { name: 'This link was replaced' })).toBeVisible();
   await visitor.goto(erinNew);
+  await hydrated(visitor);
   await expect(visitor.getByRole('heading', { name: /^Join / })).toBeVisible();
   await visitor.goto('/invite/not-a-real-token');
+  await hydrated(visitor);
   await expect(visitor.getByRole('heading', { name: 'This invitation link is not valid' })).toBeVisible();
 });
 
@@ -117,6 +128,7 @@ test('duplicate and seat-limit errors are shown in the dialog', async ({ page })
 
   // Owner + one pending invitation fill two seats.
   await page.goto(`${base}/settings`);
+  await hydrated(page);
   await page.getByLabel('Seat limit').fill('1');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByText('2 seats are in use')).toBeVisible();
@@ -138,8 +150,10 @@ test('signed in as someone else: the invitation says so and is not used up', asy
   const link = linkIn(await waitForMail(hank, 'invited you'), '/invite/');
   // The owner (a different account) opens Hank's link.
   await page.goto(link);
+  await hydrated(page);
   await expect(page.getByRole('alert')).toContainText(`This invitation is for ${hank}, you are signed in as`);
   await expect(page.getByRole('button', { name: `Switch to ${hank}` })).toBeVisible();
   await page.goto(`${base}/invitations`);
+  await hydrated(page);
   await expect(page.getByRole('row', { name: new RegExp(hank) })).toContainText('Pending');
 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { uniqueEmail } from './support/accounts';
+import { uniqueEmail, hydrated } from './support/accounts';
 import { inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { waitForMail } from './support/mail';
 
@@ -11,6 +11,7 @@ test('admin searches, changes a role and removes a member, who loses the organiz
   const carolPage = await inviteAndJoin(page, browser, base, 'Carol Cook', carol);
 
   await page.goto(`${base}/members`);
+  await hydrated(page);
   await expect(page.getByText('3 of 10 seats used')).toBeVisible();
   await page.getByLabel('Search members').fill('carol');
   await page.getByLabel('Search members').press('Enter');
@@ -43,6 +44,7 @@ test('admin searches, changes a role and removes a member, who loses the organiz
   await expect(page.getByRole('row', { name: /Carol Cook/ })).toHaveCount(0);
   await expect(carolPage).not.toHaveURL(new RegExp(base), { timeout: 15_000 });
   await carolPage.goto(base);
+  await hydrated(carolPage);
   await expect(carolPage.getByRole('heading', { name: 'Organization not found' })).toBeVisible();
 
   const mail = await waitForMail(carol, `You were removed from ${orgName}`);
@@ -50,9 +52,11 @@ test('admin searches, changes a role and removes a member, who loses the organiz
 
   // Bob's new role shows on his next request.
   await bobPage.goto(base);
+  await hydrated(bobPage);
   await expect(bobPage.locator('.card-figure').first()).toHaveText('Admin');
 
   await page.goto(`${base}/activity`);
+  await hydrated(page);
   await page.getByLabel('Action').selectOption('member.removed');
   await expect(page.getByRole('row', { name: new RegExp(carol) })).toContainText('removed from 0 project(s), 2 grant(s) and 0 team(s)');
 });
@@ -60,6 +64,7 @@ test('admin searches, changes a role and removes a member, who loses the organiz
 test('nobody removes themselves, and the last owner cannot leave', async ({ page }) => {
   const { base } = await ownerWithOrg(page, 'Solo Org');
   await page.goto(`${base}/members`);
+  await hydrated(page);
   // The owner's own row offers no Remove; leaving is refused for the last owner.
   await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(1);
   await page.getByRole('button', { name: /^Remove Olivia/ }).click();

@@ -1,5 +1,10 @@
 import { expect, Page } from '@playwright/test';
 
+/** Waits until the page's WASM has hydrated (lib.rs marks the body). */
+export async function hydrated(page: Page) {
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 30_000 });
+}
+
 /** A unique address per run so journeys never collide. */
 export function uniqueEmail(name: string): string {
   return `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -10,20 +15,24 @@ export const PASSWORD = 'correct horse battery';
 /** Signs up through the form; lands wherever `next` (or the console) leads. */
 export async function signUp(page: Page, name: string, email: string, next?: string) {
   await page.goto(next ? `/sign-up?next=${encodeURIComponent(next)}` : '/sign-up');
+  await hydrated(page);
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).not.toHaveURL(/sign-up/);
+  await hydrated(page);
 }
 
 /** Signs in through the form. */
 export async function signIn(page: Page, email: string) {
   await page.goto('/sign-in');
+  await hydrated(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).not.toHaveURL(/sign-in/);
+  await hydrated(page);
 }
 
 /** Names the first organization during onboarding. */
@@ -32,6 +41,7 @@ export async function onboard(page: Page, orgName: string) {
   await page.getByLabel('Organization name').fill(orgName);
   await page.getByRole('button', { name: 'Create organization' }).click();
   await expect(page.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+  await hydrated(page);
 }
 
 /** Signs out through the user menu. */
@@ -47,5 +57,6 @@ export async function signUpVerified(page: Page, name: string, email: string) {
   const { linkIn, waitForMail } = await import('./mail');
   const mail = await waitForMail(email, 'Confirm your email address');
   await page.goto(linkIn(mail, '/verify-email/'));
+  await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Email confirmed' })).toBeVisible();
 }

@@ -1,6 +1,6 @@
 import { Browser, expect, Page } from '@playwright/test';
 import { linkIn, waitForMail } from './mail';
-import { onboard, signUp, uniqueEmail } from './accounts';
+import { hydrated, onboard, signUp, uniqueEmail } from './accounts';
 
 /** A new owner with a new organization; returns the org's name and slug path. */
 export async function ownerWithOrg(page: Page, orgPrefix: string) {
@@ -15,6 +15,7 @@ export async function ownerWithOrg(page: Page, orgPrefix: string) {
 /** Opens the invite dialog on the Members page and sends an invitation. */
 export async function invite(page: Page, base: string, email: string, role = 'Member', note = '') {
   await page.goto(`${base}/members`);
+  await hydrated(page);
   await page.getByRole('button', { name: 'Invite member' }).click();
   const dialog = page.getByRole('dialog', { name: 'Invite member' });
   await expect(dialog).toBeVisible();
