@@ -57,6 +57,15 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await page.goto(`${base}/members`);
   await hydrated(page);
   await expect(page.getByRole('row', { name: /Dev Eloper/ })).toContainText('Platform');
+
+  await page.goto(`${base}/teams`);
+  await hydrated(page);
+  const platform = page.getByRole('region', { name: 'Team Platform' });
+  await expect(platform).toContainText('Dev Eloper');
+  await platform.getByRole('button', { name: 'Rename team' }).click();
+  await platform.getByLabel('Team name').fill('Platform Crew');
+  await platform.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByRole('region', { name: 'Team Platform Crew' })).toContainText('Projects: Beta');
 });
 
 test('an admin without members:invite has no invite button and a forged call is refused', async ({ page, browser }) => {

@@ -72,6 +72,13 @@ pub async fn create_team(slug: String, name: String) -> Result<Uuid, AppError> {
     super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::create(&state.pool, &m, &name).await }.await)
 }
 
+/// Renames a team.
+#[server(endpoint = "rename_team")]
+pub async fn rename_team(slug: String, team: Uuid, name: String) -> Result<(), AppError> {
+    use crate::server::teams;
+    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::rename(&state.pool, &m, team, &name).await }.await)
+}
+
 /// Deletes a team.
 #[server(endpoint = "delete_team")]
 pub async fn delete_team(slug: String, team: Uuid) -> Result<(), AppError> {

@@ -85,6 +85,29 @@ pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uui
     Ok(id)
 }
 
+/// Renames a team (needs `members:manage`).
+pub async fn rename(pool: &SqlitePool, actor: &Member, team: Uuid, name: &str) -> Result<(), AppError> {
+    let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
+    let mut tx = db::begin_write(pool).await?;
+    require(&mut tx, actor, "members:manage").await?;
+    let old = team_name(&mut tx, actor.org.id, team).await?;
+    let renamed = sqlx::query("UPDATE teams SET name = ? WHERE id = ? AND org_id = ?")
+        .bind(name.as_str())
+        .bind(team)
+        .bind(actor.org.id)
+        .execute(&mut *tx)
+        .await;
+    if let Err(sqlx::Error::Database(e)) = &renamed {
+        if e.is_unique_violation() {
+            return Err(AppError::invalid("name", format!("A team named {} already exists.", name.as_str())));
+        }
+    }
+    renamed?;
+    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.renamed", name.as_str(), &format!("was {old}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Deletes a team; its members keep their own grants.
 pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;

@@ -130,6 +130,7 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
         ("update_project", vec![("slug", "acme"), ("project", &project), ("name", "Renamed"), ("archive", "false")]),
         ("create_team", vec![("slug", "acme"), ("name", "Mine")]),
         ("delete_team", vec![("slug", "acme"), ("team", &team)]),
+        ("rename_team", vec![("slug", "acme"), ("team", &team), ("name", "Taken over")]),
         ("add_team_member", vec![("slug", "acme"), ("team", &team), ("email", "plain@example.com")]),
         ("grant_team", vec![("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]),
         ("create_invitation", vec![("slug", "acme"), ("email", "x@example.com"), ("role", "member"), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")]),
@@ -142,12 +143,16 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     assert_eq!(plain.call("project_access", &[("slug", "acme"), ("project", &project)]).await.status, 404);
     assert_eq!(plain.call("list_projects", &[("slug", "acme")]).await.body, serde_json::json!([]));
     // The owner's calls work.
+    let reply = owner.call("rename_team", &[("slug", "acme"), ("team", &team), ("name", "Core Platform")]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
     let reply = owner.call("grant_team", &[("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let reply = owner.call("add_team_member", &[("slug", "acme"), ("team", &team), ("email", "plain@example.com")]).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let visible = plain.call("list_projects", &[("slug", "acme")]).await;
     assert_eq!(visible.body[0]["name"], "Web");
+    let teams = plain.call("list_teams", &[("slug", "acme")]).await;
+    assert_eq!(teams.body[0]["name"], "Core Platform");
 }
 
 #[sqlx::test]

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::access::{add_team_member, create_team, delete_team, grant_team, list_projects, list_teams, remove_team_member, TeamItem};
+use crate::api::access::{
+    add_team_member, create_team, delete_team, grant_team, list_projects, list_teams, remove_team_member, rename_team, TeamItem,
+};
 use crate::error::AppError;
 use crate::ui::dialog::Confirm;
 use crate::ui::layout::{OrgContext, OrgRefresh};
@@ -78,6 +80,13 @@ fn TeamCard(team: TeamItem) -> impl IntoView {
     let project = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let confirm_delete = RwSignal::new(false);
+    let renaming = RwSignal::new(false);
+    let new_name = RwSignal::new(team.name.clone());
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let n = new_name.get_untracked();
+        run(error, refresh, async move { rename_team(slug.get_value(), id, n).await });
+    };
     let projects = Resource::new(move || slug.get_value(), list_projects);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -96,9 +105,20 @@ fn TeamCard(team: TeamItem) -> impl IntoView {
                 <h2>{team.name.clone()}</h2>
                 <span style="flex:1"></span>
                 {manage.then(|| view! {
+                    <button type="button" class="button" on:click=move |_| renaming.set(true)>"Rename team"</button>
                     <button type="button" class="button button-quiet" on:click=move |_| confirm_delete.set(true)>"Delete team"</button>
                 })}
             </div>
+            <Show when=move || renaming.get()>
+                <form class="toolbar" on:submit=rename>
+                    <div class="field">
+                        <label for=format!("rename-team-{id}")>"Team name"</label>
+                        <input id=format!("rename-team-{id}") maxlength="100" bind:value=new_name/>
+                    </div>
+                    <button type="submit" class="button button-primary">"Save name"</button>
+                    <button type="button" class="button" on:click=move |_| renaming.set(false)>"Cancel"</button>
+                </form>
+            </Show>
             {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
             <p class="hint">{if team.projects.is_empty() { "No projects yet.".to_owned() } else { format!("Projects: {}", team.projects.join(", ")) }}</p>
             {(!team.grants.is_empty()).then(|| view! { <p class="hint">{format!("Permissions: {}", team.grants.join(", "))}</p> })}
