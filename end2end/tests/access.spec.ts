@@ -66,6 +66,21 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await platform.getByLabel('Team name').fill('Platform Crew');
   await platform.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByRole('region', { name: 'Team Platform Crew' })).toContainText('Projects: Beta');
+  await page.getByLabel('New team name').fill('Ops');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page.getByRole('region', { name: 'Team Ops' })).toBeVisible();
+
+  // From the member's row: join Ops, leave Platform Crew.
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Teams of Dev Eloper' }).click();
+  const teams = page.getByRole('dialog', { name: 'Teams of Dev Eloper' });
+  await teams.getByLabel('Ops').check();
+  await expect(page.getByRole('row', { name: /Dev Eloper/ })).toContainText('Ops');
+  await teams.getByLabel('Platform Crew').uncheck();
+  await expect(page.getByRole('row', { name: /Dev Eloper/ })).not.toContainText('Platform Crew');
+  await teams.getByRole('button', { name: 'Done' }).click();
+  await expect(teams).toBeHidden();
 });
 
 test('an admin without members:invite has no invite button and a forged call is refused', async ({ page, browser }) => {

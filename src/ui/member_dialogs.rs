@@ -240,3 +240,63 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         </Modal>
     }
 }
+
+/// Adds a member to teams or takes them out, from their row.
+#[component]
+pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
+    use crate::api::access::{add_team_member, list_teams, remove_team_member};
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let open = open_while_some(editing);
+    let slug = StoredValue::new(org.slug.clone());
+    let error = RwSignal::new(None::<String>);
+    let version = RwSignal::new(0u32);
+    let teams = Resource::new(move || (open.get(), version.get()), move |(open, _)| async move {
+        if open { list_teams(slug.get_value()).await } else { Ok(Vec::new()) }
+    });
+    let title = Signal::derive(move || editing.get().map(|m| format!("Teams of {}", m.name)).unwrap_or_else(|| "Teams".into()));
+    view! {
+        <Modal open title>
+            <div class="stack">
+                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
+                    {move || Suspend::new(async move {
+                        let Some(m) = editing.get_untracked() else { return ().into_any() };
+                        match teams.await {
+                            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                            Ok(list) if list.is_empty() => view! { <p class="empty">"No teams yet. Create one on the Teams page."</p> }.into_any(),
+                            Ok(list) => list.into_iter().map(|t| {
+                                let in_team = t.members.iter().any(|x| x.user_id == m.user_id);
+                                let (team, user, email) = (t.id, m.user_id, m.email.clone());
+                                view! {
+                                    <label class="check">
+                                        <input type="checkbox" prop:checked=in_team on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let email = email.clone();
+                                            leptos::task::spawn_local(async move {
+                                                let result = if on {
+                                                    add_team_member(slug.get_value(), team, email).await
+                                                } else {
+                                                    remove_team_member(slug.get_value(), team, user).await
+                                                };
+                                                match result {
+                                                    Ok(()) => { error.set(None); refresh.bump(); }
+                                                    Err(e) => error.set(Some(e.to_string())),
+                                                }
+                                                version.update(|v| *v += 1);
+                                            });
+                                        }/>
+                                        {t.name}
+                                    </label>
+                                }
+                            }).collect_view().into_any(),
+                        }
+                    })}
+                </Transition>
+                <div class="dialog-actions">
+                    <button type="button" class="button button-primary" on:click=move |_| open.set(false)>"Done"</button>
+                </div>
+            </div>
+        </Modal>
+    }
+}

@@ -7,7 +7,7 @@ use crate::api::members::{list_members, seats, MemberItem};
 use crate::domain::Role;
 use crate::ui::format::{day, moment};
 use crate::ui::layout::{OrgContext, OrgRefresh};
-use crate::ui::member_dialogs::{EditMember, EditPermissions, LeaveButton, RemoveMember};
+use crate::ui::member_dialogs::{EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember};
 
 /// The organization's active members.
 #[component]
@@ -32,6 +32,7 @@ pub fn Members() -> impl IntoView {
     let editing = RwSignal::new(None::<MemberItem>);
     let removing = RwSignal::new(None::<MemberItem>);
     let permissions = RwSignal::new(None::<MemberItem>);
+    let teams = RwSignal::new(None::<MemberItem>);
     let is_admin = org.role.is_admin();
     let my_role = org.role;
     view! {
@@ -89,6 +90,7 @@ pub fn Members() -> impl IntoView {
                                             let edit_item = m.clone();
                                             let remove_item = m.clone();
                                             let perms_item = m.clone();
+                                            let teams_item = m.clone();
                                             let manageable = is_admin && (my_role == Role::Owner || m.role != Role::Owner);
                                             view! {
                                                 <tr>
@@ -103,6 +105,8 @@ pub fn Members() -> impl IntoView {
                                                             {manageable.then(|| view! {
                                                                 <button type="button" class="button" aria-label=format!("Change role of {}", m.name)
                                                                     on:click=move |_| editing.set(Some(edit_item.clone()))>"Change role"</button>
+                                                                <button type="button" class="button" aria-label=format!("Teams of {}", m.name)
+                                                                    on:click=move |_| teams.set(Some(teams_item.clone()))>"Teams"</button>
                                                                 {(m.role != Role::Owner).then(|| view! {
                                                                     <button type="button" class="button" aria-label=format!("Permissions of {}", m.name)
                                                                         on:click=move |_| permissions.set(Some(perms_item.clone()))>"Permissions"</button>
@@ -133,6 +137,7 @@ pub fn Members() -> impl IntoView {
             <EditMember editing/>
             <RemoveMember removing/>
             <EditPermissions editing=permissions/>
+            <EditTeams editing=teams/>
             <LeaveButton/>
         </section>
     }
