@@ -167,3 +167,10 @@ pub async fn set_member_permissions(slug: String, user_id: Uuid, permissions: St
     use crate::server::members;
     super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; members::set_permissions(&state, &m, user_id, &permissions).await }.await)
 }
+
+/// Gives a member (by email) direct access to a project.
+#[server(endpoint = "add_project_member")]
+pub async fn add_project_member(slug: String, project: Uuid, email: String) -> Result<(), AppError> {
+    use crate::server::projects;
+    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; projects::add_member(&state.pool, &m, project, &email).await }.await)
+}

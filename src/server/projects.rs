@@ -103,3 +103,35 @@ pub async fn who_has_access(pool: &SqlitePool, actor: &Member, project: Uuid) ->
     }
     Ok(rows)
 }
+
+/// Gives one member direct access to a project (needs `projects:manage`).
+pub async fn add_member(pool: &SqlitePool, actor: &Member, project: Uuid, email: &str) -> Result<(), AppError> {
+    let email = crate::domain::Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let mut tx = db::begin_write(pool).await?;
+    let mine = require(&mut tx, actor, "projects:manage").await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL")
+        .bind(project)
+        .bind(actor.org.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Project".into()))?;
+    let user: Uuid = sqlx::query_scalar(
+        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active' WHERE u.email = ?",
+    )
+    .bind(actor.org.id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::invalid("email", format!("{email} is not a member of {}. Invite them first.", actor.org.name)))?;
+    let grant = crate::domain::access::Grant {
+        permission: Permission::parse("projects:view").ok_or(AppError::Internal)?,
+        scope: Scope::Project(project),
+    };
+    if !mine.may_grant(&grant) {
+        return Err(AppError::Forbidden(crate::domain::policy::PolicyError::BeyondOwnAccess(grant.permission.label()).to_string()));
+    }
+    access::add_grant(&mut tx, actor.org.id, access::Holder::User(user), &grant).await?;
+    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.member_added", email.as_str(), &name).await?;
+    tx.commit().await?;
+    Ok(())
+}

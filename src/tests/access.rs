@@ -131,6 +131,7 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
         ("create_team", vec![("slug", "acme"), ("name", "Mine")]),
         ("delete_team", vec![("slug", "acme"), ("team", &team)]),
         ("rename_team", vec![("slug", "acme"), ("team", &team), ("name", "Taken over")]),
+        ("add_project_member", vec![("slug", "acme"), ("project", &project), ("email", "plain@example.com")]),
         ("add_team_member", vec![("slug", "acme"), ("team", &team), ("email", "plain@example.com")]),
         ("grant_team", vec![("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]),
         ("create_invitation", vec![("slug", "acme"), ("email", "x@example.com"), ("role", "member"), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")]),
@@ -151,6 +152,12 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let visible = plain.call("list_projects", &[("slug", "acme")]).await;
     assert_eq!(visible.body[0]["name"], "Web");
+    let reply = owner.call("add_project_member", &[("slug", "acme"), ("project", &project), ("email", "nobody@example.com")]).await;
+    assert_eq!(reply.status, 400, "not a member: {:?}", reply.body);
+    let reply = owner.call("add_project_member", &[("slug", "acme"), ("project", &project), ("email", "plain@example.com")]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let why = owner.call("project_access", &[("slug", "acme"), ("project", &project)]).await;
+    assert!(why.body.to_string().contains("Granted directly"), "{:?}", why.body);
     let teams = plain.call("list_teams", &[("slug", "acme")]).await;
     assert_eq!(teams.body[0]["name"], "Core Platform");
 }

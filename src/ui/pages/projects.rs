@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
-use crate::api::access::{create_project, list_projects, my_permissions, project_access, update_project, ProjectItem};
+use crate::api::access::{add_project_member, create_project, list_projects, my_permissions, project_access, update_project, ProjectItem};
 use crate::ui::dialog::Confirm;
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
@@ -77,7 +77,8 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
     let slug = StoredValue::new(org.slug.clone());
     let id: Uuid = project.id;
     let show_access = RwSignal::new(false);
-    let access = Resource::new(move || show_access.get(), move |show| async move {
+    let granted = RwSignal::new(0u32);
+    let access = Resource::new(move || (show_access.get(), granted.get()), move |(show, _)| async move {
         if show { project_access(slug.get_value(), id).await.map(Some) } else { Ok(None) }
     });
     let renaming = RwSignal::new(false);
@@ -91,6 +92,22 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
                 Ok(()) => {
                     renaming.set(false);
                     refresh.bump();
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let member_email = RwSignal::new(String::new());
+    let add_member = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let email = member_email.get_untracked();
+        leptos::task::spawn_local(async move {
+            match add_project_member(slug.get_value(), id, email).await {
+                Ok(()) => {
+                    member_email.set(String::new());
+                    error.set(None);
+                    show_access.set(true);
+                    granted.update(|g| *g += 1);
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -111,6 +128,15 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
                 })}
             </div>
             {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            {project.can_manage.then(|| view! {
+                <form class="toolbar" on:submit=add_member>
+                    <div class="field">
+                        <label for=format!("project-member-{id}")>"Give a member access (email)"</label>
+                        <input id=format!("project-member-{id}") type="email" bind:value=member_email/>
+                    </div>
+                    <button type="submit" class="button">"Give access"</button>
+                </form>
+            })}
             <Show when=move || renaming.get()>
                 <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); save(false); }>
                     <div class="field">
