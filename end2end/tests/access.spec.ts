@@ -81,6 +81,17 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await expect(page.getByRole('row', { name: /Dev Eloper/ })).not.toContainText('Platform Crew');
   await teams.getByRole('button', { name: 'Done' }).click();
   await expect(teams).toBeHidden();
+
+  // A direct project grant: Dev now sees Alpha too, "Granted directly".
+  await page.goto(`${base}/projects`);
+  await hydrated(page);
+  const alpha = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Alpha' }) });
+  await alpha.getByLabel('Give a member access (email)').fill(dev);
+  await alpha.getByRole('button', { name: 'Give access' }).click();
+  await expect(alpha.getByRole('row', { name: /Dev Eloper/ })).toContainText('Granted directly');
+  await devPage.goto(`${base}/projects`);
+  await hydrated(devPage);
+  await expect(devPage.getByRole('heading', { name: 'Alpha' })).toBeVisible();
 });
 
 test('an admin without members:invite has no invite button and a forged call is refused', async ({ page, browser }) => {
