@@ -43,11 +43,11 @@ pub fn Members() -> impl IntoView {
                 <span style="flex:1"></span>
                 <crate::ui::client_only::ClientOnly><crate::ui::invite_dialog::InviteIfAllowed/></crate::ui::client_only::ClientOnly>
             </div>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    usage.await.ok().map(|u| view! { <p class="seat-usage" role="status">{u.summary()}</p> })
-                })}
-            </Transition>
+            <p class="seat-usage" role="status">
+                <Transition fallback=|| "Counting seats…">
+                    {move || Suspend::new(async move { usage.await.map(|u| u.summary()).unwrap_or_default() })}
+                </Transition>
+            </p>
             <div class="toolbar">
                 <div class="field">
                     <label for="member-search">"Search members"</label>

@@ -36,6 +36,7 @@ pub fn Projects() -> impl IntoView {
         <Title text="Projects"/>
         <section class="page">
             <h1>"Projects"</h1>
+            <crate::ui::client_only::ClientOnly>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let can_create = held.await.unwrap_or_default().iter().any(|k| k == "projects:manage");
@@ -51,6 +52,7 @@ pub fn Projects() -> impl IntoView {
                     })
                 })}
             </Transition>
+            </crate::ui::client_only::ClientOnly>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading projects…"</p> }>
                 {move || Suspend::new(async move {
                     match projects.await {

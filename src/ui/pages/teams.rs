@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::access::{
-    add_team_member, create_team, delete_team, grant_team, list_projects, list_teams, remove_team_member, rename_team, TeamItem,
+    add_team_member, create_team, delete_team, grant_team, list_projects, list_teams, remove_team_member, rename_team, ProjectItem, TeamItem,
 };
 use crate::error::AppError;
 use crate::ui::dialog::Confirm;
@@ -31,6 +31,7 @@ pub fn Teams() -> impl IntoView {
     let refresh = expect_context::<OrgRefresh>();
     let slug = StoredValue::new(org.slug.clone());
     let teams = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_teams(s));
+    let projects = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_projects(s));
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -58,10 +59,11 @@ pub fn Teams() -> impl IntoView {
             {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading teams…"</p> }>
                 {move || Suspend::new(async move {
+                    let projects = projects.await.unwrap_or_default();
                     match teams.await {
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No teams yet. Teams give their members access to projects together."</p> }.into_any(),
-                        Ok(list) => list.into_iter().map(|t| view! { <TeamCard team=t/> }).collect_view().into_any(),
+                        Ok(list) => list.into_iter().map(|t| view! { <TeamCard team=t projects=projects.clone()/> }).collect_view().into_any(),
                     }
                 })}
             </Transition>
@@ -70,7 +72,7 @@ pub fn Teams() -> impl IntoView {
 }
 
 #[component]
-fn TeamCard(team: TeamItem) -> impl IntoView {
+fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let slug = StoredValue::new(org.slug.clone());
@@ -87,7 +89,6 @@ fn TeamCard(team: TeamItem) -> impl IntoView {
         let n = new_name.get_untracked();
         run(error, refresh, async move { rename_team(slug.get_value(), id, n).await });
     };
-    let projects = Resource::new(move || slug.get_value(), list_projects);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let e = email.get_untracked();
@@ -150,13 +151,7 @@ fn TeamCard(team: TeamItem) -> impl IntoView {
                         <label for=format!("grant-{id}")>"Give access to project"</label>
                         <select id=format!("grant-{id}") bind:value=project>
                             <option value="">"Choose a project"</option>
-                            <Transition fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    projects.await.unwrap_or_default().into_iter().map(|p| view! {
-                                        <option value=p.id.to_string()>{p.name}</option>
-                                    }).collect_view()
-                                })}
-                            </Transition>
+                            {projects.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                         </select>
                     </div>
                     <button type="submit" class="button">"Give access"</button>
