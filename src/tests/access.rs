@@ -211,6 +211,13 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Admin role")), "{err:?}");
     let err = invitations::create(&o.state, &admin_m, invite("new@example.com", "admin", "", "")).await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+    // Without members:manage the admin can neither change roles nor remove members.
+    let keep: Vec<String> = keep.into_iter().filter(|k| k != "members:manage").collect();
+    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(",")).await.unwrap();
+    let err = members::change_role(&o.state, &admin_m, plain.id, Role::Member, Role::Member).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+    let removal = Removal { user_id: plain.id, expected: Role::Member, remove_from_projects: false, revoke_their_invitations: false };
+    assert!(matches!(members::remove(&o.state, &admin_m, removal).await, Err(AppError::Forbidden(_))));
 
     // Plain gets a grant, is removed (without the project option), and is invited back: old access is gone.
     members::set_permissions(&o.state, &o.owner, plain.id, "logs:view,databases:view").await.unwrap();

@@ -28,6 +28,16 @@ fn forbidden(err: PolicyError) -> AppError {
     AppError::Forbidden(err.to_string())
 }
 
+/// Changing or removing members needs `members:manage` (an admin may have had it taken away).
+fn require_manage(access: &crate::domain::access::Access) -> Result<(), AppError> {
+    let manage = Permission::parse("members:manage").ok_or(AppError::Internal)?;
+    if access.allows(manage, Scope::Organization) {
+        Ok(())
+    } else {
+        Err(forbidden(PolicyError::MayNotManageMembers))
+    }
+}
+
 fn changed_meanwhile() -> AppError {
     AppError::Conflict("This member changed since the page was loaded (someone else changed or removed them). Reload to see the current state.".into())
 }
@@ -83,6 +93,7 @@ pub async fn change_role(state: &AppState, actor: &Member, user: Uuid, new: Role
     let them = target(&mut tx, org.id, user, Some(expected)).await?;
     policy::may_change_role(me.role, them.role, new).map_err(forbidden)?;
     let mine = access::load(&mut tx, org.id, actor.user.id, me.role).await?;
+    require_manage(&mine)?;
     policy::may_grant_role_access(&mine, new).map_err(forbidden)?;
     if them.role == new {
         return Ok(());
@@ -140,6 +151,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     let is_self = removal.user_id == actor.user.id;
     let them = if is_self { None } else { Some(target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?) };
     policy::may_remove(me.role, them.as_ref().map_or(me.role, |t| t.role), is_self).map_err(forbidden)?;
+    require_manage(&access::load(&mut tx, org.id, actor.user.id, me.role).await?)?;
     let them = them.ok_or(AppError::Internal)?;
     if them.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, &them.name, "be removed").await?;
