@@ -15,7 +15,7 @@ pub fn Dashboard() -> impl IntoView {
         <Title text=org.name.clone()/>
         <section class="page">
             <h1>{org.name.clone()}</h1>
-            <VerificationNotice/>
+            <crate::ui::client_only::ClientOnly><VerificationNotice/></crate::ui::client_only::ClientOnly>
             <crate::ui::client_only::ClientOnly><crate::ui::invitation_prompt::InvitationPrompt/></crate::ui::client_only::ClientOnly>
             <div class="cards">
                 <div class="card">
