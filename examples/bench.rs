@@ -32,44 +32,72 @@ fn stats(mut samples: Vec<Duration>) -> String {
 
 async fn user(pool: &sqlx::SqlitePool, email: &str) -> User {
     let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
-        .bind(id)
-        .bind(email)
-        .bind(email)
-        .bind(Utc::now())
-        .execute(pool)
-        .await
-        .unwrap();
-    User { id, email: email.to_owned(), name: email.to_owned(), email_verified_at: None }
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(email)
+    .bind(Utc::now())
+    .execute(pool)
+    .await
+    .unwrap();
+    User {
+        id,
+        email: email.to_owned(),
+        name: email.to_owned(),
+        email_verified_at: None,
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("gatehouse-bench-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    println!("Gatehouse bench: SQLite file in {}, {SAMPLES} samples per row", dir.display());
+    println!(
+        "Gatehouse bench: SQLite file in {}, {SAMPLES} samples per row",
+        dir.display()
+    );
     for n in SIZES {
         let url = format!("sqlite://{}/bench-{n}.db", dir.display());
         let pool = db::connect(&url).await.unwrap();
         let mut config = Config::for_tests(dir.join("mail").to_str().unwrap());
         config.invite_limit = u32::MAX;
         let state = AppState {
-            leptos_options: leptos::config::LeptosOptions::builder().output_name("gatehouse").build(),
+            leptos_options: leptos::config::LeptosOptions::builder()
+                .output_name("gatehouse")
+                .build(),
             pool: pool.clone(),
             config: Arc::new(config),
             mail: MailWaker::default(),
             limits: Arc::new(RateLimiter::default()),
         };
         let owner = user(&pool, "owner@example.com").await;
-        let org = organizations::create(&pool, owner.id, "Bench").await.unwrap();
+        let org = organizations::create(&pool, owner.id, "Bench")
+            .await
+            .unwrap();
         let started = Instant::now();
-        fixtures::seed_members(&pool, org.id, n, "Member").await.unwrap();
+        fixtures::seed_members(&pool, org.id, n, "Member")
+            .await
+            .unwrap();
         let seeded = started.elapsed();
-        sqlx::query("UPDATE organizations SET seat_limit = 10000000").execute(&pool).await.unwrap();
-        let actor = Member { user: owner.clone(), org: organizations::view(&pool, owner.id, &org.slug).await.unwrap() };
+        sqlx::query("UPDATE organizations SET seat_limit = 10000000")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let actor = Member {
+            user: owner.clone(),
+            org: organizations::view(&pool, owner.id, &org.slug)
+                .await
+                .unwrap(),
+        };
         println!("\n{n} members (seeded in {:.1} s)", seeded.as_secs_f64());
 
-        for (label, search, sort) in [("list first page, by name", "", "name"), ("list first page, by joined", "", "joined"), ("search \"member12\"", "member12", "name")] {
+        for (label, search, sort) in [
+            ("list first page, by name", "", "name"),
+            ("list first page, by joined", "", "joined"),
+            ("search \"member12\"", "member12", "name"),
+        ] {
             let query = MemberQuery::parse(search, "", sort, "").unwrap();
             let mut samples = Vec::new();
             for _ in 0..SAMPLES {
@@ -96,9 +124,20 @@ async fn main() {
         for i in 0..SAMPLES {
             let email = format!("invitee{i}@example.com");
             let t = Instant::now();
-            let issued = invitations::create(&state, &actor, NewInvitation { email: &email, role: "member", note: "", notify_email: "", teams: "", permissions: "" })
-                .await
-                .unwrap();
+            let issued = invitations::create(
+                &state,
+                &actor,
+                NewInvitation {
+                    email: &email,
+                    role: "member",
+                    note: "",
+                    notify_email: "",
+                    teams: "",
+                    permissions: "",
+                },
+            )
+            .await
+            .unwrap();
             samples.push(t.elapsed());
             invites.push((email, issued.link));
         }

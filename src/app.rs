@@ -8,8 +8,9 @@ use leptos_router::path;
 use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::pages::auth::{SignIn, SignUp};
 use crate::ui::pages::{
-    activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members, onboarding::Onboarding,
-    org::Dashboard, projects::Projects, settings::Settings, teams::Teams, verify::VerifyEmail,
+    activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members,
+    onboarding::Onboarding, org::Dashboard, projects::Projects, settings::Settings, teams::Teams,
+    verify::VerifyEmail,
 };
 use crate::ui::session::provide_session;
 

@@ -31,7 +31,11 @@ pub enum AppError {
     Conflict(String),
     /// The address already has a pending invitation to this organization.
     #[error("{email} already has a pending invitation (sent {sent_on}). Resend it or revoke it.")]
-    PendingInvitationExists { invitation_id: uuid::Uuid, email: String, sent_on: String },
+    PendingInvitationExists {
+        invitation_id: uuid::Uuid,
+        email: String,
+        sent_on: String,
+    },
     /// Too many requests of this kind from this client.
     #[error("Too many attempts. Wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u64 },
@@ -46,7 +50,10 @@ pub enum AppError {
 impl AppError {
     /// A refusal of one form field's value.
     pub fn invalid(field: &str, message: impl ToString) -> Self {
-        Self::Invalid { field: field.to_owned(), message: message.to_string() }
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }
     }
 
     /// The message for `field` if this error is about it.

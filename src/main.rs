@@ -3,7 +3,9 @@
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> Result<(), String> {
-    use gatehouse::server::{config::Config, db, mail, rate_limit::RateLimiter, router, state::AppState};
+    use gatehouse::server::{
+        config::Config, db, mail, rate_limit::RateLimiter, router, state::AppState,
+    };
     use std::net::SocketAddr;
     use std::sync::Arc;
 
@@ -15,7 +17,9 @@ async fn main() -> Result<(), String> {
         )
         .init();
 
-    let leptos_options = leptos::prelude::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let leptos_options = leptos::prelude::get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
     let addr = leptos_options.site_addr;
     let config = Arc::new(Config::from_env(&addr.to_string())?);
     let pool = db::connect(&config.database_url)
@@ -29,17 +33,30 @@ async fn main() -> Result<(), String> {
         mail: mail::MailWaker::default(),
         limits: Arc::new(RateLimiter::default()),
     };
-    tokio::spawn(mail::worker::run(pool, transport, config.clone(), state.mail.clone()));
+    tokio::spawn(mail::worker::run(
+        pool,
+        transport,
+        config.clone(),
+        state.mail.clone(),
+    ));
     let app = router::build(state).await.map_err(|e| e.to_string())?;
 
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    tracing::info!("Gatehouse listening on http://{addr} (links use {})", config.base_url);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let listener = tokio::net::TcpListener::bind(&addr)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(
+        "Gatehouse listening on http://{addr} (links use {})",
+        config.base_url
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "ssr"))]

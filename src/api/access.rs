@@ -51,8 +51,13 @@ pub async fn my_permissions(slug: String) -> Result<Vec<String>, AppError> {
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
             let mut conn = state.pool.acquire().await?;
-            let mine = access::load(&mut conn, member.org.id, member.user.id, member.org.role).await?;
-            Ok(CATALOGUE.into_iter().filter(|p| mine.allows(*p, Scope::Organization)).map(|p| p.key()).collect())
+            let mine =
+                access::load(&mut conn, member.org.id, member.user.id, member.org.role).await?;
+            Ok(CATALOGUE
+                .into_iter()
+                .filter(|p| mine.allows(*p, Scope::Organization))
+                .map(|p| p.key())
+                .collect())
         }
         .await,
     )
@@ -62,56 +67,101 @@ pub async fn my_permissions(slug: String) -> Result<Vec<String>, AppError> {
 #[server(endpoint = "list_teams")]
 pub async fn list_teams(slug: String) -> Result<Vec<TeamItem>, AppError> {
     use crate::server::teams;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::list(&state.pool, &m).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            teams::list(&state.pool, &m).await
+        }
+        .await,
+    )
 }
 
 /// Creates a team.
 #[server(endpoint = "create_team")]
 pub async fn create_team(slug: String, name: String) -> Result<Uuid, AppError> {
     use crate::server::teams;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::create(&state.pool, &m, &name).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            teams::create(&state.pool, &m, &name).await
+        }
+        .await,
+    )
 }
 
 /// Renames a team.
 #[server(endpoint = "rename_team")]
 pub async fn rename_team(slug: String, team: Uuid, name: String) -> Result<(), AppError> {
     use crate::server::teams;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::rename(&state.pool, &m, team, &name).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            teams::rename(&state.pool, &m, team, &name).await
+        }
+        .await,
+    )
 }
 
 /// Deletes a team.
 #[server(endpoint = "delete_team")]
 pub async fn delete_team(slug: String, team: Uuid) -> Result<(), AppError> {
     use crate::server::teams;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::delete(&state.pool, &m, team).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            teams::delete(&state.pool, &m, team).await
+        }
+        .await,
+    )
 }
 
 /// Adds a member, by email, to a team.
 #[server(endpoint = "add_team_member")]
 pub async fn add_team_member(slug: String, team: Uuid, email: String) -> Result<(), AppError> {
     use crate::server::teams;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::add_member(&state.pool, &m, team, &email).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            teams::add_member(&state.pool, &m, team, &email).await
+        }
+        .await,
+    )
 }
 
 /// Takes a member out of a team.
 #[server(endpoint = "remove_team_member")]
 pub async fn remove_team_member(slug: String, team: Uuid, user_id: Uuid) -> Result<(), AppError> {
     use crate::server::teams;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; teams::remove_member(&state.pool, &m, team, user_id).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            teams::remove_member(&state.pool, &m, team, user_id).await
+        }
+        .await,
+    )
 }
 
 /// Gives a team a permission: org-wide when `project` is empty, else on that project.
 #[server(endpoint = "grant_team")]
-pub async fn grant_team(slug: String, team: Uuid, permission: String, project: String) -> Result<(), AppError> {
+pub async fn grant_team(
+    slug: String,
+    team: Uuid,
+    permission: String,
+    project: String,
+) -> Result<(), AppError> {
     use crate::domain::access::{Grant, Permission, Scope};
     use crate::server::teams;
     super::ssr::reply(
         async {
             let (state, m) = super::ssr::member_of(&slug).await?;
-            let permission = Permission::parse(&permission).ok_or_else(|| AppError::invalid("permission", "Choose a permission from the list."))?;
+            let permission = Permission::parse(&permission).ok_or_else(|| {
+                AppError::invalid("permission", "Choose a permission from the list.")
+            })?;
             let scope = match project.trim() {
                 "" => Scope::Organization,
-                id => Scope::Project(id.parse().map_err(|_| AppError::invalid("project", "Choose a project from the list."))?),
+                id => Scope::Project(id.parse().map_err(|_| {
+                    AppError::invalid("project", "Choose a project from the list.")
+                })?),
             };
             teams::grant(&state.pool, &m, team, Grant { permission, scope }).await
         }
@@ -123,19 +173,36 @@ pub async fn grant_team(slug: String, team: Uuid, permission: String, project: S
 #[server(endpoint = "list_projects")]
 pub async fn list_projects(slug: String) -> Result<Vec<ProjectItem>, AppError> {
     use crate::server::projects;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; projects::list(&state.pool, &m).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            projects::list(&state.pool, &m).await
+        }
+        .await,
+    )
 }
 
 /// Creates a project.
 #[server(endpoint = "create_project")]
 pub async fn create_project(slug: String, name: String) -> Result<Uuid, AppError> {
     use crate::server::projects;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; projects::create(&state.pool, &m, &name).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            projects::create(&state.pool, &m, &name).await
+        }
+        .await,
+    )
 }
 
 /// Renames (non-empty `name`) and/or archives a project.
 #[server(endpoint = "update_project")]
-pub async fn update_project(slug: String, project: Uuid, name: String, archive: bool) -> Result<(), AppError> {
+pub async fn update_project(
+    slug: String,
+    project: Uuid,
+    name: String,
+    archive: bool,
+) -> Result<(), AppError> {
     use crate::server::projects;
     super::ssr::reply(
         async {
@@ -149,28 +216,63 @@ pub async fn update_project(slug: String, project: Uuid, name: String, archive: 
 
 /// Who can see a project, and why.
 #[server(endpoint = "project_access")]
-pub async fn project_access(slug: String, project: Uuid) -> Result<Vec<ProjectAccessRow>, AppError> {
+pub async fn project_access(
+    slug: String,
+    project: Uuid,
+) -> Result<Vec<ProjectAccessRow>, AppError> {
     use crate::server::projects;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; projects::who_has_access(&state.pool, &m, project).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            projects::who_has_access(&state.pool, &m, project).await
+        }
+        .await,
+    )
 }
 
 /// Keys of the org-wide permissions a member holds.
 #[server(endpoint = "member_permissions")]
 pub async fn member_permissions(slug: String, user_id: Uuid) -> Result<Vec<String>, AppError> {
     use crate::server::members;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; members::permissions_of(&state, &m, user_id).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            members::permissions_of(&state, &m, user_id).await
+        }
+        .await,
+    )
 }
 
 /// Sets a member's org-wide permissions to exactly `permissions` (comma-separated keys).
 #[server(endpoint = "set_member_permissions")]
-pub async fn set_member_permissions(slug: String, user_id: Uuid, permissions: String) -> Result<(), AppError> {
+pub async fn set_member_permissions(
+    slug: String,
+    user_id: Uuid,
+    permissions: String,
+) -> Result<(), AppError> {
     use crate::server::members;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; members::set_permissions(&state, &m, user_id, &permissions).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            members::set_permissions(&state, &m, user_id, &permissions).await
+        }
+        .await,
+    )
 }
 
 /// Gives a member (by email) direct access to a project.
 #[server(endpoint = "add_project_member")]
-pub async fn add_project_member(slug: String, project: Uuid, email: String) -> Result<(), AppError> {
+pub async fn add_project_member(
+    slug: String,
+    project: Uuid,
+    email: String,
+) -> Result<(), AppError> {
     use crate::server::projects;
-    super::ssr::reply(async { let (state, m) = super::ssr::member_of(&slug).await?; projects::add_member(&state.pool, &m, project, &email).await }.await)
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            projects::add_member(&state.pool, &m, project, &email).await
+        }
+        .await,
+    )
 }

@@ -28,8 +28,12 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
         async {
             let state = AppState::current()?;
             let session = session::current().await?;
-            let Some(id) = session::user_id(&session).await? else { return Ok(None) };
-            let Some(user) = accounts::find(&state.pool, id).await? else { return Ok(None) };
+            let Some(id) = session::user_id(&session).await? else {
+                return Ok(None);
+            };
+            let Some(user) = accounts::find(&state.pool, id).await? else {
+                return Ok(None);
+            };
             let organizations = organizations::list_for_user(&state.pool, user.id).await?;
             let active_id = session::active_org(&session).await?;
             let active_org = organizations
@@ -63,7 +67,15 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
                 state.config.sign_in_limit * 5,
                 state.config.rate_window,
             )?;
-            let user = accounts::sign_up(&state, accounts::SignUp { name: &name, email: &email, password: &password }).await?;
+            let user = accounts::sign_up(
+                &state,
+                accounts::SignUp {
+                    name: &name,
+                    email: &email,
+                    password: &password,
+                },
+            )
+            .await?;
             session::sign_in(&session, user.id).await
         }
         .await,
@@ -105,7 +117,9 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
                 state.config.token_lookup_limit,
                 state.config.rate_window,
             )?;
-            Ok(accounts::verify_email(&state.pool, &token).await?.to_string())
+            Ok(accounts::verify_email(&state.pool, &token)
+                .await?
+                .to_string())
         }
         .await,
     )

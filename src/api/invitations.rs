@@ -137,14 +137,20 @@ pub async fn create_invitation(
 
 /// Every invitation of the organization, newest first, optionally one status only.
 #[server(endpoint = "list_invitations")]
-pub async fn list_invitations(slug: String, status: String) -> Result<Vec<InvitationItem>, AppError> {
+pub async fn list_invitations(
+    slug: String,
+    status: String,
+) -> Result<Vec<InvitationItem>, AppError> {
     use crate::server::invitations;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
             let filter = match status.as_str() {
                 "" | "all" => None,
-                s => Some(s.parse::<InvitationStatus>().map_err(|e| AppError::invalid("status", e))?),
+                s => Some(
+                    s.parse::<InvitationStatus>()
+                        .map_err(|e| AppError::invalid("status", e))?,
+                ),
             };
             invitations::list(&state.pool, &member, filter).await
         }

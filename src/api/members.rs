@@ -74,7 +74,13 @@ pub struct ActivityPage {
 /// A page of the organization's active members. `sort` is `name` or `joined`,
 /// `role` empty for all, `after` the cursor of the previous page or empty.
 #[server(endpoint = "list_members")]
-pub async fn list_members(slug: String, search: String, role: String, sort: String, after: String) -> Result<MemberPage, AppError> {
+pub async fn list_members(
+    slug: String,
+    search: String,
+    role: String,
+    sort: String,
+    after: String,
+) -> Result<MemberPage, AppError> {
     use crate::server::members::{self, MemberQuery};
     super::ssr::reply(
         async {
@@ -102,13 +108,20 @@ pub async fn seats(slug: String) -> Result<SeatUsage, AppError> {
 /// Changes a member's role; `expected_role` is what the caller saw, so a
 /// change made meanwhile by someone else is reported instead of overwritten.
 #[server(endpoint = "change_role")]
-pub async fn change_role(slug: String, user_id: Uuid, role: String, expected_role: String) -> Result<(), AppError> {
+pub async fn change_role(
+    slug: String,
+    user_id: Uuid,
+    role: String,
+    expected_role: String,
+) -> Result<(), AppError> {
     use crate::server::members;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
             let role: Role = role.parse().map_err(|e| AppError::invalid("role", e))?;
-            let expected: Role = expected_role.parse().map_err(|e| AppError::invalid("expected_role", e))?;
+            let expected: Role = expected_role
+                .parse()
+                .map_err(|e| AppError::invalid("expected_role", e))?;
             members::change_role(&state, &member, user_id, role, expected).await
         }
         .await,
@@ -141,8 +154,15 @@ pub async fn remove_member(
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let expected: Role = expected_role.parse().map_err(|e| AppError::invalid("expected_role", e))?;
-            let removal = Removal { user_id, expected, remove_from_projects, revoke_their_invitations };
+            let expected: Role = expected_role
+                .parse()
+                .map_err(|e| AppError::invalid("expected_role", e))?;
+            let removal = Removal {
+                user_id,
+                expected,
+                remove_from_projects,
+                revoke_their_invitations,
+            };
             members::remove(&state, &member, removal).await
         }
         .await,
@@ -164,7 +184,11 @@ pub async fn leave_organization(slug: String) -> Result<(), AppError> {
 
 /// The organization's audit events, newest first (owners and admins).
 #[server(endpoint = "list_activity")]
-pub async fn list_activity(slug: String, action: String, before: Option<i64>) -> Result<ActivityPage, AppError> {
+pub async fn list_activity(
+    slug: String,
+    action: String,
+    before: Option<i64>,
+) -> Result<ActivityPage, AppError> {
     use crate::server::members;
     super::ssr::reply(
         async {

@@ -36,8 +36,12 @@ pub(crate) mod ssr {
     pub async fn signed_in() -> Result<(AppState, Session, User), AppError> {
         let state = AppState::current()?;
         let session = session::current().await?;
-        let id = session::user_id(&session).await?.ok_or(AppError::SignedOut)?;
-        let user = accounts::find(&state.pool, id).await?.ok_or(AppError::SignedOut)?;
+        let id = session::user_id(&session)
+            .await?
+            .ok_or(AppError::SignedOut)?;
+        let user = accounts::find(&state.pool, id)
+            .await?
+            .ok_or(AppError::SignedOut)?;
         crate::server::members::touch_last_active(&state.pool, user.id).await?;
         Ok((state, session, user))
     }
@@ -62,7 +66,11 @@ pub(crate) mod ssr {
     /// Counts one look-up of a secret link against the client's allowance.
     pub async fn limit_token_lookups(state: &AppState) -> Result<(), AppError> {
         let key = format!("token:{}", client_key().await);
-        state.limits.hit(&key, state.config.token_lookup_limit, state.config.rate_window)
+        state.limits.hit(
+            &key,
+            state.config.token_lookup_limit,
+            state.config.rate_window,
+        )
     }
 
     /// Identifies the client for rate limits: its IP address when known.

@@ -36,7 +36,11 @@ pub async fn create_organization(name: String) -> Result<OrgSummary, AppError> {
     super::ssr::reply(
         async {
             let (state, session, user) = super::ssr::signed_in().await?;
-            state.limits.hit(&format!("create-org:{}", user.id), 20, state.config.rate_window)?;
+            state.limits.hit(
+                &format!("create-org:{}", user.id),
+                20,
+                state.config.rate_window,
+            )?;
             let org = organizations::create(&state.pool, user.id, &name).await?;
             session::set_active_org(&session, org.id).await?;
             Ok(org)
@@ -75,12 +79,17 @@ pub async fn organization(slug: String) -> Result<OrgView, AppError> {
 
 /// Owners change the seat limit and how long invitation links stay valid.
 #[server(endpoint = "update_settings")]
-pub async fn update_settings(slug: String, seat_limit: String, invitation_ttl_days: String) -> Result<OrgView, AppError> {
+pub async fn update_settings(
+    slug: String,
+    seat_limit: String,
+    invitation_ttl_days: String,
+) -> Result<OrgView, AppError> {
     use crate::server::organizations;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            organizations::update_settings(&state.pool, &member, &seat_limit, &invitation_ttl_days).await
+            organizations::update_settings(&state.pool, &member, &seat_limit, &invitation_ttl_days)
+                .await
         }
         .await,
     )

@@ -47,16 +47,27 @@ pub const CATALOGUE: [Permission; 21] = {
     use Action::*;
     use Resource::*;
     [
-        p(Projects, View), p(Projects, Manage),
-        p(Databases, View), p(Databases, Manage),
-        p(Logs, View), p(Logs, Manage),
-        p(Metrics, View), p(Metrics, Manage),
-        p(EnvironmentVariables, View), p(EnvironmentVariables, Manage),
-        p(Billing, View), p(Billing, Manage),
-        p(GithubIntegration, View), p(GithubIntegration, Manage),
-        p(AiKeys, View), p(AiKeys, Manage),
-        p(ApiKeys, View), p(ApiKeys, Manage),
-        p(Members, View), p(Members, Manage), p(Members, Invite),
+        p(Projects, View),
+        p(Projects, Manage),
+        p(Databases, View),
+        p(Databases, Manage),
+        p(Logs, View),
+        p(Logs, Manage),
+        p(Metrics, View),
+        p(Metrics, Manage),
+        p(EnvironmentVariables, View),
+        p(EnvironmentVariables, Manage),
+        p(Billing, View),
+        p(Billing, Manage),
+        p(GithubIntegration, View),
+        p(GithubIntegration, Manage),
+        p(AiKeys, View),
+        p(AiKeys, Manage),
+        p(ApiKeys, View),
+        p(ApiKeys, Manage),
+        p(Members, View),
+        p(Members, Manage),
+        p(Members, Invite),
     ]
 };
 
@@ -170,10 +181,19 @@ pub fn admin_default(permission: Permission) -> bool {
 
 impl Access {
     /// Effective access from the role, the member's own grants and those of their teams.
-    pub fn new(role: Role, direct: impl IntoIterator<Item = Grant>, teams: impl IntoIterator<Item = (String, Grant)>) -> Self {
-        let mut grants: Vec<(Grant, Source)> = direct.into_iter().map(|g| (g, Source::Direct)).collect();
+    pub fn new(
+        role: Role,
+        direct: impl IntoIterator<Item = Grant>,
+        teams: impl IntoIterator<Item = (String, Grant)>,
+    ) -> Self {
+        let mut grants: Vec<(Grant, Source)> =
+            direct.into_iter().map(|g| (g, Source::Direct)).collect();
         grants.extend(teams.into_iter().map(|(team, g)| (g, Source::Team(team))));
-        Self { role, grants, narrowed: Vec::new() }
+        Self {
+            role,
+            grants,
+            narrowed: Vec::new(),
+        }
     }
 
     /// Takes admin defaults away (owners cannot be narrowed: they hold everything).
@@ -231,9 +251,15 @@ fn covers(held: Scope, wanted: Scope) -> bool {
 pub fn preset(role: Role) -> Vec<Permission> {
     match role {
         Role::Owner => CATALOGUE.to_vec(),
-        Role::Admin => CATALOGUE.into_iter().filter(|p| admin_default(*p)).collect(),
+        Role::Admin => CATALOGUE
+            .into_iter()
+            .filter(|p| admin_default(*p))
+            .collect(),
         // Read-only observability; which projects they see comes from teams and project grants.
-        Role::Member => vec![p(Resource::Logs, Action::View), p(Resource::Metrics, Action::View)],
+        Role::Member => vec![
+            p(Resource::Logs, Action::View),
+            p(Resource::Metrics, Action::View),
+        ],
     }
 }
 
@@ -244,11 +270,17 @@ mod tests {
     use Resource::*;
 
     fn org(permission: Permission) -> Grant {
-        Grant { permission, scope: Scope::Organization }
+        Grant {
+            permission,
+            scope: Scope::Organization,
+        }
     }
 
     fn project(permission: Permission, id: Uuid) -> Grant {
-        Grant { permission, scope: Scope::Project(id) }
+        Grant {
+            permission,
+            scope: Scope::Project(id),
+        }
     }
 
     #[test]
@@ -258,7 +290,10 @@ mod tests {
         for perm in CATALOGUE {
             assert_eq!(Permission::parse(&perm.key()), Some(perm));
         }
-        assert_eq!(Permission::parse("members:invite"), Some(p(Members, Invite)));
+        assert_eq!(
+            Permission::parse("members:invite"),
+            Some(p(Members, Invite))
+        );
         assert_eq!(Permission::parse("logs:delete"), None);
     }
 
@@ -269,7 +304,11 @@ mod tests {
         let member = Access::new(Role::Member, [], []);
         for perm in CATALOGUE {
             assert!(owner.allows(perm, Scope::Organization));
-            assert_eq!(admin.allows(perm, Scope::Organization), perm.resource != Billing, "{perm}");
+            assert_eq!(
+                admin.allows(perm, Scope::Organization),
+                perm.resource != Billing,
+                "{perm}"
+            );
             assert!(!member.allows(perm, Scope::Organization));
         }
         assert!(admin.may_invite() && !member.may_invite());
@@ -281,7 +320,10 @@ mod tests {
         let access = Access::new(
             Role::Member,
             [org(p(Logs, View)), project(p(Databases, Manage), web)],
-            [("Backend".to_owned(), project(p(Projects, View), api)), ("Ops".to_owned(), org(p(Members, Invite)))],
+            [
+                ("Backend".to_owned(), project(p(Projects, View), api)),
+                ("Ops".to_owned(), org(p(Members, Invite))),
+            ],
         );
         // Org-wide grant covers every project.
         assert!(access.allows(p(Logs, View), Scope::Project(web)));
@@ -292,7 +334,10 @@ mod tests {
         assert!(!access.allows(p(Databases, Manage), Scope::Organization));
         // Team grants are inherited, and say where they come from.
         assert!(access.sees_project(api) && !access.sees_project(web));
-        assert_eq!(access.reason(p(Projects, View), Scope::Project(api)), Some(Source::Team("Backend".into())));
+        assert_eq!(
+            access.reason(p(Projects, View), Scope::Project(api)),
+            Some(Source::Team("Backend".into()))
+        );
         assert!(access.may_invite());
         assert!(!access.allows(p(Logs, Manage), Scope::Organization));
     }
@@ -300,13 +345,20 @@ mod tests {
     #[test]
     fn nobody_grants_beyond_what_they_hold() {
         let web = Uuid::from_u128(1);
-        let lead = Access::new(Role::Member, [project(p(Logs, View), web), org(p(Members, Invite))], []);
+        let lead = Access::new(
+            Role::Member,
+            [project(p(Logs, View), web), org(p(Members, Invite))],
+            [],
+        );
         assert!(lead.may_grant(&project(p(Logs, View), web)));
         assert!(!lead.may_grant(&org(p(Logs, View))), "not wider than held");
         assert!(!lead.may_grant(&project(p(Logs, Manage), web)));
         let admin = Access::new(Role::Admin, [], []);
         assert!(admin.may_grant(&org(p(Logs, Manage))));
-        assert!(!admin.may_grant(&org(p(Billing, View))), "admins do not hold billing");
+        assert!(
+            !admin.may_grant(&org(p(Billing, View))),
+            "admins do not hold billing"
+        );
         assert!(Access::new(Role::Owner, [], []).may_grant(&org(p(Billing, Manage))));
     }
 
@@ -318,7 +370,12 @@ mod tests {
         assert!(narrowed.allows(p(Logs, Manage), Scope::Organization));
         let regranted = Access::new(Role::Admin, [org(invite)], []).narrowed([invite]);
         assert!(regranted.may_invite());
-        assert!(Access::new(Role::Owner, [], []).narrowed([invite]).may_invite(), "owners hold everything");
+        assert!(
+            Access::new(Role::Owner, [], [])
+                .narrowed([invite])
+                .may_invite(),
+            "owners hold everything"
+        );
     }
 
     #[test]

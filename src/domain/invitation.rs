@@ -127,7 +127,10 @@ pub struct UnknownStatus;
 impl FromStr for InvitationStatus {
     type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s).ok_or(UnknownStatus)
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or(UnknownStatus)
     }
 }
 
@@ -156,7 +159,11 @@ mod tests {
     fn final_states_refuse_every_event() {
         for from in InvitationStatus::ALL.into_iter().filter(|s| s.is_final()) {
             for event in EVENTS {
-                assert_eq!(from.apply(event), Err(TransitionRefused { from }), "{from} {event:?}");
+                assert_eq!(
+                    from.apply(event),
+                    Err(TransitionRefused { from }),
+                    "{from} {event:?}"
+                );
             }
         }
     }

@@ -35,7 +35,10 @@ mod tests {
         assert_eq!(check_new_password("1234567"), Err(PasswordError::TooShort));
         assert_eq!(check_new_password("12345678"), Ok(()));
         assert_eq!(check_new_password(&"x".repeat(128)), Ok(()));
-        assert_eq!(check_new_password(&"x".repeat(129)), Err(PasswordError::TooLong));
+        assert_eq!(
+            check_new_password(&"x".repeat(129)),
+            Err(PasswordError::TooLong)
+        );
         // Counted in characters, not bytes.
         assert_eq!(check_new_password("éééééééé"), Ok(()));
     }

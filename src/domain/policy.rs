@@ -62,7 +62,11 @@ pub fn may_invite(actor: &Access, granted: Role) -> Result<(), PolicyError> {
         return Err(PolicyError::MayNotInvite);
     }
     if !actor.role().may_grant(granted) {
-        return Err(if actor.role() == Role::Member { PolicyError::MembersInviteMembers } else { PolicyError::MayNotGrantOwner });
+        return Err(if actor.role() == Role::Member {
+            PolicyError::MembersInviteMembers
+        } else {
+            PolicyError::MayNotGrantOwner
+        });
     }
     may_grant_role_access(actor, granted)
 }
@@ -70,8 +74,15 @@ pub fn may_invite(actor: &Access, granted: Role) -> Result<(), PolicyError> {
 /// Granting a role hands out what the role holds: a narrowed admin cannot
 /// make someone a full admin.
 pub fn may_grant_role_access(actor: &Access, granted: Role) -> Result<(), PolicyError> {
-    match preset(granted).into_iter().find(|p| granted != Role::Member && !actor.allows(*p, Scope::Organization)) {
-        Some(missing) => Err(PolicyError::BeyondOwnAccess(format!("the {} role ({})", granted.label(), missing.label()))),
+    match preset(granted)
+        .into_iter()
+        .find(|p| granted != Role::Member && !actor.allows(*p, Scope::Organization))
+    {
+        Some(missing) => Err(PolicyError::BeyondOwnAccess(format!(
+            "the {} role ({})",
+            granted.label(),
+            missing.label()
+        ))),
         None => Ok(()),
     }
 }
@@ -117,18 +128,34 @@ mod tests {
         assert_eq!(may_invite(&plain(Owner), Owner), Ok(()));
         assert_eq!(may_invite(&plain(Owner), Admin), Ok(()));
         assert_eq!(may_invite(&plain(Owner), Member), Ok(()));
-        assert_eq!(may_invite(&plain(Admin), Owner), Err(PolicyError::MayNotGrantOwner));
+        assert_eq!(
+            may_invite(&plain(Admin), Owner),
+            Err(PolicyError::MayNotGrantOwner)
+        );
         assert_eq!(may_invite(&plain(Admin), Admin), Ok(()));
         assert_eq!(may_invite(&plain(Admin), Member), Ok(()));
         for role in Role::ALL {
-            assert_eq!(may_invite(&plain(Member), role), Err(PolicyError::MayNotInvite));
+            assert_eq!(
+                may_invite(&plain(Member), role),
+                Err(PolicyError::MayNotInvite)
+            );
         }
-        let invite = Grant { permission: Permission::parse("members:invite").unwrap(), scope: Scope::Organization };
+        let invite = Grant {
+            permission: Permission::parse("members:invite").unwrap(),
+            scope: Scope::Organization,
+        };
         let delegated = Access::new(Member, [invite], []);
         assert_eq!(may_invite(&delegated, Member), Ok(()));
-        assert_eq!(may_invite(&delegated, Admin), Err(PolicyError::MembersInviteMembers));
-        let narrowed = Access::new(Admin, [], []).narrowed([Permission::parse("databases:manage").unwrap()]);
-        assert!(matches!(may_invite(&narrowed, Admin), Err(PolicyError::BeyondOwnAccess(_))));
+        assert_eq!(
+            may_invite(&delegated, Admin),
+            Err(PolicyError::MembersInviteMembers)
+        );
+        let narrowed =
+            Access::new(Admin, [], []).narrowed([Permission::parse("databases:manage").unwrap()]);
+        assert!(matches!(
+            may_invite(&narrowed, Admin),
+            Err(PolicyError::BeyondOwnAccess(_))
+        ));
         assert_eq!(may_invite(&narrowed, Member), Ok(()));
     }
 
@@ -145,27 +172,46 @@ mod tests {
             (Member, Member, Admin, false),
             (Member, Admin, Member, false),
         ] {
-            assert_eq!(may_change_role(actor, current, new).is_ok(), ok, "{actor:?} {current:?}->{new:?}");
+            assert_eq!(
+                may_change_role(actor, current, new).is_ok(),
+                ok,
+                "{actor:?} {current:?}->{new:?}"
+            );
         }
     }
 
     #[test]
     fn removal_matrix() {
         assert_eq!(may_remove(Owner, Owner, true), Err(PolicyError::RemoveSelf));
-        assert_eq!(may_remove(Admin, Member, true), Err(PolicyError::RemoveSelf));
+        assert_eq!(
+            may_remove(Admin, Member, true),
+            Err(PolicyError::RemoveSelf)
+        );
         assert!(may_remove(Owner, Owner, false).is_ok());
         assert!(may_remove(Owner, Admin, false).is_ok());
         assert!(may_remove(Admin, Admin, false).is_ok());
         assert!(may_remove(Admin, Member, false).is_ok());
-        assert_eq!(may_remove(Admin, Owner, false), Err(PolicyError::OwnersManageOwners));
-        assert_eq!(may_remove(Member, Member, false), Err(PolicyError::MayNotManageMembers));
+        assert_eq!(
+            may_remove(Admin, Owner, false),
+            Err(PolicyError::OwnersManageOwners)
+        );
+        assert_eq!(
+            may_remove(Member, Member, false),
+            Err(PolicyError::MayNotManageMembers)
+        );
     }
 
     #[test]
     fn managing_invitations() {
-        assert_eq!(may_manage_invitation(Admin, Owner), Err(PolicyError::MayNotGrantOwner));
+        assert_eq!(
+            may_manage_invitation(Admin, Owner),
+            Err(PolicyError::MayNotGrantOwner)
+        );
         assert_eq!(may_manage_invitation(Admin, Member), Ok(()));
-        assert_eq!(may_manage_invitation(Member, Member), Err(PolicyError::MayNotManageInvitations));
+        assert_eq!(
+            may_manage_invitation(Member, Member),
+            Err(PolicyError::MayNotManageInvitations)
+        );
         assert!(may_administer(Admin).is_ok() && may_administer(Member).is_err());
         assert!(may_change_settings(Owner).is_ok() && may_change_settings(Admin).is_err());
     }

@@ -9,11 +9,19 @@ use crate::error::AppError;
 
 fn grant(permission: &str, project: Option<Uuid>) -> Option<Grant> {
     let permission = Permission::parse(permission)?;
-    Some(Grant { permission, scope: project.map_or(Scope::Organization, Scope::Project) })
+    Some(Grant {
+        permission,
+        scope: project.map_or(Scope::Organization, Scope::Project),
+    })
 }
 
 /// The access `user` (with `role`) has in `org`, read inside the caller's transaction.
-pub async fn load(conn: &mut SqliteConnection, org: Uuid, user: Uuid, role: Role) -> Result<Access, AppError> {
+pub async fn load(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    user: Uuid,
+    role: Role,
+) -> Result<Access, AppError> {
     let direct: Vec<(String, Option<Uuid>)> = sqlx::query_as(
         "SELECT permission, project_id FROM grants WHERE org_id = ? AND user_id = ?
          UNION ALL
@@ -35,15 +43,19 @@ pub async fn load(conn: &mut SqliteConnection, org: Uuid, user: Uuid, role: Role
     .bind(user)
     .fetch_all(&mut *conn)
     .await?;
-    let narrowed: Vec<String> = sqlx::query_scalar("SELECT permission FROM role_exclusions WHERE org_id = ? AND user_id = ?")
-        .bind(org)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await?;
+    let narrowed: Vec<String> = sqlx::query_scalar(
+        "SELECT permission FROM role_exclusions WHERE org_id = ? AND user_id = ?",
+    )
+    .bind(org)
+    .bind(user)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(Access::new(
         role,
         direct.iter().filter_map(|(p, project)| grant(p, *project)),
-        teams.iter().filter_map(|(team, p, project)| grant(p, *project).map(|g| (team.clone(), g))),
+        teams
+            .iter()
+            .filter_map(|(team, p, project)| grant(p, *project).map(|g| (team.clone(), g))),
     )
     .narrowed(narrowed.iter().filter_map(|p| Permission::parse(p))))
 }
@@ -61,12 +73,19 @@ pub async fn set_member_permissions(
 ) -> Result<(), AppError> {
     use crate::domain::access::{admin_default, CATALOGUE};
     if role == Role::Owner {
-        return Err(AppError::Conflict("Owners hold every permission; change their role to narrow them.".into()));
+        return Err(AppError::Conflict(
+            "Owners hold every permission; change their role to narrow them.".into(),
+        ));
     }
     for permission in CATALOGUE {
         let on = wanted.contains(&permission);
-        let org_grant = Grant { permission, scope: Scope::Organization };
-        let current = load(conn, org, user, role).await?.allows(permission, Scope::Organization);
+        let org_grant = Grant {
+            permission,
+            scope: Scope::Organization,
+        };
+        let current = load(conn, org, user, role)
+            .await?
+            .allows(permission, Scope::Organization);
         if on == current {
             continue;
         }
@@ -82,10 +101,18 @@ pub async fn set_member_permissions(
             } else {
                 "INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) VALUES (?1, ?2, ?3)"
             };
-            sqlx::query(sql).bind(org).bind(user).bind(&key).execute(&mut *conn).await?;
+            sqlx::query(sql)
+                .bind(org)
+                .bind(user)
+                .bind(&key)
+                .execute(&mut *conn)
+                .await?;
         }
         if on {
-            if !load(conn, org, user, role).await?.allows(permission, Scope::Organization) {
+            if !load(conn, org, user, role)
+                .await?
+                .allows(permission, Scope::Organization)
+            {
                 add_grant(conn, org, Holder::User(user), &org_grant).await?;
             }
         } else {
@@ -102,15 +129,24 @@ pub async fn set_member_permissions(
 
 /// The grants a team holds.
 pub async fn team_grants(conn: &mut SqliteConnection, team: Uuid) -> Result<Vec<Grant>, AppError> {
-    let rows: Vec<(String, Option<Uuid>)> = sqlx::query_as("SELECT permission, project_id FROM grants WHERE team_id = ?")
-        .bind(team)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows.iter().filter_map(|(p, project)| grant(p, *project)).collect())
+    let rows: Vec<(String, Option<Uuid>)> =
+        sqlx::query_as("SELECT permission, project_id FROM grants WHERE team_id = ?")
+            .bind(team)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|(p, project)| grant(p, *project))
+        .collect())
 }
 
 /// Adds a grant to a member (`user`) or a team; an existing one is kept.
-pub async fn add_grant(conn: &mut SqliteConnection, org: Uuid, holder: Holder, grant: &Grant) -> Result<(), AppError> {
+pub async fn add_grant(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    holder: Holder,
+    grant: &Grant,
+) -> Result<(), AppError> {
     let (user, team) = match holder {
         Holder::User(u) => (Some(u), None),
         Holder::Team(t) => (None, Some(t)),

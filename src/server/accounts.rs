@@ -35,10 +35,12 @@ pub struct SignUp<'a> {
 
 /// Loads a user by id.
 pub async fn find(pool: &SqlitePool, id: Uuid) -> Result<Option<User>, AppError> {
-    Ok(sqlx::query_as("SELECT id, email, name, email_verified_at FROM users WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT id, email, name, email_verified_at FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// Creates an account and queues its verification mail in the same transaction.
@@ -56,24 +58,39 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
         return Err(AppError::invalid("email", taken));
     }
     let hash = password::hash(input.password.to_owned()).await;
-    let user = User { id: Uuid::new_v4(), email: email.to_string(), name: name.as_str().to_owned(), email_verified_at: None };
+    let user = User {
+        id: Uuid::new_v4(),
+        email: email.to_string(),
+        name: name.as_str().to_owned(),
+        email_verified_at: None,
+    };
 
     let mut tx = db::begin_write(&state.pool).await?;
-    let inserted = sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(user.id)
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(&hash.0)
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(user.id)
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(&hash.0)
+    .bind(Utc::now())
+    .execute(&mut *tx)
+    .await;
     if let Err(sqlx::Error::Database(err)) = &inserted {
         if err.is_unique_violation() {
             return Err(AppError::invalid("email", taken));
         }
     }
     inserted?;
-    audit::record(&mut tx, None, Some(user.id), "user.signed_up", &user.email, "").await?;
+    audit::record(
+        &mut tx,
+        None,
+        Some(user.id),
+        "user.signed_up",
+        &user.email,
+        "",
+    )
+    .await?;
     queue_verification(&mut tx, state, &user, &email).await?;
     tx.commit().await?;
     state.mail.wake();
@@ -95,7 +112,9 @@ async fn queue_verification(
         .bind(Utc::now() + VERIFICATION_TTL)
         .execute(&mut *conn)
         .await?;
-    let link = state.config.link(&format!("/verify-email/{}", token.secret));
+    let link = state
+        .config
+        .link(&format!("/verify-email/{}", token.secret));
     enqueue(conn, &templates::verify_email(email, &user.name, &link)).await?;
     Ok(())
 }
@@ -103,9 +122,13 @@ async fn queue_verification(
 /// Sends a fresh verification link to a signed-in, unverified user.
 pub async fn resend_verification(state: &AppState, user: &User) -> Result<(), AppError> {
     if user.email_verified_at.is_some() {
-        return Err(AppError::Conflict("Your email address is already verified.".into()));
+        return Err(AppError::Conflict(
+            "Your email address is already verified.".into(),
+        ));
     }
-    state.limits.hit(&format!("verify:{}", user.id), 5, state.config.rate_window)?;
+    state
+        .limits
+        .hit(&format!("verify:{}", user.id), 5, state.config.rate_window)?;
     let email = Email::parse(&user.email).map_err(|_| AppError::Internal)?;
     let mut tx = db::begin_write(&state.pool).await?;
     queue_verification(&mut tx, state, user, &email).await?;
@@ -116,42 +139,62 @@ pub async fn resend_verification(state: &AppState, user: &User) -> Result<(), Ap
 
 /// Checks credentials. Failures never say whether the email has an account,
 /// and are rate limited per email and per client.
-pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &str) -> Result<User, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<User, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let window = state.config.rate_window;
     let email_key = format!("sign-in:{email}");
-    state.limits.hit(&email_key, state.config.sign_in_limit, window)?;
-    state.limits.hit(&format!("sign-in-client:{client}"), state.config.sign_in_limit * 10, window)?;
-    let row: Option<(Uuid, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
-        .bind(email.as_str())
-        .fetch_optional(&state.pool)
-        .await?;
+    state
+        .limits
+        .hit(&email_key, state.config.sign_in_limit, window)?;
+    state.limits.hit(
+        &format!("sign-in-client:{client}"),
+        state.config.sign_in_limit * 10,
+        window,
+    )?;
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(&state.pool)
+            .await?;
     let (id, stored) = match row {
         Some((id, hash)) => (Some(id), Some(PasswordHashText(hash))),
         None => (None, None),
     };
     // Bounded so a huge password cannot buy lots of hashing work.
-    let candidate: String = password.chars().take(crate::domain::password::MAX_PASSWORD_CHARS).collect();
+    let candidate: String = password
+        .chars()
+        .take(crate::domain::password::MAX_PASSWORD_CHARS)
+        .collect();
     if !password::verify(candidate, stored).await {
         return Err(AppError::WrongCredentials);
     }
     state.limits.reset(&email_key);
     let id = id.ok_or(AppError::WrongCredentials)?;
-    find(&state.pool, id).await?.ok_or(AppError::WrongCredentials)
+    find(&state.pool, id)
+        .await?
+        .ok_or(AppError::WrongCredentials)
 }
 
 /// Marks the address of a verification link verified; returns that address.
 pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppError> {
     let gone = || AppError::NotFound("This verification link".into());
     let mut tx = db::begin_write(pool).await?;
-    let row: Option<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
-        sqlx::query_as("SELECT user_id, email, expires_at, used_at FROM email_verifications WHERE token_hash = ?")
-            .bind(hash_secret(secret))
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row: Option<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT user_id, email, expires_at, used_at FROM email_verifications WHERE token_hash = ?",
+    )
+    .bind(hash_secret(secret))
+    .fetch_optional(&mut *tx)
+    .await?;
     let (user_id, email, expires_at, used_at) = row.ok_or_else(gone)?;
     if used_at.is_some() {
-        return Err(AppError::Conflict("This link was already used; your email is verified.".into()));
+        return Err(AppError::Conflict(
+            "This link was already used; your email is verified.".into(),
+        ));
     }
     if expires_at <= Utc::now() {
         return Err(AppError::Conflict(
@@ -170,7 +213,11 @@ pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppE
 }
 
 /// Records that `user` proved they receive mail at `email`.
-pub async fn mark_verified(conn: &mut sqlx::SqliteConnection, user: Uuid, email: &str) -> Result<(), AppError> {
+pub async fn mark_verified(
+    conn: &mut sqlx::SqliteConnection,
+    user: Uuid,
+    email: &str,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ? AND email = ?")
         .bind(Utc::now())
         .bind(user)

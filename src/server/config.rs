@@ -44,7 +44,10 @@ fn var(name: &str) -> Option<String> {
 fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
     match var(name) {
         None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|_| format!("{name} must be a number, got {raw:?}")),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name} must be a number, got {raw:?}")),
     }
 }
 
@@ -57,14 +60,18 @@ impl Config {
             .trim_end_matches('/')
             .to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(format!("BASE_URL must start with http:// or https://, got {base_url:?}"));
+            return Err(format!(
+                "BASE_URL must start with http:// or https://, got {base_url:?}"
+            ));
         }
         let mail = match var("MAIL_TRANSPORT").as_deref() {
             None | Some("file") => MailTransportConfig::File {
                 dir: var("MAIL_DIR").unwrap_or_else(|| "data/mail".into()),
             },
             Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
-                MailTransportConfig::Smtp { url: url.to_owned() }
+                MailTransportConfig::Smtp {
+                    url: url.to_owned(),
+                }
             }
             Some(other) => {
                 return Err(format!(
@@ -74,9 +81,11 @@ impl Config {
         };
         Ok(Self {
             base_url,
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/gatehouse.db".into()),
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/gatehouse.db".into()),
             mail,
-            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.localhost>".into()),
+            mail_from: var("MAIL_FROM")
+                .unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.localhost>".into()),
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 5)?,
             mail_retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", 10_000)?),
             sign_in_limit: number("RATE_LIMIT_SIGN_IN", 10)?,
@@ -101,7 +110,9 @@ impl Config {
         Self {
             base_url: "http://127.0.0.1:3000".into(),
             database_url: "sqlite::memory:".into(),
-            mail: MailTransportConfig::File { dir: mail_dir.into() },
+            mail: MailTransportConfig::File {
+                dir: mail_dir.into(),
+            },
             mail_from: "Gatehouse <no-reply@gatehouse.test>".into(),
             mail_max_attempts: 3,
             mail_retry_base: Duration::from_millis(1),

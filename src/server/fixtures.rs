@@ -6,7 +6,12 @@ use uuid::Uuid;
 
 /// Adds `n` active members named "`prefix` NNNN" (scrambled order) to `org`,
 /// with emails `prefix<i>@example.com` and staggered join times, in one transaction.
-pub async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) -> Result<(), sqlx::Error> {
+pub async fn seed_members(
+    pool: &SqlitePool,
+    org: Uuid,
+    n: usize,
+    prefix: &str,
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let now = Utc::now();
     for i in 0..n {
@@ -18,12 +23,14 @@ pub async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) 
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)")
-            .bind(org)
-            .bind(id)
-            .bind(now - Duration::seconds(i as i64))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)",
+        )
+        .bind(org)
+        .bind(id)
+        .bind(now - Duration::seconds(i as i64))
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await
 }

@@ -28,14 +28,21 @@ impl NoticeKind {
 }
 
 /// Leaves a notice for `user`, inside the caller's transaction.
-pub async fn notify(conn: &mut SqliteConnection, user: Uuid, kind: NoticeKind, message: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO notifications (user_id, kind, message, created_at) VALUES (?, ?, ?, ?)")
-        .bind(user)
-        .bind(kind.as_str())
-        .bind(message)
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
+pub async fn notify(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    kind: NoticeKind,
+    message: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, message, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(user)
+    .bind(kind.as_str())
+    .bind(message)
+    .bind(Utc::now())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -72,7 +79,13 @@ pub async fn invitations(pool: &SqlitePool, user: &User) -> Result<Vec<InboxInvi
     .await?;
     rows.into_iter()
         .map(|(id, org_name, inviter_name, role, expires_at)| {
-            Ok(InboxInvitation { id, org_name, inviter_name, role: parse_role(&role)?, expires_at })
+            Ok(InboxInvitation {
+                id,
+                org_name,
+                inviter_name,
+                role: parse_role(&role)?,
+                expires_at,
+            })
         })
         .collect()
 }
@@ -87,9 +100,18 @@ pub async fn inbox(pool: &SqlitePool, user: &User) -> Result<Inbox, AppError> {
     .await?;
     let notices = notices
         .into_iter()
-        .map(|(id, message, at, read_at)| Notice { id, message, at, read: read_at.is_some() })
+        .map(|(id, message, at, read_at)| Notice {
+            id,
+            message,
+            at,
+            read: read_at.is_some(),
+        })
         .collect();
-    Ok(Inbox { invitations: invitations(pool, user).await?, notices, open: open_count(pool, user).await? })
+    Ok(Inbox {
+        invitations: invitations(pool, user).await?,
+        notices,
+        open: open_count(pool, user).await?,
+    })
 }
 
 /// Marks every notice of `user` read.

@@ -20,7 +20,12 @@ struct OrgRow {
 
 impl OrgRow {
     fn into_summary(self) -> Result<OrgSummary, AppError> {
-        Ok(OrgSummary { id: self.id, name: self.name, slug: self.slug, role: parse_role(&self.role)? })
+        Ok(OrgSummary {
+            id: self.id,
+            name: self.name,
+            slug: self.slug,
+            role: parse_role(&self.role)?,
+        })
     }
 }
 
@@ -33,7 +38,10 @@ pub struct Member {
 
 /// `member` as of now, read inside the caller's write transaction: their role
 /// and the organization's limits may have changed since the request began.
-pub async fn refresh(conn: &mut sqlx::SqliteConnection, member: &Member) -> Result<Member, AppError> {
+pub async fn refresh(
+    conn: &mut sqlx::SqliteConnection,
+    member: &Member,
+) -> Result<Member, AppError> {
     let row: Option<(String, i64, i64)> = sqlx::query_as(
         "SELECT m.role, o.seat_limit, o.invitation_ttl_days FROM memberships m JOIN organizations o ON o.id = m.org_id
          WHERE m.org_id = ? AND m.user_id = ? AND m.status = 'active'",
@@ -42,7 +50,8 @@ pub async fn refresh(conn: &mut sqlx::SqliteConnection, member: &Member) -> Resu
     .bind(member.user.id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (role, seat_limit, invitation_ttl_days) = row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    let (role, seat_limit, invitation_ttl_days) =
+        row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
     let mut fresh = member.clone();
     fresh.org.role = parse_role(&role)?;
     fresh.org.seat_limit = seat_limit;
@@ -83,15 +92,30 @@ pub async fn create(pool: &SqlitePool, owner: Uuid, name: &str) -> Result<OrgSum
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)")
-        .bind(id)
-        .bind(owner)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(&mut tx, Some(id), Some(owner), "organization.created", name.as_str(), "").await?;
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(id),
+        Some(owner),
+        "organization.created",
+        name.as_str(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
-    Ok(OrgSummary { id, name: name.as_str().to_owned(), slug, role: Role::Owner })
+    Ok(OrgSummary {
+        id,
+        name: name.as_str().to_owned(),
+        slug,
+        role: Role::Owner,
+    })
 }
 
 /// The organizations `user` is an active member of, by name.
@@ -121,12 +145,21 @@ pub async fn view(pool: &SqlitePool, user: Uuid, slug: &str) -> Result<OrgView, 
     .await?;
     let (id, name, slug, role, seat_limit, invitation_ttl_days) =
         row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let active_members: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'")
-            .bind(id)
-            .fetch_one(pool)
-            .await?;
-    Ok(OrgView { id, name, slug, role: parse_role(&role)?, seat_limit, invitation_ttl_days, active_members })
+    let active_members: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(OrgView {
+        id,
+        name,
+        slug,
+        role: parse_role(&role)?,
+        seat_limit,
+        invitation_ttl_days,
+        active_members,
+    })
 }
 
 /// Most seats an organization may have.
@@ -134,23 +167,41 @@ pub const MAX_SEATS: i64 = 1_000_000;
 
 /// Changes seat limit and invitation lifetime (owners only). The seat limit
 /// cannot go below the seats in use, checked inside the write transaction.
-pub async fn update_settings(pool: &SqlitePool, actor: &Member, seat_limit: &str, ttl_days: &str) -> Result<OrgView, AppError> {
+pub async fn update_settings(
+    pool: &SqlitePool,
+    actor: &Member,
+    seat_limit: &str,
+    ttl_days: &str,
+) -> Result<OrgView, AppError> {
     let seats: i64 = seat_limit
         .trim()
         .parse()
         .ok()
         .filter(|n| (1..=MAX_SEATS).contains(n))
-        .ok_or_else(|| AppError::invalid("seat_limit", format!("Enter a whole number of seats from 1 to {MAX_SEATS}.")))?;
+        .ok_or_else(|| {
+            AppError::invalid(
+                "seat_limit",
+                format!("Enter a whole number of seats from 1 to {MAX_SEATS}."),
+            )
+        })?;
     let ttl: i64 = ttl_days
         .trim()
         .parse()
         .ok()
         .filter(|n| crate::domain::invitation::TTL_DAYS.contains(n))
-        .ok_or_else(|| AppError::invalid("invitation_ttl_days", "Enter a number of days from 1 to 30."))?;
+        .ok_or_else(|| {
+            AppError::invalid(
+                "invitation_ttl_days",
+                "Enter a number of days from 1 to 30.",
+            )
+        })?;
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
-    crate::domain::policy::may_change_settings(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
-    let used = crate::server::invitations::store::seats_used(&mut tx, actor.org.id, Utc::now(), None).await?;
+    crate::domain::policy::may_change_settings(actor.org.role)
+        .map_err(|e| AppError::Forbidden(e.to_string()))?;
+    let used =
+        crate::server::invitations::store::seats_used(&mut tx, actor.org.id, Utc::now(), None)
+            .await?;
     if seats < used {
         return Err(AppError::invalid(
             "seat_limit",
@@ -164,18 +215,31 @@ pub async fn update_settings(pool: &SqlitePool, actor: &Member, seat_limit: &str
         .execute(&mut *tx)
         .await?;
     let details = format!("seat_limit={seats} invitation_ttl_days={ttl}");
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "organization.settings_changed", &actor.org.name, &details).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "organization.settings_changed",
+        &actor.org.name,
+        &details,
+    )
+    .await?;
     tx.commit().await?;
     view(pool, actor.user.id, &actor.org.slug).await
 }
 
 /// Project counts for the member's dashboard and the admins to ask for access.
 /// Visibility is the member's effective access (role, own grants, teams).
-pub async fn dashboard(pool: &SqlitePool, actor: &Member) -> Result<crate::api::orgs::DashboardInfo, AppError> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE org_id = ? AND archived_at IS NULL")
-        .bind(actor.org.id)
-        .fetch_one(pool)
-        .await?;
+pub async fn dashboard(
+    pool: &SqlitePool,
+    actor: &Member,
+) -> Result<crate::api::orgs::DashboardInfo, AppError> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM projects WHERE org_id = ? AND archived_at IS NULL",
+    )
+    .bind(actor.org.id)
+    .fetch_one(pool)
+    .await?;
     let visible = crate::server::projects::list(pool, actor).await?.len() as i64;
     let admins: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
@@ -185,5 +249,9 @@ pub async fn dashboard(pool: &SqlitePool, actor: &Member) -> Result<crate::api::
     .bind(actor.org.id)
     .fetch_all(pool)
     .await?;
-    Ok(crate::api::orgs::DashboardInfo { visible_projects: visible, total_projects: total, admins })
+    Ok(crate::api::orgs::DashboardInfo {
+        visible_projects: visible,
+        total_projects: total,
+        admins,
+    })
 }

@@ -1,6 +1,8 @@
 //! argon2id password hashes.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// A stored password hash (PHC string). Deliberately not `Serialize`.
@@ -31,8 +33,12 @@ pub async fn hash(password: String) -> PasswordHashText {
 pub async fn verify(password: String, stored: Option<PasswordHashText>) -> bool {
     tokio::task::spawn_blocking(move || {
         let stored = stored.map(|s| s.0).unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let Ok(parsed) = PasswordHash::new(&stored) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        let Ok(parsed) = PasswordHash::new(&stored) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
             && stored != DUMMY_HASH
     })
     .await

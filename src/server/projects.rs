@@ -24,7 +24,11 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ProjectItem>,
     Ok(rows
         .into_iter()
         .filter(|(id, _)| access.sees_project(*id))
-        .map(|(id, name)| ProjectItem { id, name, can_manage: access.allows(manage, Scope::Organization) })
+        .map(|(id, name)| ProjectItem {
+            id,
+            name,
+            can_manage: access.allows(manage, Scope::Organization),
+        })
         .collect())
 }
 
@@ -41,43 +45,88 @@ pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uui
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.created", name.as_str(), "").await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "project.created",
+        name.as_str(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Renames a project, or archives it when `archive` is set.
-pub async fn update(pool: &SqlitePool, actor: &Member, project: Uuid, name: Option<&str>, archive: bool) -> Result<(), AppError> {
+pub async fn update(
+    pool: &SqlitePool,
+    actor: &Member,
+    project: Uuid,
+    name: Option<&str>,
+    archive: bool,
+) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     require(&mut tx, actor, "projects:manage").await?;
-    let current: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL")
-        .bind(project)
-        .bind(actor.org.id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Project".into()))?;
+    let current: String = sqlx::query_scalar(
+        "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
+    )
+    .bind(project)
+    .bind(actor.org.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("Project".into()))?;
     if let Some(name) = name {
         let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
-        sqlx::query("UPDATE projects SET name = ? WHERE id = ?").bind(name.as_str()).bind(project).execute(&mut *tx).await?;
-        audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.renamed", name.as_str(), &format!("was {current}")).await?;
+        sqlx::query("UPDATE projects SET name = ? WHERE id = ?")
+            .bind(name.as_str())
+            .bind(project)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            Some(actor.org.id),
+            Some(actor.user.id),
+            "project.renamed",
+            name.as_str(),
+            &format!("was {current}"),
+        )
+        .await?;
     }
     if archive {
-        sqlx::query("UPDATE projects SET archived_at = ? WHERE id = ?").bind(Utc::now()).bind(project).execute(&mut *tx).await?;
-        audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.archived", &current, "").await?;
+        sqlx::query("UPDATE projects SET archived_at = ? WHERE id = ?")
+            .bind(Utc::now())
+            .bind(project)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            Some(actor.org.id),
+            Some(actor.user.id),
+            "project.archived",
+            &current,
+            "",
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
 /// Who can see a project and why (role, own grant, or team).
-pub async fn who_has_access(pool: &SqlitePool, actor: &Member, project: Uuid) -> Result<Vec<ProjectAccessRow>, AppError> {
+pub async fn who_has_access(
+    pool: &SqlitePool,
+    actor: &Member,
+    project: Uuid,
+) -> Result<Vec<ProjectAccessRow>, AppError> {
     let mut conn = pool.acquire().await?;
     let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
-        .bind(project)
-        .bind(actor.org.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let exists: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
+            .bind(project)
+            .bind(actor.org.id)
+            .fetch_one(&mut *conn)
+            .await?;
     if exists == 0 || !mine.sees_project(project) {
         return Err(AppError::NotFound("Project".into()));
     }
@@ -105,16 +154,23 @@ pub async fn who_has_access(pool: &SqlitePool, actor: &Member, project: Uuid) ->
 }
 
 /// Gives one member direct access to a project (needs `projects:manage`).
-pub async fn add_member(pool: &SqlitePool, actor: &Member, project: Uuid, email: &str) -> Result<(), AppError> {
+pub async fn add_member(
+    pool: &SqlitePool,
+    actor: &Member,
+    project: Uuid,
+    email: &str,
+) -> Result<(), AppError> {
     let email = crate::domain::Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let mut tx = db::begin_write(pool).await?;
     let mine = require(&mut tx, actor, "projects:manage").await?;
-    let name: String = sqlx::query_scalar("SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL")
-        .bind(project)
-        .bind(actor.org.id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Project".into()))?;
+    let name: String = sqlx::query_scalar(
+        "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
+    )
+    .bind(project)
+    .bind(actor.org.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("Project".into()))?;
     let user: Uuid = sqlx::query_scalar(
         "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active' WHERE u.email = ?",
     )
@@ -128,10 +184,21 @@ pub async fn add_member(pool: &SqlitePool, actor: &Member, project: Uuid, email:
         scope: Scope::Project(project),
     };
     if !mine.may_grant(&grant) {
-        return Err(AppError::Forbidden(crate::domain::policy::PolicyError::BeyondOwnAccess(grant.permission.label()).to_string()));
+        return Err(AppError::Forbidden(
+            crate::domain::policy::PolicyError::BeyondOwnAccess(grant.permission.label())
+                .to_string(),
+        ));
     }
     access::add_grant(&mut tx, actor.org.id, access::Holder::User(user), &grant).await?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "project.member_added", email.as_str(), &name).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "project.member_added",
+        email.as_str(),
+        &name,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -27,8 +27,13 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         if entry.1 >= limit {
-            let retry = window.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
-            return Err(AppError::RateLimited { retry_after_secs: retry });
+            let retry = window
+                .saturating_sub(now.duration_since(entry.0))
+                .as_secs()
+                .max(1);
+            return Err(AppError::RateLimited {
+                retry_after_secs: retry,
+            });
         }
         entry.1 += 1;
         Ok(())
@@ -36,7 +41,10 @@ impl RateLimiter {
 
     /// Forgets `key`, e.g. after a successful sign-in.
     pub fn reset(&self, key: &str) {
-        self.windows.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        self.windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }
 
@@ -51,7 +59,10 @@ mod tests {
         for _ in 0..3 {
             limiter.hit("k", 3, window).unwrap();
         }
-        assert!(matches!(limiter.hit("k", 3, window), Err(AppError::RateLimited { .. })));
+        assert!(matches!(
+            limiter.hit("k", 3, window),
+            Err(AppError::RateLimited { .. })
+        ));
         assert!(limiter.hit("other", 3, window).is_ok());
         std::thread::sleep(Duration::from_millis(60));
         assert!(limiter.hit("k", 3, window).is_ok());

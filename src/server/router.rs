@@ -46,10 +46,20 @@ pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
 /// SameSite=Lax, this is the second lock) and sets headers that keep link
 /// tokens out of Referer and content types honest.
 async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe {
-        if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+        if let Some(origin) = request
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+        {
+            let host = request
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok());
             if !origin_allowed(origin, &state.config.base_url, host) {
                 return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
             }
@@ -61,8 +71,14 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
         response = undecodable_request_is_400(response).await;
     }
     let headers = response.headers_mut();
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -71,7 +87,9 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
 /// `AppError::Transport`; that is the client's mistake, so say 400.
 async fn undecodable_request_is_400(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     if bytes.starts_with(b"{\"Transport\"") {
         parts.status = StatusCode::BAD_REQUEST;
     }
@@ -94,9 +112,25 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert!(origin_allowed("http://127.0.0.1:3000", "http://127.0.0.1:3000", None));
-        assert!(origin_allowed("http://localhost:3000", "http://127.0.0.1:3000", Some("localhost:3000")));
-        assert!(!origin_allowed("https://evil.example", "http://127.0.0.1:3000", Some("127.0.0.1:3000")));
-        assert!(!origin_allowed("null", "http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+        assert!(origin_allowed(
+            "http://127.0.0.1:3000",
+            "http://127.0.0.1:3000",
+            None
+        ));
+        assert!(origin_allowed(
+            "http://localhost:3000",
+            "http://127.0.0.1:3000",
+            Some("localhost:3000")
+        ));
+        assert!(!origin_allowed(
+            "https://evil.example",
+            "http://127.0.0.1:3000",
+            Some("127.0.0.1:3000")
+        ));
+        assert!(!origin_allowed(
+            "null",
+            "http://127.0.0.1:3000",
+            Some("127.0.0.1:3000")
+        ));
     }
 }

@@ -44,5 +44,8 @@ pub async fn active_org(session: &Session) -> Result<Option<Uuid>, AppError> {
 
 /// Remembers which organization the console opens on.
 pub async fn set_active_org(session: &Session, org: Uuid) -> Result<(), AppError> {
-    session.insert(ACTIVE_ORG_KEY, org).await.map_err(store_error)
+    session
+        .insert(ACTIVE_ORG_KEY, org)
+        .await
+        .map_err(store_error)
 }

@@ -15,22 +15,30 @@ use crate::domain::Email;
 use crate::error::AppError;
 
 /// Loads the actor's access and requires `permission` org-wide.
-pub async fn require(conn: &mut sqlx::SqliteConnection, actor: &Member, permission: &str) -> Result<Access, AppError> {
+pub async fn require(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &Member,
+    permission: &str,
+) -> Result<Access, AppError> {
     let actor = super::organizations::refresh(conn, actor).await?;
     let access = access::load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
     let permission = Permission::parse(permission).ok_or(AppError::Internal)?;
     if !access.allows(permission, Scope::Organization) {
-        return Err(AppError::Forbidden(format!("You need the “{}” permission for this. Ask an admin.", permission.label())));
+        return Err(AppError::Forbidden(format!(
+            "You need the “{}” permission for this. Ask an admin.",
+            permission.label()
+        )));
     }
     Ok(access)
 }
 
 /// Teams of the organization with their members and grants.
 pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, AppError> {
-    let teams: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM teams WHERE org_id = ? ORDER BY name COLLATE NOCASE")
-        .bind(actor.org.id)
-        .fetch_all(pool)
-        .await?;
+    let teams: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, name FROM teams WHERE org_id = ? ORDER BY name COLLATE NOCASE")
+            .bind(actor.org.id)
+            .fetch_all(pool)
+            .await?;
     let mut items = Vec::with_capacity(teams.len());
     let mut conn = pool.acquire().await?;
     for (id, name) in teams {
@@ -53,8 +61,19 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
         items.push(TeamItem {
             id,
             name,
-            members: members.into_iter().map(|(user_id, name, email)| TeamMember { user_id, name, email }).collect(),
-            grants: grants.iter().filter(|g| g.scope == Scope::Organization).map(|g| g.permission.label()).collect(),
+            members: members
+                .into_iter()
+                .map(|(user_id, name, email)| TeamMember {
+                    user_id,
+                    name,
+                    email,
+                })
+                .collect(),
+            grants: grants
+                .iter()
+                .filter(|g| g.scope == Scope::Organization)
+                .map(|g| g.permission.label())
+                .collect(),
             projects,
         });
     }
@@ -67,26 +86,43 @@ pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uui
     let mut tx = db::begin_write(pool).await?;
     require(&mut tx, actor, "members:manage").await?;
     let id = Uuid::new_v4();
-    let inserted = sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
-        .bind(id)
-        .bind(actor.org.id)
-        .bind(name.as_str())
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await;
+    let inserted =
+        sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(actor.org.id)
+            .bind(name.as_str())
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await;
     if let Err(sqlx::Error::Database(e)) = &inserted {
         if e.is_unique_violation() {
-            return Err(AppError::invalid("name", format!("A team named {} already exists.", name.as_str())));
+            return Err(AppError::invalid(
+                "name",
+                format!("A team named {} already exists.", name.as_str()),
+            ));
         }
     }
     inserted?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.created", name.as_str(), "").await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "team.created",
+        name.as_str(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Renames a team (needs `members:manage`).
-pub async fn rename(pool: &SqlitePool, actor: &Member, team: Uuid, name: &str) -> Result<(), AppError> {
+pub async fn rename(
+    pool: &SqlitePool,
+    actor: &Member,
+    team: Uuid,
+    name: &str,
+) -> Result<(), AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
     require(&mut tx, actor, "members:manage").await?;
@@ -99,11 +135,22 @@ pub async fn rename(pool: &SqlitePool, actor: &Member, team: Uuid, name: &str) -
         .await;
     if let Err(sqlx::Error::Database(e)) = &renamed {
         if e.is_unique_violation() {
-            return Err(AppError::invalid("name", format!("A team named {} already exists.", name.as_str())));
+            return Err(AppError::invalid(
+                "name",
+                format!("A team named {} already exists.", name.as_str()),
+            ));
         }
     }
     renamed?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.renamed", name.as_str(), &format!("was {old}")).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "team.renamed",
+        name.as_str(),
+        &format!("was {old}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -112,18 +159,31 @@ pub async fn rename(pool: &SqlitePool, actor: &Member, team: Uuid, name: &str) -
 pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     require(&mut tx, actor, "members:manage").await?;
-    let name: String = sqlx::query_scalar("DELETE FROM teams WHERE id = ? AND org_id = ? RETURNING name")
-        .bind(team)
-        .bind(actor.org.id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Team".into()))?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.deleted", &name, "").await?;
+    let name: String =
+        sqlx::query_scalar("DELETE FROM teams WHERE id = ? AND org_id = ? RETURNING name")
+            .bind(team)
+            .bind(actor.org.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::NotFound("Team".into()))?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "team.deleted",
+        &name,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn team_name(conn: &mut sqlx::SqliteConnection, org: Uuid, team: Uuid) -> Result<String, AppError> {
+async fn team_name(
+    conn: &mut sqlx::SqliteConnection,
+    org: Uuid,
+    team: Uuid,
+) -> Result<String, AppError> {
     sqlx::query_scalar("SELECT name FROM teams WHERE id = ? AND org_id = ?")
         .bind(team)
         .bind(org)
@@ -134,13 +194,24 @@ async fn team_name(conn: &mut sqlx::SqliteConnection, org: Uuid, team: Uuid) -> 
 
 /// Adds an active member (by email) to a team. Nobody hands out a team's
 /// grants beyond their own access.
-pub async fn add_member(pool: &SqlitePool, actor: &Member, team: Uuid, email: &str) -> Result<(), AppError> {
+pub async fn add_member(
+    pool: &SqlitePool,
+    actor: &Member,
+    team: Uuid,
+    email: &str,
+) -> Result<(), AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let mut tx = db::begin_write(pool).await?;
     let access = require(&mut tx, actor, "members:manage").await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
-    if access::team_grants(&mut tx, team).await?.iter().any(|g| !access.may_grant(g)) {
-        return Err(AppError::Forbidden(PolicyError::BeyondOwnAccess(format!("the team {name}")).to_string()));
+    if access::team_grants(&mut tx, team)
+        .await?
+        .iter()
+        .any(|g| !access.may_grant(g))
+    {
+        return Err(AppError::Forbidden(
+            PolicyError::BeyondOwnAccess(format!("the team {name}")).to_string(),
+        ));
     }
     let user: Option<Uuid> = sqlx::query_scalar(
         "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active' WHERE u.email = ?",
@@ -149,20 +220,41 @@ pub async fn add_member(pool: &SqlitePool, actor: &Member, team: Uuid, email: &s
     .bind(email.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let user = user.ok_or_else(|| AppError::invalid("email", format!("{email} is not a member of {}. Invite them first.", actor.org.name)))?;
+    let user = user.ok_or_else(|| {
+        AppError::invalid(
+            "email",
+            format!(
+                "{email} is not a member of {}. Invite them first.",
+                actor.org.name
+            ),
+        )
+    })?;
     sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
         .bind(team)
         .bind(user)
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.member_added", email.as_str(), &name).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "team.member_added",
+        email.as_str(),
+        &name,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Takes a member out of a team.
-pub async fn remove_member(pool: &SqlitePool, actor: &Member, team: Uuid, user: Uuid) -> Result<(), AppError> {
+pub async fn remove_member(
+    pool: &SqlitePool,
+    actor: &Member,
+    team: Uuid,
+    user: Uuid,
+) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     require(&mut tx, actor, "members:manage").await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
@@ -171,32 +263,56 @@ pub async fn remove_member(pool: &SqlitePool, actor: &Member, team: Uuid, user: 
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.member_removed", &user.to_string(), &name).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "team.member_removed",
+        &user.to_string(),
+        &name,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Gives a team a permission, org-wide or on one project (needs `members:manage`
 /// and the permission itself).
-pub async fn grant(pool: &SqlitePool, actor: &Member, team: Uuid, grant: Grant) -> Result<(), AppError> {
+pub async fn grant(
+    pool: &SqlitePool,
+    actor: &Member,
+    team: Uuid,
+    grant: Grant,
+) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let access = require(&mut tx, actor, "members:manage").await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     if !access.may_grant(&grant) {
-        return Err(AppError::Forbidden(PolicyError::BeyondOwnAccess(grant.permission.label()).to_string()));
+        return Err(AppError::Forbidden(
+            PolicyError::BeyondOwnAccess(grant.permission.label()).to_string(),
+        ));
     }
     if let Scope::Project(project) = grant.scope {
-        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
-            .bind(project)
-            .bind(actor.org.id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let exists: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
+                .bind(project)
+                .bind(actor.org.id)
+                .fetch_one(&mut *tx)
+                .await?;
         if exists == 0 {
             return Err(AppError::NotFound("Project".into()));
         }
     }
     access::add_grant(&mut tx, actor.org.id, Holder::Team(team), &grant).await?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "team.granted", &name, &grant.permission.key()).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "team.granted",
+        &name,
+        &grant.permission.key(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -37,7 +37,9 @@ pub struct Reply {
 impl Reply {
     /// The typed error in the body, if the call failed.
     pub fn error(&self) -> Option<crate::error::AppError> {
-        (self.status >= 400).then(|| serde_json::from_value(self.body.clone()).ok()).flatten()
+        (self.status >= 400)
+            .then(|| serde_json::from_value(self.body.clone()).ok())
+            .flatten()
     }
 }
 
@@ -52,13 +54,23 @@ impl Client {
     /// A signed-out client of a fresh application over `pool`.
     pub async fn new(pool: SqlitePool) -> Self {
         let state = state(pool);
-        let router = super::router::build(state.clone()).await.expect("router builds");
-        Self { state, router, cookie: None }
+        let router = super::router::build(state.clone())
+            .await
+            .expect("router builds");
+        Self {
+            state,
+            router,
+            cookie: None,
+        }
     }
 
     /// Another signed-out client of the same application.
     pub fn fresh(&self) -> Self {
-        Self { state: self.state.clone(), router: self.router.clone(), cookie: None }
+        Self {
+            state: self.state.clone(),
+            router: self.router.clone(),
+            cookie: None,
+        }
     }
 
     /// Calls `/api/<endpoint>` with form fields, as the browser does.
@@ -74,14 +86,24 @@ impl Client {
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let response = self.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
         if let Some(set) = response.headers().get(header::SET_COOKIE) {
             let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
         }
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         Reply { status, body }
     }
 
@@ -92,7 +114,16 @@ impl Client {
 
     /// Signs up (and so in) a new account; panics if that fails.
     pub async fn sign_up(&mut self, name: &str, email: &str) -> &mut Self {
-        let reply = self.call("sign_up", &[("name", name), ("email", email), ("password", "correct horse battery")]).await;
+        let reply = self
+            .call(
+                "sign_up",
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await;
         assert_eq!(reply.status, 200, "sign up failed: {:?}", reply.body);
         self
     }
@@ -100,7 +131,11 @@ impl Client {
     /// Creates an organization as the signed-in user; returns its slug.
     pub async fn create_org(&mut self, name: &str) -> String {
         let reply = self.call("create_organization", &[("name", name)]).await;
-        assert_eq!(reply.status, 200, "create organization failed: {:?}", reply.body);
+        assert_eq!(
+            reply.status, 200,
+            "create organization failed: {:?}",
+            reply.body
+        );
         reply.body["slug"].as_str().unwrap().to_owned()
     }
 }
@@ -108,7 +143,9 @@ impl Client {
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -42,6 +42,9 @@ mod tests {
         assert_ne!(a.secret, b.secret);
         assert_eq!(a.hash, hash_secret(&a.secret));
         assert_eq!(a.hash.len(), 32);
-        assert!(a.secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a
+            .secret
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 }

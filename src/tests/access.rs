@@ -29,36 +29,85 @@ async fn org(pool: &SqlitePool) -> Org {
     let web = projects::create(pool, &owner, "Web").await.unwrap();
     let api = projects::create(pool, &owner, "API").await.unwrap();
     let backend = teams::create(pool, &owner, "Backend").await.unwrap();
-    let view = Grant { permission: Permission::parse("projects:view").unwrap(), scope: Scope::Project(api) };
+    let view = Grant {
+        permission: Permission::parse("projects:view").unwrap(),
+        scope: Scope::Project(api),
+    };
     teams::grant(pool, &owner, backend, view).await.unwrap();
-    Org { state, owner, web, api, backend }
+    Org {
+        state,
+        owner,
+        web,
+        api,
+        backend,
+    }
 }
 
-fn invite<'a>(email: &'a str, role: &'a str, teams: &'a str, permissions: &'a str) -> NewInvitation<'a> {
-    NewInvitation { email, role, note: "", notify_email: "", teams, permissions }
+fn invite<'a>(
+    email: &'a str,
+    role: &'a str,
+    teams: &'a str,
+    permissions: &'a str,
+) -> NewInvitation<'a> {
+    NewInvitation {
+        email,
+        role,
+        note: "",
+        notify_email: "",
+        teams,
+        permissions,
+    }
 }
 
 #[sqlx::test]
 async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: SqlitePool) {
     let o = org(&pool).await;
     let teams = o.backend.to_string();
-    let issued = invitations::create(&o.state, &o.owner, invite("dev@example.com", "member", &teams, "logs:view")).await.unwrap();
-    let details = link::preview(&pool, &secret_of(&issued.link), None).await.unwrap();
+    let issued = invitations::create(
+        &o.state,
+        &o.owner,
+        invite("dev@example.com", "member", &teams, "logs:view"),
+    )
+    .await
+    .unwrap();
+    let details = link::preview(&pool, &secret_of(&issued.link), None)
+        .await
+        .unwrap();
     assert_eq!(details.teams, ["Backend"]);
     assert_eq!(details.permissions, ["Logs: view"]);
     let dev = user(&o.state, "dev@example.com").await;
-    link::accept(&pool, &secret_of(&issued.link), &dev).await.unwrap();
+    link::accept(&pool, &secret_of(&issued.link), &dev)
+        .await
+        .unwrap();
     let dev = member(&pool, &dev, "acme").await;
-    let visible: Vec<String> = projects::list(&pool, &dev).await.unwrap().into_iter().map(|p| p.name).collect();
+    let visible: Vec<String> = projects::list(&pool, &dev)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(visible, ["API"], "exactly the team's projects");
     let mut conn = pool.acquire().await.unwrap();
-    let access = crate::server::access::load(&mut conn, dev.org.id, dev.user.id, Role::Member).await.unwrap();
-    assert!(access.allows(Permission::parse("logs:view").unwrap(), Scope::Project(o.web)));
+    let access = crate::server::access::load(&mut conn, dev.org.id, dev.user.id, Role::Member)
+        .await
+        .unwrap();
+    assert!(access.allows(
+        Permission::parse("logs:view").unwrap(),
+        Scope::Project(o.web)
+    ));
     assert!(!access.sees_project(o.web));
     assert!(access.sees_project(o.api));
-    let why = projects::who_has_access(&pool, &o.owner, o.api).await.unwrap();
-    assert!(why.iter().any(|r| r.email == "dev@example.com" && r.why == "Team Backend"), "{why:?}");
-    assert!(why.iter().any(|r| r.email == "owner@example.com" && r.why == "Owner of the organization"));
+    let why = projects::who_has_access(&pool, &o.owner, o.api)
+        .await
+        .unwrap();
+    assert!(
+        why.iter()
+            .any(|r| r.email == "dev@example.com" && r.why == "Team Backend"),
+        "{why:?}"
+    );
+    assert!(why
+        .iter()
+        .any(|r| r.email == "owner@example.com" && r.why == "Owner of the organization"));
 }
 
 #[sqlx::test]
@@ -68,45 +117,126 @@ async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool)
     join(&pool, o.owner.org.id, lead.id, Role::Member).await;
     let lead_m = member(&pool, &lead, "acme").await;
     // Without members:invite: refused.
-    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", "")).await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Members: invite people")), "{err:?}");
+    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", ""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("Members: invite people")),
+        "{err:?}"
+    );
     // With it: members only, and only permissions held.
-    let invite_perm = Grant { permission: Permission::parse("members:invite").unwrap(), scope: Scope::Organization };
-    let logs = Grant { permission: Permission::parse("logs:view").unwrap(), scope: Scope::Organization };
+    let invite_perm = Grant {
+        permission: Permission::parse("members:invite").unwrap(),
+        scope: Scope::Organization,
+    };
+    let logs = Grant {
+        permission: Permission::parse("logs:view").unwrap(),
+        scope: Scope::Organization,
+    };
     for g in [invite_perm, logs] {
-        crate::server::access::add_grant(&mut pool.acquire().await.unwrap(), o.owner.org.id, crate::server::access::Holder::User(lead.id), &g)
-            .await
-            .unwrap();
+        crate::server::access::add_grant(
+            &mut pool.acquire().await.unwrap(),
+            o.owner.org.id,
+            crate::server::access::Holder::User(lead.id),
+            &g,
+        )
+        .await
+        .unwrap();
     }
-    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "admin", "", "")).await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("members only")), "{err:?}");
-    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", "logs:manage")).await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Logs: manage")), "{err:?}");
-    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", &o.backend.to_string(), "")).await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("team Backend")), "{err:?}");
-    invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", "logs:view")).await.unwrap();
+    let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "admin", "", ""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("members only")),
+        "{err:?}"
+    );
+    let err = invitations::create(
+        &o.state,
+        &lead_m,
+        invite("x@example.com", "member", "", "logs:manage"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("Logs: manage")),
+        "{err:?}"
+    );
+    let err = invitations::create(
+        &o.state,
+        &lead_m,
+        invite("x@example.com", "member", &o.backend.to_string(), ""),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("team Backend")),
+        "{err:?}"
+    );
+    invitations::create(
+        &o.state,
+        &lead_m,
+        invite("x@example.com", "member", "", "logs:view"),
+    )
+    .await
+    .unwrap();
     // Admins do not hold billing, so cannot give it.
     let admin = user(&o.state, "admin@example.com").await;
     join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
     let admin = member(&pool, &admin, "acme").await;
-    let err = invitations::create(&o.state, &admin, invite("y@example.com", "member", "", "billing:view")).await.unwrap_err();
+    let err = invitations::create(
+        &o.state,
+        &admin,
+        invite("y@example.com", "member", "", "billing:view"),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
-    let bad = invitations::create(&o.state, &admin, invite("y@example.com", "member", "", "root:all")).await.unwrap_err();
+    let bad = invitations::create(
+        &o.state,
+        &admin,
+        invite("y@example.com", "member", "", "root:all"),
+    )
+    .await
+    .unwrap_err();
     assert!(bad.field_message("permissions").is_some());
 }
 
 #[sqlx::test]
 async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) {
     let o = org(&pool).await;
-    let issued = invitations::create(&o.state, &o.owner, invite("dev@example.com", "member", &o.backend.to_string(), "logs:view"))
+    let issued = invitations::create(
+        &o.state,
+        &o.owner,
+        invite(
+            "dev@example.com",
+            "member",
+            &o.backend.to_string(),
+            "logs:view",
+        ),
+    )
+    .await
+    .unwrap();
+    let dev = user(&o.state, "dev@example.com").await;
+    link::accept(&pool, &secret_of(&issued.link), &dev)
         .await
         .unwrap();
-    let dev = user(&o.state, "dev@example.com").await;
-    link::accept(&pool, &secret_of(&issued.link), &dev).await.unwrap();
-    let removal = Removal { user_id: dev.id, expected: Role::Member, remove_from_projects: true, revoke_their_invitations: false };
+    let removal = Removal {
+        user_id: dev.id,
+        expected: Role::Member,
+        remove_from_projects: true,
+        revoke_their_invitations: false,
+    };
     members::remove(&o.state, &o.owner, removal).await.unwrap();
-    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE user_id = ?").bind(dev.id).fetch_one(&pool).await.unwrap();
-    let teams: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE user_id = ?").bind(dev.id).fetch_one(&pool).await.unwrap();
+    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE user_id = ?")
+        .bind(dev.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let teams: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE user_id = ?")
+        .bind(dev.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!((grants, teams), (0, 0));
 }
 
@@ -115,49 +245,165 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     let mut owner = Client::new(pool.clone()).await;
     owner.sign_up("Owner", "owner@example.com").await;
     owner.create_org("Acme").await;
-    let project = owner.call("create_project", &[("slug", "acme"), ("name", "Web")]).await;
+    let project = owner
+        .call("create_project", &[("slug", "acme"), ("name", "Web")])
+        .await;
     assert_eq!(project.status, 200, "{:?}", project.body);
     let project = project.body.as_str().unwrap().to_owned();
-    let team = owner.call("create_team", &[("slug", "acme"), ("name", "Core")]).await.body.as_str().unwrap().to_owned();
+    let team = owner
+        .call("create_team", &[("slug", "acme"), ("name", "Core")])
+        .await
+        .body
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let mut plain = owner.fresh();
     plain.sign_up("Plain", "plain@example.com").await;
-    let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations").fetch_one(&pool).await.unwrap();
-    let plain_id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'plain@example.com'").fetch_one(&pool).await.unwrap();
+    let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let plain_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'plain@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     join(&pool, org, plain_id, Role::Member).await;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("create_project", vec![("slug", "acme"), ("name", "Sneaky")]),
-        ("update_project", vec![("slug", "acme"), ("project", &project), ("name", "Renamed"), ("archive", "false")]),
+        (
+            "update_project",
+            vec![
+                ("slug", "acme"),
+                ("project", &project),
+                ("name", "Renamed"),
+                ("archive", "false"),
+            ],
+        ),
         ("create_team", vec![("slug", "acme"), ("name", "Mine")]),
         ("delete_team", vec![("slug", "acme"), ("team", &team)]),
-        ("rename_team", vec![("slug", "acme"), ("team", &team), ("name", "Taken over")]),
-        ("add_project_member", vec![("slug", "acme"), ("project", &project), ("email", "plain@example.com")]),
-        ("add_team_member", vec![("slug", "acme"), ("team", &team), ("email", "plain@example.com")]),
-        ("grant_team", vec![("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]),
-        ("create_invitation", vec![("slug", "acme"), ("email", "x@example.com"), ("role", "member"), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")]),
+        (
+            "rename_team",
+            vec![("slug", "acme"), ("team", &team), ("name", "Taken over")],
+        ),
+        (
+            "add_project_member",
+            vec![
+                ("slug", "acme"),
+                ("project", &project),
+                ("email", "plain@example.com"),
+            ],
+        ),
+        (
+            "add_team_member",
+            vec![
+                ("slug", "acme"),
+                ("team", &team),
+                ("email", "plain@example.com"),
+            ],
+        ),
+        (
+            "grant_team",
+            vec![
+                ("slug", "acme"),
+                ("team", &team),
+                ("permission", "projects:view"),
+                ("project", &project),
+            ],
+        ),
+        (
+            "create_invitation",
+            vec![
+                ("slug", "acme"),
+                ("email", "x@example.com"),
+                ("role", "member"),
+                ("note", ""),
+                ("notify_email", ""),
+                ("teams", ""),
+                ("permissions", ""),
+            ],
+        ),
     ];
     for (endpoint, form) in calls {
         let reply = plain.call(endpoint, &form).await;
         assert_eq!(reply.status, 403, "{endpoint}: {:?}", reply.body);
     }
     // A project the member cannot see is not found.
-    assert_eq!(plain.call("project_access", &[("slug", "acme"), ("project", &project)]).await.status, 404);
-    assert_eq!(plain.call("list_projects", &[("slug", "acme")]).await.body, serde_json::json!([]));
+    assert_eq!(
+        plain
+            .call("project_access", &[("slug", "acme"), ("project", &project)])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        plain.call("list_projects", &[("slug", "acme")]).await.body,
+        serde_json::json!([])
+    );
     // The owner's calls work.
-    let reply = owner.call("rename_team", &[("slug", "acme"), ("team", &team), ("name", "Core Platform")]).await;
+    let reply = owner
+        .call(
+            "rename_team",
+            &[("slug", "acme"), ("team", &team), ("name", "Core Platform")],
+        )
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    let reply = owner.call("grant_team", &[("slug", "acme"), ("team", &team), ("permission", "projects:view"), ("project", &project)]).await;
+    let reply = owner
+        .call(
+            "grant_team",
+            &[
+                ("slug", "acme"),
+                ("team", &team),
+                ("permission", "projects:view"),
+                ("project", &project),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    let reply = owner.call("add_team_member", &[("slug", "acme"), ("team", &team), ("email", "plain@example.com")]).await;
+    let reply = owner
+        .call(
+            "add_team_member",
+            &[
+                ("slug", "acme"),
+                ("team", &team),
+                ("email", "plain@example.com"),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let visible = plain.call("list_projects", &[("slug", "acme")]).await;
     assert_eq!(visible.body[0]["name"], "Web");
-    let reply = owner.call("add_project_member", &[("slug", "acme"), ("project", &project), ("email", "nobody@example.com")]).await;
+    let reply = owner
+        .call(
+            "add_project_member",
+            &[
+                ("slug", "acme"),
+                ("project", &project),
+                ("email", "nobody@example.com"),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 400, "not a member: {:?}", reply.body);
-    let reply = owner.call("add_project_member", &[("slug", "acme"), ("project", &project), ("email", "plain@example.com")]).await;
+    let reply = owner
+        .call(
+            "add_project_member",
+            &[
+                ("slug", "acme"),
+                ("project", &project),
+                ("email", "plain@example.com"),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    let why = owner.call("project_access", &[("slug", "acme"), ("project", &project)]).await;
-    assert!(why.body.to_string().contains("Granted directly"), "{:?}", why.body);
+    let why = owner
+        .call("project_access", &[("slug", "acme"), ("project", &project)])
+        .await;
+    assert!(
+        why.body.to_string().contains("Granted directly"),
+        "{:?}",
+        why.body
+    );
     let teams = plain.call("list_teams", &[("slug", "acme")]).await;
     assert_eq!(teams.body[0]["name"], "Core Platform");
 }
@@ -177,19 +423,47 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
         .into_iter()
         .filter(|k| k != "members:invite")
         .collect();
-    members::set_permissions(&o.state, &o.owner, admin.id, &all_but_invite.join(",")).await.unwrap();
-    let now = members::permissions_of(&o.state, &o.owner, admin.id).await.unwrap();
+    members::set_permissions(&o.state, &o.owner, admin.id, &all_but_invite.join(","))
+        .await
+        .unwrap();
+    let now = members::permissions_of(&o.state, &o.owner, admin.id)
+        .await
+        .unwrap();
     assert!(!now.contains(&"members:invite".to_owned()) && now.contains(&"logs:manage".to_owned()));
-    let err = invitations::create(&o.state, &admin_m, invite("x@example.com", "member", "", "")).await.unwrap_err();
+    let err = invitations::create(
+        &o.state,
+        &admin_m,
+        invite("x@example.com", "member", "", ""),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
     // Grant a member logs:view; an admin cannot hand out billing.
-    members::set_permissions(&o.state, &admin_m, plain.id, "logs:view").await.unwrap();
-    assert_eq!(members::permissions_of(&o.state, &o.owner, plain.id).await.unwrap(), ["logs:view"]);
-    let err = members::set_permissions(&o.state, &admin_m, plain.id, "logs:view,billing:view").await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Billing")), "{err:?}");
+    members::set_permissions(&o.state, &admin_m, plain.id, "logs:view")
+        .await
+        .unwrap();
+    assert_eq!(
+        members::permissions_of(&o.state, &o.owner, plain.id)
+            .await
+            .unwrap(),
+        ["logs:view"]
+    );
+    let err = members::set_permissions(&o.state, &admin_m, plain.id, "logs:view,billing:view")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("Billing")),
+        "{err:?}"
+    );
     let plain_m = member(&pool, &plain, "acme").await;
-    assert!(matches!(members::set_permissions(&o.state, &plain_m, admin.id, "").await, Err(AppError::Forbidden(_))));
-    assert!(matches!(members::set_permissions(&o.state, &o.owner, o.owner.user.id, "").await, Err(AppError::Conflict(_))));
+    assert!(matches!(
+        members::set_permissions(&o.state, &plain_m, admin.id, "").await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        members::set_permissions(&o.state, &o.owner, o.owner.user.id, "").await,
+        Err(AppError::Conflict(_))
+    ));
 }
 
 #[sqlx::test]
@@ -205,25 +479,70 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
         .into_iter()
         .filter(|k| k != "databases:manage")
         .collect();
-    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(",")).await.unwrap();
+    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(","))
+        .await
+        .unwrap();
     let admin_m = member(&pool, &admin, "acme").await;
-    let err = members::change_role(&o.state, &admin_m, plain.id, Role::Admin, Role::Member).await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(ref m) if m.contains("Admin role")), "{err:?}");
-    let err = invitations::create(&o.state, &admin_m, invite("new@example.com", "admin", "", "")).await.unwrap_err();
+    let err = members::change_role(&o.state, &admin_m, plain.id, Role::Admin, Role::Member)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("Admin role")),
+        "{err:?}"
+    );
+    let err = invitations::create(
+        &o.state,
+        &admin_m,
+        invite("new@example.com", "admin", "", ""),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
     // Without members:manage the admin can neither change roles nor remove members.
     let keep: Vec<String> = keep.into_iter().filter(|k| k != "members:manage").collect();
-    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(",")).await.unwrap();
-    let err = members::change_role(&o.state, &admin_m, plain.id, Role::Member, Role::Member).await.unwrap_err();
+    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(","))
+        .await
+        .unwrap();
+    let err = members::change_role(&o.state, &admin_m, plain.id, Role::Member, Role::Member)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
-    let removal = Removal { user_id: plain.id, expected: Role::Member, remove_from_projects: false, revoke_their_invitations: false };
-    assert!(matches!(members::remove(&o.state, &admin_m, removal).await, Err(AppError::Forbidden(_))));
+    let removal = Removal {
+        user_id: plain.id,
+        expected: Role::Member,
+        remove_from_projects: false,
+        revoke_their_invitations: false,
+    };
+    assert!(matches!(
+        members::remove(&o.state, &admin_m, removal).await,
+        Err(AppError::Forbidden(_))
+    ));
 
     // Plain gets a grant, is removed (without the project option), and is invited back: old access is gone.
-    members::set_permissions(&o.state, &o.owner, plain.id, "logs:view,databases:view").await.unwrap();
-    let removal = Removal { user_id: plain.id, expected: Role::Member, remove_from_projects: false, revoke_their_invitations: false };
+    members::set_permissions(&o.state, &o.owner, plain.id, "logs:view,databases:view")
+        .await
+        .unwrap();
+    let removal = Removal {
+        user_id: plain.id,
+        expected: Role::Member,
+        remove_from_projects: false,
+        revoke_their_invitations: false,
+    };
     members::remove(&o.state, &o.owner, removal).await.unwrap();
-    let issued = invitations::create(&o.state, &o.owner, invite("plain@example.com", "member", "", "metrics:view")).await.unwrap();
-    link::accept(&pool, &secret_of(&issued.link), &plain).await.unwrap();
-    assert_eq!(members::permissions_of(&o.state, &o.owner, plain.id).await.unwrap(), ["metrics:view"]);
+    let issued = invitations::create(
+        &o.state,
+        &o.owner,
+        invite("plain@example.com", "member", "", "metrics:view"),
+    )
+    .await
+    .unwrap();
+    link::accept(&pool, &secret_of(&issued.link), &plain)
+        .await
+        .unwrap();
+    assert_eq!(
+        members::permissions_of(&o.state, &o.owner, plain.id)
+            .await
+            .unwrap(),
+        ["metrics:view"]
+    );
 }

@@ -8,8 +8,15 @@ use crate::server::testing::Client;
 #[sqlx::test]
 async fn signed_out_calls_are_refused(pool: SqlitePool) {
     let mut client = Client::new(pool).await;
-    for endpoint in ["create_organization", "switch_organization", "organization", "resend_verification"] {
-        let reply = client.call(endpoint, &[("name", "Acme"), ("slug", "acme")]).await;
+    for endpoint in [
+        "create_organization",
+        "switch_organization",
+        "organization",
+        "resend_verification",
+    ] {
+        let reply = client
+            .call(endpoint, &[("name", "Acme"), ("slug", "acme")])
+            .await;
         assert_eq!(reply.status, 401, "{endpoint}");
         assert_eq!(reply.error(), Some(AppError::SignedOut), "{endpoint}");
     }
@@ -20,26 +27,68 @@ async fn signed_out_calls_are_refused(pool: SqlitePool) {
 #[sqlx::test]
 async fn bad_input_is_a_typed_4xx(pool: SqlitePool) {
     let mut client = Client::new(pool).await;
-    let reply = client.call("sign_up", &[("name", "Ann"), ("email", "nope"), ("password", "long enough")]).await;
+    let reply = client
+        .call(
+            "sign_up",
+            &[
+                ("name", "Ann"),
+                ("email", "nope"),
+                ("password", "long enough"),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 400);
     assert!(matches!(reply.error(), Some(AppError::Invalid { ref field, .. }) if field == "email"));
-    let reply = client.call("sign_up", &[("name", "Ann"), ("email", "a@example.com"), ("password", "short")]).await;
-    assert!(matches!(reply.error(), Some(AppError::Invalid { ref field, .. }) if field == "password"));
+    let reply = client
+        .call(
+            "sign_up",
+            &[
+                ("name", "Ann"),
+                ("email", "a@example.com"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(reply.error(), Some(AppError::Invalid { ref field, .. }) if field == "password")
+    );
     // A missing argument is a request error, not a crash.
     let reply = client.call("sign_up", &[("name", "Ann")]).await;
     assert_eq!(reply.status, 400, "{:?}", reply.body);
-    let reply = client.call("sign_in", &[("email", "a@example.com"), ("password", "whatever1")]).await;
-    assert_eq!((reply.status, reply.error()), (401, Some(AppError::WrongCredentials)));
+    let reply = client
+        .call(
+            "sign_in",
+            &[("email", "a@example.com"), ("password", "whatever1")],
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.error()),
+        (401, Some(AppError::WrongCredentials))
+    );
 }
 
 #[sqlx::test]
 async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: SqlitePool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
-    assert_eq!(ann.call("current_user", &[]).await.body["email"], "ann@example.com");
+    assert_eq!(
+        ann.call("current_user", &[]).await.body["email"],
+        "ann@example.com"
+    );
     ann.call("sign_out", &[]).await;
-    assert_eq!(ann.call("current_user", &[]).await.body, serde_json::Value::Null);
-    let reply = ann.call("sign_in", &[("email", "Ann@Example.com"), ("password", "correct horse battery")]).await;
+    assert_eq!(
+        ann.call("current_user", &[]).await.body,
+        serde_json::Value::Null
+    );
+    let reply = ann
+        .call(
+            "sign_in",
+            &[
+                ("email", "Ann@Example.com"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(ann.call("current_user", &[]).await.body["name"], "Ann");
 }
@@ -57,11 +106,20 @@ async fn session_cookie_is_http_only_and_lax(pool: SqlitePool) {
                 .unwrap(),
         )
         .await;
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http base URL: {cookie}");
-    assert_eq!(response.headers().get(header::REFERRER_POLICY).unwrap(), "same-origin");
+    assert_eq!(
+        response.headers().get(header::REFERRER_POLICY).unwrap(),
+        "same-origin"
+    );
 }
 
 #[sqlx::test]
@@ -91,16 +149,29 @@ async fn members_cannot_read_or_switch_to_other_organizations(pool: SqlitePool) 
 
     for endpoint in ["organization", "switch_organization"] {
         let reply = bob.call(endpoint, &[("slug", &acme)]).await;
-        assert_eq!((reply.status, reply.error()), (404, Some(AppError::NotFound("Organization".into()))), "{endpoint}");
+        assert_eq!(
+            (reply.status, reply.error()),
+            (404, Some(AppError::NotFound("Organization".into()))),
+            "{endpoint}"
+        );
     }
     // Bob's active organization did not change.
-    assert_eq!(bob.call("current_user", &[]).await.body["active_org"], globex.as_str());
+    assert_eq!(
+        bob.call("current_user", &[]).await.body["active_org"],
+        globex.as_str()
+    );
     // Ann switches between her own organizations.
     let second = ann.create_org("Acme Labs").await;
-    assert_eq!(ann.call("current_user", &[]).await.body["active_org"], second.as_str());
+    assert_eq!(
+        ann.call("current_user", &[]).await.body["active_org"],
+        second.as_str()
+    );
     let reply = ann.call("switch_organization", &[("slug", &acme)]).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(ann.call("current_user", &[]).await.body["active_org"], acme.as_str());
+    assert_eq!(
+        ann.call("current_user", &[]).await.body["active_org"],
+        acme.as_str()
+    );
 }
 
 #[sqlx::test]

@@ -13,16 +13,30 @@ use crate::server::{notifications, organizations, testing};
 async fn verified(state: &AppState, email: &str) -> User {
     let u = user(state, email).await;
     let mut conn = state.pool.acquire().await.unwrap();
-    accounts::mark_verified(&mut conn, u.id, email).await.unwrap();
+    accounts::mark_verified(&mut conn, u.id, email)
+        .await
+        .unwrap();
     accounts::find(&state.pool, u.id).await.unwrap().unwrap()
 }
 
 async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &str) -> uuid::Uuid {
     let owner = user(state, owner_email).await;
-    let summary = organizations::create(&state.pool, owner.id, org).await.unwrap();
+    let summary = organizations::create(&state.pool, owner.id, org)
+        .await
+        .unwrap();
     let owner = member(&state.pool, &owner, &summary.slug).await;
-    let input = NewInvitation { email: invitee, role: "member", note: "", notify_email: "", teams: "", permissions: "" };
-    invitations::create(state, &owner, input).await.unwrap().invitation_id
+    let input = NewInvitation {
+        email: invitee,
+        role: "member",
+        note: "",
+        notify_email: "",
+        teams: "",
+        permissions: "",
+    };
+    invitations::create(state, &owner, input)
+        .await
+        .unwrap()
+        .invitation_id
 }
 
 #[sqlx::test]
@@ -32,13 +46,26 @@ async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs
     org_inviting(&state, "a@example.com", "Acme", "ann@example.com").await;
     org_inviting(&state, "b@example.com", "Globex", "ann@example.com").await;
     let expired = org_inviting(&state, "c@example.com", "Initech", "ann@example.com").await;
-    sqlx::query("UPDATE invitations SET expires_at = ? WHERE id = ?").bind(Utc::now() - Duration::minutes(1)).bind(expired).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE invitations SET expires_at = ? WHERE id = ?")
+        .bind(Utc::now() - Duration::minutes(1))
+        .bind(expired)
+        .execute(&pool)
+        .await
+        .unwrap();
     let revoked = org_inviting(&state, "d@example.com", "Umbrella", "ann@example.com").await;
-    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE id = ?").bind(revoked).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE id = ?")
+        .bind(revoked)
+        .execute(&pool)
+        .await
+        .unwrap();
     org_inviting(&state, "e@example.com", "Hooli", "someone.else@example.com").await;
 
     let inbox = notifications::inbox(&pool, &ann).await.unwrap();
-    let mut orgs: Vec<_> = inbox.invitations.iter().map(|i| i.org_name.as_str()).collect();
+    let mut orgs: Vec<_> = inbox
+        .invitations
+        .iter()
+        .map(|i| i.org_name.as_str())
+        .collect();
     orgs.sort();
     assert_eq!(orgs, ["Acme", "Globex"]);
     assert_eq!(notifications::open_count(&pool, &ann).await.unwrap(), 2);
@@ -49,9 +76,21 @@ async fn an_unverified_address_sees_no_invitations(pool: SqlitePool) {
     let state = testing::state(pool.clone());
     let squatter = user(&state, "ceo@example.com").await;
     let id = org_inviting(&state, "a@example.com", "Acme", "ceo@example.com").await;
-    assert!(notifications::inbox(&pool, &squatter).await.unwrap().invitations.is_empty());
-    assert_eq!(notifications::open_count(&pool, &squatter).await.unwrap(), 0);
-    assert_eq!(link::accept(&pool, LinkKey::Inbox(id), &squatter).await.unwrap_err(), AppError::NotFound("Invitation".into()));
+    assert!(notifications::inbox(&pool, &squatter)
+        .await
+        .unwrap()
+        .invitations
+        .is_empty());
+    assert_eq!(
+        notifications::open_count(&pool, &squatter).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        link::accept(&pool, LinkKey::Inbox(id), &squatter)
+            .await
+            .unwrap_err(),
+        AppError::NotFound("Invitation".into())
+    );
 }
 
 #[sqlx::test]
@@ -60,21 +99,54 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
     let ann = verified(&state, "ann@example.com").await;
     let bob = verified(&state, "bob@example.com").await;
     let owner = user(&state, "owner@example.com").await;
-    organizations::create(&pool, owner.id, "Acme").await.unwrap();
+    organizations::create(&pool, owner.id, "Acme")
+        .await
+        .unwrap();
     let owner_member = member(&pool, &owner, "acme").await;
     for email in ["ann@example.com", "bob@example.com"] {
-        invitations::create(&state, &owner_member, NewInvitation { email, role: "member", note: "", notify_email: "", teams: "", permissions: "" }).await.unwrap();
+        invitations::create(
+            &state,
+            &owner_member,
+            NewInvitation {
+                email,
+                role: "member",
+                note: "",
+                notify_email: "",
+                teams: "",
+                permissions: "",
+            },
+        )
+        .await
+        .unwrap();
     }
     let inbox = notifications::inbox(&pool, &ann).await.unwrap();
-    link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann).await.unwrap();
+    link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann)
+        .await
+        .unwrap();
     let bob_inbox = notifications::inbox(&pool, &bob).await.unwrap();
-    link::decline(&pool, LinkKey::Inbox(bob_inbox.invitations[0].id), Some(&bob)).await.unwrap();
+    link::decline(
+        &pool,
+        LinkKey::Inbox(bob_inbox.invitations[0].id),
+        Some(&bob),
+    )
+    .await
+    .unwrap();
     assert_eq!(notifications::open_count(&pool, &bob).await.unwrap(), 0);
 
     let owner_inbox = notifications::inbox(&pool, &owner).await.unwrap();
-    let messages: Vec<_> = owner_inbox.notices.iter().map(|n| n.message.as_str()).collect();
-    assert!(messages.contains(&"ann@example.com accepted your invitation to Acme."), "{messages:?}");
-    assert!(messages.contains(&"bob@example.com declined your invitation to Acme."), "{messages:?}");
+    let messages: Vec<_> = owner_inbox
+        .notices
+        .iter()
+        .map(|n| n.message.as_str())
+        .collect();
+    assert!(
+        messages.contains(&"ann@example.com accepted your invitation to Acme."),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"bob@example.com declined your invitation to Acme."),
+        "{messages:?}"
+    );
     assert_eq!(owner_inbox.open, 2);
     notifications::mark_all_read(&pool, &owner).await.unwrap();
     assert_eq!(notifications::open_count(&pool, &owner).await.unwrap(), 0);
@@ -85,7 +157,9 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
         remove_from_projects: false,
         revoke_their_invitations: false,
     };
-    crate::server::members::remove(&state, &owner_member, removal).await.unwrap();
+    crate::server::members::remove(&state, &owner_member, removal)
+        .await
+        .unwrap();
     let ann_inbox = notifications::inbox(&pool, &ann).await.unwrap();
     assert_eq!(ann_inbox.notices[0].message, "You were removed from Acme.");
 }
@@ -96,7 +170,18 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
     owner.sign_up("Owner", "owner@example.com").await;
     owner.create_org("Acme").await;
     let reply = owner
-        .call("create_invitation", &[("slug", "acme"), ("email", "ann@example.com"), ("role", "member"), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")])
+        .call(
+            "create_invitation",
+            &[
+                ("slug", "acme"),
+                ("email", "ann@example.com"),
+                ("role", "member"),
+                ("note", ""),
+                ("notify_email", ""),
+                ("teams", ""),
+                ("permissions", ""),
+            ],
+        )
         .await;
     let id = reply.body["invitation_id"].as_str().unwrap().to_owned();
     let mut mallory = owner.fresh();
@@ -105,10 +190,19 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
         let reply = mallory.call(endpoint, &[("id", &id)]).await;
         assert_eq!(reply.status, 404, "{endpoint}");
     }
-    let status: String = sqlx::query_scalar("SELECT status FROM invitations").fetch_one(&pool).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM invitations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(status, "pending");
     // Signed out: refused.
     let mut anonymous = owner.fresh();
-    assert_eq!(anonymous.call("accept_invitation_by_id", &[("id", &id)]).await.status, 401);
+    assert_eq!(
+        anonymous
+            .call("accept_invitation_by_id", &[("id", &id)])
+            .await
+            .status,
+        401
+    );
     assert_eq!(anonymous.call("inbox_count", &[]).await.status, 401);
 }

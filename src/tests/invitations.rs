@@ -15,7 +15,14 @@ use crate::server::state::AppState;
 use crate::server::{organizations, testing};
 
 fn invite<'a>(email: &'a str, role: &'a str) -> NewInvitation<'a> {
-    NewInvitation { email, role, note: "", notify_email: "", teams: "", permissions: "" }
+    NewInvitation {
+        email,
+        role,
+        note: "",
+        notify_email: "",
+        teams: "",
+        permissions: "",
+    }
 }
 
 /// An organization "acme" owned by owner@example.com.
@@ -28,15 +35,21 @@ async fn setup(pool: &SqlitePool) -> (AppState, Member) {
 }
 
 async fn set_seats(pool: &SqlitePool, limit: i64) {
-    sqlx::query("UPDATE organizations SET seat_limit = ?").bind(limit).execute(pool).await.unwrap();
+    sqlx::query("UPDATE organizations SET seat_limit = ?")
+        .bind(limit)
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 async fn status_of(pool: &SqlitePool, email: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM invitations WHERE email = ? ORDER BY created_at DESC LIMIT 1")
-        .bind(email)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT status FROM invitations WHERE email = ? ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 #[sqlx::test]
@@ -45,7 +58,14 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
     let issued = invitations::create(
         &state,
         &owner,
-        NewInvitation { email: " Ann@Example.com ", role: "admin", note: "Needs the logs", notify_email: "", teams: "", permissions: "" },
+        NewInvitation {
+            email: " Ann@Example.com ",
+            role: "admin",
+            note: "Needs the logs",
+            notify_email: "",
+            teams: "",
+            permissions: "",
+        },
     )
     .await
     .unwrap();
@@ -53,32 +73,58 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
     assert!(issued.link.starts_with("http://127.0.0.1:3000/invite/"));
     let secret = secret_of(&issued.link);
     assert_eq!(secret.len(), 43, "32 bytes, base64url");
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM invitation_tokens WHERE kind = 'share'").fetch_one(&pool).await.unwrap();
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT token_hash FROM invitation_tokens WHERE kind = 'share'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(stored, crate::server::token::hash_secret(&secret));
     let (subject, text) = last_mail_to(&pool, "ann@example.com").await;
     assert_eq!(subject, "owner invited you to join Acme");
-    assert!(!text.contains(&issued.link), "the mail has its own link, not the one shown to the inviter");
-    assert!(text.contains("/invite/") && text.contains("as Admin") && text.contains("Needs the logs") && text.contains("expires"));
+    assert!(
+        !text.contains(&issued.link),
+        "the mail has its own link, not the one shown to the inviter"
+    );
+    assert!(
+        text.contains("/invite/")
+            && text.contains("as Admin")
+            && text.contains("Needs the logs")
+            && text.contains("expires")
+    );
     let expected_expiry = Utc::now() + Duration::days(7);
     assert!((issued.expires_at - expected_expiry).num_seconds().abs() < 5);
-    let audits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let audits: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(audits, 1);
     let items = invitations::list(&pool, &owner, None).await.unwrap();
     assert_eq!(items.len(), 1);
-    assert_eq!((items[0].status, items[0].role, items[0].delivery.clone()), (InvitationStatus::Pending, Role::Admin, Delivery::Queued));
+    assert_eq!(
+        (items[0].status, items[0].role, items[0].delivery.clone()),
+        (InvitationStatus::Pending, Role::Admin, Delivery::Queued)
+    );
 }
 
 #[sqlx::test]
 async fn notification_email_receives_the_mail(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let input = NewInvitation { email: "ann@example.com", role: "member", note: "", notify_email: "ann.private@example.org", teams: "", permissions: "" };
+    let input = NewInvitation {
+        email: "ann@example.com",
+        role: "member",
+        note: "",
+        notify_email: "ann.private@example.org",
+        teams: "",
+        permissions: "",
+    };
     let issued = invitations::create(&state, &owner, input).await.unwrap();
     assert_eq!(issued.mailed_to, "ann.private@example.org");
     let (_, text) = last_mail_to(&pool, "ann.private@example.org").await;
-    assert!(text.contains("ann@example.com"), "the mail names the invited address");
+    assert!(
+        text.contains("ann@example.com"),
+        "the mail names the invited address"
+    );
 }
 
 #[sqlx::test]
@@ -88,38 +134,86 @@ async fn bad_input_is_refused_per_field(pool: SqlitePool) {
         Err(AppError::Invalid { field, .. }) => field,
         other => panic!("expected a field error, got {other:?}"),
     };
-    assert_eq!(field(invitations::create(&state, &owner, invite("nope", "member")).await), "email");
-    assert_eq!(field(invitations::create(&state, &owner, invite("a@example.com", "root")).await), "role");
+    assert_eq!(
+        field(invitations::create(&state, &owner, invite("nope", "member")).await),
+        "email"
+    );
+    assert_eq!(
+        field(invitations::create(&state, &owner, invite("a@example.com", "root")).await),
+        "role"
+    );
     let long_note = "x".repeat(501);
-    let input = NewInvitation { email: "a@example.com", role: "member", note: &long_note, notify_email: "", teams: "", permissions: "" };
-    assert_eq!(field(invitations::create(&state, &owner, input).await), "note");
-    let input = NewInvitation { email: "a@example.com", role: "member", note: "", notify_email: "bad", teams: "", permissions: "" };
-    assert_eq!(field(invitations::create(&state, &owner, input).await), "notify_email");
+    let input = NewInvitation {
+        email: "a@example.com",
+        role: "member",
+        note: &long_note,
+        notify_email: "",
+        teams: "",
+        permissions: "",
+    };
+    assert_eq!(
+        field(invitations::create(&state, &owner, input).await),
+        "note"
+    );
+    let input = NewInvitation {
+        email: "a@example.com",
+        role: "member",
+        note: "",
+        notify_email: "bad",
+        teams: "",
+        permissions: "",
+    };
+    assert_eq!(
+        field(invitations::create(&state, &owner, input).await),
+        "notify_email"
+    );
     // The inviter is already a member.
-    let err = invitations::create(&state, &owner, invite("OWNER@example.com", "member")).await.unwrap_err();
-    assert_eq!(err.field_message("email").unwrap(), "owner@example.com is already a member of Acme.");
+    let err = invitations::create(&state, &owner, invite("OWNER@example.com", "member"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.field_message("email").unwrap(),
+        "owner@example.com is already a member of Acme."
+    );
 }
 
 #[sqlx::test]
 async fn one_pending_invitation_per_email(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let first = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
-    let err = invitations::create(&state, &owner, invite("ANN@example.com", "admin")).await.unwrap_err();
+    let first = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
+    let err = invitations::create(&state, &owner, invite("ANN@example.com", "admin"))
+        .await
+        .unwrap_err();
     match err {
-        AppError::PendingInvitationExists { invitation_id, ref email, .. } => {
-            assert_eq!((invitation_id, email.as_str()), (first.invitation_id, "ann@example.com"));
+        AppError::PendingInvitationExists {
+            invitation_id,
+            ref email,
+            ..
+        } => {
+            assert_eq!(
+                (invitation_id, email.as_str()),
+                (first.invitation_id, "ann@example.com")
+            );
             assert!(err.to_string().contains("Resend it or revoke it"));
         }
         other => panic!("{other:?}"),
     }
-    invitations::revoke(&state, &owner, first.invitation_id).await.unwrap();
-    invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
+    invitations::revoke(&state, &owner, first.invitation_id)
+        .await
+        .unwrap();
+    invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
 }
 
 #[sqlx::test]
 async fn the_database_enforces_one_pending_invitation(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
+    invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
     let raw = sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, invited_by, created_at, sent_at, expires_at)
          VALUES (?, ?, 'ann@example.com', 'member', ?, ?, ?, ?)",
@@ -132,7 +226,10 @@ async fn the_database_enforces_one_pending_invitation(pool: SqlitePool) {
     .bind(Utc::now())
     .execute(&pool)
     .await;
-    assert!(raw.is_err(), "partial unique index refuses a second pending row");
+    assert!(
+        raw.is_err(),
+        "partial unique index refuses a second pending row"
+    );
 }
 
 #[sqlx::test]
@@ -141,7 +238,9 @@ async fn concurrent_invites_of_one_email_make_one_invitation(pool: SqlitePool) {
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (state, owner) = (state.clone(), owner.clone());
-            tokio::spawn(async move { invitations::create(&state, &owner, invite("ann@example.com", "member")).await })
+            tokio::spawn(async move {
+                invitations::create(&state, &owner, invite("ann@example.com", "member")).await
+            })
         })
         .collect();
     let mut ok = 0;
@@ -153,7 +252,10 @@ async fn concurrent_invites_of_one_email_make_one_invitation(pool: SqlitePool) {
         }
     }
     assert_eq!(ok, 1);
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations").fetch_one(&pool).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(rows, 1);
 }
 
@@ -166,7 +268,12 @@ async fn seats_are_never_exceeded_by_parallel_invites(pool: SqlitePool) {
         .map(|i| {
             let (state, owner) = (state.clone(), owner.clone());
             tokio::spawn(async move {
-                invitations::create(&state, &owner, invite(&format!("p{i}@example.com"), "member")).await
+                invitations::create(
+                    &state,
+                    &owner,
+                    invite(&format!("p{i}@example.com"), "member"),
+                )
+                .await
             })
         })
         .collect();
@@ -187,9 +294,17 @@ async fn seats_are_never_exceeded_by_parallel_invites(pool: SqlitePool) {
 async fn seats_message_says_ten_of_ten(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
     for i in 0..9 {
-        invitations::create(&state, &owner, invite(&format!("p{i}@example.com"), "member")).await.unwrap();
+        invitations::create(
+            &state,
+            &owner,
+            invite(&format!("p{i}@example.com"), "member"),
+        )
+        .await
+        .unwrap();
     }
-    let err = invitations::create(&state, &owner, invite("p10@example.com", "member")).await.unwrap_err();
+    let err = invitations::create(&state, &owner, invite("p10@example.com", "member"))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("10 of 10 seats used"), "{err}");
 }
 
@@ -202,45 +317,101 @@ async fn rights_to_invite(pool: SqlitePool) {
     join(&pool, owner.org.id, plain.id, Role::Member).await;
     let admin = member(&pool, &admin, "acme").await;
     let plain = member(&pool, &plain, "acme").await;
-    assert!(matches!(invitations::create(&state, &plain, invite("x@example.com", "member")).await, Err(AppError::Forbidden(_))));
-    assert!(matches!(invitations::create(&state, &admin, invite("x@example.com", "owner")).await, Err(AppError::Forbidden(_))));
-    invitations::create(&state, &admin, invite("x@example.com", "admin")).await.unwrap();
-    invitations::create(&state, &owner, invite("y@example.com", "owner")).await.unwrap();
-    assert!(matches!(invitations::list(&pool, &plain, None).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        invitations::create(&state, &plain, invite("x@example.com", "member")).await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        invitations::create(&state, &admin, invite("x@example.com", "owner")).await,
+        Err(AppError::Forbidden(_))
+    ));
+    invitations::create(&state, &admin, invite("x@example.com", "admin"))
+        .await
+        .unwrap();
+    invitations::create(&state, &owner, invite("y@example.com", "owner"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        invitations::list(&pool, &plain, None).await,
+        Err(AppError::Forbidden(_))
+    ));
     // An admin cannot resend or revoke an owner invitation.
-    let owner_invite = invitations::list(&pool, &owner, None).await.unwrap().into_iter().find(|i| i.role == Role::Owner).unwrap();
-    assert!(matches!(invitations::revoke(&state, &admin, owner_invite.id).await, Err(AppError::Forbidden(_))));
+    let owner_invite = invitations::list(&pool, &owner, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.role == Role::Owner)
+        .unwrap();
+    assert!(matches!(
+        invitations::revoke(&state, &admin, owner_invite.id).await,
+        Err(AppError::Forbidden(_))
+    ));
 }
 
 #[sqlx::test]
 async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "admin")).await.unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "admin"))
+        .await
+        .unwrap();
     let ann = user(&state, "ann@example.com").await;
-    let details = link::preview(&pool, &secret_of(&issued.link), Some(&ann)).await.unwrap();
-    assert_eq!((details.state, details.role, details.org_name.as_str()), (LinkState::Open, Role::Admin, "Acme"));
+    let details = link::preview(&pool, &secret_of(&issued.link), Some(&ann))
+        .await
+        .unwrap();
+    assert_eq!(
+        (details.state, details.role, details.org_name.as_str()),
+        (LinkState::Open, Role::Admin, "Acme")
+    );
     // The shareable link works but proves nothing about the mailbox...
-    let org = link::accept(&pool, &secret_of(&issued.link), &ann).await.unwrap();
+    let org = link::accept(&pool, &secret_of(&issued.link), &ann)
+        .await
+        .unwrap();
     assert_eq!(org.slug, "acme");
     let view = organizations::view(&pool, ann.id, "acme").await.unwrap();
     assert_eq!(view.role, Role::Admin);
-    let found = crate::server::accounts::find(&pool, ann.id).await.unwrap().unwrap();
-    assert!(found.email_verified_at.is_none(), "the inviter saw the shared link");
+    let found = crate::server::accounts::find(&pool, ann.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        found.email_verified_at.is_none(),
+        "the inviter saw the shared link"
+    );
     // ...the mailed one does.
-    invitations::create(&state, &owner, invite("ann2@example.com", "member")).await.unwrap();
+    invitations::create(&state, &owner, invite("ann2@example.com", "member"))
+        .await
+        .unwrap();
     let ann2 = user(&state, "ann2@example.com").await;
-    link::accept(&pool, super::mailed_secret(&pool, "ann2@example.com").await.as_str(), &ann2).await.unwrap();
-    let found = crate::server::accounts::find(&pool, ann2.id).await.unwrap().unwrap();
-    assert!(found.email_verified_at.is_some(), "the emailed link proves the address");
+    link::accept(
+        &pool,
+        super::mailed_secret(&pool, "ann2@example.com")
+            .await
+            .as_str(),
+        &ann2,
+    )
+    .await
+    .unwrap();
+    let found = crate::server::accounts::find(&pool, ann2.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        found.email_verified_at.is_some(),
+        "the emailed link proves the address"
+    );
     // Again: same outcome, no second membership.
-    link::accept(&pool, &secret_of(&issued.link), &ann).await.unwrap();
+    link::accept(&pool, &secret_of(&issued.link), &ann)
+        .await
+        .unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "accepted");
 }
 
 #[sqlx::test]
 async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
     let ann = user(&state, "ann@example.com").await;
     let secret = Arc::new(secret_of(&issued.link));
     let tasks: Vec<_> = (0..50)
@@ -258,10 +429,12 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
         .await
         .unwrap();
     assert_eq!(memberships, 1);
-    let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.accepted'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let accepted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.accepted'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(accepted, 1);
 }
 
@@ -271,12 +444,17 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
     let mut people = Vec::new();
     for i in 0..3 {
         let email = format!("p{i}@example.com");
-        let issued = invitations::create(&state, &owner, invite(&email, "member")).await.unwrap();
+        let issued = invitations::create(&state, &owner, invite(&email, "member"))
+            .await
+            .unwrap();
         people.push((user(&state, &email).await, secret_of(&issued.link)));
     }
     // The owner lowers the limit after inviting: owner + 1 fits.
     set_seats(&pool, 2).await;
-    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE email = 'p2@example.com'").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE email = 'p2@example.com'")
+        .execute(&pool)
+        .await
+        .unwrap();
     let tasks: Vec<_> = people
         .into_iter()
         .take(2)
@@ -288,7 +466,11 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
     let results: Vec<_> = futures_join(tasks).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert!(ok <= 1, "never more members than seats: {results:?}");
-    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE status = 'active'").fetch_one(&pool).await.unwrap();
+    let active: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(active <= 2);
 }
 
@@ -303,9 +485,13 @@ async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
 #[sqlx::test]
 async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
     let bob = user(&state, "bob@example.com").await;
-    let err = link::accept(&pool, &secret_of(&issued.link), &bob).await.unwrap_err();
+    let err = link::accept(&pool, &secret_of(&issued.link), &bob)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "This invitation is for ann@example.com, you are signed in as bob@example.com. Sign out and sign in (or sign up) as ann@example.com to accept it."
@@ -316,37 +502,75 @@ async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Sq
 #[sqlx::test]
 async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
-    sqlx::query("UPDATE invitations SET expires_at = ?").bind(Utc::now() - Duration::minutes(1)).execute(&pool).await.unwrap();
-    let items = invitations::list(&pool, &owner, Some(InvitationStatus::Expired)).await.unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE invitations SET expires_at = ?")
+        .bind(Utc::now() - Duration::minutes(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let items = invitations::list(&pool, &owner, Some(InvitationStatus::Expired))
+        .await
+        .unwrap();
     assert_eq!(items.len(), 1, "shown expired before any sweep");
-    assert!(invitations::list(&pool, &owner, Some(InvitationStatus::Pending)).await.unwrap().is_empty());
+    assert!(
+        invitations::list(&pool, &owner, Some(InvitationStatus::Pending))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let ann = user(&state, "ann@example.com").await;
-    let err = link::accept(&pool, &secret_of(&issued.link), &ann).await.unwrap_err();
+    let err = link::accept(&pool, &secret_of(&issued.link), &ann)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
     assert_eq!(status_of(&pool, "ann@example.com").await, "expired");
     // Expired rows do not hold a seat or block a new invitation.
-    let again = invitations::resend(&state, &owner, issued.invitation_id).await.unwrap();
-    assert_ne!(again.invitation_id, issued.invitation_id, "re-invite makes a new invitation");
-    link::accept(&pool, &secret_of(&again.link), &ann).await.unwrap();
+    let again = invitations::resend(&state, &owner, issued.invitation_id)
+        .await
+        .unwrap();
+    assert_ne!(
+        again.invitation_id, issued.invitation_id,
+        "re-invite makes a new invitation"
+    );
+    link::accept(&pool, &secret_of(&again.link), &ann)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test]
 async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let first = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
-    sqlx::query("UPDATE invitations SET expires_at = ?").bind(Utc::now() + Duration::hours(1)).execute(&pool).await.unwrap();
-    let second = invitations::resend(&state, &owner, first.invitation_id).await.unwrap();
+    let first = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE invitations SET expires_at = ?")
+        .bind(Utc::now() + Duration::hours(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let second = invitations::resend(&state, &owner, first.invitation_id)
+        .await
+        .unwrap();
     assert_eq!(second.invitation_id, first.invitation_id);
     assert_ne!(second.link, first.link);
     assert!(second.expires_at > Utc::now() + Duration::days(6));
     let ann = user(&state, "ann@example.com").await;
-    let old = link::preview(&pool, &secret_of(&first.link), None).await.unwrap();
+    let old = link::preview(&pool, &secret_of(&first.link), None)
+        .await
+        .unwrap();
     assert_eq!(old.state, LinkState::Replaced);
-    let err = link::accept(&pool, &secret_of(&first.link), &ann).await.unwrap_err();
+    let err = link::accept(&pool, &secret_of(&first.link), &ann)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("newer invitation"), "{err}");
-    assert!(link::decline(&pool, &secret_of(&first.link), None).await.is_err());
-    link::accept(&pool, &secret_of(&second.link), &ann).await.unwrap();
+    assert!(link::decline(&pool, &secret_of(&first.link), None)
+        .await
+        .is_err());
+    link::accept(&pool, &secret_of(&second.link), &ann)
+        .await
+        .unwrap();
     let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_addr = 'ann@example.com' AND subject LIKE '%invited%'")
         .fetch_one(&pool)
         .await
@@ -357,49 +581,103 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
 #[sqlx::test]
 async fn revoke_kills_the_link(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
-    invitations::revoke(&state, &owner, issued.invitation_id).await.unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
+    invitations::revoke(&state, &owner, issued.invitation_id)
+        .await
+        .unwrap();
     let ann = user(&state, "ann@example.com").await;
-    assert_eq!(link::preview(&pool, &secret_of(&issued.link), None).await.unwrap().state, LinkState::Revoked);
-    assert!(link::accept(&pool, &secret_of(&issued.link), &ann).await.unwrap_err().to_string().contains("withdrawn"));
-    assert!(link::decline(&pool, &secret_of(&issued.link), None).await.is_err());
-    assert!(matches!(invitations::revoke(&state, &owner, issued.invitation_id).await, Err(AppError::Conflict(_))));
-    assert!(matches!(link::preview(&pool, "no-such-token", None).await, Err(AppError::NotFound(_))));
+    assert_eq!(
+        link::preview(&pool, &secret_of(&issued.link), None)
+            .await
+            .unwrap()
+            .state,
+        LinkState::Revoked
+    );
+    assert!(link::accept(&pool, &secret_of(&issued.link), &ann)
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("withdrawn"));
+    assert!(link::decline(&pool, &secret_of(&issued.link), None)
+        .await
+        .is_err());
+    assert!(matches!(
+        invitations::revoke(&state, &owner, issued.invitation_id).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(matches!(
+        link::preview(&pool, "no-such-token", None).await,
+        Err(AppError::NotFound(_))
+    ));
 }
 
 #[sqlx::test]
 async fn decline_is_final(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
-    link::decline(&pool, &secret_of(&issued.link), None).await.unwrap();
-    link::decline(&pool, &secret_of(&issued.link), None).await.unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
+    link::decline(&pool, &secret_of(&issued.link), None)
+        .await
+        .unwrap();
+    link::decline(&pool, &secret_of(&issued.link), None)
+        .await
+        .unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "declined");
     let ann = user(&state, "ann@example.com").await;
-    assert!(link::accept(&pool, &secret_of(&issued.link), &ann).await.is_err());
+    assert!(link::accept(&pool, &secret_of(&issued.link), &ann)
+        .await
+        .is_err());
 }
 
 #[sqlx::test]
 async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
     // Leave the verification mail of the owner out of the way.
-    sqlx::query("UPDATE outbox SET status = 'sent'").execute(&pool).await.unwrap();
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member")).await.unwrap();
-    let down = Transport::from_config(&MailTransportConfig::Smtp { url: "smtp://127.0.0.1:9".into() }).unwrap();
-    worker::deliver_due(&pool, &down, &state.config).await.unwrap();
+    sqlx::query("UPDATE outbox SET status = 'sent'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
+        .await
+        .unwrap();
+    let down = Transport::from_config(&MailTransportConfig::Smtp {
+        url: "smtp://127.0.0.1:9".into(),
+    })
+    .unwrap();
+    worker::deliver_due(&pool, &down, &state.config)
+        .await
+        .unwrap();
     let item = &invitations::list(&pool, &owner, None).await.unwrap()[0];
     assert_eq!(item.status, InvitationStatus::Pending);
-    assert!(matches!(item.delivery, Delivery::Retrying { .. }), "{:?}", item.delivery);
+    assert!(
+        matches!(item.delivery, Delivery::Retrying { .. }),
+        "{:?}",
+        item.delivery
+    );
     for _ in 1..state.config.mail_max_attempts {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        worker::deliver_due(&pool, &down, &state.config).await.unwrap();
+        worker::deliver_due(&pool, &down, &state.config)
+            .await
+            .unwrap();
     }
     let item = &invitations::list(&pool, &owner, None).await.unwrap()[0];
     assert_eq!(item.status, InvitationStatus::Failed);
-    assert!(matches!(&item.delivery, Delivery::Failed { reason } if reason.contains("SMTP")), "{:?}", item.delivery);
+    assert!(
+        matches!(&item.delivery, Delivery::Failed { reason } if reason.contains("SMTP")),
+        "{:?}",
+        item.delivery
+    );
     // The link is dead, and resending makes a new pending invitation.
     let ann = user(&state, "ann@example.com").await;
-    assert!(link::accept(&pool, &secret_of(&issued.link), &ann).await.is_err());
-    let again = invitations::resend(&state, &owner, issued.invitation_id).await.unwrap();
+    assert!(link::accept(&pool, &secret_of(&issued.link), &ann)
+        .await
+        .is_err());
+    let again = invitations::resend(&state, &owner, issued.invitation_id)
+        .await
+        .unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
     assert_ne!(again.invitation_id, issued.invitation_id);
 }

@@ -13,15 +13,31 @@ async fn acme(pool: SqlitePool) -> Client {
 }
 
 fn invite_form<'a>(slug: &'a str, email: &'a str, role: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("slug", slug), ("email", email), ("role", role), ("note", ""), ("notify_email", ""), ("teams", ""), ("permissions", "")]
+    vec![
+        ("slug", slug),
+        ("email", email),
+        ("role", role),
+        ("note", ""),
+        ("notify_email", ""),
+        ("teams", ""),
+        ("permissions", ""),
+    ]
 }
 
 async fn user_id(pool: &SqlitePool, email: &str) -> uuid::Uuid {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = ?").bind(email).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 async fn org_id(pool: &SqlitePool, slug: &str) -> uuid::Uuid {
-    sqlx::query_scalar("SELECT id FROM organizations WHERE slug = ?").bind(slug).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM organizations WHERE slug = ?")
+        .bind(slug)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test]
@@ -29,8 +45,19 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
     let ann = acme(pool.clone()).await;
     let mut bob = ann.fresh();
     bob.sign_up("Bob", "bob@example.com").await;
-    super::join(&pool, org_id(&pool, "acme").await, user_id(&pool, "bob@example.com").await, Role::Member).await;
-    let reply = bob.call("create_invitation", &invite_form("acme", "x@example.com", "member")).await;
+    super::join(
+        &pool,
+        org_id(&pool, "acme").await,
+        user_id(&pool, "bob@example.com").await,
+        Role::Member,
+    )
+    .await;
+    let reply = bob
+        .call(
+            "create_invitation",
+            &invite_form("acme", "x@example.com", "member"),
+        )
+        .await;
     assert_eq!(reply.status, 403, "{:?}", reply.body);
     sqlx::query("UPDATE memberships SET role = 'admin' WHERE user_id = ?")
         .bind(user_id(&pool, "bob@example.com").await)
@@ -38,43 +65,76 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
         .await
         .unwrap();
     // The new role counts on the very next request.
-    let reply = bob.call("create_invitation", &invite_form("acme", "x@example.com", "owner")).await;
+    let reply = bob
+        .call(
+            "create_invitation",
+            &invite_form("acme", "x@example.com", "owner"),
+        )
+        .await;
     assert_eq!(reply.status, 403);
     assert!(matches!(reply.error(), Some(AppError::Forbidden(m)) if m.contains("Only owners")));
-    let reply = bob.call("create_invitation", &invite_form("acme", "x@example.com", "admin")).await;
+    let reply = bob
+        .call(
+            "create_invitation",
+            &invite_form("acme", "x@example.com", "admin"),
+        )
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
 }
 
 #[sqlx::test]
 async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: SqlitePool) {
     let mut ann = acme(pool.clone()).await;
-    let created = ann.call("create_invitation", &invite_form("acme", "x@example.com", "member")).await;
+    let created = ann
+        .call(
+            "create_invitation",
+            &invite_form("acme", "x@example.com", "member"),
+        )
+        .await;
     let id = created.body["invitation_id"].as_str().unwrap().to_owned();
     let mut eve = ann.fresh();
     eve.sign_up("Eve", "eve@example.com").await;
     eve.create_org("Evil Corp").await;
     for endpoint in ["revoke_invitation", "resend_invitation"] {
         // Through her own organization: the invitation is not there.
-        let reply = eve.call(endpoint, &[("slug", "evil-corp"), ("id", &id)]).await;
+        let reply = eve
+            .call(endpoint, &[("slug", "evil-corp"), ("id", &id)])
+            .await;
         assert_eq!(reply.status, 404, "{endpoint} {:?}", reply.body);
         // Through Acme: she is not a member.
         let reply = eve.call(endpoint, &[("slug", "acme"), ("id", &id)]).await;
         assert_eq!(reply.status, 404, "{endpoint}");
     }
-    let reply = eve.call("list_invitations", &[("slug", "acme"), ("status", "")]).await;
+    let reply = eve
+        .call("list_invitations", &[("slug", "acme"), ("status", "")])
+        .await;
     assert_eq!(reply.status, 404);
-    let list = ann.call("list_invitations", &[("slug", "acme"), ("status", "pending")]).await;
+    let list = ann
+        .call(
+            "list_invitations",
+            &[("slug", "acme"), ("status", "pending")],
+        )
+        .await;
     assert_eq!(list.body.as_array().unwrap().len(), 1);
 }
 
 #[sqlx::test]
 async fn list_responses_never_carry_the_secret(pool: SqlitePool) {
     let mut ann = acme(pool).await;
-    let created = ann.call("create_invitation", &invite_form("acme", "x@example.com", "member")).await;
+    let created = ann
+        .call(
+            "create_invitation",
+            &invite_form("acme", "x@example.com", "member"),
+        )
+        .await;
     let secret = super::secret_of(created.body["link"].as_str().unwrap());
-    let list = ann.call("list_invitations", &[("slug", "acme"), ("status", "")]).await;
+    let list = ann
+        .call("list_invitations", &[("slug", "acme"), ("status", "")])
+        .await;
     assert!(!list.body.to_string().contains(&secret));
-    let bad = ann.call("list_invitations", &[("slug", "acme"), ("status", "lost")]).await;
+    let bad = ann
+        .call("list_invitations", &[("slug", "acme"), ("status", "lost")])
+        .await;
     assert_eq!(bad.status, 400);
 }
 
@@ -87,11 +147,14 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
     // Revoked.
     let revoked = ann.call("create_invitation", &form).await;
     let id = revoked.body["invitation_id"].as_str().unwrap().to_owned();
-    ann.call("revoke_invitation", &[("slug", "acme"), ("id", &id)]).await;
+    ann.call("revoke_invitation", &[("slug", "acme"), ("id", &id)])
+        .await;
     // Replaced by a resend.
     let replaced = ann.call("create_invitation", &form).await;
     let id = replaced.body["invitation_id"].as_str().unwrap().to_owned();
-    let fresh = ann.call("resend_invitation", &[("slug", "acme"), ("id", &id)]).await;
+    let fresh = ann
+        .call("resend_invitation", &[("slug", "acme"), ("id", &id)])
+        .await;
     // Expired (the fresh one, after its time passes).
     sqlx::query("UPDATE invitations SET expires_at = ? WHERE status = 'pending'")
         .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
@@ -107,28 +170,53 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
     }
     let unknown = bob.call("accept_invitation", &[("token", "made-up")]).await;
     assert_eq!(unknown.status, 404);
-    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships").fetch_one(&pool).await.unwrap();
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(members, 1);
 }
 
 #[sqlx::test]
 async fn accepting_switches_the_console_to_the_organization(pool: SqlitePool) {
     let mut ann = acme(pool).await;
-    let created = ann.call("create_invitation", &invite_form("acme", "bob@example.com", "admin")).await;
+    let created = ann
+        .call(
+            "create_invitation",
+            &invite_form("acme", "bob@example.com", "admin"),
+        )
+        .await;
     assert_eq!(created.status, 200);
     let token = super::mailed_secret(&ann.state.pool, "bob@example.com").await;
     let mut bob = ann.fresh();
     let signed_out = bob.call("accept_invitation", &[("token", &token)]).await;
     assert_eq!(signed_out.status, 401);
     let preview = bob.call("invitation_preview", &[("token", &token)]).await;
-    assert_eq!((preview.body["org_name"].as_str(), preview.body["state"].as_str()), (Some("Acme"), Some("Open")));
+    assert_eq!(
+        (
+            preview.body["org_name"].as_str(),
+            preview.body["state"].as_str()
+        ),
+        (Some("Acme"), Some("Open"))
+    );
     bob.sign_up("Bob", "bob@example.com").await;
     let accepted = bob.call("accept_invitation", &[("token", &token)]).await;
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
     let me = bob.call("current_user", &[]).await;
     assert_eq!(me.body["active_org"], "acme");
     assert_eq!(me.body["email_verified"], true);
-    let members = ann.call("list_members", &[("slug", "acme"), ("search", ""), ("role", ""), ("sort", "name"), ("after", "")]).await;
+    let members = ann
+        .call(
+            "list_members",
+            &[
+                ("slug", "acme"),
+                ("search", ""),
+                ("role", ""),
+                ("sort", "name"),
+                ("after", ""),
+            ],
+        )
+        .await;
     assert_eq!(members.body["total"], 2);
 }
 
@@ -138,8 +226,12 @@ async fn token_lookups_are_rate_limited(pool: SqlitePool) {
     let mut probe = ann.fresh();
     let limit = ann.state.config.token_lookup_limit;
     for _ in 0..limit {
-        probe.call("invitation_preview", &[("token", "guess")]).await;
+        probe
+            .call("invitation_preview", &[("token", "guess")])
+            .await;
     }
-    let reply = probe.call("invitation_preview", &[("token", "guess")]).await;
+    let reply = probe
+        .call("invitation_preview", &[("token", "guess")])
+        .await;
     assert_eq!(reply.status, 429);
 }

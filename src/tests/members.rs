@@ -37,11 +37,19 @@ async fn acme(pool: &SqlitePool) -> Acme {
 }
 
 async fn role_of(pool: &SqlitePool, user: &User) -> Option<Role> {
-    organizations::view(pool, user.id, "acme").await.ok().map(|v| v.role)
+    organizations::view(pool, user.id, "acme")
+        .await
+        .ok()
+        .map(|v| v.role)
 }
 
 fn removal(user: Uuid, expected: Role) -> Removal {
-    Removal { user_id: user, expected, remove_from_projects: false, revoke_their_invitations: false }
+    Removal {
+        user_id: user,
+        expected,
+        remove_from_projects: false,
+        revoke_their_invitations: false,
+    }
 }
 
 #[sqlx::test]
@@ -49,26 +57,59 @@ async fn role_change_matrix(pool: SqlitePool) {
     let a = acme(&pool).await;
     let (o, ad, m) = (&a.owner, &a.admin, &a.plain);
     // Members change nothing.
-    assert!(matches!(members::change_role(&a.state, m, ad.user.id, Role::Member, Role::Admin).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        members::change_role(&a.state, m, ad.user.id, Role::Member, Role::Admin).await,
+        Err(AppError::Forbidden(_))
+    ));
     // Admins never touch owners and never make owners.
-    assert!(matches!(members::change_role(&a.state, ad, o.user.id, Role::Admin, Role::Owner).await, Err(AppError::Forbidden(_))));
-    assert!(matches!(members::change_role(&a.state, ad, m.user.id, Role::Owner, Role::Member).await, Err(AppError::Forbidden(_))));
-    members::change_role(&a.state, ad, m.user.id, Role::Admin, Role::Member).await.unwrap();
+    assert!(matches!(
+        members::change_role(&a.state, ad, o.user.id, Role::Admin, Role::Owner).await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        members::change_role(&a.state, ad, m.user.id, Role::Owner, Role::Member).await,
+        Err(AppError::Forbidden(_))
+    ));
+    members::change_role(&a.state, ad, m.user.id, Role::Admin, Role::Member)
+        .await
+        .unwrap();
     assert_eq!(role_of(&pool, &m.user).await, Some(Role::Admin));
     // Owners do everything.
-    members::change_role(&a.state, o, m.user.id, Role::Owner, Role::Admin).await.unwrap();
+    members::change_role(&a.state, o, m.user.id, Role::Owner, Role::Admin)
+        .await
+        .unwrap();
     assert_eq!(role_of(&pool, &m.user).await, Some(Role::Owner));
     // A stale view is reported, not overwritten.
-    let stale = members::change_role(&a.state, o, m.user.id, Role::Member, Role::Admin).await.unwrap_err();
-    assert!(stale.to_string().contains("changed since the page was loaded"), "{stale}");
-    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'member.role_changed'").fetch_one(&pool).await.unwrap();
+    let stale = members::change_role(&a.state, o, m.user.id, Role::Member, Role::Admin)
+        .await
+        .unwrap_err();
+    assert!(
+        stale
+            .to_string()
+            .contains("changed since the page was loaded"),
+        "{stale}"
+    );
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'member.role_changed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(audit, 2);
 }
 
 #[sqlx::test]
 async fn the_last_owner_cannot_be_demoted_or_leave(pool: SqlitePool) {
     let a = acme(&pool).await;
-    let err = members::change_role(&a.state, &a.owner, a.owner.user.id, Role::Admin, Role::Owner).await.unwrap_err();
+    let err = members::change_role(
+        &a.state,
+        &a.owner,
+        a.owner.user.id,
+        Role::Admin,
+        Role::Owner,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("last owner"), "{err}");
     let err = members::leave(&a.state, &a.owner).await.unwrap_err();
     assert!(err.to_string().contains("last owner"), "{err}");
@@ -80,57 +121,110 @@ async fn the_last_owner_cannot_be_demoted_or_leave(pool: SqlitePool) {
 async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: SqlitePool) {
     for _ in 0..5 {
         let a = acme(&pool).await;
-        members::change_role(&a.state, &a.owner, a.admin.user.id, Role::Owner, Role::Admin).await.unwrap();
+        members::change_role(
+            &a.state,
+            &a.owner,
+            a.admin.user.id,
+            Role::Owner,
+            Role::Admin,
+        )
+        .await
+        .unwrap();
         let second = member(&pool, &a.admin.user, "acme").await;
         let (s1, s2) = (a.state.clone(), a.state.clone());
         let (o1, o2) = (a.owner.clone(), second.clone());
-        let t1 = tokio::spawn(async move { members::change_role(&s1, &o1, o2.user.id, Role::Member, Role::Owner).await });
+        let t1 = tokio::spawn(async move {
+            members::change_role(&s1, &o1, o2.user.id, Role::Member, Role::Owner).await
+        });
         let (o1, o2) = (a.owner.clone(), second.clone());
-        let t2 = tokio::spawn(async move { members::change_role(&s2, &o2, o1.user.id, Role::Member, Role::Owner).await });
+        let t2 = tokio::spawn(async move {
+            members::change_role(&s2, &o2, o1.user.id, Role::Member, Role::Owner).await
+        });
         let (r1, r2) = (t1.await.unwrap(), t2.await.unwrap());
         assert!(r1.is_ok() != r2.is_ok(), "exactly one wins: {r1:?} {r2:?}");
-        let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE role = 'owner' AND status = 'active'")
-            .fetch_one(&pool)
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE role = 'owner' AND status = 'active'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(owners, 1);
+        sqlx::query("DELETE FROM organizations")
+            .execute(&pool)
             .await
             .unwrap();
-        assert_eq!(owners, 1);
-        sqlx::query("DELETE FROM organizations").execute(&pool).await.unwrap();
-        sqlx::query("DELETE FROM audit_events").execute(&pool).await.unwrap();
-        sqlx::query("DELETE FROM outbox").execute(&pool).await.unwrap();
-        sqlx::query("DELETE FROM users").execute(&pool).await.unwrap();
+        sqlx::query("DELETE FROM audit_events")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM outbox")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM users")
+            .execute(&pool)
+            .await
+            .unwrap();
     }
 }
 
 #[sqlx::test]
 async fn removal_matrix_and_history(pool: SqlitePool) {
     let a = acme(&pool).await;
-    let err = members::remove(&a.state, &a.owner, removal(a.owner.user.id, Role::Owner)).await.unwrap_err();
+    let err = members::remove(&a.state, &a.owner, removal(a.owner.user.id, Role::Owner))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("Leave organization"), "{err}");
-    assert!(matches!(members::remove(&a.state, &a.plain, removal(a.admin.user.id, Role::Admin)).await, Err(AppError::Forbidden(_))));
-    assert!(matches!(members::remove(&a.state, &a.admin, removal(a.owner.user.id, Role::Owner)).await, Err(AppError::Forbidden(_))));
-    members::remove(&a.state, &a.admin, removal(a.plain.user.id, Role::Member)).await.unwrap();
-    // Access is gone on the next request; the row stays as history.
-    assert_eq!(organizations::view(&pool, a.plain.user.id, "acme").await.unwrap_err(), AppError::NotFound("Organization".into()));
-    let (status, by): (String, Uuid) = sqlx::query_as("SELECT status, removed_by FROM memberships WHERE user_id = ?")
-        .bind(a.plain.user.id)
-        .fetch_one(&pool)
+    assert!(matches!(
+        members::remove(&a.state, &a.plain, removal(a.admin.user.id, Role::Admin)).await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        members::remove(&a.state, &a.admin, removal(a.owner.user.id, Role::Owner)).await,
+        Err(AppError::Forbidden(_))
+    ));
+    members::remove(&a.state, &a.admin, removal(a.plain.user.id, Role::Member))
         .await
         .unwrap();
+    // Access is gone on the next request; the row stays as history.
+    assert_eq!(
+        organizations::view(&pool, a.plain.user.id, "acme")
+            .await
+            .unwrap_err(),
+        AppError::NotFound("Organization".into())
+    );
+    let (status, by): (String, Uuid) =
+        sqlx::query_as("SELECT status, removed_by FROM memberships WHERE user_id = ?")
+            .bind(a.plain.user.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((status.as_str(), by), ("removed", a.admin.user.id));
     let (subject, _) = last_mail_to(&pool, "member@example.com").await;
     assert_eq!(subject, "You were removed from Acme");
     // Removing again: the member changed meanwhile.
-    let again = members::remove(&a.state, &a.admin, removal(a.plain.user.id, Role::Member)).await.unwrap_err();
+    let again = members::remove(&a.state, &a.admin, removal(a.plain.user.id, Role::Member))
+        .await
+        .unwrap_err();
     assert!(matches!(again, AppError::Conflict(_)));
     // A removed person can be invited again and rejoin.
     let issued = invitations::create(
         &a.state,
         &a.owner,
-        invitations::NewInvitation { email: "member@example.com", role: "admin", note: "", notify_email: "", teams: "", permissions: "" },
+        invitations::NewInvitation {
+            email: "member@example.com",
+            role: "admin",
+            note: "",
+            notify_email: "",
+            teams: "",
+            permissions: "",
+        },
     )
     .await
     .unwrap();
-    invitations::link::accept(&pool, &super::secret_of(&issued.link), &a.plain.user).await.unwrap();
+    invitations::link::accept(&pool, &super::secret_of(&issued.link), &a.plain.user)
+        .await
+        .unwrap();
     assert_eq!(role_of(&pool, &a.plain.user).await, Some(Role::Admin));
 }
 
@@ -154,34 +248,65 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
             .await
             .unwrap();
     }
-    let new = |email| invitations::NewInvitation { email, role: "member", note: "", notify_email: "", teams: "", permissions: "" };
-    invitations::create(&a.state, &a.admin, new("x@example.com")).await.unwrap();
-    members::remove(&a.state, &a.owner, removal(a.plain.user.id, Role::Member)).await.unwrap();
+    let new = |email| invitations::NewInvitation {
+        email,
+        role: "member",
+        note: "",
+        notify_email: "",
+        teams: "",
+        permissions: "",
+    };
+    invitations::create(&a.state, &a.admin, new("x@example.com"))
+        .await
+        .unwrap();
+    members::remove(&a.state, &a.owner, removal(a.plain.user.id, Role::Member))
+        .await
+        .unwrap();
     let rows = |id: Uuid| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM project_members WHERE user_id = ?").bind(id).fetch_one(&pool).await.unwrap()
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM project_members WHERE user_id = ?")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
         }
     };
     assert_eq!(rows(a.plain.user.id).await, 1, "kept without the option");
-    let full = Removal { user_id: a.admin.user.id, expected: Role::Admin, remove_from_projects: true, revoke_their_invitations: true };
+    let full = Removal {
+        user_id: a.admin.user.id,
+        expected: Role::Admin,
+        remove_from_projects: true,
+        revoke_their_invitations: true,
+    };
     members::remove(&a.state, &a.owner, full).await.unwrap();
     assert_eq!(rows(a.admin.user.id).await, 0);
-    let status: String = sqlx::query_scalar("SELECT status FROM invitations WHERE email = 'x@example.com'").fetch_one(&pool).await.unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM invitations WHERE email = 'x@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(status, "revoked");
 }
 
 #[sqlx::test]
 async fn transfer_ownership_swaps_roles(pool: SqlitePool) {
     let a = acme(&pool).await;
-    assert!(matches!(members::transfer_ownership(&a.state, &a.admin, a.plain.user.id).await, Err(AppError::Forbidden(_))));
-    members::transfer_ownership(&a.state, &a.owner, a.plain.user.id).await.unwrap();
+    assert!(matches!(
+        members::transfer_ownership(&a.state, &a.admin, a.plain.user.id).await,
+        Err(AppError::Forbidden(_))
+    ));
+    members::transfer_ownership(&a.state, &a.owner, a.plain.user.id)
+        .await
+        .unwrap();
     assert_eq!(role_of(&pool, &a.plain.user).await, Some(Role::Owner));
     assert_eq!(role_of(&pool, &a.owner.user).await, Some(Role::Admin));
 }
 
 async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) {
-    crate::server::fixtures::seed_members(pool, org, n, prefix).await.unwrap();
+    crate::server::fixtures::seed_members(pool, org, n, prefix)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test]
@@ -215,7 +340,10 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
         .unwrap()
         .into_iter()
         .collect();
-        assert!(originals.is_subset(&seen), "{sort}: every member present before paging was listed");
+        assert!(
+            originals.is_subset(&seen),
+            "{sort}: every member present before paging was listed"
+        );
         assert!(pages >= 4);
     }
 }
@@ -226,7 +354,10 @@ async fn search_filter_and_totals(pool: SqlitePool) {
     seed_members(&pool, a.owner.org.id, 30, "Zed").await;
     let q = MemberQuery::parse("ADMIN@", "", "name", "").unwrap();
     let page = members::list(&pool, &a.owner, &q).await.unwrap();
-    assert_eq!((page.total, page.items[0].email.as_str()), (1, "admin@example.com"));
+    assert_eq!(
+        (page.total, page.items[0].email.as_str()),
+        (1, "admin@example.com")
+    );
     let q = MemberQuery::parse("", "owner", "name", "").unwrap();
     assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 1);
     let q = MemberQuery::parse("zed", "member", "joined", "").unwrap();
@@ -253,11 +384,18 @@ async fn activity_is_for_admins_newest_first(pool: SqlitePool) {
             .await
             .unwrap();
     }
-    assert!(matches!(members::activity(&pool, &a.plain, "", None).await, Err(AppError::Forbidden(_))));
-    let first = members::activity(&pool, &a.admin, "invitation.created", None).await.unwrap();
+    assert!(matches!(
+        members::activity(&pool, &a.plain, "", None).await,
+        Err(AppError::Forbidden(_))
+    ));
+    let first = members::activity(&pool, &a.admin, "invitation.created", None)
+        .await
+        .unwrap();
     assert_eq!(first.items.len(), 50);
     assert_eq!(first.items[0].target, "p59@example.com");
-    let second = members::activity(&pool, &a.admin, "invitation.created", first.next_before).await.unwrap();
+    let second = members::activity(&pool, &a.admin, "invitation.created", first.next_before)
+        .await
+        .unwrap();
     assert_eq!(second.items.len(), 10);
     assert!(second.next_before.is_none());
 }

@@ -3,11 +3,11 @@
 mod access;
 mod accounts;
 mod http;
+mod inbox;
 mod invitations;
 mod invitations_http;
 mod members;
 mod members_http;
-mod inbox;
 mod organizations;
 mod outbox;
 
@@ -15,11 +15,13 @@ use sqlx::SqlitePool;
 
 /// The newest outbox message to `to`: (subject, text body).
 pub async fn last_mail_to(pool: &SqlitePool, to: &str) -> (String, String) {
-    sqlx::query_as("SELECT subject, text_body FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1")
-        .bind(to)
-        .fetch_one(pool)
-        .await
-        .expect("a mail was queued")
+    sqlx::query_as(
+        "SELECT subject, text_body FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .fetch_one(pool)
+    .await
+    .expect("a mail was queued")
 }
 
 /// The first link in a text that contains `marker`, made relative to the site.
@@ -33,11 +35,18 @@ pub fn link_path(text: &str, marker: &str) -> String {
 }
 
 /// A new account (unverified) with the given email.
-pub async fn user(state: &crate::server::state::AppState, email: &str) -> crate::server::accounts::User {
+pub async fn user(
+    state: &crate::server::state::AppState,
+    email: &str,
+) -> crate::server::accounts::User {
     let name = email.split('@').next().unwrap();
     crate::server::accounts::sign_up(
         state,
-        crate::server::accounts::SignUp { name, email, password: "long enough" },
+        crate::server::accounts::SignUp {
+            name,
+            email,
+            password: "long enough",
+        },
     )
     .await
     .unwrap()
@@ -56,9 +65,18 @@ pub async fn join(pool: &SqlitePool, org: uuid::Uuid, user: uuid::Uuid, role: cr
 }
 
 /// `user` acting in the organization at `slug`.
-pub async fn member(pool: &SqlitePool, user: &crate::server::accounts::User, slug: &str) -> crate::server::organizations::Member {
-    let org = crate::server::organizations::view(pool, user.id, slug).await.unwrap();
-    crate::server::organizations::Member { user: user.clone(), org }
+pub async fn member(
+    pool: &SqlitePool,
+    user: &crate::server::accounts::User,
+    slug: &str,
+) -> crate::server::organizations::Member {
+    let org = crate::server::organizations::view(pool, user.id, slug)
+        .await
+        .unwrap();
+    crate::server::organizations::Member {
+        user: user.clone(),
+        org,
+    }
 }
 
 /// The secret of an issued link.
@@ -74,5 +92,7 @@ pub async fn mailed_secret(pool: &SqlitePool, to: &str) -> String {
         .fetch_one(pool)
         .await
         .expect("an invitation mail was queued");
-    link_path(&text, "/invite/").trim_start_matches("/invite/").to_owned()
+    link_path(&text, "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned()
 }

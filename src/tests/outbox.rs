@@ -18,49 +18,124 @@ fn mail(to: &str) -> OutgoingMail {
 #[sqlx::test]
 async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
     let state = testing::state(pool.clone());
-    let id = enqueue(&mut *pool.acquire().await.unwrap(), &mail("ann@example.com")).await.unwrap();
+    let id = enqueue(
+        &mut *pool.acquire().await.unwrap(),
+        &mail("ann@example.com"),
+    )
+    .await
+    .unwrap();
     let transport = Transport::from_config(&state.config.mail).unwrap();
-    assert_eq!(worker::deliver_due(&pool, &transport, &state.config).await.unwrap(), 1);
-    let row = outbox::get(&mut *pool.acquire().await.unwrap(), id).await.unwrap();
+    assert_eq!(
+        worker::deliver_due(&pool, &transport, &state.config)
+            .await
+            .unwrap(),
+        1
+    );
+    let row = outbox::get(&mut *pool.acquire().await.unwrap(), id)
+        .await
+        .unwrap();
     assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Sent);
-    assert!(row.text_body.is_empty() && row.html_body.is_empty(), "delivered bodies (with their secret links) are not kept");
-    let MailTransportConfig::File { dir } = &state.config.mail else { unreachable!() };
-    let files: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(Result::ok).collect();
+    assert!(
+        row.text_body.is_empty() && row.html_body.is_empty(),
+        "delivered bodies (with their secret links) are not kept"
+    );
+    let MailTransportConfig::File { dir } = &state.config.mail else {
+        unreachable!()
+    };
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
     assert_eq!(files.len(), 1);
     let eml = std::fs::read_to_string(files[0].path()).unwrap();
-    assert!(eml.contains("text/plain") && eml.contains("text/html"), "both parts present");
+    assert!(
+        eml.contains("text/plain") && eml.contains("text/html"),
+        "both parts present"
+    );
     // Nothing left to deliver.
-    assert_eq!(worker::deliver_due(&pool, &transport, &state.config).await.unwrap(), 0);
+    assert_eq!(
+        worker::deliver_due(&pool, &transport, &state.config)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[sqlx::test]
 async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: SqlitePool) {
     let state = testing::state(pool.clone());
-    let id = enqueue(&mut *pool.acquire().await.unwrap(), &mail("ann@example.com")).await.unwrap();
+    let id = enqueue(
+        &mut *pool.acquire().await.unwrap(),
+        &mail("ann@example.com"),
+    )
+    .await
+    .unwrap();
     // Port 9 on loopback: nothing listens, the connection is refused at once.
-    let transport = Transport::from_config(&MailTransportConfig::Smtp { url: "smtp://127.0.0.1:9".into() }).unwrap();
+    let transport = Transport::from_config(&MailTransportConfig::Smtp {
+        url: "smtp://127.0.0.1:9".into(),
+    })
+    .unwrap();
     let max = state.config.mail_max_attempts as i64;
     for attempt in 1..=max {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        worker::deliver_due(&pool, &transport, &state.config).await.unwrap();
-        let row = outbox::get(&mut *pool.acquire().await.unwrap(), id).await.unwrap();
+        worker::deliver_due(&pool, &transport, &state.config)
+            .await
+            .unwrap();
+        let row = outbox::get(&mut *pool.acquire().await.unwrap(), id)
+            .await
+            .unwrap();
         assert_eq!(row.attempts, attempt);
-        assert!(row.last_error.as_deref().unwrap_or_default().contains("SMTP"), "{:?}", row.last_error);
-        let expected = if attempt < max { DeliveryStatus::Pending } else { DeliveryStatus::Failed };
+        assert!(
+            row.last_error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("SMTP"),
+            "{:?}",
+            row.last_error
+        );
+        let expected = if attempt < max {
+            DeliveryStatus::Pending
+        } else {
+            DeliveryStatus::Failed
+        };
         assert_eq!(DeliveryStatus::from_db(&row.status), expected);
     }
     // A failed message is not tried again.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    assert_eq!(worker::deliver_due(&pool, &transport, &state.config).await.unwrap(), 0);
+    assert_eq!(
+        worker::deliver_due(&pool, &transport, &state.config)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[sqlx::test]
 async fn retry_waits_for_its_backoff(pool: SqlitePool) {
     let mut state = testing::state(pool.clone());
-    std::sync::Arc::make_mut(&mut state.config).mail_retry_base = std::time::Duration::from_secs(60);
-    enqueue(&mut *pool.acquire().await.unwrap(), &mail("ann@example.com")).await.unwrap();
-    let transport = Transport::from_config(&MailTransportConfig::Smtp { url: "smtp://127.0.0.1:9".into() }).unwrap();
-    assert_eq!(worker::deliver_due(&pool, &transport, &state.config).await.unwrap(), 1);
+    std::sync::Arc::make_mut(&mut state.config).mail_retry_base =
+        std::time::Duration::from_secs(60);
+    enqueue(
+        &mut *pool.acquire().await.unwrap(),
+        &mail("ann@example.com"),
+    )
+    .await
+    .unwrap();
+    let transport = Transport::from_config(&MailTransportConfig::Smtp {
+        url: "smtp://127.0.0.1:9".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        worker::deliver_due(&pool, &transport, &state.config)
+            .await
+            .unwrap(),
+        1
+    );
     // The next attempt is a minute away, so nothing is due now.
-    assert_eq!(worker::deliver_due(&pool, &transport, &state.config).await.unwrap(), 0);
+    assert_eq!(
+        worker::deliver_due(&pool, &transport, &state.config)
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 /// Shows `link` in a labelled read-only field with a Copy button.
 #[component]
-pub fn CopyLink(link: String, #[prop(default = "Invitation link")] label: &'static str) -> impl IntoView {
+pub fn CopyLink(
+    link: String,
+    #[prop(default = "Invitation link")] label: &'static str,
+) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let id = format!("copy-{}", link.len());
     let to_copy = link.clone();
@@ -34,7 +37,10 @@ fn select_all(ev: &leptos::ev::FocusEvent) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
-        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
             input.select();
         }
     }

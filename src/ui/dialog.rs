@@ -29,7 +29,10 @@ pub fn Modal(
 ) -> impl IntoView {
     let node = NodeRef::<Dialog>::new();
     sync_dialog(node, open);
-    let title_id = format!("dialog-{}", crate::domain::text::slugify(&title.get_untracked()));
+    let title_id = format!(
+        "dialog-{}",
+        crate::domain::text::slugify(&title.get_untracked())
+    );
     let labelled_by = title_id.clone();
     view! {
         <dialog node_ref=node aria-labelledby=labelled_by on:close=move |_| open.set(false)>

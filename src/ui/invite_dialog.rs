@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::access::{list_teams, my_permissions};
+use crate::api::invitations::{
+    create_invitation, resend_invitation, revoke_invitation, IssuedInvitation,
+};
 use crate::domain::access::{preset, CATALOGUE};
-use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation, IssuedInvitation};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
@@ -60,7 +62,11 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     Effect::new(move |_| {
         let role: Role = role.get().parse().unwrap_or(Role::Member);
         let held = held.get().and_then(Result::ok).unwrap_or_default();
-        let preset = preset(role).into_iter().map(|p| p.key()).filter(|k| held.contains(k)).collect();
+        let preset = preset(role)
+            .into_iter()
+            .map(|p| p.key())
+            .filter(|k| held.contains(k))
+            .collect();
         chosen_permissions.set(preset);
     });
 
@@ -84,7 +90,12 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         role.get_untracked(),
                         note.get_untracked(),
                         notify.get_untracked(),
-                        chosen_teams.get_untracked().iter().map(Uuid::to_string).collect::<Vec<_>>().join(","),
+                        chosen_teams
+                            .get_untracked()
+                            .iter()
+                            .map(Uuid::to_string)
+                            .collect::<Vec<_>>()
+                            .join(","),
                         chosen_permissions.get_untracked().join(","),
                     )
                     .await,
@@ -109,7 +120,10 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
             _ => None,
         })
     };
-    let roles: Vec<Role> = [Role::Member, Role::Admin, Role::Owner].into_iter().filter(|r| inviter.may_grant(*r)).collect();
+    let roles: Vec<Role> = [Role::Member, Role::Admin, Role::Owner]
+        .into_iter()
+        .filter(|r| inviter.may_grant(*r))
+        .collect();
 
     view! {
         {move || match outcome.get() {

@@ -45,7 +45,8 @@ pub fn TopBar() -> impl IntoView {
 fn SignedInBar(user: SessionUser) -> impl IntoView {
     let location = use_location();
     let active = user.active_org.clone();
-    let selected = Signal::derive(move || slug_in_path(&location.pathname.get()).or_else(|| active.clone()));
+    let selected =
+        Signal::derive(move || slug_in_path(&location.pathname.get()).or_else(|| active.clone()));
     let switch = Action::new(|slug: &String| {
         let slug = slug.clone();
         async move {
@@ -157,7 +158,10 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
         ("Projects", format!("{base}/projects")),
         ("Settings", format!("{base}/settings")),
     ];
-    let admin_links = org.role.is_admin().then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
+    let admin_links = org
+        .role
+        .is_admin()
+        .then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
     watch_access(org.slug.clone());
     provide_context(OrgContext(org.clone()));
     provide_context(OrgRefresh(RwSignal::new(0)));
@@ -188,7 +192,9 @@ fn watch_access(slug: String) {
             move || {
                 let slug = slug.clone();
                 leptos::task::spawn_local(async move {
-                    if let Err(AppError::NotFound(_) | AppError::SignedOut) = organization(slug).await {
+                    if let Err(AppError::NotFound(_) | AppError::SignedOut) =
+                        organization(slug).await
+                    {
                         hard_navigate("/");
                     }
                 });

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::members::{change_role, leave_organization, remove_member, transfer_ownership, MemberItem};
+use crate::api::members::{
+    change_role, leave_organization, remove_member, transfer_ownership, MemberItem,
+};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::dialog::{Confirm, Modal};
@@ -65,14 +67,25 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     });
     let slug = StoredValue::new(org.slug.clone());
     let me = org.role;
-    let title = Signal::derive(move || editing.get().map(|m| format!("Change role of {}", m.name)).unwrap_or_else(|| "Change role".into()));
+    let title = Signal::derive(move || {
+        editing
+            .get()
+            .map(|m| format!("Change role of {}", m.name))
+            .unwrap_or_else(|| "Change role".into())
+    });
     let save = move |_| {
-        let Some(m) = editing.get_untracked() else { return };
+        let Some(m) = editing.get_untracked() else {
+            return;
+        };
         let new = role.get_untracked();
-        run_change(error, open, refresh, move || change_role(slug.get_value(), m.user_id, new, m.role.as_str().to_owned()));
+        run_change(error, open, refresh, move || {
+            change_role(slug.get_value(), m.user_id, new, m.role.as_str().to_owned())
+        });
     };
     let transfer = move |_| {
-        let Some(m) = editing.get_untracked() else { return };
+        let Some(m) = editing.get_untracked() else {
+            return;
+        };
         run_change(error, open, refresh, move || async move {
             transfer_ownership(slug.get_value(), m.user_id).await?;
             hard_navigate(&format!("/orgs/{}/members", slug.get_value()));
@@ -115,12 +128,28 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let slug = StoredValue::new(org.slug.clone());
     let org_name = StoredValue::new(org.name.clone());
-    let title = Signal::derive(move || removing.get().map(|m| format!("Remove {}?", m.name)).unwrap_or_else(|| "Remove member".into()));
+    let title = Signal::derive(move || {
+        removing
+            .get()
+            .map(|m| format!("Remove {}?", m.name))
+            .unwrap_or_else(|| "Remove member".into())
+    });
     let remove = move |_| {
-        let Some(m) = removing.get_untracked() else { return };
-        let (projects, invites) = (from_projects.get_untracked(), revoke_invites.get_untracked());
+        let Some(m) = removing.get_untracked() else {
+            return;
+        };
+        let (projects, invites) = (
+            from_projects.get_untracked(),
+            revoke_invites.get_untracked(),
+        );
         run_change(error, open, refresh, move || {
-            remove_member(slug.get_value(), m.user_id, m.role.as_str().to_owned(), projects, invites)
+            remove_member(
+                slug.get_value(),
+                m.user_id,
+                m.role.as_str().to_owned(),
+                projects,
+                invites,
+            )
         });
     };
     view! {
@@ -198,11 +227,20 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
             chosen.set(keys);
         }
     });
-    let title = Signal::derive(move || editing.get().map(|m| format!("Permissions of {}", m.name)).unwrap_or_else(|| "Permissions".into()));
+    let title = Signal::derive(move || {
+        editing
+            .get()
+            .map(|m| format!("Permissions of {}", m.name))
+            .unwrap_or_else(|| "Permissions".into())
+    });
     let save = move |_| {
-        let Some(m) = editing.get_untracked() else { return };
+        let Some(m) = editing.get_untracked() else {
+            return;
+        };
         let keys = chosen.get_untracked().join(",");
-        run_change(error, open, refresh, move || set_member_permissions(slug.get_value(), m.user_id, keys));
+        run_change(error, open, refresh, move || {
+            set_member_permissions(slug.get_value(), m.user_id, keys)
+        });
     };
     view! {
         <Modal open title>
@@ -251,10 +289,22 @@ pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let slug = StoredValue::new(org.slug.clone());
     let error = RwSignal::new(None::<String>);
     let version = RwSignal::new(0u32);
-    let teams = Resource::new(move || (open.get(), version.get()), move |(open, _)| async move {
-        if open { list_teams(slug.get_value()).await } else { Ok(Vec::new()) }
+    let teams = Resource::new(
+        move || (open.get(), version.get()),
+        move |(open, _)| async move {
+            if open {
+                list_teams(slug.get_value()).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let title = Signal::derive(move || {
+        editing
+            .get()
+            .map(|m| format!("Teams of {}", m.name))
+            .unwrap_or_else(|| "Teams".into())
     });
-    let title = Signal::derive(move || editing.get().map(|m| format!("Teams of {}", m.name)).unwrap_or_else(|| "Teams".into()));
     view! {
         <Modal open title>
             <div class="stack">

@@ -17,9 +17,16 @@ pub fn NotificationBell() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let version = RwSignal::new(0u32);
     let count = Resource::new(move || (tick.get(), version.get()), |_| inbox_count());
-    let items = Resource::new(move || (open.get(), version.get()), |(open, _)| async move {
-        if open { load_inbox().await.map(Some) } else { Ok(None) }
-    });
+    let items = Resource::new(
+        move || (open.get(), version.get()),
+        |(open, _)| async move {
+            if open {
+                load_inbox().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     poll(tick);
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     let mark_read = move |_| {

@@ -40,7 +40,11 @@ struct Found {
 
 /// Finds the invitation behind `key`. By id, only the invitee themself may
 /// find it: the invitation's address must be their verified email.
-async fn find(conn: &mut SqliteConnection, key: LinkKey<'_>, viewer: Option<&User>) -> Result<Found, AppError> {
+async fn find(
+    conn: &mut SqliteConnection,
+    key: LinkKey<'_>,
+    viewer: Option<&User>,
+) -> Result<Found, AppError> {
     match key {
         LinkKey::Token(secret) => {
             let row: Option<InvitationRow> = sqlx::query_as(&format!(
@@ -50,23 +54,35 @@ async fn find(conn: &mut SqliteConnection, key: LinkKey<'_>, viewer: Option<&Use
             .fetch_optional(&mut *conn)
             .await?;
             let row = row.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
-            let (replaced, kind): (Option<DateTime<Utc>>, String) =
-                sqlx::query_as("SELECT replaced_at, kind FROM invitation_tokens WHERE token_hash = ?")
-                    .bind(hash_secret(secret))
-                    .fetch_one(&mut *conn)
-                    .await?;
-            Ok(Found { row, replaced: replaced.is_some(), mailed: kind == "mail" })
+            let (replaced, kind): (Option<DateTime<Utc>>, String) = sqlx::query_as(
+                "SELECT replaced_at, kind FROM invitation_tokens WHERE token_hash = ?",
+            )
+            .bind(hash_secret(secret))
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(Found {
+                row,
+                replaced: replaced.is_some(),
+                mailed: kind == "mail",
+            })
         }
         LinkKey::Inbox(id) => {
-            let row: Option<InvitationRow> = sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ?"))
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let row: Option<InvitationRow> =
+                sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ?"))
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             let addressed_to_viewer = |row: &InvitationRow| {
                 viewer.is_some_and(|u| u.email_verified_at.is_some() && u.email == row.email)
             };
-            let row = row.filter(addressed_to_viewer).ok_or_else(|| AppError::NotFound("Invitation".into()))?;
-            Ok(Found { row, replaced: false, mailed: false })
+            let row = row
+                .filter(addressed_to_viewer)
+                .ok_or_else(|| AppError::NotFound("Invitation".into()))?;
+            Ok(Found {
+                row,
+                replaced: false,
+                mailed: false,
+            })
         }
     }
 }
@@ -86,7 +102,11 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
 }
 
 /// The page behind a link.
-pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> Result<InvitationDetails, AppError> {
+pub async fn preview(
+    pool: &SqlitePool,
+    secret: &str,
+    viewer: Option<&User>,
+) -> Result<InvitationDetails, AppError> {
     let mut conn = pool.acquire().await?;
     let found = find(&mut conn, LinkKey::Token(secret), viewer).await?;
     let state = link_state(&found, Utc::now())?;
@@ -95,11 +115,16 @@ pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> 
         .bind(row.id)
         .fetch_all(&mut *conn)
         .await?;
-    let keys: Vec<String> = sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
-        .bind(row.id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let permissions = keys.iter().filter_map(|k| Permission::parse(k)).map(Permission::label).collect();
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
+            .bind(row.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let permissions = keys
+        .iter()
+        .filter_map(|k| Permission::parse(k))
+        .map(Permission::label)
+        .collect();
     Ok(InvitationDetails {
         teams,
         permissions,
@@ -115,14 +140,26 @@ pub async fn preview(pool: &SqlitePool, secret: &str, viewer: Option<&User>) -> 
 }
 
 /// Refuses a link that is not open; writes down an expiry noticed now.
-async fn require_open(conn: &mut SqliteConnection, found: &Found, now: DateTime<Utc>) -> Result<(), AppError> {
+async fn require_open(
+    conn: &mut SqliteConnection,
+    found: &Found,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let state = link_state(found, now)?;
     if state == LinkState::Expired && found.row.status == "pending" {
         sqlx::query("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = ? AND status = 'pending'")
             .bind(found.row.id)
             .execute(&mut *conn)
             .await?;
-        audit::record(conn, Some(found.row.org_id), None, "invitation.expired", &found.row.email, "").await?;
+        audit::record(
+            conn,
+            Some(found.row.org_id),
+            None,
+            "invitation.expired",
+            &found.row.email,
+            "",
+        )
+        .await?;
     }
     match state {
         LinkState::Open => Ok(()),
@@ -132,13 +169,22 @@ async fn require_open(conn: &mut SqliteConnection, found: &Found, now: DateTime<
 
 /// Accepts as `user`: their email must be the invited one, a seat must be
 /// free. Idempotent: accepting again as the same person opens the organization.
-pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &User) -> Result<OrgSummary, AppError> {
+pub async fn accept<'a>(
+    pool: &SqlitePool,
+    key: impl Into<LinkKey<'a>>,
+    user: &User,
+) -> Result<OrgSummary, AppError> {
     let key = key.into();
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
     let found = find(&mut tx, key, Some(user)).await?;
     let row = &found.row;
-    let org = OrgSummary { id: row.org_id, name: row.org_name.clone(), slug: row.org_slug.clone(), role: row.role()? };
+    let org = OrgSummary {
+        id: row.org_id,
+        name: row.org_name.clone(),
+        slug: row.org_slug.clone(),
+        role: row.role()?,
+    };
     if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
         return Ok(org);
     }
@@ -152,12 +198,13 @@ pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &U
             row.email, user.email, row.email
         )));
     }
-    let already: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'")
-            .bind(row.org_id)
-            .bind(user.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let already: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
+    )
+    .bind(row.org_id)
+    .bind(user.id)
+    .fetch_optional(&mut *tx)
+    .await?;
     if already.is_none() {
         let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
             .bind(row.org_id)
@@ -215,7 +262,11 @@ pub async fn accept<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, user: &U
 }
 
 /// Declines. Whoever holds the link may say no without an account.
-pub async fn decline<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, viewer: Option<&User>) -> Result<(), AppError> {
+pub async fn decline<'a>(
+    pool: &SqlitePool,
+    key: impl Into<LinkKey<'a>>,
+    viewer: Option<&User>,
+) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
     let found = find(&mut tx, key.into(), viewer).await?;
@@ -226,7 +277,14 @@ pub async fn decline<'a>(pool: &SqlitePool, key: impl Into<LinkKey<'a>>, viewer:
         tx.commit().await?;
         return Err(err);
     }
-    decide(&mut tx, &found.row, InvitationEvent::Decline, viewer.map(|u| u.id), now).await?;
+    decide(
+        &mut tx,
+        &found.row,
+        InvitationEvent::Decline,
+        viewer.map(|u| u.id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -239,7 +297,9 @@ async fn decide(
     by: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let next = InvitationStatus::Pending.apply(event).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let next = InvitationStatus::Pending
+        .apply(event)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
     let changed = sqlx::query("UPDATE invitations SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'")
         .bind(next.as_str())
         .bind(now)
@@ -249,10 +309,31 @@ async fn decide(
         .await?
         .rows_affected();
     if changed != 1 {
-        return Err(AppError::Conflict("This invitation changed a moment ago. Reload the page.".into()));
+        return Err(AppError::Conflict(
+            "This invitation changed a moment ago. Reload the page.".into(),
+        ));
     }
-    audit::record(conn, Some(row.org_id), by, &format!("invitation.{}", next.as_str()), &row.email, &row.role).await?;
-    let message = format!("{} {} your invitation to {}.", row.email, next.as_str(), row.org_name);
-    notify(conn, row.invited_by, NoticeKind::InvitationAnswered, &message).await?;
+    audit::record(
+        conn,
+        Some(row.org_id),
+        by,
+        &format!("invitation.{}", next.as_str()),
+        &row.email,
+        &row.role,
+    )
+    .await?;
+    let message = format!(
+        "{} {} your invitation to {}.",
+        row.email,
+        next.as_str(),
+        row.org_name
+    );
+    notify(
+        conn,
+        row.invited_by,
+        NoticeKind::InvitationAnswered,
+        &message,
+    )
+    .await?;
     Ok(())
 }

@@ -12,8 +12,8 @@ use self::store::{expire_stale, issue_link, load, seats_used, InvitationRow};
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db};
-use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
+use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
 use crate::domain::text::parse_note;
@@ -50,7 +50,10 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
 
 fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
     let email = Email::parse(input.email).map_err(|e| AppError::invalid("email", e))?;
-    let role: Role = input.role.parse().map_err(|e| AppError::invalid("role", e))?;
+    let role: Role = input
+        .role
+        .parse()
+        .map_err(|e| AppError::invalid("role", e))?;
     let note = parse_note(input.note).map_err(|e| AppError::invalid("note", e))?;
     let notify_email = match input.notify_email.trim() {
         "" => None,
@@ -58,19 +61,37 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
     };
     let notify_email = notify_email.filter(|n| *n != email);
     let teams = split_list(input.teams)
-        .map(|t| t.parse().map_err(|_| AppError::invalid("teams", "Choose teams from the list.")))
+        .map(|t| {
+            t.parse()
+                .map_err(|_| AppError::invalid("teams", "Choose teams from the list."))
+        })
         .collect::<Result<Vec<Uuid>, _>>()?;
     let grants = split_list(input.permissions)
         .map(|key| {
             Permission::parse(key)
-                .map(|permission| Grant { permission, scope: Scope::Organization })
-                .ok_or_else(|| AppError::invalid("permissions", format!("Unknown permission {key:?}.")))
+                .map(|permission| Grant {
+                    permission,
+                    scope: Scope::Organization,
+                })
+                .ok_or_else(|| {
+                    AppError::invalid("permissions", format!("Unknown permission {key:?}."))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     // What the role already gives is not stored again, so a later role change stays meaningful.
     let by_role = Access::new(role, [], []);
-    let grants = grants.into_iter().filter(|g| !by_role.allows(g.permission, g.scope)).collect();
-    Ok(InvitationInput { email, role, note, notify_email, teams, grants })
+    let grants = grants
+        .into_iter()
+        .filter(|g| !by_role.allows(g.permission, g.scope))
+        .collect();
+    Ok(InvitationInput {
+        email,
+        role,
+        note,
+        notify_email,
+        teams,
+        grants,
+    })
 }
 
 fn forbidden(err: policy::PolicyError) -> AppError {
@@ -79,9 +100,17 @@ fn forbidden(err: policy::PolicyError) -> AppError {
 
 /// Invites someone: checks rights, duplicates, membership and seats inside one
 /// write transaction, then stores the invitation, its link and its mail together.
-pub async fn create(state: &AppState, actor: &Member, input: NewInvitation<'_>) -> Result<IssuedInvitation, AppError> {
+pub async fn create(
+    state: &AppState,
+    actor: &Member,
+    input: NewInvitation<'_>,
+) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
-    state.limits.hit(&format!("invite:{}", actor.user.id), state.config.invite_limit, state.config.rate_window)?;
+    state.limits.hit(
+        &format!("invite:{}", actor.user.id),
+        state.config.invite_limit,
+        state.config.rate_window,
+    )?;
     let mut tx = db::begin_write(&state.pool).await?;
     let issued = insert(&mut tx, state, actor, &input).await?;
     tx.commit().await?;
@@ -111,7 +140,10 @@ async fn insert(
     .fetch_one(&mut *conn)
     .await?;
     if member > 0 {
-        return Err(AppError::invalid("email", format!("{} is already a member of {}.", input.email, org.name)));
+        return Err(AppError::invalid(
+            "email",
+            format!("{} is already a member of {}.", input.email, org.name),
+        ));
     }
     if let Some((id, sent_at)) = pending_for(conn, org.id, &input.email).await? {
         return Err(AppError::PendingInvitationExists {
@@ -156,11 +188,13 @@ async fn insert(
         _ => err.into(),
     })?;
     for team in &input.teams {
-        sqlx::query("INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES (?, ?)")
-            .bind(id)
-            .bind(team)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES (?, ?)",
+        )
+        .bind(id)
+        .bind(team)
+        .execute(&mut *conn)
+        .await?;
     }
     for grant in &input.grants {
         sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES (?, ?)")
@@ -171,7 +205,15 @@ async fn insert(
     }
     let row = load(conn, org.id, id).await?;
     let link = issue_link(conn, &state.config.base_url, &row, now).await?;
-    audit::record(conn, Some(org.id), Some(actor.user.id), "invitation.created", input.email.as_str(), input.role.as_str()).await?;
+    audit::record(
+        conn,
+        Some(org.id),
+        Some(actor.user.id),
+        "invitation.created",
+        input.email.as_str(),
+        input.role.as_str(),
+    )
+    .await?;
     Ok(issued(&row, link, expires_at))
 }
 
@@ -188,13 +230,23 @@ async fn check_delegation(
         return Err(beyond(grant.permission.label()));
     }
     for team in &input.teams {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = ? AND org_id = ?")
-            .bind(team)
-            .bind(org)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let name = name.ok_or_else(|| AppError::invalid("teams", "That team no longer exists. Reload and choose again."))?;
-        if access::team_grants(conn, *team).await?.iter().any(|g| !actor.may_grant(g)) {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM teams WHERE id = ? AND org_id = ?")
+                .bind(team)
+                .bind(org)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let name = name.ok_or_else(|| {
+            AppError::invalid(
+                "teams",
+                "That team no longer exists. Reload and choose again.",
+            )
+        })?;
+        if access::team_grants(conn, *team)
+            .await?
+            .iter()
+            .any(|g| !actor.may_grant(g))
+        {
             return Err(beyond(format!("the team {name}")));
         }
     }
@@ -202,19 +254,26 @@ async fn check_delegation(
 }
 
 /// The teams and grants an earlier invitation carried, to invite again with them.
-async fn carried_access(conn: &mut sqlx::SqliteConnection, invitation: Uuid) -> Result<(Vec<Uuid>, Vec<Grant>), AppError> {
+async fn carried_access(
+    conn: &mut sqlx::SqliteConnection,
+    invitation: Uuid,
+) -> Result<(Vec<Uuid>, Vec<Grant>), AppError> {
     let teams = sqlx::query_scalar("SELECT team_id FROM invitation_teams WHERE invitation_id = ?")
         .bind(invitation)
         .fetch_all(&mut *conn)
         .await?;
-    let keys: Vec<String> = sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
-        .bind(invitation)
-        .fetch_all(&mut *conn)
-        .await?;
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
+            .bind(invitation)
+            .fetch_all(&mut *conn)
+            .await?;
     let grants = keys
         .iter()
         .filter_map(|k| Permission::parse(k))
-        .map(|permission| Grant { permission, scope: Scope::Organization })
+        .map(|permission| Grant {
+            permission,
+            scope: Scope::Organization,
+        })
         .collect();
     Ok((teams, grants))
 }
@@ -225,7 +284,10 @@ fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> Issue
         email: row.email.clone(),
         link,
         expires_at,
-        mailed_to: row.notify_email.clone().unwrap_or_else(|| row.email.clone()),
+        mailed_to: row
+            .notify_email
+            .clone()
+            .unwrap_or_else(|| row.email.clone()),
     }
 }
 
@@ -234,23 +296,36 @@ async fn pending_for(
     org: Uuid,
     email: &Email,
 ) -> Result<Option<(Uuid, DateTime<Utc>)>, AppError> {
-    Ok(sqlx::query_as("SELECT id, sent_at FROM invitations WHERE org_id = ? AND email = ? AND status = 'pending'")
-        .bind(org)
-        .bind(email.as_str())
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, sent_at FROM invitations WHERE org_id = ? AND email = ? AND status = 'pending'",
+    )
+    .bind(org)
+    .bind(email.as_str())
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Resends: a pending invitation gets a new link (the old one dies) and its
 /// expiry restarts; an expired, failed, declined or revoked one is invited again.
-pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<IssuedInvitation, AppError> {
-    state.limits.hit(&format!("invite:{}", actor.user.id), state.config.invite_limit, state.config.rate_window)?;
+pub async fn resend(
+    state: &AppState,
+    actor: &Member,
+    id: Uuid,
+) -> Result<IssuedInvitation, AppError> {
+    state.limits.hit(
+        &format!("invite:{}", actor.user.id),
+        state.config.invite_limit,
+        state.config.rate_window,
+    )?;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
-    let plan = row.status_at(now)?.resend_plan().map_err(|e| AppError::Conflict(e.to_string()))?;
+    let plan = row
+        .status_at(now)?
+        .resend_plan()
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
     let issued = match plan {
         ResendPlan::RefreshInPlace => {
             // A fresh link is a new grant of what the invitation carries.
@@ -275,7 +350,15 @@ pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<Issued
                 .await?;
             let row = load(&mut tx, actor.org.id, id).await?;
             let link = issue_link(&mut tx, &state.config.base_url, &row, now).await?;
-            audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "invitation.resent", &row.email, "").await?;
+            audit::record(
+                &mut tx,
+                Some(actor.org.id),
+                Some(actor.user.id),
+                "invitation.resent",
+                &row.email,
+                "",
+            )
+            .await?;
             issued(&row, link, expires_at)
         }
         ResendPlan::InviteAgain => {
@@ -286,7 +369,10 @@ pub async fn resend(state: &AppState, actor: &Member, id: Uuid) -> Result<Issued
                 email: Email::parse(&row.email).map_err(|_| AppError::Internal)?,
                 role: row.role()?,
                 note: row.note.clone(),
-                notify_email: row.notify_email.as_deref().and_then(|e| Email::parse(e).ok()),
+                notify_email: row
+                    .notify_email
+                    .as_deref()
+                    .and_then(|e| Email::parse(e).ok()),
             };
             insert(&mut tx, state, actor, &input).await?
         }
@@ -314,7 +400,15 @@ pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), Ap
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "invitation.revoked", &row.email, "").await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "invitation.revoked",
+        &row.email,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -337,7 +431,11 @@ struct ListRow {
 }
 
 /// The organization's invitations, newest first; statuses are true as of now.
-pub async fn list(pool: &SqlitePool, actor: &Member, filter: Option<InvitationStatus>) -> Result<Vec<InvitationItem>, AppError> {
+pub async fn list(
+    pool: &SqlitePool,
+    actor: &Member,
+    filter: Option<InvitationStatus>,
+) -> Result<Vec<InvitationItem>, AppError> {
     policy::may_administer(actor.org.role).map_err(forbidden)?;
     let now = Utc::now();
     let rows: Vec<ListRow> = sqlx::query_as(
@@ -356,11 +454,18 @@ pub async fn list(pool: &SqlitePool, actor: &Member, filter: Option<InvitationSt
         if filter.is_some_and(|f| f != status) {
             continue;
         }
-        let reason = || row.mail_error.clone().or(row.last_error.clone()).unwrap_or_default();
+        let reason = || {
+            row.mail_error
+                .clone()
+                .or(row.last_error.clone())
+                .unwrap_or_default()
+        };
         let delivery = match row.mail_status.as_deref().map(DeliveryStatus::from_db) {
             Some(DeliveryStatus::Sent) => Delivery::Delivered,
             Some(DeliveryStatus::Failed) => Delivery::Failed { reason: reason() },
-            Some(DeliveryStatus::Pending) if row.mail_attempts.unwrap_or(0) > 0 => Delivery::Retrying { reason: reason() },
+            Some(DeliveryStatus::Pending) if row.mail_attempts.unwrap_or(0) > 0 => {
+                Delivery::Retrying { reason: reason() }
+            }
             _ => Delivery::Queued,
         };
         items.push(InvitationItem {
@@ -371,7 +476,9 @@ pub async fn list(pool: &SqlitePool, actor: &Member, filter: Option<InvitationSt
             invited_by: row.inviter_name,
             sent_at: row.sent_at,
             expires_at: row.expires_at,
-            decided_at: row.decided_at.or((status == InvitationStatus::Expired).then_some(row.expires_at)),
+            decided_at: row
+                .decided_at
+                .or((status == InvitationStatus::Expired).then_some(row.expires_at)),
             delivery,
             note: row.note,
         });

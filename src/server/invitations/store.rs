@@ -49,7 +49,11 @@ pub const ROW_SELECT: &str = "SELECT i.id, i.org_id, i.email, i.role, i.note, i.
      FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by";
 
 /// Loads one invitation of `org`.
-pub async fn load(conn: &mut SqliteConnection, org: Uuid, id: Uuid) -> Result<InvitationRow, AppError> {
+pub async fn load(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    id: Uuid,
+) -> Result<InvitationRow, AppError> {
     sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ? AND i.org_id = ?"))
         .bind(id)
         .bind(org)
@@ -60,7 +64,11 @@ pub async fn load(conn: &mut SqliteConnection, org: Uuid, id: Uuid) -> Result<In
 
 /// Writes down the expiry of every pending invitation of `org` whose time has
 /// passed, with an audit event each, so the rules below see true states.
-pub async fn expire_stale(conn: &mut SqliteConnection, org: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn expire_stale(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let expired: Vec<(Uuid, String)> = sqlx::query_as(
         "UPDATE invitations SET status = 'expired', decided_at = expires_at
          WHERE org_id = ? AND status = 'pending' AND expires_at <= ? RETURNING id, email",
@@ -95,7 +103,12 @@ pub async fn seats_used(
     .await?)
 }
 
-async fn new_token(conn: &mut SqliteConnection, invitation: Uuid, kind: &str, now: DateTime<Utc>) -> Result<String, AppError> {
+async fn new_token(
+    conn: &mut SqliteConnection,
+    invitation: Uuid,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
     let token = SecretToken::generate();
     sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at) VALUES (?, ?, ?, ?)")
         .bind(&token.hash)
@@ -122,8 +135,14 @@ pub async fn issue_link(
         .bind(row.id)
         .execute(&mut *conn)
         .await?;
-    let mailed = format!("{base_url}/invite/{}", new_token(conn, row.id, "mail", now).await?);
-    let shared = format!("{base_url}/invite/{}", new_token(conn, row.id, "share", now).await?);
+    let mailed = format!(
+        "{base_url}/invite/{}",
+        new_token(conn, row.id, "mail", now).await?
+    );
+    let shared = format!(
+        "{base_url}/invite/{}",
+        new_token(conn, row.id, "share", now).await?
+    );
     let mail = templates::invitation(&templates::InvitationMail {
         to: row.notify_email.as_deref().unwrap_or(&row.email),
         invitee: &row.email,
@@ -145,7 +164,11 @@ pub async fn issue_link(
 }
 
 /// Marks the invitation whose mail finally failed as `failed`, keeping the reason.
-pub async fn delivery_failed(conn: &mut SqliteConnection, outbox_id: i64, reason: &str) -> Result<(), sqlx::Error> {
+pub async fn delivery_failed(
+    conn: &mut SqliteConnection,
+    outbox_id: i64,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
     let failed: Vec<(Uuid, String)> = sqlx::query_as(
         "UPDATE invitations SET status = 'failed', last_error = ?, decided_at = ?
          WHERE outbox_id = ? AND status = 'pending' RETURNING org_id, email",

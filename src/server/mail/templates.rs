@@ -24,7 +24,10 @@ pub fn escape_html(text: &str) -> String {
 
 /// Wraps paragraphs and one call-to-action link in the shared HTML layout.
 fn html_layout(paragraphs: &[String], link_label: &str, link: &str) -> String {
-    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>", escape_html(p))).collect();
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>", escape_html(p)))
+        .collect();
     format!(
         "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2937\">\
          {body}<p><a href=\"{href}\" style=\"display:inline-block;padding:10px 16px;background:#4338ca;color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p>\
@@ -38,7 +41,8 @@ fn html_layout(paragraphs: &[String], link_label: &str, link: &str) -> String {
 pub fn verify_email(to: &Email, name: &str, link: &str) -> OutgoingMail {
     let paragraphs = vec![
         format!("Hi {name},"),
-        "Confirm that this is your email address to finish setting up your Gatehouse account.".to_owned(),
+        "Confirm that this is your email address to finish setting up your Gatehouse account."
+            .to_owned(),
     ];
     OutgoingMail {
         to: to.clone(),
@@ -64,17 +68,26 @@ pub struct InvitationMail<'a> {
 /// "<inviter> invited you to join <organization>".
 pub fn invitation(mail: &InvitationMail<'_>) -> Result<OutgoingMail, EmailError> {
     let expires = mail.expires_at.format("%B %-d, %Y at %H:%M UTC");
-    let mut paragraphs = vec![
-        format!("{} invited {} to join {} on Gatehouse as {}.", mail.inviter_name, mail.invitee, mail.org_name, mail.role.label()),
-    ];
+    let mut paragraphs = vec![format!(
+        "{} invited {} to join {} on Gatehouse as {}.",
+        mail.inviter_name,
+        mail.invitee,
+        mail.org_name,
+        mail.role.label()
+    )];
     if let Some(note) = mail.note {
         paragraphs.push(format!("Their note: \"{note}\""));
     }
-    paragraphs.push(format!("The invitation expires on {expires}. Open it to accept or decline."));
+    paragraphs.push(format!(
+        "The invitation expires on {expires}. Open it to accept or decline."
+    ));
     let text = format!("{}\n\nAccept or decline: {}\n\nIf you were not expecting this, you can ignore this message.\n", paragraphs.join("\n\n"), mail.link);
     Ok(OutgoingMail {
         to: Email::parse(mail.to)?,
-        subject: format!("{} invited you to join {}", mail.inviter_name, mail.org_name),
+        subject: format!(
+            "{} invited you to join {}",
+            mail.inviter_name, mail.org_name
+        ),
         text,
         html: html_layout(&paragraphs, "View invitation", mail.link),
     })
@@ -90,7 +103,10 @@ pub fn removed(to: &Email, name: &str, org_name: &str, base_url: &str) -> Outgoi
     OutgoingMail {
         to: to.clone(),
         subject: format!("You were removed from {org_name}"),
-        text: format!("{}\n\n{}\n\n{}\n\nYour other organizations: {base_url}\n", paragraphs[0], paragraphs[1], paragraphs[2]),
+        text: format!(
+            "{}\n\n{}\n\n{}\n\nYour other organizations: {base_url}\n",
+            paragraphs[0], paragraphs[1], paragraphs[2]
+        ),
         html: html_layout(&paragraphs, "Open Gatehouse", base_url),
     }
 }

@@ -42,7 +42,11 @@ pub async fn run(pool: SqlitePool, transport: Transport, config: Arc<Config>, wa
 }
 
 /// One pass over the due messages; returns how many were handled.
-pub async fn deliver_due(pool: &SqlitePool, transport: &Transport, config: &Config) -> Result<usize, sqlx::Error> {
+pub async fn deliver_due(
+    pool: &SqlitePool,
+    transport: &Transport,
+    config: &Config,
+) -> Result<usize, sqlx::Error> {
     let rows = outbox::due(&mut *pool.acquire().await?, Utc::now(), 50).await?;
     for row in &rows {
         let result = transport.send(&config.mail_from, row).await;
@@ -53,7 +57,12 @@ pub async fn deliver_due(pool: &SqlitePool, transport: &Transport, config: &Conf
 
 /// Writes the outcome of one attempt; after the last one the message, and
 /// whatever it was delivering, is marked failed with the reason.
-async fn record_attempt(pool: &SqlitePool, row: &OutboxRow, result: Result<(), String>, config: &Config) -> Result<(), sqlx::Error> {
+async fn record_attempt(
+    pool: &SqlitePool,
+    row: &OutboxRow,
+    result: Result<(), String>,
+    config: &Config,
+) -> Result<(), sqlx::Error> {
     let now = Utc::now();
     let attempts = row.attempts + 1;
     let mut tx = pool.begin().await?;
@@ -80,14 +89,17 @@ async fn record_attempt(pool: &SqlitePool, row: &OutboxRow, result: Result<(), S
         Err(reason) => {
             let delay = backoff(config.mail_retry_base, attempts as u32);
             tracing::info!(outbox_id = row.id, %reason, retry_in_ms = delay.as_millis() as u64, "mail delivery will be retried");
-            let next = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
-            sqlx::query("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?")
-                .bind(attempts)
-                .bind(&reason)
-                .bind(next)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
+            let next =
+                now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+            sqlx::query(
+                "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+            )
+            .bind(attempts)
+            .bind(&reason)
+            .bind(next)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     tx.commit().await

@@ -11,7 +11,12 @@ use crate::server::organizations::Member;
 const PAGE: i64 = 50;
 
 /// A page of audit events older than `before`, optionally of one action.
-pub async fn activity(pool: &SqlitePool, actor: &Member, action: &str, before: Option<i64>) -> Result<ActivityPage, AppError> {
+pub async fn activity(
+    pool: &SqlitePool,
+    actor: &Member,
+    action: &str,
+    before: Option<i64>,
+) -> Result<ActivityPage, AppError> {
     policy::may_administer(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT a.id, u.name AS actor, a.action, a.target, a.details, a.at
@@ -35,7 +40,14 @@ pub async fn activity(pool: &SqlitePool, actor: &Member, action: &str, before: O
     };
     let items = rows
         .into_iter()
-        .map(|(id, actor, action, target, details, at)| ActivityItem { id, actor, action, target, details, at })
+        .map(|(id, actor, action, target, details, at)| ActivityItem {
+            id,
+            actor,
+            action,
+            target,
+            details,
+            at,
+        })
         .collect();
     Ok(ActivityPage { items, next_before })
 }

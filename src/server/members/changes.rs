@@ -43,7 +43,12 @@ fn changed_meanwhile() -> AppError {
 }
 
 /// Loads an active member; a missing or changed one is a conflict, not a 500.
-async fn target(conn: &mut SqliteConnection, org: Uuid, user: Uuid, expected: Option<Role>) -> Result<Target, AppError> {
+async fn target(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    user: Uuid,
+    expected: Option<Role>,
+) -> Result<Target, AppError> {
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT m.role, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.org_id = ? AND m.user_id = ? AND m.status = 'active'",
@@ -61,7 +66,12 @@ async fn target(conn: &mut SqliteConnection, org: Uuid, user: Uuid, expected: Op
 }
 
 /// Refuses when `user` is the organization's only active owner.
-async fn ensure_not_last_owner(conn: &mut SqliteConnection, org: Uuid, name: &str, what: &str) -> Result<(), AppError> {
+async fn ensure_not_last_owner(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    name: &str,
+    what: &str,
+) -> Result<(), AppError> {
     let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active' AND role = 'owner'")
         .bind(org)
         .fetch_one(&mut *conn)
@@ -74,22 +84,37 @@ async fn ensure_not_last_owner(conn: &mut SqliteConnection, org: Uuid, name: &st
     Ok(())
 }
 
-async fn set_role(conn: &mut SqliteConnection, org: Uuid, user: Uuid, role: Role) -> Result<(), AppError> {
-    sqlx::query("UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ? AND status = 'active'")
-        .bind(role.as_str())
-        .bind(org)
-        .bind(user)
-        .execute(conn)
-        .await?;
+async fn set_role(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    user: Uuid,
+    role: Role,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ? AND status = 'active'",
+    )
+    .bind(role.as_str())
+    .bind(org)
+    .bind(user)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Changes a member's role; it takes effect on their next request.
-pub async fn change_role(state: &AppState, actor: &Member, user: Uuid, new: Role, expected: Role) -> Result<(), AppError> {
+pub async fn change_role(
+    state: &AppState,
+    actor: &Member,
+    user: Uuid,
+    new: Role,
+    expected: Role,
+) -> Result<(), AppError> {
     let org = &actor.org;
     let mut tx = db::begin_write(&state.pool).await?;
     // The actor's own role is read again inside the transaction.
-    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    let me = target(&mut tx, org.id, actor.user.id, None)
+        .await
+        .map_err(|_| AppError::NotFound("Organization".into()))?;
     let them = target(&mut tx, org.id, user, Some(expected)).await?;
     policy::may_change_role(me.role, them.role, new).map_err(forbidden)?;
     let mine = access::load(&mut tx, org.id, actor.user.id, me.role).await?;
@@ -103,29 +128,64 @@ pub async fn change_role(state: &AppState, actor: &Member, user: Uuid, new: Role
     }
     set_role(&mut tx, org.id, user, new).await?;
     let details = format!("{} -> {}", them.role.as_str(), new.as_str());
-    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.role_changed", &them.email, &details).await?;
-    let message = format!("Your role in {} changed from {} to {}.", org.name, them.role.label(), new.label());
+    audit::record(
+        &mut tx,
+        Some(org.id),
+        Some(actor.user.id),
+        "member.role_changed",
+        &them.email,
+        &details,
+    )
+    .await?;
+    let message = format!(
+        "Your role in {} changed from {} to {}.",
+        org.name,
+        them.role.label(),
+        new.label()
+    );
     notify(&mut tx, user, NoticeKind::RoleChanged, &message).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// An owner makes another member owner and becomes an admin, in one step.
-pub async fn transfer_ownership(state: &AppState, actor: &Member, user: Uuid) -> Result<(), AppError> {
+pub async fn transfer_ownership(
+    state: &AppState,
+    actor: &Member,
+    user: Uuid,
+) -> Result<(), AppError> {
     let org = &actor.org;
     if user == actor.user.id {
-        return Err(AppError::Conflict("You already own this organization. Choose another member.".into()));
+        return Err(AppError::Conflict(
+            "You already own this organization. Choose another member.".into(),
+        ));
     }
     let mut tx = db::begin_write(&state.pool).await?;
-    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    let me = target(&mut tx, org.id, actor.user.id, None)
+        .await
+        .map_err(|_| AppError::NotFound("Organization".into()))?;
     if me.role != Role::Owner {
         return Err(forbidden(PolicyError::OwnersManageOwners));
     }
     let them = target(&mut tx, org.id, user, None).await?;
     set_role(&mut tx, org.id, user, Role::Owner).await?;
     set_role(&mut tx, org.id, actor.user.id, Role::Admin).await?;
-    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.ownership_transferred", &them.email, &format!("from {}", me.email)).await?;
-    notify(&mut tx, user, NoticeKind::RoleChanged, &format!("You are now an owner of {}.", org.name)).await?;
+    audit::record(
+        &mut tx,
+        Some(org.id),
+        Some(actor.user.id),
+        "member.ownership_transferred",
+        &them.email,
+        &format!("from {}", me.email),
+    )
+    .await?;
+    notify(
+        &mut tx,
+        user,
+        NoticeKind::RoleChanged,
+        &format!("You are now an owner of {}.", org.name),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -147,10 +207,17 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     let org = &actor.org;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
-    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    let me = target(&mut tx, org.id, actor.user.id, None)
+        .await
+        .map_err(|_| AppError::NotFound("Organization".into()))?;
     let is_self = removal.user_id == actor.user.id;
-    let them = if is_self { None } else { Some(target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?) };
-    policy::may_remove(me.role, them.as_ref().map_or(me.role, |t| t.role), is_self).map_err(forbidden)?;
+    let them = if is_self {
+        None
+    } else {
+        Some(target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?)
+    };
+    policy::may_remove(me.role, them.as_ref().map_or(me.role, |t| t.role), is_self)
+        .map_err(forbidden)?;
     require_manage(&access::load(&mut tx, org.id, actor.user.id, me.role).await?)?;
     let them = them.ok_or(AppError::Internal)?;
     if them.role == Role::Owner {
@@ -193,7 +260,9 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        details.push(format!("removed from {gone} project(s), {grants} grant(s) and {teams} team(s)"));
+        details.push(format!(
+            "removed from {gone} project(s), {grants} grant(s) and {teams} team(s)"
+        ));
     }
     if removal.revoke_their_invitations {
         let revoked = sqlx::query(
@@ -209,10 +278,28 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .rows_affected();
         details.push(format!("revoked {revoked} invitation(s) they sent"));
     }
-    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.removed", &them.email, &details.join("; ")).await?;
-    notify(&mut tx, removal.user_id, NoticeKind::Removed, &format!("You were removed from {}.", org.name)).await?;
+    audit::record(
+        &mut tx,
+        Some(org.id),
+        Some(actor.user.id),
+        "member.removed",
+        &them.email,
+        &details.join("; "),
+    )
+    .await?;
+    notify(
+        &mut tx,
+        removal.user_id,
+        NoticeKind::Removed,
+        &format!("You were removed from {}.", org.name),
+    )
+    .await?;
     let to = Email::parse(&them.email).map_err(|_| AppError::Internal)?;
-    enqueue(&mut tx, &templates::removed(&to, &them.name, &org.name, &state.config.base_url)).await?;
+    enqueue(
+        &mut tx,
+        &templates::removed(&to, &them.name, &org.name, &state.config.base_url),
+    )
+    .await?;
     tx.commit().await?;
     state.mail.wake();
     Ok(())
@@ -222,7 +309,9 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
 pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
     let org = &actor.org;
     let mut tx = db::begin_write(&state.pool).await?;
-    let me = target(&mut tx, org.id, actor.user.id, None).await.map_err(|_| AppError::NotFound("Organization".into()))?;
+    let me = target(&mut tx, org.id, actor.user.id, None)
+        .await
+        .map_err(|_| AppError::NotFound("Organization".into()))?;
     if me.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, "You", "leave").await.map_err(|_| {
             AppError::Conflict("You are the last owner, so you cannot leave. Make another member an owner first.".into())
@@ -235,34 +324,67 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
         .bind(actor.user.id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, Some(org.id), Some(actor.user.id), "member.left", &me.email, "").await?;
+    audit::record(
+        &mut tx,
+        Some(org.id),
+        Some(actor.user.id),
+        "member.left",
+        &me.email,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Sets a member's org-wide permissions (the permission editor). Needs
 /// `members:manage`; nobody changes permissions they do not hold.
-pub async fn set_permissions(state: &AppState, actor: &Member, user: Uuid, keys: &str) -> Result<(), AppError> {
+pub async fn set_permissions(
+    state: &AppState,
+    actor: &Member,
+    user: Uuid,
+    keys: &str,
+) -> Result<(), AppError> {
     let wanted = keys
         .split(',')
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .map(|k| Permission::parse(k).ok_or_else(|| AppError::invalid("permissions", format!("Unknown permission {k:?}."))))
+        .map(|k| {
+            Permission::parse(k).ok_or_else(|| {
+                AppError::invalid("permissions", format!("Unknown permission {k:?}."))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = crate::server::teams::require(&mut tx, actor, "members:manage").await?;
     let them = target(&mut tx, actor.org.id, user, None).await?;
     access::set_member_permissions(&mut tx, actor.org.id, &mine, user, them.role, &wanted).await?;
     let details = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
-    audit::record(&mut tx, Some(actor.org.id), Some(actor.user.id), "member.permissions_changed", &them.email, &details).await?;
+    audit::record(
+        &mut tx,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        "member.permissions_changed",
+        &them.email,
+        &details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Keys of the org-wide permissions `user` holds now.
-pub async fn permissions_of(state: &AppState, actor: &Member, user: Uuid) -> Result<Vec<String>, AppError> {
+pub async fn permissions_of(
+    state: &AppState,
+    actor: &Member,
+    user: Uuid,
+) -> Result<Vec<String>, AppError> {
     let mut conn = state.pool.acquire().await?;
     let them = target(&mut conn, actor.org.id, user, None).await?;
     let held = access::load(&mut conn, actor.org.id, user, them.role).await?;
-    Ok(CATALOGUE.into_iter().filter(|p| held.allows(*p, Scope::Organization)).map(|p| p.key()).collect())
+    Ok(CATALOGUE
+        .into_iter()
+        .filter(|p| held.allows(*p, Scope::Organization))
+        .map(|p| p.key())
+        .collect())
 }

@@ -5,7 +5,9 @@ pub mod activity;
 pub mod changes;
 
 pub use activity::activity;
-pub use changes::{change_role, leave, permissions_of, remove, set_permissions, transfer_ownership, Removal};
+pub use changes::{
+    change_role, leave, permissions_of, remove, set_permissions, transfer_ownership, Removal,
+};
 
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -44,7 +46,10 @@ impl MemberQuery {
     pub fn parse(search: &str, role: &str, sort: &str, after: &str) -> Result<Self, AppError> {
         let search = search.trim();
         if search.chars().count() > 254 {
-            return Err(AppError::invalid("search", "Search for at most 254 characters."));
+            return Err(AppError::invalid(
+                "search",
+                "Search for at most 254 characters.",
+            ));
         }
         let role = match role.trim() {
             "" | "all" => None,
@@ -57,9 +62,19 @@ impl MemberQuery {
         };
         let after = match after.trim() {
             "" => None,
-            cursor => Some(decode_cursor(cursor).ok_or_else(|| AppError::invalid("after", "This page link is out of date. Start from the first page."))?),
+            cursor => Some(decode_cursor(cursor).ok_or_else(|| {
+                AppError::invalid(
+                    "after",
+                    "This page link is out of date. Start from the first page.",
+                )
+            })?),
         };
-        Ok(Self { search: (!search.is_empty()).then(|| search.to_owned()), role, sort, after })
+        Ok(Self {
+            search: (!search.is_empty()).then(|| search.to_owned()),
+            role,
+            sort,
+            after,
+        })
     }
 }
 
@@ -86,20 +101,36 @@ struct Row {
 
 /// Pushes the WHERE clause shared by the page and its count.
 fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, org: Uuid, query: &'a MemberQuery) {
-    qb.push(" WHERE m.org_id = ").push_bind(org).push(" AND m.status = 'active'");
+    qb.push(" WHERE m.org_id = ")
+        .push_bind(org)
+        .push(" AND m.status = 'active'");
     if let Some(role) = query.role {
         qb.push(" AND m.role = ").push_bind(role.as_str());
     }
     if let Some(search) = &query.search {
-        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        qb.push(" AND (u.name LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\' OR u.email LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        let pattern = format!(
+            "%{}%",
+            search
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        qb.push(" AND (u.name LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR u.email LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
     }
 }
 
 /// One page of active members. Keyset pagination: each page continues after
 /// the last row of the previous one, so rows are neither lost nor repeated
 /// while members join, and no page costs more than its own rows.
-pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Result<MemberPage, AppError> {
+pub async fn list(
+    pool: &SqlitePool,
+    actor: &Member,
+    query: &MemberQuery,
+) -> Result<MemberPage, AppError> {
     let key = match query.sort {
         MemberSort::Name => "m.sort_name",
         MemberSort::Joined => "m.joined_at",
@@ -120,7 +151,8 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
             .push_bind(*after_id)
             .push("))");
     }
-    qb.push(format!(" ORDER BY {key}, m.user_id LIMIT ")).push_bind(PAGE_SIZE + 1);
+    qb.push(format!(" ORDER BY {key}, m.user_id LIMIT "))
+        .push_bind(PAGE_SIZE + 1);
     let mut rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -129,7 +161,11 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
         None
     };
     // Without a search the count needs no join and is answered from an index.
-    let from = if query.search.is_some() { "memberships m JOIN users u ON u.id = m.user_id" } else { "memberships m" };
+    let from = if query.search.is_some() {
+        "memberships m JOIN users u ON u.id = m.user_id"
+    } else {
+        "memberships m"
+    };
     let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {from}"));
     push_filters(&mut count, actor.org.id, query);
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
@@ -143,7 +179,10 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
                 role: parse_role(&r.role)?,
                 joined_at: r.joined_at,
                 last_active_at: r.last_active_at,
-                teams: r.teams.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default(),
+                teams: r
+                    .teams
+                    .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+                    .unwrap_or_default(),
             })
         })
         .collect::<Result<_, AppError>>()?;
@@ -154,15 +193,21 @@ pub async fn list(pool: &SqlitePool, actor: &Member, query: &MemberQuery) -> Res
 pub async fn seat_usage(pool: &SqlitePool, actor: &Member) -> Result<SeatUsage, AppError> {
     let mut conn = pool.acquire().await?;
     let used = seats_used(&mut conn, actor.org.id, Utc::now(), None).await?;
-    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'")
-        .bind(actor.org.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let active: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
+    )
+    .bind(actor.org.id)
+    .fetch_one(&mut *conn)
+    .await?;
     let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
         .bind(actor.org.id)
         .fetch_one(&mut *conn)
         .await?;
-    Ok(SeatUsage { active, pending: used - active, limit })
+    Ok(SeatUsage {
+        active,
+        pending: used - active,
+        limit,
+    })
 }
 
 /// Notes that `user` was active now (at most one write per minute).
@@ -190,6 +235,9 @@ mod tests {
         assert!(MemberQuery::parse("", "root", "", "").is_err());
         assert!(MemberQuery::parse("", "", "age", "").is_err());
         let q = MemberQuery::parse("  bob ", "admin", "joined", "").unwrap();
-        assert_eq!((q.search.as_deref(), q.role, q.sort), (Some("bob"), Some(Role::Admin), MemberSort::Joined));
+        assert_eq!(
+            (q.search.as_deref(), q.role, q.sort),
+            (Some("bob"), Some(Role::Admin), MemberSort::Joined)
+        );
     }
 }

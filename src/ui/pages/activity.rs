@@ -9,9 +9,20 @@ use crate::ui::layout::{OrgContext, OrgRefresh};
 
 /// Actions the filter offers.
 const ACTIONS: [&str; 14] = [
-    "invitation.created", "invitation.resent", "invitation.revoked", "invitation.accepted", "invitation.declined",
-    "invitation.expired", "invitation.failed", "member.role_changed", "member.ownership_transferred",
-    "member.removed", "member.left", "organization.created", "organization.settings_changed", "user.email_verified",
+    "invitation.created",
+    "invitation.resent",
+    "invitation.revoked",
+    "invitation.accepted",
+    "invitation.declined",
+    "invitation.expired",
+    "invitation.failed",
+    "member.role_changed",
+    "member.ownership_transferred",
+    "member.removed",
+    "member.left",
+    "organization.created",
+    "organization.settings_changed",
+    "user.email_verified",
 ];
 
 /// Audit events of the organization (owners and admins).
@@ -27,7 +38,14 @@ pub fn Activity() -> impl IntoView {
         befores.set(Vec::new());
     });
     let page = Resource::new(
-        move || (slug.get_value(), action.get(), befores.get().last().copied(), refresh.version()),
+        move || {
+            (
+                slug.get_value(),
+                action.get(),
+                befores.get().last().copied(),
+                refresh.version(),
+            )
+        },
         |(slug, action, before, _)| list_activity(slug, action, before),
     );
     view! {

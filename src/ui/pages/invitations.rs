@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::invitations::{list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem, IssuedInvitation};
+use crate::api::invitations::{
+    list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem,
+    IssuedInvitation,
+};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
@@ -110,7 +113,10 @@ pub fn Invitations() -> impl IntoView {
 
 fn title_case(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn row(
@@ -132,7 +138,11 @@ fn row(
     };
     let id = item.id;
     let email = item.email.clone();
-    let resend_label = if status == InvitationStatus::Pending { "Resend" } else { "Invite again" };
+    let resend_label = if status == InvitationStatus::Pending {
+        "Resend"
+    } else {
+        "Invite again"
+    };
     let item_for_revoke = item.clone();
     view! {
         <tr>

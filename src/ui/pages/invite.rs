@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::auth::sign_out;
-use crate::api::invitations::{accept_invitation, decline_invitation, invitation_preview, InvitationDetails, LinkState};
+use crate::api::invitations::{
+    accept_invitation, decline_invitation, invitation_preview, InvitationDetails, LinkState,
+};
 use crate::error::AppError;
 use crate::ui::format::moment;
 use crate::ui::pages::auth::urlencode;
@@ -86,7 +88,10 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
     let org_name = details.org_name.clone();
     let summary = format!(
         "{} invited {} to join {} as {}.",
-        details.inviter_name, details.email, details.org_name, details.role.label()
+        details.inviter_name,
+        details.email,
+        details.org_name,
+        details.role.label()
     );
     view! {
         <Show when=move || !declined.get() fallback={

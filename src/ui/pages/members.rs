@@ -7,7 +7,9 @@ use crate::api::members::{list_members, seats, MemberItem};
 use crate::domain::Role;
 use crate::ui::format::{day, moment};
 use crate::ui::layout::{OrgContext, OrgRefresh};
-use crate::ui::member_dialogs::{EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember};
+use crate::ui::member_dialogs::{
+    EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember,
+};
 
 /// The organization's active members.
 #[component]
@@ -25,10 +27,22 @@ pub fn Members() -> impl IntoView {
         cursors.set(Vec::new());
     });
     let page = Resource::new(
-        move || (slug.get_value(), search.get(), role.get(), sort.get(), cursors.get().last().cloned().unwrap_or_default(), refresh.version()),
+        move || {
+            (
+                slug.get_value(),
+                search.get(),
+                role.get(),
+                sort.get(),
+                cursors.get().last().cloned().unwrap_or_default(),
+                refresh.version(),
+            )
+        },
         |(slug, search, role, sort, after, _)| list_members(slug, search, role, sort, after),
     );
-    let usage = Resource::new(move || (slug.get_value(), refresh.version()), |(slug, _)| seats(slug));
+    let usage = Resource::new(
+        move || (slug.get_value(), refresh.version()),
+        |(slug, _)| seats(slug),
+    );
     let editing = RwSignal::new(None::<MemberItem>);
     let removing = RwSignal::new(None::<MemberItem>);
     let permissions = RwSignal::new(None::<MemberItem>);

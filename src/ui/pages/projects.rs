@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
-use crate::api::access::{add_project_member, create_project, list_projects, my_permissions, project_access, update_project, ProjectItem};
+use crate::api::access::{
+    add_project_member, create_project, list_projects, my_permissions, project_access,
+    update_project, ProjectItem,
+};
 use crate::ui::dialog::Confirm;
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
@@ -15,7 +18,10 @@ pub fn Projects() -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let slug = StoredValue::new(org.slug.clone());
-    let projects = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_projects(s));
+    let projects = Resource::new(
+        move || (slug.get_value(), refresh.version()),
+        |(s, _)| list_projects(s),
+    );
     let held = Resource::new(move || slug.get_value(), my_permissions);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -80,15 +86,26 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
     let id: Uuid = project.id;
     let show_access = RwSignal::new(false);
     let granted = RwSignal::new(0u32);
-    let access = Resource::new(move || (show_access.get(), granted.get()), move |(show, _)| async move {
-        if show { project_access(slug.get_value(), id).await.map(Some) } else { Ok(None) }
-    });
+    let access = Resource::new(
+        move || (show_access.get(), granted.get()),
+        move |(show, _)| async move {
+            if show {
+                project_access(slug.get_value(), id).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     let renaming = RwSignal::new(false);
     let new_name = RwSignal::new(project.name.clone());
     let confirm_archive = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let save = move |archive: bool| {
-        let name = if archive { String::new() } else { new_name.get_untracked() };
+        let name = if archive {
+            String::new()
+        } else {
+            new_name.get_untracked()
+        };
         leptos::task::spawn_local(async move {
             match update_project(slug.get_value(), id, name, archive).await {
                 Ok(()) => {

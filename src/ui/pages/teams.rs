@@ -5,14 +5,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::access::{
-    add_team_member, create_team, delete_team, grant_team, list_projects, list_teams, remove_team_member, rename_team, ProjectItem, TeamItem,
+    add_team_member, create_team, delete_team, grant_team, list_projects, list_teams,
+    remove_team_member, rename_team, ProjectItem, TeamItem,
 };
 use crate::error::AppError;
 use crate::ui::dialog::Confirm;
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
 /// Runs a team change and reloads, or shows why it failed.
-fn run(error: RwSignal<Option<String>>, refresh: OrgRefresh, change: impl std::future::Future<Output = Result<(), AppError>> + 'static) {
+fn run(
+    error: RwSignal<Option<String>>,
+    refresh: OrgRefresh,
+    change: impl std::future::Future<Output = Result<(), AppError>> + 'static,
+) {
     leptos::task::spawn_local(async move {
         match change.await {
             Ok(()) => {
@@ -30,8 +35,14 @@ pub fn Teams() -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let slug = StoredValue::new(org.slug.clone());
-    let teams = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_teams(s));
-    let projects = Resource::new(move || (slug.get_value(), refresh.version()), |(s, _)| list_projects(s));
+    let teams = Resource::new(
+        move || (slug.get_value(), refresh.version()),
+        |(s, _)| list_teams(s),
+    );
+    let projects = Resource::new(
+        move || (slug.get_value(), refresh.version()),
+        |(s, _)| list_projects(s),
+    );
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -87,17 +98,23 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let n = new_name.get_untracked();
-        run(error, refresh, async move { rename_team(slug.get_value(), id, n).await });
+        run(error, refresh, async move {
+            rename_team(slug.get_value(), id, n).await
+        });
     };
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let e = email.get_untracked();
-        run(error, refresh, async move { add_team_member(slug.get_value(), id, e).await });
+        run(error, refresh, async move {
+            add_team_member(slug.get_value(), id, e).await
+        });
     };
     let grant = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let p = project.get_untracked();
-        run(error, refresh, async move { grant_team(slug.get_value(), id, "projects:view".into(), p).await });
+        run(error, refresh, async move {
+            grant_team(slug.get_value(), id, "projects:view".into(), p).await
+        });
     };
     let team_name = team.name.clone();
     view! {

@@ -9,7 +9,10 @@ use crate::api::auth::verify_email;
 #[component]
 pub fn VerifyEmail() -> impl IntoView {
     let params = use_params_map();
-    let result = Resource::new(move || params.read().get("token").unwrap_or_default(), verify_email);
+    let result = Resource::new(
+        move || params.read().get("token").unwrap_or_default(),
+        verify_email,
+    );
     view! {
         <section class="page page-narrow">
             <Suspense fallback=|| view! { <p class="loading" role="status">"Confirming your email…"</p> }>
