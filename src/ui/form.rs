@@ -80,3 +80,41 @@ pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
         </Show>
     }
 }
+
+/// Runs a change from the browser; its error, if any, goes to `error` (and a
+/// success clears it). Whatever should follow a success goes in `change`.
+pub fn submit(
+    error: RwSignal<Option<String>>,
+    change: impl std::future::Future<Output = Result<(), AppError>> + 'static,
+) {
+    leptos::task::spawn_local(async move {
+        error.set(change.await.err().map(|e| e.to_string()));
+    });
+}
+
+/// A one-field form on one line: a labelled input, a submit button and, when
+/// `on_cancel` is given, a Cancel button.
+#[component]
+pub fn InlineForm(
+    #[prop(into)] id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    submit_label: &'static str,
+    on_submit: Callback<()>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] on_cancel: Option<Callback<()>>,
+) -> impl IntoView {
+    let input_id = id.clone();
+    view! {
+        <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); on_submit.run(()); }>
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=input_id type=kind maxlength="254" bind:value=value/>
+            </div>
+            <button type="submit" class="button button-primary">{submit_label}</button>
+            {on_cancel.map(|cancel| view! {
+                <button type="button" class="button" on:click=move |_| cancel.run(())>"Cancel"</button>
+            })}
+        </form>
+    }
+}

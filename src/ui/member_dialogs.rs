@@ -9,6 +9,7 @@ use crate::api::members::{
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::dialog::{Confirm, Modal};
+use crate::ui::form::{submit, FormAlert};
 use crate::ui::layout::{OrgContext, OrgRefresh};
 use crate::ui::session::hard_navigate;
 
@@ -29,8 +30,7 @@ fn open_while_some<T: Clone + Send + Sync + 'static>(item: RwSignal<Option<T>>) 
     open
 }
 
-/// Runs a membership change, then closes the dialog and reloads the lists,
-/// or shows why it failed.
+/// Runs a membership change; on success the dialog closes and the lists reload.
 fn run_change<F>(
     error: RwSignal<Option<String>>,
     open: RwSignal<bool>,
@@ -39,15 +39,11 @@ fn run_change<F>(
 ) where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
-    leptos::task::spawn_local(async move {
-        match change().await {
-            Ok(()) => {
-                error.set(None);
-                open.set(false);
-                refresh.bump();
-            }
-            Err(err) => error.set(Some(err.to_string())),
-        }
+    submit(error, async move {
+        change().await?;
+        open.set(false);
+        refresh.bump();
+        Ok(())
     });
 }
 
@@ -96,7 +92,7 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     view! {
         <Modal open title>
             <div class="stack">
-                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <FormAlert message=error/>
                 <div class="field">
                     <label for="edit-role">"Role"</label>
                     <select id="edit-role" bind:value=role>
@@ -155,7 +151,7 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     view! {
         <Modal open title>
             <div class="stack">
-                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <FormAlert message=error/>
                 <p>{move || removing.get().map(|m| format!(
                     "{} ({}) will lose access to {} on their next request and will be emailed about it.", m.name, m.email, org_name.get_value()
                 ))}</p>
@@ -187,7 +183,7 @@ pub fn LeaveButton() -> impl IntoView {
     });
     view! {
         <div class="leave">
-            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <FormAlert message=error/>
             <button type="button" class="button button-quiet" on:click=move |_| open.set(true)>"Leave organization"</button>
             <Confirm
                 open
@@ -245,7 +241,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     view! {
         <Modal open title>
             <div class="stack">
-                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <FormAlert message=error/>
                 <p class="hint">"Org-wide permissions. You can only change permissions you hold yourself."</p>
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
@@ -308,7 +304,7 @@ pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     view! {
         <Modal open title>
             <div class="stack">
-                {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                <FormAlert message=error/>
                 <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
                     {move || Suspend::new(async move {
                         let Some(m) = editing.get_untracked() else { return ().into_any() };

@@ -9,6 +9,7 @@ use crate::api::invitations::{
     accept_invitation, decline_invitation, invitation_preview, InvitationDetails, LinkState,
 };
 use crate::error::AppError;
+use crate::ui::form::FormAlert;
 use crate::ui::format::moment;
 use crate::ui::pages::auth::urlencode;
 use crate::ui::session::hard_navigate;
@@ -112,7 +113,7 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
                 </section>
             })}
             <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
-            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <FormAlert message=error/>
             {match (&details.signed_in_as, matches) {
                 (Some(_), true) => view! {
                     <div class="dialog-actions">

@@ -10,6 +10,7 @@ use crate::api::access::{
     update_project, ProjectItem,
 };
 use crate::ui::dialog::Confirm;
+use crate::ui::form::{submit, FormAlert, InlineForm};
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
 /// Projects of the organization visible to the signed-in member.
@@ -25,19 +26,14 @@ pub fn Projects() -> impl IntoView {
     let held = Resource::new(move || slug.get_value(), my_permissions);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        leptos::task::spawn_local(async move {
-            match create_project(slug.get_value(), name.get_untracked()).await {
-                Ok(_) => {
-                    name.set(String::new());
-                    error.set(None);
-                    refresh.bump();
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
-    };
+    let create = Callback::new(move |()| {
+        submit(error, async move {
+            create_project(slug.get_value(), name.get_untracked()).await?;
+            name.set(String::new());
+            refresh.bump();
+            Ok(())
+        })
+    });
     view! {
         <Title text="Projects"/>
         <section class="page">
@@ -47,14 +43,8 @@ pub fn Projects() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let can_create = held.await.unwrap_or_default().iter().any(|k| k == "projects:manage");
                     can_create.then(|| view! {
-                        <form class="toolbar" on:submit=create>
-                            <div class="field">
-                                <label for="project-name">"New project name"</label>
-                                <input id="project-name" maxlength="100" bind:value=name/>
-                            </div>
-                            <button type="submit" class="button button-primary">"Create project"</button>
-                        </form>
-                        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                        <InlineForm id="project-name" label="New project name" value=name submit_label="Create project" on_submit=create/>
+                        <FormAlert message=error/>
                     })
                 })}
             </Transition>
@@ -106,32 +96,23 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
         } else {
             new_name.get_untracked()
         };
-        leptos::task::spawn_local(async move {
-            match update_project(slug.get_value(), id, name, archive).await {
-                Ok(()) => {
-                    renaming.set(false);
-                    refresh.bump();
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
+        submit(error, async move {
+            update_project(slug.get_value(), id, name, archive).await?;
+            renaming.set(false);
+            refresh.bump();
+            Ok(())
+        })
     };
     let member_email = RwSignal::new(String::new());
-    let add_member = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let email = member_email.get_untracked();
-        leptos::task::spawn_local(async move {
-            match add_project_member(slug.get_value(), id, email).await {
-                Ok(()) => {
-                    member_email.set(String::new());
-                    error.set(None);
-                    show_access.set(true);
-                    granted.update(|g| *g += 1);
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
-    };
+    let add_member = Callback::new(move |()| {
+        submit(error, async move {
+            add_project_member(slug.get_value(), id, member_email.get_untracked()).await?;
+            member_email.set(String::new());
+            show_access.set(true);
+            granted.update(|g| *g += 1);
+            Ok(())
+        })
+    });
     let name = project.name.clone();
     let table_label = StoredValue::new(format!("Access to {}", project.name));
     view! {
@@ -146,25 +127,14 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
                     <button type="button" class="button button-quiet" on:click=move |_| confirm_archive.set(true)>"Archive"</button>
                 })}
             </div>
-            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <FormAlert message=error/>
             {project.can_manage.then(|| view! {
-                <form class="toolbar" on:submit=add_member>
-                    <div class="field">
-                        <label for=format!("project-member-{id}")>"Give a member access (email)"</label>
-                        <input id=format!("project-member-{id}") type="email" bind:value=member_email/>
-                    </div>
-                    <button type="submit" class="button">"Give access"</button>
-                </form>
+                <InlineForm id=format!("project-member-{id}") label="Give a member access (email)" kind="email"
+                    value=member_email submit_label="Give access" on_submit=add_member/>
             })}
             <Show when=move || renaming.get()>
-                <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); save(false); }>
-                    <div class="field">
-                        <label for=format!("rename-{id}")>"Project name"</label>
-                        <input id=format!("rename-{id}") maxlength="100" bind:value=new_name/>
-                    </div>
-                    <button type="submit" class="button button-primary">"Save name"</button>
-                    <button type="button" class="button" on:click=move |_| renaming.set(false)>"Cancel"</button>
-                </form>
+                <InlineForm id=format!("rename-{id}") label="Project name" value=new_name submit_label="Save name"
+                    on_submit=Callback::new(move |()| save(false)) on_cancel=Callback::new(move |()| renaming.set(false))/>
             </Show>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

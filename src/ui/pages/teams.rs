@@ -10,22 +10,19 @@ use crate::api::access::{
 };
 use crate::error::AppError;
 use crate::ui::dialog::Confirm;
+use crate::ui::form::{submit, FormAlert, InlineForm};
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
-/// Runs a team change and reloads, or shows why it failed.
+/// Runs a team change; on success the organization's lists reload.
 fn run(
     error: RwSignal<Option<String>>,
     refresh: OrgRefresh,
     change: impl std::future::Future<Output = Result<(), AppError>> + 'static,
 ) {
-    leptos::task::spawn_local(async move {
-        match change.await {
-            Ok(()) => {
-                error.set(None);
-                refresh.bump();
-            }
-            Err(e) => error.set(Some(e.to_string())),
-        }
+    submit(error, async move {
+        change.await?;
+        refresh.bump();
+        Ok(())
     });
 }
 
@@ -45,29 +42,21 @@ pub fn Teams() -> impl IntoView {
     );
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let n = name.get_untracked();
+    let create = Callback::new(move |()| {
         run(error, refresh, async move {
-            create_team(slug.get_value(), n).await?;
+            create_team(slug.get_value(), name.get_untracked()).await?;
             name.set(String::new());
             Ok(())
-        });
-    };
+        })
+    });
     view! {
         <Title text="Teams"/>
         <section class="page">
             <h1>"Teams"</h1>
             {org.role.is_admin().then(|| view! {
-                <form class="toolbar" on:submit=create>
-                    <div class="field">
-                        <label for="team-name">"New team name"</label>
-                        <input id="team-name" maxlength="100" bind:value=name/>
-                    </div>
-                    <button type="submit" class="button button-primary">"Create team"</button>
-                </form>
+                <InlineForm id="team-name" label="New team name" value=name submit_label="Create team" on_submit=create/>
             })}
-            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <FormAlert message=error/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading teams…"</p> }>
                 {move || Suspend::new(async move {
                     let projects = projects.await.unwrap_or_default();
@@ -95,26 +84,32 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
     let confirm_delete = RwSignal::new(false);
     let renaming = RwSignal::new(false);
     let new_name = RwSignal::new(team.name.clone());
-    let rename = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let n = new_name.get_untracked();
-        run(error, refresh, async move {
-            rename_team(slug.get_value(), id, n).await
-        });
-    };
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let e = email.get_untracked();
-        run(error, refresh, async move {
-            add_team_member(slug.get_value(), id, e).await
-        });
-    };
+    let rename = Callback::new(move |()| {
+        run(
+            error,
+            refresh,
+            rename_team(slug.get_value(), id, new_name.get_untracked()),
+        )
+    });
+    let add = Callback::new(move |()| {
+        run(
+            error,
+            refresh,
+            add_team_member(slug.get_value(), id, email.get_untracked()),
+        )
+    });
     let grant = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let p = project.get_untracked();
-        run(error, refresh, async move {
-            grant_team(slug.get_value(), id, "projects:view".into(), p).await
-        });
+        run(
+            error,
+            refresh,
+            grant_team(
+                slug.get_value(),
+                id,
+                "projects:view".into(),
+                project.get_untracked(),
+            ),
+        );
     };
     let team_name = team.name.clone();
     view! {
@@ -128,16 +123,10 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                 })}
             </div>
             <Show when=move || renaming.get()>
-                <form class="toolbar" on:submit=rename>
-                    <div class="field">
-                        <label for=format!("rename-team-{id}")>"Team name"</label>
-                        <input id=format!("rename-team-{id}") maxlength="100" bind:value=new_name/>
-                    </div>
-                    <button type="submit" class="button button-primary">"Save name"</button>
-                    <button type="button" class="button" on:click=move |_| renaming.set(false)>"Cancel"</button>
-                </form>
+                <InlineForm id=format!("rename-team-{id}") label="Team name" value=new_name submit_label="Save name"
+                    on_submit=rename on_cancel=Callback::new(move |()| renaming.set(false))/>
             </Show>
-            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <FormAlert message=error/>
             <p class="hint">{if team.projects.is_empty() { "No projects yet.".to_owned() } else { format!("Projects: {}", team.projects.join(", ")) }}</p>
             {(!team.grants.is_empty()).then(|| view! { <p class="hint">{format!("Permissions: {}", team.grants.join(", "))}</p> })}
             <ul>
@@ -156,13 +145,8 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                 }).collect_view()}
             </ul>
             {manage.then(|| view! {
-                <form class="toolbar" on:submit=add>
-                    <div class="field">
-                        <label for=format!("add-{id}")>"Add member by email"</label>
-                        <input id=format!("add-{id}") type="email" bind:value=email/>
-                    </div>
-                    <button type="submit" class="button">"Add to team"</button>
-                </form>
+                <InlineForm id=format!("add-{id}") label="Add member by email" kind="email" value=email
+                    submit_label="Add to team" on_submit=add/>
                 <form class="toolbar" on:submit=grant>
                     <div class="field">
                         <label for=format!("grant-{id}")>"Give access to project"</label>
