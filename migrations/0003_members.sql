@@ -15,8 +15,7 @@ END;
 CREATE INDEX memberships_org_name ON memberships (org_id, status, sort_name, user_id);
 CREATE INDEX memberships_org_joined ON memberships (org_id, status, joined_at, user_id);
 
--- Projects of an organization and who has been given access to each. The
--- Projects page fills these; removing a member can clear their rows.
+-- Projects of an organization. Who may see one is a grant (see 0005).
 CREATE TABLE projects (
     id          BLOB PRIMARY KEY NOT NULL,
     org_id      BLOB NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -25,11 +24,3 @@ CREATE TABLE projects (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX projects_by_org ON projects (org_id);
-
-CREATE TABLE project_members (
-    project_id BLOB NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    user_id    BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    added_at   TEXT NOT NULL,
-    PRIMARY KEY (project_id, user_id)
-);
-CREATE INDEX project_members_by_user ON project_members (user_id);

@@ -103,7 +103,30 @@ impl Resource {
     }
 }
 
+/// A comma-separated list named a permission the catalogue does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Unknown permission {0:?}.")]
+pub struct UnknownPermission(pub String);
+
 impl Permission {
+    /// See every project.
+    pub const PROJECTS_VIEW: Self = p(Resource::Projects, Action::View);
+    /// Create, rename and archive projects.
+    pub const PROJECTS_MANAGE: Self = p(Resource::Projects, Action::Manage);
+    /// Change members' roles, teams and permissions; remove members.
+    pub const MEMBERS_MANAGE: Self = p(Resource::Members, Action::Manage);
+    /// Send invitations.
+    pub const MEMBERS_INVITE: Self = p(Resource::Members, Action::Invite);
+
+    /// Parses a comma-separated list of keys, as forms send it; blanks are skipped.
+    pub fn parse_list(text: &str) -> Result<Vec<Self>, UnknownPermission> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| Self::parse(k).ok_or_else(|| UnknownPermission(k.to_owned())))
+            .collect()
+    }
+
     /// The stored spelling, `resource:action`.
     pub fn key(self) -> String {
         let action = match self.action {
@@ -229,7 +252,7 @@ impl Access {
 
     /// Whether this member may send invitations.
     pub fn may_invite(&self) -> bool {
-        self.allows(p(Resource::Members, Action::Invite), Scope::Organization)
+        self.allows(Permission::MEMBERS_INVITE, Scope::Organization)
     }
 
     /// Nobody grants beyond what they hold: each grant must be held at the same or a wider scope.
@@ -239,7 +262,7 @@ impl Access {
 
     /// Whether `project` is visible: any permission on it, or on the whole organization.
     pub fn sees_project(&self, project: Uuid) -> bool {
-        self.allows(p(Resource::Projects, Action::View), Scope::Project(project))
+        self.allows(Permission::PROJECTS_VIEW, Scope::Project(project))
     }
 }
 
@@ -295,6 +318,14 @@ mod tests {
             Some(p(Members, Invite))
         );
         assert_eq!(Permission::parse("logs:delete"), None);
+        assert_eq!(
+            Permission::parse_list(" logs:view, ,members:invite"),
+            Ok(vec![p(Logs, View), p(Members, Invite)])
+        );
+        assert_eq!(
+            Permission::parse_list("logs:view,root"),
+            Err(UnknownPermission("root".into()))
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::organizations::Member;
 use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -23,13 +24,8 @@ pub async fn load(
     role: Role,
 ) -> Result<Access, AppError> {
     let direct: Vec<(String, Option<Uuid>)> = sqlx::query_as(
-        "SELECT permission, project_id FROM grants WHERE org_id = ? AND user_id = ?
-         UNION ALL
-         SELECT 'projects:view', pm.project_id FROM project_members pm JOIN projects p ON p.id = pm.project_id
-         WHERE p.org_id = ? AND pm.user_id = ?",
+        "SELECT permission, project_id FROM grants WHERE org_id = ? AND user_id = ?",
     )
-    .bind(org)
-    .bind(user)
     .bind(org)
     .bind(user)
     .fetch_all(&mut *conn)
@@ -125,6 +121,24 @@ pub async fn set_member_permissions(
         }
     }
     Ok(())
+}
+
+/// The actor's access as of now (role re-read inside the caller's
+/// transaction), or a refusal naming the org-wide `permission` it lacks.
+pub async fn require(
+    conn: &mut SqliteConnection,
+    actor: &Member,
+    permission: Permission,
+) -> Result<Access, AppError> {
+    let actor = super::organizations::refresh(conn, actor).await?;
+    let access = load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
+    if !access.allows(permission, Scope::Organization) {
+        return Err(AppError::Forbidden(format!(
+            "You need the “{}” permission for this. Ask an admin.",
+            permission.label()
+        )));
+    }
+    Ok(access)
 }
 
 /// The grants a team holds.

@@ -5,7 +5,6 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::organizations::{parse_role, Member};
-use super::teams::require;
 use super::{access, audit, db};
 use crate::api::access::{ProjectAccessRow, ProjectItem};
 use crate::domain::access::{Permission, Scope, Source};
@@ -20,7 +19,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ProjectItem>,
         .bind(actor.org.id)
         .fetch_all(&mut *conn)
         .await?;
-    let manage = Permission::parse("projects:manage").ok_or(AppError::Internal)?;
+    let manage = Permission::PROJECTS_MANAGE;
     Ok(rows
         .into_iter()
         .filter(|(id, _)| access.sees_project(*id))
@@ -36,7 +35,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ProjectItem>,
 pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
-    require(&mut tx, actor, "projects:manage").await?;
+    access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
     let id = Uuid::new_v4();
     sqlx::query("INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
         .bind(id)
@@ -67,7 +66,7 @@ pub async fn update(
     archive: bool,
 ) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    require(&mut tx, actor, "projects:manage").await?;
+    access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
     let current: String = sqlx::query_scalar(
         "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
     )
@@ -137,7 +136,7 @@ pub async fn who_has_access(
     .bind(actor.org.id)
     .fetch_all(&mut *conn)
     .await?;
-    let view = Permission::parse("projects:view").ok_or(AppError::Internal)?;
+    let view = Permission::PROJECTS_VIEW;
     let mut rows = Vec::new();
     for (id, name, email, role) in members {
         let access = access::load(&mut conn, actor.org.id, id, parse_role(&role)?).await?;
@@ -162,7 +161,7 @@ pub async fn add_member(
 ) -> Result<(), AppError> {
     let email = crate::domain::Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let mut tx = db::begin_write(pool).await?;
-    let mine = require(&mut tx, actor, "projects:manage").await?;
+    let mine = access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
     let name: String = sqlx::query_scalar(
         "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
     )
@@ -180,7 +179,7 @@ pub async fn add_member(
     .await?
     .ok_or_else(|| AppError::invalid("email", format!("{email} is not a member of {}. Invite them first.", actor.org.name)))?;
     let grant = crate::domain::access::Grant {
-        permission: Permission::parse("projects:view").ok_or(AppError::Internal)?,
+        permission: Permission::PROJECTS_VIEW,
         scope: Scope::Project(project),
     };
     if !mine.may_grant(&grant) {

@@ -8,29 +8,11 @@ use super::access::{self, Holder};
 use super::organizations::Member;
 use super::{audit, db};
 use crate::api::access::{TeamItem, TeamMember};
-use crate::domain::access::{Access, Grant, Permission, Scope};
+use crate::domain::access::{Grant, Permission, Scope};
 use crate::domain::policy::PolicyError;
 use crate::domain::text::Name;
 use crate::domain::Email;
 use crate::error::AppError;
-
-/// Loads the actor's access and requires `permission` org-wide.
-pub async fn require(
-    conn: &mut sqlx::SqliteConnection,
-    actor: &Member,
-    permission: &str,
-) -> Result<Access, AppError> {
-    let actor = super::organizations::refresh(conn, actor).await?;
-    let access = access::load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    let permission = Permission::parse(permission).ok_or(AppError::Internal)?;
-    if !access.allows(permission, Scope::Organization) {
-        return Err(AppError::Forbidden(format!(
-            "You need the “{}” permission for this. Ask an admin.",
-            permission.label()
-        )));
-    }
-    Ok(access)
-}
 
 /// Teams of the organization with their members and grants.
 pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, AppError> {
@@ -84,7 +66,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
 pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
-    require(&mut tx, actor, "members:manage").await?;
+    access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let id = Uuid::new_v4();
     let inserted =
         sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
@@ -125,7 +107,7 @@ pub async fn rename(
 ) -> Result<(), AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
-    require(&mut tx, actor, "members:manage").await?;
+    access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let old = team_name(&mut tx, actor.org.id, team).await?;
     let renamed = sqlx::query("UPDATE teams SET name = ? WHERE id = ? AND org_id = ?")
         .bind(name.as_str())
@@ -158,7 +140,7 @@ pub async fn rename(
 /// Deletes a team; its members keep their own grants.
 pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    require(&mut tx, actor, "members:manage").await?;
+    access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name: String =
         sqlx::query_scalar("DELETE FROM teams WHERE id = ? AND org_id = ? RETURNING name")
             .bind(team)
@@ -202,7 +184,7 @@ pub async fn add_member(
 ) -> Result<(), AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let mut tx = db::begin_write(pool).await?;
-    let access = require(&mut tx, actor, "members:manage").await?;
+    let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     if access::team_grants(&mut tx, team)
         .await?
@@ -256,7 +238,7 @@ pub async fn remove_member(
     user: Uuid,
 ) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    require(&mut tx, actor, "members:manage").await?;
+    access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
         .bind(team)
@@ -285,7 +267,7 @@ pub async fn grant(
     grant: Grant,
 ) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    let access = require(&mut tx, actor, "members:manage").await?;
+    let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     if !access.may_grant(&grant) {
         return Err(AppError::Forbidden(

@@ -231,20 +231,11 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
 #[sqlx::test]
 async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: SqlitePool) {
     let a = acme(&pool).await;
-    let project = Uuid::new_v4();
-    sqlx::query("INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, 'Web', ?)")
-        .bind(project)
-        .bind(a.owner.org.id)
-        .bind(Utc::now())
-        .execute(&pool)
+    let project = crate::server::projects::create(&pool, &a.owner, "Web")
         .await
         .unwrap();
     for m in [&a.admin, &a.plain] {
-        sqlx::query("INSERT INTO project_members (project_id, user_id, added_at) VALUES (?, ?, ?)")
-            .bind(project)
-            .bind(m.user.id)
-            .bind(Utc::now())
-            .execute(&pool)
+        crate::server::projects::add_member(&pool, &a.owner, project, &m.user.email)
             .await
             .unwrap();
     }
@@ -265,11 +256,13 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
     let rows = |id: Uuid| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM project_members WHERE user_id = ?")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM grants WHERE user_id = ? AND project_id IS NOT NULL",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
         }
     };
     assert_eq!(rows(a.plain.user.id).await, 1, "kept without the option");

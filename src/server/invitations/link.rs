@@ -222,7 +222,6 @@ pub async fn accept<'a>(
             "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2",
             "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2",
             "DELETE FROM team_members WHERE user_id = ?2 AND team_id IN (SELECT id FROM teams WHERE org_id = ?1)",
-            "DELETE FROM project_members WHERE user_id = ?2 AND project_id IN (SELECT id FROM projects WHERE org_id = ?1)",
         ] {
             sqlx::query(sql).bind(row.org_id).bind(user.id).execute(&mut *tx).await?;
         }

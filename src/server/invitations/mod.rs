@@ -66,22 +66,15 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
                 .map_err(|_| AppError::invalid("teams", "Choose teams from the list."))
         })
         .collect::<Result<Vec<Uuid>, _>>()?;
-    let grants = split_list(input.permissions)
-        .map(|key| {
-            Permission::parse(key)
-                .map(|permission| Grant {
-                    permission,
-                    scope: Scope::Organization,
-                })
-                .ok_or_else(|| {
-                    AppError::invalid("permissions", format!("Unknown permission {key:?}."))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     // What the role already gives is not stored again, so a later role change stays meaningful.
     let by_role = Access::new(role, [], []);
-    let grants = grants
+    let grants = Permission::parse_list(input.permissions)
+        .map_err(|e| AppError::invalid("permissions", e))?
         .into_iter()
+        .map(|permission| Grant {
+            permission,
+            scope: Scope::Organization,
+        })
         .filter(|g| !by_role.allows(g.permission, g.scope))
         .collect();
     Ok(InvitationInput {

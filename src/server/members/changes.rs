@@ -13,7 +13,7 @@ use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
-use crate::server::organizations::{parse_role, Member};
+use crate::server::organizations::{parse_role, refresh, Member};
 use crate::server::state::AppState;
 use crate::server::{access, audit, db};
 
@@ -26,16 +26,6 @@ struct Target {
 
 fn forbidden(err: PolicyError) -> AppError {
     AppError::Forbidden(err.to_string())
-}
-
-/// Changing or removing members needs `members:manage` (an admin may have had it taken away).
-fn require_manage(access: &crate::domain::access::Access) -> Result<(), AppError> {
-    let manage = Permission::parse("members:manage").ok_or(AppError::Internal)?;
-    if access.allows(manage, Scope::Organization) {
-        Ok(())
-    } else {
-        Err(forbidden(PolicyError::MayNotManageMembers))
-    }
 }
 
 fn changed_meanwhile() -> AppError {
@@ -111,14 +101,9 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     let org = &actor.org;
     let mut tx = db::begin_write(&state.pool).await?;
-    // The actor's own role is read again inside the transaction.
-    let me = target(&mut tx, org.id, actor.user.id, None)
-        .await
-        .map_err(|_| AppError::NotFound("Organization".into()))?;
+    let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, org.id, user, Some(expected)).await?;
-    policy::may_change_role(me.role, them.role, new).map_err(forbidden)?;
-    let mine = access::load(&mut tx, org.id, actor.user.id, me.role).await?;
-    require_manage(&mine)?;
+    policy::may_change_role(mine.role(), them.role, new).map_err(forbidden)?;
     policy::may_grant_role_access(&mine, new).map_err(forbidden)?;
     if them.role == new {
         return Ok(());
@@ -161,10 +146,7 @@ pub async fn transfer_ownership(
         ));
     }
     let mut tx = db::begin_write(&state.pool).await?;
-    let me = target(&mut tx, org.id, actor.user.id, None)
-        .await
-        .map_err(|_| AppError::NotFound("Organization".into()))?;
-    if me.role != Role::Owner {
+    if refresh(&mut tx, actor).await?.org.role != Role::Owner {
         return Err(forbidden(PolicyError::OwnersManageOwners));
     }
     let them = target(&mut tx, org.id, user, None).await?;
@@ -176,7 +158,7 @@ pub async fn transfer_ownership(
         Some(actor.user.id),
         "member.ownership_transferred",
         &them.email,
-        &format!("from {}", me.email),
+        &format!("from {}", actor.user.email),
     )
     .await?;
     notify(
@@ -206,20 +188,13 @@ pub struct Removal {
 pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Result<(), AppError> {
     let org = &actor.org;
     let now = Utc::now();
+    if removal.user_id == actor.user.id {
+        return Err(forbidden(PolicyError::RemoveSelf));
+    }
     let mut tx = db::begin_write(&state.pool).await?;
-    let me = target(&mut tx, org.id, actor.user.id, None)
-        .await
-        .map_err(|_| AppError::NotFound("Organization".into()))?;
-    let is_self = removal.user_id == actor.user.id;
-    let them = if is_self {
-        None
-    } else {
-        Some(target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?)
-    };
-    policy::may_remove(me.role, them.as_ref().map_or(me.role, |t| t.role), is_self)
-        .map_err(forbidden)?;
-    require_manage(&access::load(&mut tx, org.id, actor.user.id, me.role).await?)?;
-    let them = them.ok_or(AppError::Internal)?;
+    let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
+    let them = target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?;
+    policy::may_remove(mine.role(), them.role, false).map_err(forbidden)?;
     if them.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, &them.name, "be removed").await?;
     }
@@ -238,16 +213,18 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .await?;
     let mut details = Vec::new();
     if removal.remove_from_projects {
-        // Every way into a project: direct project membership, project
-        // grants, and the teams that carry project grants.
-        let gone = sqlx::query(
-            "DELETE FROM project_members WHERE user_id = ? AND project_id IN (SELECT id FROM projects WHERE org_id = ?)",
+        // Every way into a project: project grants, org-wide grants, and the
+        // teams that carry grants.
+        let mut projects: Vec<Uuid> = sqlx::query_scalar(
+            "DELETE FROM grants WHERE org_id = ? AND user_id = ? AND project_id IS NOT NULL RETURNING project_id",
         )
-        .bind(removal.user_id)
         .bind(org.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .bind(removal.user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        projects.sort();
+        projects.dedup();
+        let gone = projects.len();
         let grants = sqlx::query("DELETE FROM grants WHERE org_id = ? AND user_id = ?")
             .bind(org.id)
             .bind(removal.user_id)
@@ -309,10 +286,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
 pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
     let org = &actor.org;
     let mut tx = db::begin_write(&state.pool).await?;
-    let me = target(&mut tx, org.id, actor.user.id, None)
-        .await
-        .map_err(|_| AppError::NotFound("Organization".into()))?;
-    if me.role == Role::Owner {
+    if refresh(&mut tx, actor).await?.org.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, "You", "leave").await.map_err(|_| {
             AppError::Conflict("You are the last owner, so you cannot leave. Make another member an owner first.".into())
         })?;
@@ -329,7 +303,7 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
         Some(org.id),
         Some(actor.user.id),
         "member.left",
-        &me.email,
+        &actor.user.email,
         "",
     )
     .await?;
@@ -345,18 +319,9 @@ pub async fn set_permissions(
     user: Uuid,
     keys: &str,
 ) -> Result<(), AppError> {
-    let wanted = keys
-        .split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|k| {
-            Permission::parse(k).ok_or_else(|| {
-                AppError::invalid("permissions", format!("Unknown permission {k:?}."))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let wanted = Permission::parse_list(keys).map_err(|e| AppError::invalid("permissions", e))?;
     let mut tx = db::begin_write(&state.pool).await?;
-    let mine = crate::server::teams::require(&mut tx, actor, "members:manage").await?;
+    let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, actor.org.id, user, None).await?;
     access::set_member_permissions(&mut tx, actor.org.id, &mine, user, them.role, &wanted).await?;
     let details = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
