@@ -45,19 +45,11 @@ pub struct TeamItem {
 /// Keys of the org-wide permissions the signed-in member holds (what they may hand out).
 #[server(endpoint = "my_permissions")]
 pub async fn my_permissions(slug: String) -> Result<Vec<String>, AppError> {
-    use crate::domain::access::{Scope, CATALOGUE};
-    use crate::server::access;
+    use crate::server::members;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let mut conn = state.pool.acquire().await?;
-            let mine =
-                access::load(&mut conn, member.org.id, member.user.id, member.org.role).await?;
-            Ok(CATALOGUE
-                .into_iter()
-                .filter(|p| mine.allows(*p, Scope::Organization))
-                .map(|p| p.key())
-                .collect())
+            members::permissions_of(&state, &member, member.user.id).await
         }
         .await,
     )

@@ -59,6 +59,34 @@ pub async fn refresh(
     Ok(fresh)
 }
 
+/// The active member of `org` with this (typed) email, or a field error
+/// saying to invite them first.
+pub async fn active_member_by_email(
+    conn: &mut sqlx::SqliteConnection,
+    org: &OrgView,
+    email: &str,
+) -> Result<(Uuid, crate::domain::Email), AppError> {
+    let email = crate::domain::Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let user: Option<Uuid> = sqlx::query_scalar(
+        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active'
+         WHERE u.email = ?",
+    )
+    .bind(org.id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let user = user.ok_or_else(|| {
+        AppError::invalid(
+            "email",
+            format!(
+                "{email} is not a member of {}. Invite them first.",
+                org.name
+            ),
+        )
+    })?;
+    Ok((user, email))
+}
+
 /// Parses a role read from the database (the CHECK constraint keeps it valid).
 pub fn parse_role(text: &str) -> Result<Role, AppError> {
     text.parse().map_err(|_| {

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::organizations::{parse_role, Member};
+use super::organizations::{active_member_by_email, parse_role, Member};
 use super::{access, audit, db};
 use crate::api::access::{ProjectAccessRow, ProjectItem};
 use crate::domain::access::{Permission, Scope, Source};
@@ -159,7 +159,6 @@ pub async fn add_member(
     project: Uuid,
     email: &str,
 ) -> Result<(), AppError> {
-    let email = crate::domain::Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let mut tx = db::begin_write(pool).await?;
     let mine = access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
     let name: String = sqlx::query_scalar(
@@ -170,14 +169,7 @@ pub async fn add_member(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("Project".into()))?;
-    let user: Uuid = sqlx::query_scalar(
-        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active' WHERE u.email = ?",
-    )
-    .bind(actor.org.id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| AppError::invalid("email", format!("{email} is not a member of {}. Invite them first.", actor.org.name)))?;
+    let (user, email) = active_member_by_email(&mut tx, &actor.org, email).await?;
     let grant = crate::domain::access::Grant {
         permission: Permission::PROJECTS_VIEW,
         scope: Scope::Project(project),

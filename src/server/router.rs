@@ -13,6 +13,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+use crate::error::AppError;
+
 use super::state::AppState;
 use crate::app::{shell, App};
 
@@ -68,7 +70,7 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
     let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     if is_api && response.status() == StatusCode::INTERNAL_SERVER_ERROR {
-        response = undecodable_request_is_400(response).await;
+        response = status_from_error(response).await;
     }
     let headers = response.headers_mut();
     headers.insert(
@@ -83,15 +85,16 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
     response
 }
 
-/// Server functions answer arguments they cannot decode with a 500 carrying
-/// `AppError::Transport`; that is the client's mistake, so say 400.
-async fn undecodable_request_is_400(response: Response) -> Response {
+/// Server functions answer errors raised before our code runs (arguments
+/// they cannot decode) with a 500; give every error the status its
+/// `AppError` says, as `api::ssr::reply` does for ours.
+async fn status_from_error(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
         .unwrap_or_default();
-    if bytes.starts_with(b"{\"Transport\"") {
-        parts.status = StatusCode::BAD_REQUEST;
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(parts.status);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -5,13 +5,12 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::access::{self, Holder};
-use super::organizations::Member;
+use super::organizations::{active_member_by_email, Member};
 use super::{audit, db};
 use crate::api::access::{TeamItem, TeamMember};
 use crate::domain::access::{Grant, Permission, Scope};
 use crate::domain::policy::PolicyError;
 use crate::domain::text::Name;
-use crate::domain::Email;
 use crate::error::AppError;
 
 /// Teams of the organization with their members and grants.
@@ -182,7 +181,6 @@ pub async fn add_member(
     team: Uuid,
     email: &str,
 ) -> Result<(), AppError> {
-    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let mut tx = db::begin_write(pool).await?;
     let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
@@ -195,22 +193,7 @@ pub async fn add_member(
             PolicyError::BeyondOwnAccess(format!("the team {name}")).to_string(),
         ));
     }
-    let user: Option<Uuid> = sqlx::query_scalar(
-        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active' WHERE u.email = ?",
-    )
-    .bind(actor.org.id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let user = user.ok_or_else(|| {
-        AppError::invalid(
-            "email",
-            format!(
-                "{email} is not a member of {}. Invite them first.",
-                actor.org.name
-            ),
-        )
-    })?;
+    let (user, email) = active_member_by_email(&mut tx, &actor.org, email).await?;
     sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
         .bind(team)
         .bind(user)

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::store::{seats_used, InvitationRow, ROW_SELECT};
+use super::store::{seats_used, InvitationRow, ROW_COLUMNS, ROW_FROM};
 use crate::api::invitations::{InvitationDetails, LinkState};
 use crate::api::orgs::OrgSummary;
 use crate::domain::access::Permission;
@@ -38,6 +38,15 @@ struct Found {
     mailed: bool,
 }
 
+/// An invitation row with the token it was found by.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    #[sqlx(flatten)]
+    row: InvitationRow,
+    replaced_at: Option<DateTime<Utc>>,
+    kind: String,
+}
+
 /// Finds the invitation behind `key`. By id, only the invitee themself may
 /// find it: the invitation's address must be their verified email.
 async fn find(
@@ -47,28 +56,23 @@ async fn find(
 ) -> Result<Found, AppError> {
     match key {
         LinkKey::Token(secret) => {
-            let row: Option<InvitationRow> = sqlx::query_as(&format!(
-                "{ROW_SELECT} JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = ?"
+            let found: Option<TokenRow> = sqlx::query_as(&format!(
+                "SELECT t.replaced_at, t.kind, {ROW_COLUMNS} {ROW_FROM}
+                 JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = ?"
             ))
             .bind(hash_secret(secret))
             .fetch_optional(&mut *conn)
             .await?;
-            let row = row.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
-            let (replaced, kind): (Option<DateTime<Utc>>, String) = sqlx::query_as(
-                "SELECT replaced_at, kind FROM invitation_tokens WHERE token_hash = ?",
-            )
-            .bind(hash_secret(secret))
-            .fetch_one(&mut *conn)
-            .await?;
+            let found = found.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
             Ok(Found {
-                row,
-                replaced: replaced.is_some(),
-                mailed: kind == "mail",
+                row: found.row,
+                replaced: found.replaced_at.is_some(),
+                mailed: found.kind == "mail",
             })
         }
         LinkKey::Inbox(id) => {
             let row: Option<InvitationRow> =
-                sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ?"))
+                sqlx::query_as(&format!("SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = ?"))
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;

@@ -169,17 +169,10 @@ async fn insert(
     .bind(now)
     .bind(now)
     .bind(expires_at)
+    // The write lock taken at BEGIN IMMEDIATE means the pending check above
+    // still holds; the partial unique index is the backstop.
     .execute(&mut *conn)
-    .await
-    .map_err(|err| match &err {
-        // A concurrent request won the race for the one pending slot.
-        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::PendingInvitationExists {
-            invitation_id: Uuid::nil(),
-            email: input.email.to_string(),
-            sent_on: now.format("%Y-%m-%d").to_string(),
-        },
-        _ => err.into(),
-    })?;
+    .await?;
     for team in &input.teams {
         sqlx::query(
             "INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES (?, ?)",

@@ -43,10 +43,14 @@ impl InvitationRow {
     }
 }
 
-/// The SELECT list for [`InvitationRow`], over `invitations i`.
-pub const ROW_SELECT: &str = "SELECT i.id, i.org_id, i.email, i.role, i.note, i.notify_email, i.invited_by, i.status,
-        i.expires_at, i.decided_by, o.name AS org_name, o.slug AS org_slug, u.name AS inviter_name
-     FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by";
+/// The column list for [`InvitationRow`], over `invitations i`.
+pub const ROW_COLUMNS: &str =
+    "i.id, i.org_id, i.email, i.role, i.note, i.notify_email, i.invited_by, i.status,
+        i.expires_at, i.decided_by, o.name AS org_name, o.slug AS org_slug, u.name AS inviter_name";
+
+/// The FROM clause that goes with [`ROW_COLUMNS`].
+pub const ROW_FROM: &str =
+    "FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by";
 
 /// Loads one invitation of `org`.
 pub async fn load(
@@ -54,12 +58,14 @@ pub async fn load(
     org: Uuid,
     id: Uuid,
 ) -> Result<InvitationRow, AppError> {
-    sqlx::query_as(&format!("{ROW_SELECT} WHERE i.id = ? AND i.org_id = ?"))
-        .bind(id)
-        .bind(org)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Invitation".into()))
+    sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = ? AND i.org_id = ?"
+    ))
+    .bind(id)
+    .bind(org)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| AppError::NotFound("Invitation".into()))
 }
 
 /// Writes down the expiry of every pending invitation of `org` whose time has
