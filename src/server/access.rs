@@ -16,6 +16,76 @@ fn grant(permission: &str, project: Option<Uuid>) -> Option<Grant> {
     })
 }
 
+/// Grant rows of one organization, for one member or for all of them.
+struct GrantRows {
+    /// (user, permission, project)
+    direct: Vec<(Uuid, String, Option<Uuid>)>,
+    /// (user, team name, permission, project)
+    teams: Vec<(Uuid, String, String, Option<Uuid>)>,
+    /// (user, permission taken away from an admin)
+    narrowed: Vec<(Uuid, String)>,
+}
+
+impl GrantRows {
+    /// Three queries, whatever the number of members.
+    async fn read(
+        conn: &mut SqliteConnection,
+        org: Uuid,
+        user: Option<Uuid>,
+    ) -> Result<Self, AppError> {
+        let direct = sqlx::query_as(
+            "SELECT user_id, permission, project_id FROM grants
+             WHERE org_id = ?1 AND user_id IS NOT NULL AND (?2 IS NULL OR user_id = ?2)",
+        )
+        .bind(org)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+        let teams = sqlx::query_as(
+            "SELECT tm.user_id, t.name, g.permission, g.project_id FROM grants g
+             JOIN teams t ON t.id = g.team_id JOIN team_members tm ON tm.team_id = t.id
+             WHERE t.org_id = ?1 AND (?2 IS NULL OR tm.user_id = ?2)",
+        )
+        .bind(org)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+        let narrowed = sqlx::query_as(
+            "SELECT user_id, permission FROM role_exclusions WHERE org_id = ?1 AND (?2 IS NULL OR user_id = ?2)",
+        )
+        .bind(org)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Self {
+            direct,
+            teams,
+            narrowed,
+        })
+    }
+
+    /// The effective access of `user` with `role`.
+    fn access(&self, user: Uuid, role: Role) -> Access {
+        Access::new(
+            role,
+            self.direct
+                .iter()
+                .filter(|r| r.0 == user)
+                .filter_map(|(_, p, project)| grant(p, *project)),
+            self.teams
+                .iter()
+                .filter(|r| r.0 == user)
+                .filter_map(|(_, team, p, project)| grant(p, *project).map(|g| (team.clone(), g))),
+        )
+        .narrowed(
+            self.narrowed
+                .iter()
+                .filter(|r| r.0 == user)
+                .filter_map(|(_, p)| Permission::parse(p)),
+        )
+    }
+}
+
 /// The access `user` (with `role`) has in `org`, read inside the caller's transaction.
 pub async fn load(
     conn: &mut SqliteConnection,
@@ -23,37 +93,22 @@ pub async fn load(
     user: Uuid,
     role: Role,
 ) -> Result<Access, AppError> {
-    let direct: Vec<(String, Option<Uuid>)> = sqlx::query_as(
-        "SELECT permission, project_id FROM grants WHERE org_id = ? AND user_id = ?",
-    )
-    .bind(org)
-    .bind(user)
-    .fetch_all(&mut *conn)
-    .await?;
-    let teams: Vec<(String, String, Option<Uuid>)> = sqlx::query_as(
-        "SELECT t.name, g.permission, g.project_id FROM grants g
-         JOIN teams t ON t.id = g.team_id JOIN team_members tm ON tm.team_id = t.id
-         WHERE t.org_id = ? AND tm.user_id = ?",
-    )
-    .bind(org)
-    .bind(user)
-    .fetch_all(&mut *conn)
-    .await?;
-    let narrowed: Vec<String> = sqlx::query_scalar(
-        "SELECT permission FROM role_exclusions WHERE org_id = ? AND user_id = ?",
-    )
-    .bind(org)
-    .bind(user)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(Access::new(
-        role,
-        direct.iter().filter_map(|(p, project)| grant(p, *project)),
-        teams
-            .iter()
-            .filter_map(|(team, p, project)| grant(p, *project).map(|g| (team.clone(), g))),
-    )
-    .narrowed(narrowed.iter().filter_map(|p| Permission::parse(p))))
+    Ok(GrantRows::read(conn, org, Some(user))
+        .await?
+        .access(user, role))
+}
+
+/// The access of each of `members` (user, role) of `org`, in three queries.
+pub async fn load_many(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    members: &[(Uuid, Role)],
+) -> Result<Vec<Access>, AppError> {
+    let rows = GrantRows::read(conn, org, None).await?;
+    Ok(members
+        .iter()
+        .map(|(user, role)| rows.access(*user, *role))
+        .collect())
 }
 
 /// Sets the org-wide permissions `user` holds to exactly `wanted`: admin
@@ -73,25 +128,25 @@ pub async fn set_member_permissions(
             "Owners hold every permission; change their role to narrow them.".into(),
         ));
     }
+    let current = load(conn, org, user, role).await?;
     for permission in CATALOGUE {
         let on = wanted.contains(&permission);
+        if on == current.allows(permission, Scope::Organization) {
+            continue;
+        }
         let org_grant = Grant {
             permission,
             scope: Scope::Organization,
         };
-        let current = load(conn, org, user, role)
-            .await?
-            .allows(permission, Scope::Organization);
-        if on == current {
-            continue;
-        }
         if !actor.may_grant(&org_grant) {
             return Err(AppError::Forbidden(
                 crate::domain::policy::PolicyError::BeyondOwnAccess(permission.label()).to_string(),
             ));
         }
         let key = permission.key();
-        if role == Role::Admin && admin_default(permission) {
+        // An admin default is switched by narrowing; anything else by a direct grant.
+        let by_role = role == Role::Admin && admin_default(permission);
+        if by_role {
             let sql = if on {
                 "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2 AND permission = ?3"
             } else {
@@ -104,14 +159,9 @@ pub async fn set_member_permissions(
                 .execute(&mut *conn)
                 .await?;
         }
-        if on {
-            if !load(conn, org, user, role)
-                .await?
-                .allows(permission, Scope::Organization)
-            {
-                add_grant(conn, org, Holder::User(user), &org_grant).await?;
-            }
-        } else {
+        if on && !by_role {
+            add_grant(conn, org, Holder::User(user), &org_grant).await?;
+        } else if !on {
             sqlx::query("DELETE FROM grants WHERE org_id = ? AND user_id = ? AND permission = ? AND project_id IS NULL")
                 .bind(org)
                 .bind(user)

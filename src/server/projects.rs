@@ -136,11 +136,14 @@ pub async fn who_has_access(
     .bind(actor.org.id)
     .fetch_all(&mut *conn)
     .await?;
-    let view = Permission::PROJECTS_VIEW;
+    let roles = members
+        .iter()
+        .map(|(id, _, _, role)| Ok((*id, parse_role(role)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let accesses = access::load_many(&mut conn, actor.org.id, &roles).await?;
     let mut rows = Vec::new();
-    for (id, name, email, role) in members {
-        let access = access::load(&mut conn, actor.org.id, id, parse_role(&role)?).await?;
-        if let Some(source) = access.reason(view, Scope::Project(project)) {
+    for ((_, name, email, _), access) in members.into_iter().zip(accesses) {
+        if let Some(source) = access.reason(Permission::PROJECTS_VIEW, Scope::Project(project)) {
             let why = match source {
                 Source::Role(role) => format!("{} of the organization", role.label()),
                 Source::Direct => "Granted directly".to_owned(),
