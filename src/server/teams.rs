@@ -15,50 +15,58 @@ use crate::error::AppError;
 
 /// Teams of the organization with their members and grants.
 pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, AppError> {
+    let org = actor.org.id;
     let teams: Vec<(Uuid, String)> =
         sqlx::query_as("SELECT id, name FROM teams WHERE org_id = ? ORDER BY name COLLATE NOCASE")
-            .bind(actor.org.id)
+            .bind(org)
             .fetch_all(pool)
             .await?;
-    let mut items = Vec::with_capacity(teams.len());
-    let mut conn = pool.acquire().await?;
-    for (id, name) in teams {
-        let members: Vec<(Uuid, String, String)> = sqlx::query_as(
-            "SELECT u.id, u.name, u.email FROM team_members tm JOIN users u ON u.id = tm.user_id
-             JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active'
-             WHERE tm.team_id = ? ORDER BY u.name COLLATE NOCASE",
-        )
-        .bind(actor.org.id)
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let grants = access::team_grants(&mut conn, id).await?;
-        let projects: Vec<String> = sqlx::query_scalar(
-            "SELECT p.name FROM grants g JOIN projects p ON p.id = g.project_id WHERE g.team_id = ? AND g.permission = 'projects:view' ORDER BY p.name",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        items.push(TeamItem {
+    let members: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
+        "SELECT tm.team_id, u.id, u.name, u.email FROM team_members tm
+         JOIN teams t ON t.id = tm.team_id AND t.org_id = ?1
+         JOIN users u ON u.id = tm.user_id
+         JOIN memberships m ON m.user_id = u.id AND m.org_id = ?1 AND m.status = 'active'
+         ORDER BY u.name COLLATE NOCASE",
+    )
+    .bind(org)
+    .fetch_all(pool)
+    .await?;
+    let grants: Vec<(Uuid, String, Option<String>)> = sqlx::query_as(
+        "SELECT g.team_id, g.permission, p.name FROM grants g
+         JOIN teams t ON t.id = g.team_id AND t.org_id = ?
+         LEFT JOIN projects p ON p.id = g.project_id
+         ORDER BY p.name",
+    )
+    .bind(org)
+    .fetch_all(pool)
+    .await?;
+    Ok(teams
+        .into_iter()
+        .map(|(id, name)| TeamItem {
             id,
             name,
             members: members
-                .into_iter()
-                .map(|(user_id, name, email)| TeamMember {
-                    user_id,
-                    name,
-                    email,
+                .iter()
+                .filter(|m| m.0 == id)
+                .map(|(_, user_id, name, email)| TeamMember {
+                    user_id: *user_id,
+                    name: name.clone(),
+                    email: email.clone(),
                 })
                 .collect(),
             grants: grants
                 .iter()
-                .filter(|g| g.scope == Scope::Organization)
-                .map(|g| g.permission.label())
+                .filter(|g| g.0 == id && g.2.is_none())
+                .filter_map(|g| Permission::parse(&g.1))
+                .map(Permission::label)
                 .collect(),
-            projects,
-        });
-    }
-    Ok(items)
+            projects: grants
+                .iter()
+                .filter(|g| g.0 == id && g.1 == Permission::PROJECTS_VIEW.key())
+                .filter_map(|g| g.2.clone())
+                .collect(),
+        })
+        .collect())
 }
 
 /// Creates a team (needs `members:manage`).
