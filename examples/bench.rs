@@ -47,6 +47,7 @@ async fn user(pool: &sqlx::SqlitePool, email: &str) -> User {
         email: email.to_owned(),
         name: email.to_owned(),
         email_verified_at: None,
+        last_active_at: None,
     }
 }
 

@@ -42,7 +42,7 @@ pub(crate) mod ssr {
         let user = accounts::find(&state.pool, id)
             .await?
             .ok_or(AppError::SignedOut)?;
-        crate::server::members::touch_last_active(&state.pool, user.id).await?;
+        crate::server::members::touch_last_active(&state.pool, &user).await?;
         Ok((state, session, user))
     }
 

@@ -24,6 +24,7 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub email_verified_at: Option<DateTime<Utc>>,
+    pub last_active_at: Option<DateTime<Utc>>,
 }
 
 /// What sign-up asks for, as typed.
@@ -35,12 +36,12 @@ pub struct SignUp<'a> {
 
 /// Loads a user by id.
 pub async fn find(pool: &SqlitePool, id: Uuid) -> Result<Option<User>, AppError> {
-    Ok(
-        sqlx::query_as("SELECT id, email, name, email_verified_at FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT id, email, name, email_verified_at, last_active_at FROM users WHERE id = ?",
     )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Creates an account and queues its verification mail in the same transaction.
@@ -63,6 +64,7 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
         email: email.to_string(),
         name: name.as_str().to_owned(),
         email_verified_at: None,
+        last_active_at: None,
     };
 
     let mut tx = db::begin_write(&state.pool).await?;

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 
+use super::accounts::User;
 use super::invitations::store::seats_used;
 use super::organizations::{parse_role, Member};
 use crate::api::members::{MemberItem, MemberPage, SeatUsage};
@@ -210,13 +211,20 @@ pub async fn seat_usage(pool: &SqlitePool, actor: &Member) -> Result<SeatUsage, 
     })
 }
 
-/// Notes that `user` was active now (at most one write per minute).
-pub async fn touch_last_active(pool: &SqlitePool, user: Uuid) -> Result<(), AppError> {
+/// Notes that `user` was active now. Writes at most once a minute, decided
+/// from the row already loaded, so most requests (the bell's polling among
+/// them) take no write lock.
+pub async fn touch_last_active(pool: &SqlitePool, user: &User) -> Result<(), AppError> {
     let now = Utc::now();
-    sqlx::query("UPDATE users SET last_active_at = ? WHERE id = ? AND (last_active_at IS NULL OR last_active_at < ?)")
+    if user
+        .last_active_at
+        .is_some_and(|at| now - at < chrono::Duration::minutes(1))
+    {
+        return Ok(());
+    }
+    sqlx::query("UPDATE users SET last_active_at = ? WHERE id = ?")
         .bind(now)
-        .bind(user)
-        .bind(now - chrono::Duration::minutes(1))
+        .bind(user.id)
         .execute(pool)
         .await?;
     Ok(())
