@@ -26,7 +26,6 @@ pub struct OrgView {
     pub role: Role,
     pub seat_limit: i64,
     pub invitation_ttl_days: i64,
-    pub active_members: i64,
 }
 
 /// Creates an organization owned by the signed-in user and makes it active.
@@ -98,6 +97,8 @@ pub async fn update_settings(
 /// What the dashboard needs beyond the organization itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardInfo {
+    /// Seats used and the limit.
+    pub seats: super::members::SeatUsage,
     /// Projects the signed-in member can see.
     pub visible_projects: i64,
     /// Projects in the organization (not archived).

@@ -173,12 +173,6 @@ pub async fn view(pool: &SqlitePool, user: Uuid, slug: &str) -> Result<OrgView, 
     .await?;
     let (id, name, slug, role, seat_limit, invitation_ttl_days) =
         row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let active_members: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?;
     Ok(OrgView {
         id,
         name,
@@ -186,7 +180,6 @@ pub async fn view(pool: &SqlitePool, user: Uuid, slug: &str) -> Result<OrgView, 
         role: parse_role(&role)?,
         seat_limit,
         invitation_ttl_days,
-        active_members,
     })
 }
 
@@ -278,6 +271,7 @@ pub async fn dashboard(
     .fetch_all(pool)
     .await?;
     Ok(crate::api::orgs::DashboardInfo {
+        seats: crate::server::members::seat_usage(pool, actor).await?,
         visible_projects: visible,
         total_projects: total,
         admins,

@@ -33,14 +33,15 @@ async fn creator_becomes_owner_and_slugs_stay_unique(pool: SqlitePool) {
     let list = organizations::list_for_user(&pool, ann).await.unwrap();
     assert_eq!(list.len(), 2);
     let view = organizations::view(&pool, ann, "acme-inc").await.unwrap();
-    assert_eq!(
-        (
-            view.seat_limit,
-            view.invitation_ttl_days,
-            view.active_members
-        ),
-        (10, 7, 1)
-    );
+    assert_eq!((view.seat_limit, view.invitation_ttl_days), (10, 7));
+    let active: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
+    )
+    .bind(view.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(active, 1, "the creator is the only member");
     let audit: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'organization.created'",
     )

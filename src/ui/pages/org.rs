@@ -23,31 +23,33 @@ pub fn Dashboard() -> impl IntoView {
                     <p class="card-figure">{org.role.label()}</p>
                 </div>
                 <div class="card">
-                    <h2>"Seats"</h2>
-                    <p class="card-figure">{format!("{} of {} seats used", org.active_members, org.seat_limit)}</p>
-                </div>
-                <div class="card">
                     <h2>"Invitation links"</h2>
                     <p class="card-figure">{format!("Valid for {} days", org.invitation_ttl_days)}</p>
                 </div>
             </div>
             <crate::ui::client_only::ClientOnly>
-                <ProjectAccess slug=org.slug.clone()/>
+                <DashboardDetails slug=org.slug.clone()/>
             </crate::ui::client_only::ClientOnly>
         </section>
     }
 }
 
-/// Explains an empty project list: no projects yet, or no access granted,
-/// and names the admins to ask.
+/// Seat usage, and an empty project list explained: no projects yet, or no
+/// access granted, with the admins to ask.
 #[component]
-fn ProjectAccess(slug: String) -> impl IntoView {
+fn DashboardDetails(slug: String) -> impl IntoView {
     let info = Resource::new(move || slug.clone(), crate::api::orgs::dashboard);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 info.await.ok().map(|d| {
-                    if d.visible_projects > 0 {
+                    let seats = view! {
+                        <div class="card seats">
+                            <h2>"Seats"</h2>
+                            <p class="card-figure">{d.seats.summary()}</p>
+                        </div>
+                    };
+                    let projects = if d.visible_projects > 0 {
                         view! { <p class="card">{format!("You can see {} project(s).", d.visible_projects)}</p> }.into_any()
                     } else {
                         let why = if d.total_projects == 0 {
@@ -63,7 +65,8 @@ fn ProjectAccess(slug: String) -> impl IntoView {
                                 <ul>{d.admins.into_iter().map(|(name, email)| view! { <li>{format!("{name} ({email})")}</li> }).collect_view()}</ul>
                             </section>
                         }.into_any()
-                    }
+                    };
+                    view! { {seats} {projects} }
                 })
             })}
         </Transition>
