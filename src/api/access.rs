@@ -11,7 +11,13 @@ use crate::error::AppError;
 pub struct ProjectItem {
     pub id: Uuid,
     pub name: String,
+}
+
+/// The projects the signed-in member can see, and whether they manage projects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectList {
     pub can_manage: bool,
+    pub items: Vec<ProjectItem>,
 }
 
 /// One person who can see a project, and why.
@@ -163,7 +169,7 @@ pub async fn grant_team(
 
 /// Projects the signed-in member can see.
 #[server(endpoint = "list_projects")]
-pub async fn list_projects(slug: String) -> Result<Vec<ProjectItem>, AppError> {
+pub async fn list_projects(slug: String) -> Result<ProjectList, AppError> {
     use crate::server::projects;
     super::ssr::reply(
         async {

@@ -261,7 +261,10 @@ pub async fn dashboard(
     .bind(actor.org.id)
     .fetch_one(pool)
     .await?;
-    let visible = crate::server::projects::list(pool, actor).await?.len() as i64;
+    let visible = crate::server::projects::list(pool, actor)
+        .await?
+        .items
+        .len() as i64;
     let admins: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.org_id = ? AND m.status = 'active' AND m.role IN ('owner', 'admin')

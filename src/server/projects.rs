@@ -6,29 +6,27 @@ use uuid::Uuid;
 
 use super::organizations::{active_member_by_email, parse_role, Member};
 use super::{access, audit, db};
-use crate::api::access::{ProjectAccessRow, ProjectItem};
+use crate::api::access::{ProjectAccessRow, ProjectItem, ProjectList};
 use crate::domain::access::{Permission, Scope, Source};
 use crate::domain::text::Name;
 use crate::error::AppError;
 
 /// Projects the actor can see (not archived), by name.
-pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ProjectItem>, AppError> {
+pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<ProjectList, AppError> {
     let mut conn = pool.acquire().await?;
     let access = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
     let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE org_id = ? AND archived_at IS NULL ORDER BY name COLLATE NOCASE")
         .bind(actor.org.id)
         .fetch_all(&mut *conn)
         .await?;
-    let manage = Permission::PROJECTS_MANAGE;
-    Ok(rows
-        .into_iter()
-        .filter(|(id, _)| access.sees_project(*id))
-        .map(|(id, name)| ProjectItem {
-            id,
-            name,
-            can_manage: access.allows(manage, Scope::Organization),
-        })
-        .collect())
+    Ok(ProjectList {
+        can_manage: access.allows(Permission::PROJECTS_MANAGE, Scope::Organization),
+        items: rows
+            .into_iter()
+            .filter(|(id, _)| access.sees_project(*id))
+            .map(|(id, name)| ProjectItem { id, name })
+            .collect(),
+    })
 }
 
 /// Creates a project (needs `projects:manage`).

@@ -83,6 +83,7 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
     let visible: Vec<String> = projects::list(&pool, &dev)
         .await
         .unwrap()
+        .items
         .into_iter()
         .map(|p| p.name)
         .collect();
@@ -339,7 +340,7 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     );
     assert_eq!(
         plain.call("list_projects", &[("slug", "acme")]).await.body,
-        serde_json::json!([])
+        serde_json::json!({ "can_manage": false, "items": [] })
     );
     // The owner's calls work.
     let reply = owner
@@ -373,7 +374,7 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let visible = plain.call("list_projects", &[("slug", "acme")]).await;
-    assert_eq!(visible.body[0]["name"], "Web");
+    assert_eq!(visible.body["items"][0]["name"], "Web");
     let reply = owner
         .call(
             "add_project_member",

@@ -6,8 +6,7 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::api::access::{
-    add_project_member, create_project, list_projects, my_permissions, project_access,
-    update_project, ProjectItem,
+    add_project_member, create_project, list_projects, project_access, update_project, ProjectItem,
 };
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
@@ -23,7 +22,6 @@ pub fn Projects() -> impl IntoView {
         move || (slug.get_value(), refresh.version()),
         |(s, _)| list_projects(s),
     );
-    let held = Resource::new(move || slug.get_value(), my_permissions);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let create = Callback::new(move |()| {
@@ -38,29 +36,30 @@ pub fn Projects() -> impl IntoView {
         <Title text="Projects"/>
         <section class="page">
             <h1>"Projects"</h1>
-            <crate::ui::client_only::ClientOnly>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let can_create = held.await.unwrap_or_default().iter().any(|k| k == "projects:manage");
-                    can_create.then(|| view! {
-                        <InlineForm id="project-name" label="New project name" value=name submit_label="Create project" on_submit=create/>
-                        <FormAlert message=error/>
-                    })
-                })}
-            </Transition>
-            </crate::ui::client_only::ClientOnly>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading projects…"</p> }>
                 {move || Suspend::new(async move {
                     match projects.await {
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="empty">"No projects to show: the organization has none yet, or nobody has given you access to one."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="project-list">
-                                {list.into_iter().map(|p| view! { <ProjectRow project=p/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(list) => {
+                            let can_manage = list.can_manage;
+                            view! {
+                                {can_manage.then(|| view! {
+                                    <InlineForm id="project-name" label="New project name" value=name submit_label="Create project" on_submit=create/>
+                                    <FormAlert message=error/>
+                                })}
+                                {if list.items.is_empty() {
+                                    view! {
+                                        <p class="empty">"No projects to show: the organization has none yet, or nobody has given you access to one."</p>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="project-list">
+                                            {list.items.into_iter().map(|p| view! { <ProjectRow project=p can_manage/> }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>
@@ -69,7 +68,7 @@ pub fn Projects() -> impl IntoView {
 }
 
 #[component]
-fn ProjectRow(project: ProjectItem) -> impl IntoView {
+fn ProjectRow(project: ProjectItem, can_manage: bool) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let slug = StoredValue::new(org.slug.clone());
@@ -122,13 +121,13 @@ fn ProjectRow(project: ProjectItem) -> impl IntoView {
                 <span style="flex:1"></span>
                 <button type="button" class="button" aria-expanded=move || show_access.get().to_string()
                     on:click=move |_| show_access.update(|s| *s = !*s)>{format!("Who has access to {name}")}</button>
-                {project.can_manage.then(|| view! {
+                {can_manage.then(|| view! {
                     <button type="button" class="button" on:click=move |_| renaming.set(true)>"Rename"</button>
                     <button type="button" class="button button-quiet" on:click=move |_| confirm_archive.set(true)>"Archive"</button>
                 })}
             </div>
             <FormAlert message=error/>
-            {project.can_manage.then(|| view! {
+            {can_manage.then(|| view! {
                 <InlineForm id=format!("project-member-{id}") label="Give a member access (email)" kind="email"
                     value=member_email submit_label="Give access" on_submit=add_member/>
             })}

@@ -38,7 +38,7 @@ pub fn Teams() -> impl IntoView {
     );
     let projects = Resource::new(
         move || (slug.get_value(), refresh.version()),
-        |(s, _)| list_projects(s),
+        |(s, _)| async move { list_projects(s).await.map(|list| list.items) },
     );
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
