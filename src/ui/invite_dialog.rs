@@ -13,6 +13,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
+use crate::ui::form;
 use crate::ui::format::moment;
 use crate::ui::layout::{OrgContext, OrgRefresh};
 
@@ -114,12 +115,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
         });
     };
 
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || match outcome.get() {
-            Some(Err(err)) => err.field_message(field),
-            _ => None,
-        })
-    };
+    let field_error = move |field: &'static str| form::field_error(outcome.into(), field);
     let roles: Vec<Role> = [Role::Member, Role::Admin, Role::Owner]
         .into_iter()
         .filter(|r| inviter.may_grant(*r))

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::members::{list_members, seats, MemberItem};
+use crate::domain::policy::may_change_role;
 use crate::domain::Role;
 use crate::ui::format::{day, moment};
 use crate::ui::layout::{OrgContext, OrgRefresh};
@@ -22,10 +23,11 @@ pub fn Members() -> impl IntoView {
     let sort = RwSignal::new("name".to_owned());
     // Cursors of the pages before the current one; the last is the current page's.
     let cursors = RwSignal::new(Vec::<String>::new());
-    Effect::new(move |_| {
-        (search.track(), role.track(), sort.track());
+    // Changing what is listed starts again from the first page.
+    let set_filter = move |filter: RwSignal<String>, ev: leptos::ev::Event| {
         cursors.set(Vec::new());
-    });
+        filter.set(event_target_value(&ev));
+    };
     let page = Resource::new(
         move || {
             (
@@ -67,18 +69,18 @@ pub fn Members() -> impl IntoView {
                     <label for="member-search">"Search members"</label>
                     <input id="member-search" type="search" placeholder="Name or email" maxlength="254"
                         prop:value=move || search.get()
-                        on:change=move |ev| search.set(event_target_value(&ev))/>
+                        on:change=move |ev| set_filter(search, ev)/>
                 </div>
                 <div class="field">
                     <label for="member-role">"Role filter"</label>
-                    <select id="member-role" bind:value=role>
+                    <select id="member-role" prop:value=move || role.get() on:change=move |ev| set_filter(role, ev)>
                         <option value="">"All roles"</option>
                         {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="member-sort">"Sort by"</label>
-                    <select id="member-sort" bind:value=sort>
+                    <select id="member-sort" prop:value=move || sort.get() on:change=move |ev| set_filter(sort, ev)>
                         <option value="name">"Name"</option>
                         <option value="joined">"Joined date"</option>
                     </select>
@@ -105,7 +107,7 @@ pub fn Members() -> impl IntoView {
                                             let remove_item = m.clone();
                                             let perms_item = m.clone();
                                             let teams_item = m.clone();
-                                            let manageable = is_admin && (my_role == Role::Owner || m.role != Role::Owner);
+                                            let manageable = may_change_role(my_role, m.role, m.role).is_ok();
                                             view! {
                                                 <tr>
                                                     <td>{m.name.clone()}</td>
