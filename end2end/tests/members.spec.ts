@@ -65,7 +65,7 @@ test('nobody removes themselves, and the last owner cannot leave', async ({ page
   const { base } = await ownerWithOrg(page, 'Solo Org');
   await page.goto(`${base}/members`);
   await hydrated(page);
-  // The owner's own row offers no Remove; leaving is refused for the last owner.
+  // Removing oneself from one's own row is refused with a pointer to Leave; leaving is refused for the last owner.
   await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(1);
   await page.getByRole('button', { name: /^Remove Olivia/ }).click();
   const dialog = page.getByRole('dialog', { name: /Remove Olivia/ });

@@ -449,29 +449,36 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
             .unwrap();
         people.push((user(&state, &email).await, secret_of(&issued.link)));
     }
-    // The owner lowers the limit after inviting: owner + 1 fits.
+    let active = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    // The owner lowers the limit after inviting: owner + 3 pending = 4 seats
+    // against 2, so no accept may go through, however many run at once.
     set_seats(&pool, 2).await;
-    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE email = 'p2@example.com'")
-        .execute(&pool)
-        .await
-        .unwrap();
     let tasks: Vec<_> = people
-        .into_iter()
+        .iter()
         .take(2)
         .map(|(u, secret)| {
-            let pool = pool.clone();
+            let (pool, u, secret) = (pool.clone(), u.clone(), secret.clone());
             tokio::spawn(async move { link::accept(&pool, &secret, &u).await })
         })
         .collect();
-    let results: Vec<_> = futures_join(tasks).await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    assert!(ok <= 1, "never more members than seats: {results:?}");
-    let active: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert!(active <= 2);
+    for result in futures_join(tasks).await {
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("no free seat"), "{err}");
+    }
+    assert_eq!(active().await, 1);
+    // Revoking the other two frees a seat: owner + p0 fits exactly.
+    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE email <> 'p0@example.com'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (p0, secret) = &people[0];
+    link::accept(&pool, secret, p0).await.unwrap();
+    assert_eq!(active().await, 2);
 }
 
 async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {

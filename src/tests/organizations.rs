@@ -128,7 +128,7 @@ async fn only_owners_change_settings_within_bounds(pool: SqlitePool) {
         organizations::update_settings(&pool, &admin, "20", "7").await,
         Err(AppError::Forbidden(_))
     ));
-    let field = |r: Result<_, AppError>| r.unwrap_err().field_message("seat_limit").or(None);
+    let field = |r: Result<_, AppError>| r.unwrap_err().field_message("seat_limit");
     assert!(
         field(organizations::update_settings(&pool, &owner, "1", "7").await)
             .unwrap()
