@@ -18,9 +18,10 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await page.getByRole('button', { name: 'Create team' }).click();
   const team = page.getByRole('region', { name: 'Team Platform' });
   await expect(team).toBeVisible();
-  await team.getByLabel('Give access to project').selectOption({ label: 'Beta' });
-  await team.getByRole('button', { name: 'Give access' }).click();
-  await expect(team).toContainText('Projects: Beta');
+  await team.getByLabel('Permission', { exact: true }).selectOption({ label: 'Projects: view' });
+  await team.getByLabel('Where').selectOption({ label: 'Project Beta' });
+  await team.getByRole('button', { name: 'Give permission' }).click();
+  await expect(team.getByRole('list', { name: 'Permissions of Platform' })).toContainText('Projects: view on Beta');
 
   const dev = uniqueEmail('dev');
   await page.goto(`${base}/members`);
@@ -65,7 +66,7 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await platform.getByRole('button', { name: 'Rename team' }).click();
   await platform.getByLabel('Team name').fill('Platform Crew');
   await platform.getByRole('button', { name: 'Save name' }).click();
-  await expect(page.getByRole('region', { name: 'Team Platform Crew' })).toContainText('Projects: Beta');
+  await expect(page.getByRole('region', { name: 'Team Platform Crew' })).toContainText('Projects: view on Beta');
   await page.getByLabel('New team name').fill('Ops');
   await page.getByRole('button', { name: 'Create team' }).click();
   await expect(page.getByRole('region', { name: 'Team Ops' })).toBeVisible();
@@ -104,22 +105,93 @@ test('an admin without members:invite has no invite button and a forged call is 
 
   await page.goto(`${base}/members`);
   await hydrated(page);
+  await expect(bobPage.getByRole('columnheader', { name: 'Actions' })).toBeVisible();
   await page.getByRole('button', { name: 'Permissions of Bob Narrow' }).click();
   const editor = page.getByRole('dialog', { name: 'Permissions of Bob Narrow' });
   await expect(editor.getByLabel('Members: invite people')).toBeChecked();
   await editor.getByLabel('Members: invite people').uncheck();
+  await editor.getByLabel('Members: manage').uncheck();
   await editor.getByRole('button', { name: 'Save permissions' }).click();
   await expect(editor).toBeHidden();
 
+  // Still an admin, but the console offers neither inviting nor managing members.
   await bobPage.reload();
   await hydrated(bobPage);
   await expect(bobPage.getByRole('heading', { name: 'Members' })).toBeVisible();
-  await expect(bobPage.getByRole('row', { name: /Bob Narrow/ })).toBeVisible();
+  await expect(bobPage.getByRole('row', { name: /Bob Narrow/ })).toContainText('Admin');
   await expect(bobPage.getByRole('button', { name: 'Invite member' })).toHaveCount(0);
+  await expect(bobPage.getByRole('columnheader', { name: 'Actions' })).toHaveCount(0);
+  await expect(bobPage.getByRole('button', { name: /^Change role of/ })).toHaveCount(0);
+  await bobPage.goto(`${base}/teams`);
+  await hydrated(bobPage);
+  await expect(bobPage.getByRole('heading', { name: 'Teams' })).toBeVisible();
+  await expect(bobPage.getByLabel('New team name')).toHaveCount(0);
   const slug = base.split('/')[2];
   const forged = await bobPage.request.post('/api/create_invitation', {
     form: { slug, email: uniqueEmail('sneaky'), role: 'member', note: '', notify_email: '', teams: '', permissions: '' },
   });
   expect(forged.status()).toBe(403);
   expect(await forged.text()).toContain('Members: invite people');
+});
+
+test('a team gives a permission org-wide; the editor locks it with the reason, and grants per project', async ({ page, browser }) => {
+  const { base } = await ownerWithOrg(page, 'Scoped Access');
+  await page.goto(`${base}/projects`);
+  await hydrated(page);
+  await page.getByLabel('New project name').fill('Alpha');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByRole('heading', { name: 'Alpha' })).toBeVisible();
+  const dev = uniqueEmail('dev');
+  const devPage = await inviteAndJoin(page, browser, base, 'Dana Dev', dev);
+
+  await page.goto(`${base}/teams`);
+  await hydrated(page);
+  await page.getByLabel('New team name').fill('Ops');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  const ops = page.getByRole('region', { name: 'Team Ops' });
+  await ops.getByLabel('Permission', { exact: true }).selectOption({ label: 'Databases: view' });
+  await ops.getByLabel('Where').selectOption({ label: 'Whole organization' });
+  await ops.getByRole('button', { name: 'Give permission' }).click();
+  await expect(ops.getByRole('list', { name: 'Permissions of Ops' })).toContainText('Databases: view, whole organization');
+  await ops.getByLabel('Add member by email').fill(dev);
+  await ops.getByRole('button', { name: 'Add to team' }).click();
+  await expect(ops.getByRole('list', { name: 'Members of Ops' })).toContainText('Dana Dev');
+  // Billing cannot be given on one project: the server says why.
+  await ops.getByLabel('Permission', { exact: true }).selectOption({ label: 'Billing: view' });
+  await ops.getByLabel('Where').selectOption({ label: 'Project Alpha' });
+  await ops.getByRole('button', { name: 'Give permission' }).click();
+  await expect(ops.getByRole('alert')).toContainText('applies to the whole organization');
+
+  // The editor shows the team's permission as held, locked, with its reason.
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Permissions of Dana Dev' }).click();
+  const editor = page.getByRole('dialog', { name: 'Permissions of Dana Dev' });
+  const databases = editor.getByRole('checkbox', { name: /^Databases: view/ });
+  await expect(databases).toBeChecked();
+  await expect(databases).toBeDisabled();
+  await expect(editor).toContainText('from team Ops');
+
+  // Per project: Dana may see Alpha, and nothing org-wide-only is offered there.
+  await editor.getByLabel('Where').selectOption({ label: 'Project Alpha' });
+  await expect(editor.getByRole('checkbox', { name: /^Billing/ })).toHaveCount(0);
+  await expect(editor.getByRole('checkbox', { name: /^Databases: view/ })).toBeDisabled();
+  await editor.getByRole('checkbox', { name: /^Projects: view/ }).check();
+  await editor.getByRole('button', { name: 'Save permissions' }).click();
+  await expect(editor).toBeHidden();
+  await devPage.goto(`${base}/projects`);
+  await hydrated(devPage);
+  await expect(devPage.getByRole('heading', { name: 'Alpha' })).toBeVisible();
+
+  // Taking the permission from the team unlocks it in the editor.
+  await page.goto(`${base}/teams`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Take Databases: view, whole organization from Ops' }).click();
+  await expect(page.getByRole('list', { name: 'Permissions of Ops' })).not.toContainText('Databases: view');
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Permissions of Dana Dev' }).click();
+  const unlocked = page.getByRole('dialog', { name: 'Permissions of Dana Dev' }).getByRole('checkbox', { name: /^Databases: view/ });
+  await expect(unlocked).not.toBeChecked();
+  await expect(unlocked).toBeEnabled();
 });

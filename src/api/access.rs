@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::access::{Permission, Switch};
 use crate::error::AppError;
 
 /// A project the signed-in member can see.
@@ -36,26 +37,50 @@ pub struct TeamMember {
     pub email: String,
 }
 
+/// A permission a team holds: org-wide, or on one project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamGrant {
+    pub permission: Permission,
+    pub project: Option<ProjectItem>,
+}
+
+impl TeamGrant {
+    /// E.g. "Logs: view, whole organization" or "Projects: view on API".
+    pub fn describe(&self) -> String {
+        match &self.project {
+            None => format!("{}, whole organization", self.permission.label()),
+            Some(p) => format!("{} on {}", self.permission.label(), p.name),
+        }
+    }
+}
+
 /// A team with its members and what it holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamItem {
     pub id: Uuid,
     pub name: String,
     pub members: Vec<TeamMember>,
-    /// Labels of org-wide permissions.
-    pub grants: Vec<String>,
-    /// Projects the team can see.
-    pub projects: Vec<String>,
+    pub grants: Vec<TeamGrant>,
 }
 
-/// Keys of the org-wide permissions the signed-in member holds (what they may hand out).
+/// One row of the permission editor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PermissionSwitch {
+    pub permission: Permission,
+    pub switch: Switch,
+    /// Whether the editor may switch it: they hold it themselves, and the
+    /// member does not hold it for another reason.
+    pub yours: bool,
+}
+
+/// The org-wide permissions the signed-in member holds: what their console offers.
 #[server(endpoint = "my_permissions")]
-pub async fn my_permissions(slug: String) -> Result<Vec<String>, AppError> {
+pub async fn my_permissions(slug: String) -> Result<Vec<Permission>, AppError> {
     use crate::server::members;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            members::permissions_of(&state, &member, member.user.id).await
+            members::my_permissions(&state, &member).await
         }
         .await,
     )
@@ -139,7 +164,8 @@ pub async fn remove_team_member(slug: String, team: Uuid, user_id: Uuid) -> Resu
     )
 }
 
-/// Gives a team a permission: org-wide when `project` is empty, else on that project.
+/// Gives a team a permission (a catalogue key): org-wide when `project` is
+/// empty, else on that project.
 #[server(endpoint = "grant_team")]
 pub async fn grant_team(
     slug: String,
@@ -147,21 +173,31 @@ pub async fn grant_team(
     permission: String,
     project: String,
 ) -> Result<(), AppError> {
-    use crate::domain::access::{Grant, Permission, Scope};
     use crate::server::teams;
     super::ssr::reply(
         async {
             let (state, m) = super::ssr::member_of(&slug).await?;
-            let permission = Permission::parse(&permission).ok_or_else(|| {
-                AppError::invalid("permission", "Choose a permission from the list.")
-            })?;
-            let scope = match project.trim() {
-                "" => Scope::Organization,
-                id => Scope::Project(id.parse().map_err(|_| {
-                    AppError::invalid("project", "Choose a project from the list.")
-                })?),
-            };
-            teams::grant(&state.pool, &m, team, Grant { permission, scope }).await
+            let grant = super::ssr::grant(&permission, &project)?;
+            teams::grant(&state.pool, &m, team, grant).await
+        }
+        .await,
+    )
+}
+
+/// Takes a permission (a catalogue key, at `project` or org-wide) from a team.
+#[server(endpoint = "revoke_team_grant")]
+pub async fn revoke_team_grant(
+    slug: String,
+    team: Uuid,
+    permission: String,
+    project: String,
+) -> Result<(), AppError> {
+    use crate::server::teams;
+    super::ssr::reply(
+        async {
+            let (state, m) = super::ssr::member_of(&slug).await?;
+            let grant = super::ssr::grant(&permission, &project)?;
+            teams::revoke(&state.pool, &m, team, grant).await
         }
         .await,
     )
@@ -228,31 +264,40 @@ pub async fn project_access(
     )
 }
 
-/// Keys of the org-wide permissions a member holds.
+/// The permission editor's rows for a member, org-wide when `project` is
+/// empty, else on that project.
 #[server(endpoint = "member_permissions")]
-pub async fn member_permissions(slug: String, user_id: Uuid) -> Result<Vec<String>, AppError> {
+pub async fn member_permissions(
+    slug: String,
+    user_id: Uuid,
+    project: String,
+) -> Result<Vec<PermissionSwitch>, AppError> {
     use crate::server::members;
     super::ssr::reply(
         async {
             let (state, m) = super::ssr::member_of(&slug).await?;
-            members::permissions_of(&state, &m, user_id).await
+            let scope = super::ssr::scope(&project)?;
+            members::permission_switches(&state, &m, user_id, scope).await
         }
         .await,
     )
 }
 
-/// Sets a member's org-wide permissions to exactly `permissions` (comma-separated keys).
+/// Sets what a member holds (org-wide when `project` is empty, else on that
+/// project) to exactly `permissions` (comma-separated keys).
 #[server(endpoint = "set_member_permissions")]
 pub async fn set_member_permissions(
     slug: String,
     user_id: Uuid,
+    project: String,
     permissions: String,
 ) -> Result<(), AppError> {
     use crate::server::members;
     super::ssr::reply(
         async {
             let (state, m) = super::ssr::member_of(&slug).await?;
-            members::set_permissions(&state, &m, user_id, &permissions).await
+            let scope = super::ssr::scope(&project)?;
+            members::set_permissions(&state, &m, user_id, scope, &permissions).await
         }
         .await,
     )

@@ -14,6 +14,7 @@ pub(crate) mod ssr {
     use leptos::prelude::use_context;
     use tower_sessions::Session;
 
+    use crate::domain::access::{Grant, Permission, Scope};
     use crate::error::AppError;
     use crate::server::accounts::{self, User};
     use crate::server::organizations::{self, Member};
@@ -61,6 +62,19 @@ pub(crate) mod ssr {
         let (state, _, user) = signed_in().await?;
         let org = organizations::view(&state.pool, user.id, slug).await?;
         Ok((state, Member { user, org }))
+    }
+
+    /// A form's "where": empty for the whole organization, else a project id.
+    pub fn scope(project: &str) -> Result<Scope, AppError> {
+        Scope::from_form(project)
+            .ok_or_else(|| AppError::invalid("project", "Choose a project from the list."))
+    }
+
+    /// A form's permission key at a form's "where".
+    pub fn grant(permission: &str, project: &str) -> Result<Grant, AppError> {
+        let permission = Permission::parse(permission)
+            .ok_or_else(|| AppError::invalid("permission", "Choose a permission from the list."))?;
+        Grant::new(permission, scope(project)?).map_err(|e| AppError::invalid("project", e))
     }
 
     /// Counts one look-up of a secret link against the client's allowance.

@@ -173,11 +173,63 @@ pub enum Scope {
     Project(Uuid),
 }
 
-/// A permission at a scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+impl Scope {
+    /// Reads a form's "where": empty for the whole organization, else a project id.
+    pub fn from_form(text: &str) -> Option<Self> {
+        match text.trim() {
+            "" => Some(Self::Organization),
+            id => id.parse().ok().map(Self::Project),
+        }
+    }
+}
+
+/// A permission at a scope. Billing and members apply to the whole
+/// organization only, so a grant of them on one project cannot be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Grant {
-    pub permission: Permission,
-    pub scope: Scope,
+    permission: Permission,
+    scope: Scope,
+}
+
+/// A grant asked for an organization-wide permission on one project.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("“{0}” applies to the whole organization, not to one project.")]
+pub struct OrgWideOnly(pub String);
+
+impl Grant {
+    /// `permission` everywhere in the organization.
+    pub fn org_wide(permission: Permission) -> Self {
+        Self {
+            permission,
+            scope: Scope::Organization,
+        }
+    }
+
+    /// `permission` at `scope`, refused when the permission cannot be limited to a project.
+    pub fn new(permission: Permission, scope: Scope) -> Result<Self, OrgWideOnly> {
+        match scope {
+            Scope::Project(_) if !permission.is_project_scoped() => {
+                Err(OrgWideOnly(permission.label()))
+            }
+            _ => Ok(Self { permission, scope }),
+        }
+    }
+
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// The project this grant is limited to, if any.
+    pub fn project(&self) -> Option<Uuid> {
+        match self.scope {
+            Scope::Organization => None,
+            Scope::Project(id) => Some(id),
+        }
+    }
 }
 
 /// Where a held grant comes from, for "who has access and why".
@@ -186,6 +238,19 @@ pub enum Source {
     Role(Role),
     Direct,
     Team(String),
+}
+
+/// Whether one permission, at one scope, can be switched for a member by
+/// changing their own grants there: what the permission editor shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Switch {
+    /// Not held; granting it here gives it.
+    Off,
+    /// Held only through what is edited here; switching it off takes it away.
+    On,
+    /// Held for a reason this editor does not change, said in words
+    /// (e.g. "from team Backend"): switching it off would change nothing.
+    Fixed(String),
 }
 
 /// What one member may do in one organization.
@@ -245,6 +310,37 @@ impl Access {
             .map(|(_, source)| source.clone())
     }
 
+    /// How `permission` at `scope` is held, for editing the member's own
+    /// grants at exactly that scope (admin defaults count as their own at
+    /// organization scope, where narrowing switches them off).
+    pub fn switch(&self, permission: Permission, scope: Scope) -> Switch {
+        let by_admin_role = self.role == Role::Admin
+            && admin_default(permission)
+            && !self.narrowed.contains(&permission);
+        let fixed = match self.role {
+            Role::Owner => Some("owners hold every permission".to_owned()),
+            Role::Admin if by_admin_role && scope != Scope::Organization => {
+                Some("Admin role, whole organization".to_owned())
+            }
+            _ => self
+                .grants
+                .iter()
+                .filter(|(g, _)| g.permission == permission && covers(g.scope, scope))
+                .find_map(|(g, source)| match source {
+                    Source::Team(team) => Some(format!("from team {team}")),
+                    Source::Direct if g.scope != scope => {
+                        Some("granted for the whole organization".to_owned())
+                    }
+                    _ => None,
+                }),
+        };
+        match fixed {
+            Some(why) => Switch::Fixed(why),
+            None if self.allows(permission, scope) => Switch::On,
+            None => Switch::Off,
+        }
+    }
+
     /// Whether `permission` is held at `scope`.
     pub fn allows(&self, permission: Permission, scope: Scope) -> bool {
         self.reason(permission, scope).is_some()
@@ -293,17 +389,11 @@ mod tests {
     use Resource::*;
 
     fn org(permission: Permission) -> Grant {
-        Grant {
-            permission,
-            scope: Scope::Organization,
-        }
+        Grant::org_wide(permission)
     }
 
     fn project(permission: Permission, id: Uuid) -> Grant {
-        Grant {
-            permission,
-            scope: Scope::Project(id),
-        }
+        Grant::new(permission, Scope::Project(id)).unwrap()
     }
 
     #[test]
@@ -407,6 +497,79 @@ mod tests {
                 .may_invite(),
             "owners hold everything"
         );
+    }
+
+    #[test]
+    fn billing_and_members_apply_org_wide_only() {
+        let web = Scope::Project(Uuid::from_u128(1));
+        for perm in CATALOGUE {
+            let limited = Grant::new(perm, web);
+            assert_eq!(
+                limited.is_err(),
+                matches!(perm.resource, Billing | Members),
+                "{perm}"
+            );
+            assert!(Grant::new(perm, Scope::Organization).is_ok());
+        }
+        assert_eq!(
+            Grant::new(p(Billing, View), web).unwrap_err().to_string(),
+            "“Billing: view” applies to the whole organization, not to one project."
+        );
+    }
+
+    #[test]
+    fn switches_say_what_an_editor_can_change_and_why_not() {
+        let (web, api) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let member = Access::new(
+            Role::Member,
+            [org(p(Logs, View)), project(p(Databases, Manage), web)],
+            [("Backend".to_owned(), project(p(Projects, View), api))],
+        );
+        let at_web = Scope::Project(web);
+        assert_eq!(
+            member.switch(p(Logs, View), Scope::Organization),
+            Switch::On
+        );
+        assert_eq!(
+            member.switch(p(Logs, View), at_web),
+            Switch::Fixed("granted for the whole organization".into())
+        );
+        assert_eq!(member.switch(p(Databases, Manage), at_web), Switch::On);
+        assert_eq!(
+            member.switch(p(Databases, Manage), Scope::Organization),
+            Switch::Off
+        );
+        assert_eq!(
+            member.switch(p(Projects, View), Scope::Project(api)),
+            Switch::Fixed("from team Backend".into())
+        );
+        // A team grant wins over a direct one: switching the direct one off would change nothing.
+        let both = Access::new(
+            Role::Member,
+            [org(p(Logs, View))],
+            [("Ops".to_owned(), org(p(Logs, View)))],
+        );
+        assert_eq!(
+            both.switch(p(Logs, View), Scope::Organization),
+            Switch::Fixed("from team Ops".into())
+        );
+        let admin = Access::new(Role::Admin, [], []).narrowed([p(Members, Invite)]);
+        assert_eq!(
+            admin.switch(p(Logs, Manage), Scope::Organization),
+            Switch::On
+        );
+        assert_eq!(
+            admin.switch(p(Members, Invite), Scope::Organization),
+            Switch::Off
+        );
+        assert_eq!(
+            admin.switch(p(Logs, Manage), at_web),
+            Switch::Fixed("Admin role, whole organization".into())
+        );
+        assert!(matches!(
+            Access::new(Role::Owner, [], []).switch(p(Logs, View), Scope::Organization),
+            Switch::Fixed(_)
+        ));
     }
 
     #[test]

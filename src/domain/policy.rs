@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn invite_matrix() {
-        use crate::domain::access::{Grant, Permission, Scope};
+        use crate::domain::access::{Grant, Permission};
         let plain = |role| Access::new(role, [], []);
         assert_eq!(may_invite(&plain(Owner), Owner), Ok(()));
         assert_eq!(may_invite(&plain(Owner), Admin), Ok(()));
@@ -140,10 +140,7 @@ mod tests {
                 Err(PolicyError::MayNotInvite)
             );
         }
-        let invite = Grant {
-            permission: Permission::parse("members:invite").unwrap(),
-            scope: Scope::Organization,
-        };
+        let invite = Grant::org_wide(Permission::MEMBERS_INVITE);
         let delegated = Access::new(Member, [invite], []);
         assert_eq!(may_invite(&delegated, Member), Ok(()));
         assert_eq!(

@@ -8,12 +8,14 @@ use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::domain::Role;
 use crate::error::AppError;
 
+/// A stored grant row; rows the catalogue no longer allows are skipped.
 fn grant(permission: &str, project: Option<Uuid>) -> Option<Grant> {
     let permission = Permission::parse(permission)?;
-    Some(Grant {
+    Grant::new(
         permission,
-        scope: project.map_or(Scope::Organization, Scope::Project),
-    })
+        project.map_or(Scope::Organization, Scope::Project),
+    )
+    .ok()
 }
 
 /// Grant rows of one organization, for one member or for all of them.
@@ -111,18 +113,20 @@ pub async fn load_many(
         .collect())
 }
 
-/// Sets the org-wide permissions `user` holds to exactly `wanted`: admin
-/// defaults are narrowed or restored, other permissions granted or taken
-/// directly. `actor` changes only permissions they hold themselves.
+/// Sets the permissions `user` holds at `scope` to exactly `wanted`. At
+/// organization scope admin defaults are narrowed or restored; anything else
+/// is a direct grant at that scope. Permissions held for another reason (a
+/// team, a wider grant) cannot be switched off here, and saying so beats
+/// silently keeping them. `actor` changes only what they hold themselves.
 pub async fn set_member_permissions(
     conn: &mut SqliteConnection,
     org: Uuid,
     actor: &Access,
-    user: Uuid,
-    role: Role,
+    (user, role): (Uuid, Role),
+    scope: Scope,
     wanted: &[Permission],
 ) -> Result<(), AppError> {
-    use crate::domain::access::{admin_default, CATALOGUE};
+    use crate::domain::access::{admin_default, Switch, CATALOGUE};
     if role == Role::Owner {
         return Err(AppError::Conflict(
             "Owners hold every permission; change their role to narrow them.".into(),
@@ -131,21 +135,30 @@ pub async fn set_member_permissions(
     let current = load(conn, org, user, role).await?;
     for permission in CATALOGUE {
         let on = wanted.contains(&permission);
-        if on == current.allows(permission, Scope::Organization) {
-            continue;
-        }
-        let org_grant = Grant {
-            permission,
-            scope: Scope::Organization,
+        let grant = match Grant::new(permission, scope) {
+            Ok(grant) => grant,
+            Err(e) if on => return Err(AppError::invalid("permissions", e)),
+            Err(_) => continue,
         };
-        if !actor.may_grant(&org_grant) {
+        match (current.switch(permission, scope), on) {
+            (Switch::Off, false) | (Switch::On | Switch::Fixed(_), true) => continue,
+            (Switch::Fixed(why), false) => {
+                return Err(AppError::Conflict(format!(
+                    "“{}” stays: it is held {why}. Change that instead.",
+                    permission.label()
+                )))
+            }
+            _ => {}
+        }
+        if !actor.may_grant(&grant) {
             return Err(AppError::Forbidden(
                 crate::domain::policy::PolicyError::BeyondOwnAccess(permission.label()).to_string(),
             ));
         }
         let key = permission.key();
         // An admin default is switched by narrowing; anything else by a direct grant.
-        let by_role = role == Role::Admin && admin_default(permission);
+        let by_role =
+            role == Role::Admin && admin_default(permission) && scope == Scope::Organization;
         if by_role {
             let sql = if on {
                 "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2 AND permission = ?3"
@@ -160,14 +173,17 @@ pub async fn set_member_permissions(
                 .await?;
         }
         if on && !by_role {
-            add_grant(conn, org, Holder::User(user), &org_grant).await?;
+            add_grant(conn, org, Holder::User(user), &grant).await?;
         } else if !on {
-            sqlx::query("DELETE FROM grants WHERE org_id = ? AND user_id = ? AND permission = ? AND project_id IS NULL")
-                .bind(org)
-                .bind(user)
-                .bind(&key)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "DELETE FROM grants WHERE org_id = ? AND user_id = ? AND permission = ? AND project_id IS ?",
+            )
+            .bind(org)
+            .bind(user)
+            .bind(&key)
+            .bind(grant.project())
+            .execute(&mut *conn)
+            .await?;
         }
     }
     Ok(())
@@ -215,16 +231,12 @@ pub async fn add_grant(
         Holder::User(u) => (Some(u), None),
         Holder::Team(t) => (None, Some(t)),
     };
-    let project = match grant.scope {
-        Scope::Organization => None,
-        Scope::Project(p) => Some(p),
-    };
     sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, team_id, permission, project_id) VALUES (?, ?, ?, ?, ?)")
         .bind(org)
         .bind(user)
         .bind(team)
-        .bind(grant.permission.key())
-        .bind(project)
+        .bind(grant.permission().key())
+        .bind(grant.project())
         .execute(conn)
         .await?;
     Ok(())

@@ -153,6 +153,22 @@ pub async fn who_has_access(
     Ok(rows)
 }
 
+/// The name of the unarchived project `project` of `org`, or "not found".
+pub async fn live_name(
+    conn: &mut sqlx::SqliteConnection,
+    org: Uuid,
+    project: Uuid,
+) -> Result<String, AppError> {
+    sqlx::query_scalar(
+        "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
+    )
+    .bind(project)
+    .bind(org)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| AppError::NotFound("Project".into()))
+}
+
 /// Gives one member direct access to a project (needs `projects:manage`).
 pub async fn add_member(
     pool: &SqlitePool,
@@ -162,22 +178,14 @@ pub async fn add_member(
 ) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let mine = access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
-    let name: String = sqlx::query_scalar(
-        "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
-    )
-    .bind(project)
-    .bind(actor.org.id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| AppError::NotFound("Project".into()))?;
+    let name = live_name(&mut tx, actor.org.id, project).await?;
     let (user, email) = active_member_by_email(&mut tx, &actor.org, email).await?;
-    let grant = crate::domain::access::Grant {
-        permission: Permission::PROJECTS_VIEW,
-        scope: Scope::Project(project),
-    };
+    let grant =
+        crate::domain::access::Grant::new(Permission::PROJECTS_VIEW, Scope::Project(project))
+            .expect("projects:view applies to one project");
     if !mine.may_grant(&grant) {
         return Err(AppError::Forbidden(
-            crate::domain::policy::PolicyError::BeyondOwnAccess(grant.permission.label())
+            crate::domain::policy::PolicyError::BeyondOwnAccess(grant.permission().label())
                 .to_string(),
         ));
     }

@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::access::{self, Holder};
 use super::organizations::{active_member_by_email, Member};
 use super::{audit, db};
-use crate::api::access::{TeamItem, TeamMember};
-use crate::domain::access::{Grant, Permission, Scope};
+use crate::api::access::{ProjectItem, TeamGrant, TeamItem, TeamMember};
+use crate::domain::access::{Grant, Permission};
 use crate::domain::policy::PolicyError;
 use crate::domain::text::Name;
 use crate::error::AppError;
@@ -31,11 +31,11 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
     .bind(org)
     .fetch_all(pool)
     .await?;
-    let grants: Vec<(Uuid, String, Option<String>)> = sqlx::query_as(
-        "SELECT g.team_id, g.permission, p.name FROM grants g
+    let grants: Vec<(Uuid, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT g.team_id, g.permission, p.id, p.name FROM grants g
          JOIN teams t ON t.id = g.team_id AND t.org_id = ?
          LEFT JOIN projects p ON p.id = g.project_id
-         ORDER BY p.name",
+         ORDER BY p.name IS NOT NULL, p.name COLLATE NOCASE, g.permission",
     )
     .bind(org)
     .fetch_all(pool)
@@ -56,14 +56,15 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
                 .collect(),
             grants: grants
                 .iter()
-                .filter(|g| g.0 == id && g.2.is_none())
-                .filter_map(|g| Permission::parse(&g.1))
-                .map(Permission::label)
-                .collect(),
-            projects: grants
-                .iter()
-                .filter(|g| g.0 == id && g.1 == Permission::PROJECTS_VIEW.key())
-                .filter_map(|g| g.2.clone())
+                .filter(|g| g.0 == id)
+                .filter_map(|(_, key, project, name)| {
+                    Some(TeamGrant {
+                        permission: Permission::parse(key)?,
+                        project: project
+                            .zip(name.clone())
+                            .map(|(id, name)| ProjectItem { id, name }),
+                    })
+                })
                 .collect(),
         })
         .collect())
@@ -249,41 +250,63 @@ pub async fn remove_member(
     Ok(())
 }
 
-/// Gives a team a permission, org-wide or on one project (needs `members:manage`
-/// and the permission itself).
+/// Gives a team a permission, org-wide or on one project (needs
+/// `members:manage` and the permission itself).
 pub async fn grant(
     pool: &SqlitePool,
     actor: &Member,
     team: Uuid,
     grant: Grant,
 ) -> Result<(), AppError> {
+    change_grant(pool, actor, team, grant, true).await
+}
+
+/// Takes a permission from a team (needs `members:manage` and the permission
+/// itself: nobody changes access beyond their own).
+pub async fn revoke(
+    pool: &SqlitePool,
+    actor: &Member,
+    team: Uuid,
+    grant: Grant,
+) -> Result<(), AppError> {
+    change_grant(pool, actor, team, grant, false).await
+}
+
+async fn change_grant(
+    pool: &SqlitePool,
+    actor: &Member,
+    team: Uuid,
+    grant: Grant,
+    give: bool,
+) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     if !access.may_grant(&grant) {
         return Err(AppError::Forbidden(
-            PolicyError::BeyondOwnAccess(grant.permission.label()).to_string(),
+            PolicyError::BeyondOwnAccess(grant.permission().label()).to_string(),
         ));
     }
-    if let Scope::Project(project) = grant.scope {
-        let exists: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
-                .bind(project)
-                .bind(actor.org.id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if exists == 0 {
-            return Err(AppError::NotFound("Project".into()));
+    if give {
+        if let Some(project) = grant.project() {
+            super::projects::live_name(&mut tx, actor.org.id, project).await?;
         }
+        access::add_grant(&mut tx, actor.org.id, Holder::Team(team), &grant).await?;
+    } else {
+        sqlx::query("DELETE FROM grants WHERE team_id = ? AND permission = ? AND project_id IS ?")
+            .bind(team)
+            .bind(grant.permission().key())
+            .bind(grant.project())
+            .execute(&mut *tx)
+            .await?;
     }
-    access::add_grant(&mut tx, actor.org.id, Holder::Team(team), &grant).await?;
     audit::record(
         &mut tx,
         Some(actor.org.id),
         Some(actor.user.id),
-        "team.granted",
+        if give { "team.granted" } else { "team.revoked" },
         &name,
-        &grant.permission.key(),
+        &grant.permission().key(),
     )
     .await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::{join, member, secret_of, user};
-use crate::domain::access::{Grant, Permission, Scope};
+use crate::domain::access::{Grant, Permission, Scope, Switch};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::invitations::{self, link, NewInvitation};
@@ -29,10 +29,7 @@ async fn org(pool: &SqlitePool) -> Org {
     let web = projects::create(pool, &owner, "Web").await.unwrap();
     let api = projects::create(pool, &owner, "API").await.unwrap();
     let backend = teams::create(pool, &owner, "Backend").await.unwrap();
-    let view = Grant {
-        permission: Permission::parse("projects:view").unwrap(),
-        scope: Scope::Project(api),
-    };
+    let view = Grant::new(Permission::PROJECTS_VIEW, Scope::Project(api)).unwrap();
     teams::grant(pool, &owner, backend, view).await.unwrap();
     Org {
         state,
@@ -126,14 +123,8 @@ async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool)
         "{err:?}"
     );
     // With it: members only, and only permissions held.
-    let invite_perm = Grant {
-        permission: Permission::parse("members:invite").unwrap(),
-        scope: Scope::Organization,
-    };
-    let logs = Grant {
-        permission: Permission::parse("logs:view").unwrap(),
-        scope: Scope::Organization,
-    };
+    let invite_perm = Grant::org_wide(Permission::MEMBERS_INVITE);
+    let logs = Grant::org_wide(Permission::parse("logs:view").unwrap());
     for g in [invite_perm, logs] {
         crate::server::access::add_grant(
             &mut pool.acquire().await.unwrap(),
@@ -271,7 +262,34 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
             .await
             .unwrap();
     join(&pool, org, plain_id, Role::Member).await;
+    let plain_key = plain_id.to_string();
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "revoke_team_grant",
+            vec![
+                ("slug", "acme"),
+                ("team", &team),
+                ("permission", "projects:view"),
+                ("project", ""),
+            ],
+        ),
+        (
+            "remove_team_member",
+            vec![("slug", "acme"), ("team", &team), ("user_id", &plain_key)],
+        ),
+        (
+            "member_permissions",
+            vec![("slug", "acme"), ("user_id", &plain_key), ("project", "")],
+        ),
+        (
+            "set_member_permissions",
+            vec![
+                ("slug", "acme"),
+                ("user_id", &plain_key),
+                ("project", ""),
+                ("permissions", "logs:view"),
+            ],
+        ),
         ("create_project", vec![("slug", "acme"), ("name", "Sneaky")]),
         (
             "update_project",
@@ -409,6 +427,17 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     assert_eq!(teams.body[0]["name"], "Core Platform");
 }
 
+/// Keys of what `user` holds org-wide, as the owner's permission editor shows it.
+async fn held(o: &Org, user: Uuid) -> Vec<String> {
+    members::permission_switches(&o.state, &o.owner, user, Scope::Organization)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.switch != Switch::Off)
+        .map(|row| row.permission.key())
+        .collect()
+}
+
 #[sqlx::test]
 async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePool) {
     let o = org(&pool).await;
@@ -418,18 +447,21 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
     join(&pool, o.owner.org.id, plain.id, Role::Member).await;
     let admin_m = member(&pool, &admin, "acme").await;
     // Take members:invite away from the admin: everything else stays.
-    let all_but_invite: Vec<String> = members::permissions_of(&o.state, &o.owner, admin.id)
+    let all_but_invite: Vec<String> = held(&o, admin.id)
         .await
-        .unwrap()
         .into_iter()
         .filter(|k| k != "members:invite")
         .collect();
-    members::set_permissions(&o.state, &o.owner, admin.id, &all_but_invite.join(","))
-        .await
-        .unwrap();
-    let now = members::permissions_of(&o.state, &o.owner, admin.id)
-        .await
-        .unwrap();
+    members::set_permissions(
+        &o.state,
+        &o.owner,
+        admin.id,
+        Scope::Organization,
+        &all_but_invite.join(","),
+    )
+    .await
+    .unwrap();
+    let now = held(&o, admin.id).await;
     assert!(!now.contains(&"members:invite".to_owned()) && now.contains(&"logs:manage".to_owned()));
     let err = invitations::create(
         &o.state,
@@ -440,29 +472,37 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
     .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
     // Grant a member logs:view; an admin cannot hand out billing.
-    members::set_permissions(&o.state, &admin_m, plain.id, "logs:view")
-        .await
-        .unwrap();
-    assert_eq!(
-        members::permissions_of(&o.state, &o.owner, plain.id)
-            .await
-            .unwrap(),
-        ["logs:view"]
-    );
-    let err = members::set_permissions(&o.state, &admin_m, plain.id, "logs:view,billing:view")
-        .await
-        .unwrap_err();
+    members::set_permissions(
+        &o.state,
+        &admin_m,
+        plain.id,
+        Scope::Organization,
+        "logs:view",
+    )
+    .await
+    .unwrap();
+    assert_eq!(held(&o, plain.id).await, ["logs:view"]);
+    let err = members::set_permissions(
+        &o.state,
+        &admin_m,
+        plain.id,
+        Scope::Organization,
+        "logs:view,billing:view",
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, AppError::Forbidden(ref m) if m.contains("Billing")),
         "{err:?}"
     );
     let plain_m = member(&pool, &plain, "acme").await;
     assert!(matches!(
-        members::set_permissions(&o.state, &plain_m, admin.id, "").await,
+        members::set_permissions(&o.state, &plain_m, admin.id, Scope::Organization, "").await,
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
-        members::set_permissions(&o.state, &o.owner, o.owner.user.id, "").await,
+        members::set_permissions(&o.state, &o.owner, o.owner.user.id, Scope::Organization, "")
+            .await,
         Err(AppError::Conflict(_))
     ));
 }
@@ -474,15 +514,20 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     let plain = user(&o.state, "plain@example.com").await;
     join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
     join(&pool, o.owner.org.id, plain.id, Role::Member).await;
-    let keep: Vec<String> = members::permissions_of(&o.state, &o.owner, admin.id)
+    let keep: Vec<String> = held(&o, admin.id)
         .await
-        .unwrap()
         .into_iter()
         .filter(|k| k != "databases:manage")
         .collect();
-    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(","))
-        .await
-        .unwrap();
+    members::set_permissions(
+        &o.state,
+        &o.owner,
+        admin.id,
+        Scope::Organization,
+        &keep.join(","),
+    )
+    .await
+    .unwrap();
     let admin_m = member(&pool, &admin, "acme").await;
     let err = members::change_role(&o.state, &admin_m, plain.id, Role::Admin, Role::Member)
         .await
@@ -501,9 +546,15 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
     // Without members:manage the admin can neither change roles nor remove members.
     let keep: Vec<String> = keep.into_iter().filter(|k| k != "members:manage").collect();
-    members::set_permissions(&o.state, &o.owner, admin.id, &keep.join(","))
-        .await
-        .unwrap();
+    members::set_permissions(
+        &o.state,
+        &o.owner,
+        admin.id,
+        Scope::Organization,
+        &keep.join(","),
+    )
+    .await
+    .unwrap();
     let err = members::change_role(&o.state, &admin_m, plain.id, Role::Member, Role::Member)
         .await
         .unwrap_err();
@@ -520,9 +571,15 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     ));
 
     // Plain gets a grant, is removed (without the project option), and is invited back: old access is gone.
-    members::set_permissions(&o.state, &o.owner, plain.id, "logs:view,databases:view")
-        .await
-        .unwrap();
+    members::set_permissions(
+        &o.state,
+        &o.owner,
+        plain.id,
+        Scope::Organization,
+        "logs:view,databases:view",
+    )
+    .await
+    .unwrap();
     let removal = Removal {
         user_id: plain.id,
         expected: Role::Member,
@@ -540,10 +597,146 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     link::accept(&pool, &secret_of(&issued.link), &plain)
         .await
         .unwrap();
+    assert_eq!(held(&o, plain.id).await, ["metrics:view"]);
+}
+
+#[sqlx::test]
+async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let dev = user(&o.state, "dev@example.com").await;
+    join(&pool, o.owner.org.id, dev.id, Role::Member).await;
+    teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
+        .await
+        .unwrap();
+    let (web, api) = (Scope::Project(o.web), Scope::Project(o.api));
+    let switches = |scope| members::permission_switches(&o.state, &o.owner, dev.id, scope);
+
+    // A direct grant on Web only.
+    members::set_permissions(
+        &o.state,
+        &o.owner,
+        dev.id,
+        web,
+        "databases:manage,projects:view",
+    )
+    .await
+    .unwrap();
+    let at_web = switches(web).await.unwrap();
+    let on: Vec<_> = at_web
+        .iter()
+        .filter(|r| r.switch == Switch::On)
+        .map(|r| r.permission.key())
+        .collect();
+    assert_eq!(on, ["projects:view", "databases:manage"]);
+    assert!(
+        at_web.iter().all(|r| r.permission.is_project_scoped()),
+        "billing and members are not offered per project"
+    );
+    assert!(held(&o, dev.id).await.is_empty(), "nothing org-wide");
+    let dev_m = member(&pool, &dev, "acme").await;
+    let seen: Vec<String> = projects::list(&pool, &dev_m)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(seen, ["API", "Web"], "API through Backend, Web directly");
+
+    // What the team gives is locked, with the reason; switching it off is refused, not ignored.
+    let view_api = switches(api)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.permission == Permission::PROJECTS_VIEW)
+        .unwrap();
+    assert_eq!(view_api.switch, Switch::Fixed("from team Backend".into()));
+    assert!(!view_api.yours);
+    let err = members::set_permissions(&o.state, &o.owner, dev.id, api, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Conflict(ref m) if m.contains("from team Backend")),
+        "{err:?}"
+    );
+
+    // Billing cannot be limited to a project.
+    let err = members::set_permissions(&o.state, &o.owner, dev.id, web, "billing:view")
+        .await
+        .unwrap_err();
     assert_eq!(
-        members::permissions_of(&o.state, &o.owner, plain.id)
-            .await
-            .unwrap(),
-        ["metrics:view"]
+        err.field_message("permissions").as_deref(),
+        Some("“Billing: view” applies to the whole organization, not to one project.")
+    );
+
+    // Switching off at Web removes exactly the Web grants.
+    members::set_permissions(&o.state, &o.owner, dev.id, web, "")
+        .await
+        .unwrap();
+    assert!(switches(web)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.switch == Switch::Off));
+
+    // Only those who manage members read the editor.
+    assert!(matches!(
+        members::permission_switches(&o.state, &dev_m, o.owner.user.id, Scope::Organization).await,
+        Err(AppError::Forbidden(_))
+    ));
+}
+
+#[sqlx::test]
+async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let dev = user(&o.state, "dev@example.com").await;
+    join(&pool, o.owner.org.id, dev.id, Role::Member).await;
+    teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
+        .await
+        .unwrap();
+    let logs = Grant::org_wide(Permission::parse("logs:view").unwrap());
+    teams::grant(&pool, &o.owner, o.backend, logs)
+        .await
+        .unwrap();
+    let described: Vec<String> = teams::list(&pool, &o.owner).await.unwrap()[0]
+        .grants
+        .iter()
+        .map(|g| g.describe())
+        .collect();
+    assert_eq!(
+        described,
+        ["Logs: view, whole organization", "Projects: view on API"]
+    );
+    assert_eq!(held(&o, dev.id).await, ["logs:view"]);
+    teams::revoke(&pool, &o.owner, o.backend, logs)
+        .await
+        .unwrap();
+    assert!(held(&o, dev.id).await.is_empty());
+
+    // Over HTTP: org-wide-only permissions are refused per project, with the reason.
+    let mut owner = Client::new(pool.clone()).await;
+    let signed_in = owner
+        .call(
+            "sign_in",
+            &[("email", "owner@example.com"), ("password", "long enough")],
+        )
+        .await;
+    assert_eq!(signed_in.status, 200, "{:?}", signed_in.body);
+    let reply = owner
+        .call(
+            "grant_team",
+            &[
+                ("slug", "acme"),
+                ("team", &o.backend.to_string()),
+                ("permission", "members:manage"),
+                ("project", &o.web.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
+    assert!(
+        reply.body.to_string().contains("whole organization"),
+        "{:?}",
+        reply.body
     );
 }

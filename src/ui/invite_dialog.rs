@@ -4,31 +4,25 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::api::access::{list_teams, my_permissions};
+use crate::api::access::list_teams;
 use crate::api::invitations::{
     create_invitation, resend_invitation, revoke_invitation, IssuedInvitation,
 };
-use crate::domain::access::{preset, CATALOGUE};
+use crate::domain::access::{preset, Permission, CATALOGUE};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
 use crate::ui::form;
 use crate::ui::format::moment;
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
 
 /// The Invite button, shown only to those holding `members:invite`.
 #[component]
 pub fn InviteIfAllowed() -> impl IntoView {
-    let OrgContext(org) = expect_context::<OrgContext>();
-    let held = Resource::new(move || org.slug.clone(), my_permissions);
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                held.await.unwrap_or_default().iter().any(|k| k == "members:invite").then(|| view! { <InviteButton/> })
-            })}
-        </Transition>
-    }
+    expect_context::<MyPermissions>()
+        .has(Permission::MEMBERS_INVITE)
+        .then(|| view! { <InviteButton/> })
 }
 
 /// The button that opens the dialog, and the dialog.
@@ -58,15 +52,14 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     let pending = RwSignal::new(false);
     let slug = StoredValue::new(org_slug);
     let teams = Resource::new(move || slug.get_value(), list_teams);
-    let held = Resource::new(move || slug.get_value(), my_permissions);
+    let mine = StoredValue::new(expect_context::<MyPermissions>());
     // The picker starts from the role's preset, limited to what the inviter holds.
     Effect::new(move |_| {
         let role: Role = role.get().parse().unwrap_or(Role::Member);
-        let held = held.get().and_then(Result::ok).unwrap_or_default();
         let preset = preset(role)
             .into_iter()
+            .filter(|p| mine.with_value(|m| m.has(*p)))
             .map(|p| p.key())
-            .filter(|k| held.contains(k))
             .collect();
         chosen_permissions.set(preset);
     });
@@ -192,7 +185,6 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                     <Transition fallback=|| view! { <p class="loading">"Loading teams and permissions…"</p> }>
                         {move || Suspend::new(async move {
                             let teams = teams.await.unwrap_or_default();
-                            let held = held.await.unwrap_or_default();
                             view! {
                                 {(!teams.is_empty()).then(|| view! {
                                     <fieldset class="picker">
@@ -213,7 +205,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                                 <fieldset class="picker">
                                     <legend>"Permissions"</legend>
                                     <p class="hint">"Preset for the role. You can only give permissions you hold."</p>
-                                    {CATALOGUE.into_iter().filter(|p| held.contains(&p.key())).map(|p| {
+                                    {CATALOGUE.into_iter().filter(|p| mine.with_value(|m| m.has(*p))).map(|p| {
                                         let key = p.key();
                                         let toggled = key.clone();
                                         view! {

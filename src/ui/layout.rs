@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_params_map};
 
+use crate::api::access::my_permissions;
 use crate::api::auth::{sign_out, SessionUser};
 use crate::api::orgs::{organization, switch_organization, OrgView};
+use crate::domain::access::Permission;
 use crate::error::AppError;
 use crate::ui::session::{hard_navigate, use_session};
 
@@ -120,6 +122,17 @@ impl OrgRefresh {
 #[derive(Clone)]
 pub struct OrgContext(pub OrgView);
 
+/// The org-wide permissions of the signed-in member, so pages offer only
+/// what the server would allow (which checks again on every call).
+#[derive(Clone)]
+pub struct MyPermissions(Vec<Permission>);
+
+impl MyPermissions {
+    pub fn has(&self, permission: Permission) -> bool {
+        self.0.contains(&permission)
+    }
+}
+
 /// The frame of every organization page: loads the organization (or says it
 /// was not found) and shows the navigation.
 #[component]
@@ -127,11 +140,15 @@ pub fn OrgLayout() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let org = Resource::new(slug, organization);
+    let mine = Resource::new(slug, my_permissions);
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match org.await {
-                    Ok(org) => view! { <OrgFrame org/> }.into_any(),
+                    Ok(org) => {
+                        let mine = MyPermissions(mine.await.unwrap_or_default());
+                        view! { <OrgFrame org mine/> }.into_any()
+                    }
                     Err(AppError::SignedOut) => view! { <leptos_router::components::Redirect path="/sign-in"/> }.into_any(),
                     Err(AppError::NotFound(_)) => view! {
                         <section class="page">
@@ -148,7 +165,7 @@ pub fn OrgLayout() -> impl IntoView {
 }
 
 #[component]
-fn OrgFrame(org: OrgView) -> impl IntoView {
+fn OrgFrame(org: OrgView, mine: MyPermissions) -> impl IntoView {
     let base = format!("/orgs/{}", org.slug);
     let links = [
         ("Dashboard", base.clone()),
@@ -164,6 +181,7 @@ fn OrgFrame(org: OrgView) -> impl IntoView {
         .then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
     watch_access(org.slug.clone());
     provide_context(OrgContext(org.clone()));
+    provide_context(mine);
     provide_context(OrgRefresh(RwSignal::new(0)));
     view! {
         <div class="org-frame">

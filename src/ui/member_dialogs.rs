@@ -196,31 +196,55 @@ pub fn LeaveButton() -> impl IntoView {
     }
 }
 
-/// The per-member permission editor: org-wide permissions, limited to what
-/// the editor holds.
+/// The per-member permission editor, org-wide or for one project. A
+/// permission held for a reason the editor does not change (a team, a wider
+/// grant) is shown checked but locked, with that reason; so is one the
+/// editor does not hold themselves.
 #[component]
 pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
-    use crate::api::access::{member_permissions, my_permissions, set_member_permissions};
-    use crate::domain::access::CATALOGUE;
+    use crate::api::access::{list_projects, member_permissions, set_member_permissions};
+    use crate::domain::access::Switch;
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let open = open_while_some(editing);
     let slug = StoredValue::new(org.slug.clone());
     let error = RwSignal::new(None::<String>);
+    // "" is the whole organization, else a project id.
+    let scope = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
-    let current = Resource::new(
-        move || editing.get().map(|m| m.user_id),
-        move |user| async move {
+    let rows = Resource::new(
+        move || (editing.get().map(|m| m.user_id), scope.get()),
+        move |(user, scope)| async move {
             match user {
-                Some(id) => member_permissions(slug.get_value(), id).await,
+                Some(id) => member_permissions(slug.get_value(), id, scope).await,
                 None => Ok(Vec::new()),
             }
         },
     );
-    let held = Resource::new(move || slug.get_value(), my_permissions);
+    let projects = Resource::new(
+        move || open.get(),
+        move |open| async move {
+            if open {
+                list_projects(slug.get_value()).await.map(|l| l.items)
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     Effect::new(move |_| {
-        if let Some(Ok(keys)) = current.get() {
-            chosen.set(keys);
+        if let Some(Ok(rows)) = rows.get() {
+            chosen.set(
+                rows.iter()
+                    .filter(|r| r.switch != Switch::Off)
+                    .map(|r| r.permission.key())
+                    .collect(),
+            );
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() {
+            scope.set(String::new());
+            error.set(None);
         }
     });
     let title = Signal::derive(move || {
@@ -234,36 +258,59 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
             return;
         };
         let keys = chosen.get_untracked().join(",");
+        let scope = scope.get_untracked();
         run_change(error, open, refresh, move || {
-            set_member_permissions(slug.get_value(), m.user_id, keys)
+            set_member_permissions(slug.get_value(), m.user_id, scope, keys)
         });
     };
     view! {
         <Modal open title>
             <div class="stack">
                 <FormAlert message=error/>
-                <p class="hint">"Org-wide permissions. You can only change permissions you hold yourself."</p>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
                     {move || Suspend::new(async move {
-                        let held = held.await.unwrap_or_default();
-                        let _ = current.await;
-                        CATALOGUE.into_iter().map(|p| {
-                            let key = p.key();
-                            let mine = held.contains(&key);
-                            let (checked_key, toggled_key) = (key.clone(), key.clone());
-                            view! {
-                                <label class="check">
-                                    <input type="checkbox" disabled=!mine
-                                        prop:checked=move || chosen.with(|c| c.contains(&checked_key))
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            let key = toggled_key.clone();
-                                            chosen.update(|c| { c.retain(|k| *k != key); if on { c.push(key); } });
-                                        }/>
-                                    {p.label()}
-                                </label>
-                            }
-                        }).collect_view()
+                        let projects = projects.await.unwrap_or_default();
+                        view! {
+                            <div class="field">
+                                <label for="permission-scope">"Where"</label>
+                                <select id="permission-scope" prop:value=move || scope.get()
+                                    on:change=move |ev| scope.set(event_target_value(&ev))>
+                                    <option value="">"Whole organization"</option>
+                                    {projects.into_iter().map(|p| view! {
+                                        <option value=p.id.to_string()>{format!("Project {}", p.name)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                        }
+                    })}
+                </Transition>
+                <p class="hint">"You can only change permissions you hold yourself. Billing and members apply to the whole organization."</p>
+                <Transition fallback=|| view! { <p class="loading">"Loading permissions…"</p> }>
+                    {move || Suspend::new(async move {
+                        match rows.await {
+                            Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                            Ok(rows) => rows.into_iter().map(|row| {
+                                let key = row.permission.key();
+                                let (checked_key, toggled_key) = (key.clone(), key);
+                                let why = match row.switch {
+                                    Switch::Fixed(why) => format!(" ({why})"),
+                                    _ => String::new(),
+                                };
+                                view! {
+                                    <label class="check">
+                                        <input type="checkbox" disabled=!row.yours
+                                            prop:checked=move || chosen.with(|c| c.contains(&checked_key))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                let key = toggled_key.clone();
+                                                chosen.update(|c| { c.retain(|k| *k != key); if on { c.push(key); } });
+                                            }/>
+                                        {row.permission.label()}
+                                        <span class="hint">{why}</span>
+                                    </label>
+                                }
+                            }).collect_view().into_any(),
+                        }
                     })}
                 </Transition>
                 <div class="dialog-actions">

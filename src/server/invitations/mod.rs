@@ -13,7 +13,7 @@ use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db};
 use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
-use crate::domain::access::{Access, Grant, Permission, Scope};
+use crate::domain::access::{Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
 use crate::domain::text::parse_note;
@@ -71,11 +71,8 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
     let grants = Permission::parse_list(input.permissions)
         .map_err(|e| AppError::invalid("permissions", e))?
         .into_iter()
-        .map(|permission| Grant {
-            permission,
-            scope: Scope::Organization,
-        })
-        .filter(|g| !by_role.allows(g.permission, g.scope))
+        .map(Grant::org_wide)
+        .filter(|g| !by_role.allows(g.permission(), g.scope()))
         .collect();
     Ok(InvitationInput {
         email,
@@ -185,7 +182,7 @@ async fn insert(
     for grant in &input.grants {
         sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES (?, ?)")
             .bind(id)
-            .bind(grant.permission.key())
+            .bind(grant.permission().key())
             .execute(&mut *conn)
             .await?;
     }
@@ -213,7 +210,7 @@ async fn check_delegation(
 ) -> Result<(), AppError> {
     let beyond = |what: String| forbidden(policy::PolicyError::BeyondOwnAccess(what));
     if let Some(grant) = input.grants.iter().find(|g| !actor.may_grant(g)) {
-        return Err(beyond(grant.permission.label()));
+        return Err(beyond(grant.permission().label()));
     }
     for team in &input.teams {
         let name: Option<String> =
@@ -256,10 +253,7 @@ async fn carried_access(
     let grants = keys
         .iter()
         .filter_map(|k| Permission::parse(k))
-        .map(|permission| Grant {
-            permission,
-            scope: Scope::Organization,
-        })
+        .map(Grant::org_wide)
         .collect();
     Ok((teams, grants))
 }

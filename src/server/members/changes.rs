@@ -7,7 +7,8 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::domain::access::{Permission, Scope, CATALOGUE};
+use crate::api::access::PermissionSwitch;
+use crate::domain::access::{Grant, Permission, Scope, Switch, CATALOGUE};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
@@ -15,7 +16,7 @@ use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::organizations::{parse_role, refresh, Member};
 use crate::server::state::AppState;
-use crate::server::{access, audit, db};
+use crate::server::{access, audit, db, projects};
 
 /// The member being changed, as stored now.
 struct Target {
@@ -312,44 +313,78 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
 }
 
 /// Sets a member's org-wide permissions (the permission editor). Needs
-/// `members:manage`; nobody changes permissions they do not hold.
+/// Sets what `user` holds at `scope` to exactly the comma-separated `keys`
+/// (needs `members:manage`, and the permissions themselves).
 pub async fn set_permissions(
     state: &AppState,
     actor: &Member,
     user: Uuid,
+    scope: Scope,
     keys: &str,
 ) -> Result<(), AppError> {
     let wanted = Permission::parse_list(keys).map_err(|e| AppError::invalid("permissions", e))?;
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, actor.org.id, user, None).await?;
-    access::set_member_permissions(&mut tx, actor.org.id, &mine, user, them.role, &wanted).await?;
-    let details = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
+    let place = match scope {
+        Scope::Organization => "organization".to_owned(),
+        Scope::Project(project) => projects::live_name(&mut tx, actor.org.id, project).await?,
+    };
+    access::set_member_permissions(
+        &mut tx,
+        actor.org.id,
+        &mine,
+        (user, them.role),
+        scope,
+        &wanted,
+    )
+    .await?;
+    let keys = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
     audit::record(
         &mut tx,
         Some(actor.org.id),
         Some(actor.user.id),
         "member.permissions_changed",
         &them.email,
-        &details,
+        &format!("{place}: {keys}"),
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Keys of the org-wide permissions `user` holds now.
-pub async fn permissions_of(
+/// The org-wide permissions the signed-in member holds: what their console offers.
+pub async fn my_permissions(state: &AppState, actor: &Member) -> Result<Vec<Permission>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let held = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
+    Ok(CATALOGUE
+        .into_iter()
+        .filter(|p| held.allows(*p, Scope::Organization))
+        .collect())
+}
+
+/// For the permission editor: each permission that applies at `scope`, how
+/// `user` holds it there and whether the actor may switch it (needs `members:manage`).
+pub async fn permission_switches(
     state: &AppState,
     actor: &Member,
     user: Uuid,
-) -> Result<Vec<String>, AppError> {
+    scope: Scope,
+) -> Result<Vec<PermissionSwitch>, AppError> {
     let mut conn = state.pool.acquire().await?;
+    let mine = access::require(&mut conn, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut conn, actor.org.id, user, None).await?;
     let held = access::load(&mut conn, actor.org.id, user, them.role).await?;
     Ok(CATALOGUE
         .into_iter()
-        .filter(|p| held.allows(*p, Scope::Organization))
-        .map(|p| p.key())
+        .filter_map(|permission| Grant::new(permission, scope).ok())
+        .map(|grant| {
+            let switch = held.switch(grant.permission(), scope);
+            PermissionSwitch {
+                permission: grant.permission(),
+                yours: !matches!(switch, Switch::Fixed(_)) && mine.may_grant(&grant),
+                switch,
+            }
+        })
         .collect())
 }

@@ -6,7 +6,8 @@ pub mod changes;
 
 pub use activity::activity;
 pub use changes::{
-    change_role, leave, permissions_of, remove, set_permissions, transfer_ownership, Removal,
+    change_role, leave, my_permissions, permission_switches, remove, set_permissions,
+    transfer_ownership, Removal,
 };
 
 use chrono::{DateTime, Utc};

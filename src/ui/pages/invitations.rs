@@ -61,7 +61,7 @@ pub fn Invitations() -> impl IntoView {
                         {InvitationStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{title_case(s.as_str())}</option> }).collect_view()}
                     </select>
                 </div>
-                <crate::ui::client_only::ClientOnly><crate::ui::invite_dialog::InviteIfAllowed/></crate::ui::client_only::ClientOnly>
+                <crate::ui::invite_dialog::InviteIfAllowed/>
             </div>
             {move || resent.get().map(|r| match r {
                 Ok(issued) => view! {

@@ -4,10 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::members::{list_members, seats, MemberItem};
+use crate::domain::access::Permission;
 use crate::domain::policy::may_change_role;
 use crate::domain::Role;
 use crate::ui::format::{day, moment};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
 use crate::ui::member_dialogs::{
     EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember,
 };
@@ -49,7 +50,8 @@ pub fn Members() -> impl IntoView {
     let removing = RwSignal::new(None::<MemberItem>);
     let permissions = RwSignal::new(None::<MemberItem>);
     let teams = RwSignal::new(None::<MemberItem>);
-    let is_admin = org.role.is_admin();
+    // Row actions follow the permission the server checks, not the role alone.
+    let can_manage = expect_context::<MyPermissions>().has(Permission::MEMBERS_MANAGE);
     let my_role = org.role;
     view! {
         <Title text="Members"/>
@@ -57,7 +59,7 @@ pub fn Members() -> impl IntoView {
             <div class="toolbar">
                 <h1>"Members"</h1>
                 <span style="flex:1"></span>
-                <crate::ui::client_only::ClientOnly><crate::ui::invite_dialog::InviteIfAllowed/></crate::ui::client_only::ClientOnly>
+                <crate::ui::invite_dialog::InviteIfAllowed/>
             </div>
             <p class="seat-usage" role="status">
                 <Transition fallback=|| "Counting seats…">
@@ -99,7 +101,7 @@ pub fn Members() -> impl IntoView {
                                     <thead><tr>
                                         <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
                                         <th scope="col">"Teams"</th><th scope="col">"Joined"</th><th scope="col">"Last active"</th>
-                                        {is_admin.then(|| view! { <th scope="col">"Actions"</th> })}
+                                        {can_manage.then(|| view! { <th scope="col">"Actions"</th> })}
                                     </tr></thead>
                                     <tbody>
                                         {p.items.into_iter().map(|m| {
@@ -107,7 +109,7 @@ pub fn Members() -> impl IntoView {
                                             let remove_item = m.clone();
                                             let perms_item = m.clone();
                                             let teams_item = m.clone();
-                                            let manageable = may_change_role(my_role, m.role, m.role).is_ok();
+                                            let manageable = can_manage && may_change_role(my_role, m.role, m.role).is_ok();
                                             view! {
                                                 <tr>
                                                     <td>{m.name.clone()}</td>
@@ -116,7 +118,7 @@ pub fn Members() -> impl IntoView {
                                                     <td>{m.teams.join(", ")}</td>
                                                     <td>{day(m.joined_at)}</td>
                                                     <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
-                                                    {is_admin.then(|| view! {
+                                                    {can_manage.then(|| view! {
                                                         <td>
                                                             {manageable.then(|| view! {
                                                                 <button type="button" class="button" aria-label=format!("Change role of {}", m.name)

@@ -1,17 +1,19 @@
-//! The Teams page: create and delete teams, add and remove members, and give
-//! a team access to projects; members inherit what their teams hold.
+//! The Teams page: create, rename and delete teams, add and remove members,
+//! and give a team permissions, org-wide or on one project; members inherit
+//! what their teams hold.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::access::{
     add_team_member, create_team, delete_team, grant_team, list_projects, list_teams,
-    remove_team_member, rename_team, ProjectItem, TeamItem,
+    remove_team_member, rename_team, revoke_team_grant, ProjectItem, TeamItem,
 };
+use crate::domain::access::{Permission, CATALOGUE};
 use crate::error::AppError;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
 
 /// Runs a team change; on success the organization's lists reload.
 fn run(
@@ -53,7 +55,7 @@ pub fn Teams() -> impl IntoView {
         <Title text="Teams"/>
         <section class="page">
             <h1>"Teams"</h1>
-            {org.role.is_admin().then(|| view! {
+            {expect_context::<MyPermissions>().has(Permission::MEMBERS_MANAGE).then(|| view! {
                 <InlineForm id="team-name" label="New team name" value=name submit_label="Create team" on_submit=create/>
             })}
             <FormAlert message=error/>
@@ -76,9 +78,11 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let slug = StoredValue::new(org.slug.clone());
-    let manage = org.role.is_admin();
+    let mine = expect_context::<MyPermissions>();
+    let manage = mine.has(Permission::MEMBERS_MANAGE);
     let id = team.id;
     let email = RwSignal::new(String::new());
+    let permission = RwSignal::new(Permission::PROJECTS_VIEW.key());
     let project = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let confirm_delete = RwSignal::new(false);
@@ -106,7 +110,7 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
             grant_team(
                 slug.get_value(),
                 id,
-                "projects:view".into(),
+                permission.get_untracked(),
                 project.get_untracked(),
             ),
         );
@@ -127,9 +131,27 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                     on_submit=rename on_cancel=Callback::new(move |()| renaming.set(false))/>
             </Show>
             <FormAlert message=error/>
-            <p class="hint">{if team.projects.is_empty() { "No projects yet.".to_owned() } else { format!("Projects: {}", team.projects.join(", ")) }}</p>
-            {(!team.grants.is_empty()).then(|| view! { <p class="hint">{format!("Permissions: {}", team.grants.join(", "))}</p> })}
-            <ul>
+            <h3>"Permissions"</h3>
+            {team.grants.is_empty().then(|| view! { <p class="empty">"None yet: its members get nothing from this team."</p> })}
+            <ul aria-label=format!("Permissions of {}", team.name)>
+                {team.grants.into_iter().map(|g| {
+                    let what = g.describe();
+                    let label = format!("Take {what} from {team_name}");
+                    let (key, at) = (g.permission.key(), g.project.map(|p| p.id.to_string()).unwrap_or_default());
+                    view! {
+                        <li>
+                            {what}
+                            {manage.then(|| view! {
+                                <button type="button" class="button button-quiet" aria-label=label
+                                    on:click=move |_| run(error, refresh, revoke_team_grant(slug.get_value(), id, key.clone(), at.clone()))>"Remove"</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <h3>"Members"</h3>
+            {team.members.is_empty().then(|| view! { <p class="empty">"No members yet."</p> })}
+            <ul aria-label=format!("Members of {}", team.name)>
                 {team.members.into_iter().map(|m| {
                     let user = m.user_id;
                     let label = format!("Remove {} from {}", m.name, team_name);
@@ -149,13 +171,19 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                     submit_label="Add to team" on_submit=add/>
                 <form class="toolbar" on:submit=grant>
                     <div class="field">
-                        <label for=format!("grant-{id}")>"Give access to project"</label>
-                        <select id=format!("grant-{id}") bind:value=project>
-                            <option value="">"Choose a project"</option>
-                            {projects.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
+                        <label for=format!("grant-permission-{id}")>"Permission"</label>
+                        <select id=format!("grant-permission-{id}") bind:value=permission>
+                            {CATALOGUE.into_iter().filter(|p| mine.has(*p)).map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
                         </select>
                     </div>
-                    <button type="submit" class="button">"Give access"</button>
+                    <div class="field">
+                        <label for=format!("grant-where-{id}")>"Where"</label>
+                        <select id=format!("grant-where-{id}") bind:value=project>
+                            <option value="">"Whole organization"</option>
+                            {projects.into_iter().map(|p| view! { <option value=p.id.to_string()>{format!("Project {}", p.name)}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <button type="submit" class="button button-primary">"Give permission"</button>
                 </form>
             })}
             <Confirm open=confirm_delete title=format!("Delete team {}?", team.name)
