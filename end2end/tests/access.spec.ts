@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { PASSWORD, uniqueEmail, hydrated } from './support/accounts';
-import { inviteAndJoin, ownerWithOrg } from './support/invitations';
+import { invite, inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 
 test('invite with a team and custom permissions; the new member sees exactly the team’s projects', async ({ page, browser }) => {
@@ -194,4 +194,40 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   const unlocked = page.getByRole('dialog', { name: 'Permissions of Dana Dev' }).getByRole('checkbox', { name: /^Databases: view/ });
   await expect(unlocked).not.toBeChecked();
   await expect(unlocked).toBeEnabled();
+});
+
+test('a member given members:invite invites, and follows up on their own invitations only', async ({ page, browser }) => {
+  const { base } = await ownerWithOrg(page, 'Delegated');
+  const lee = uniqueEmail('lee');
+  const leePage = await inviteAndJoin(page, browser, base, 'Lee Lead', lee);
+  await leePage.goto(`${base}/invitations`);
+  await hydrated(leePage);
+  await expect(leePage.getByRole('alert')).toContainText('Members: invite people');
+
+  const theirs = uniqueEmail('theirs');
+  await invite(page, base, theirs);
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Permissions of Lee Lead' }).click();
+  const editor = page.getByRole('dialog', { name: 'Permissions of Lee Lead' });
+  await editor.getByLabel('Members: invite people').check();
+  await editor.getByRole('button', { name: 'Save permissions' }).click();
+  await expect(editor).toBeHidden();
+
+  const mine = uniqueEmail('mine');
+  const dialog = await invite(leePage, base, mine);
+  await expect(dialog.getByText(`Invitation sent to ${mine}`)).toBeVisible();
+  await leePage.goto(`${base}/invitations`);
+  await hydrated(leePage);
+  await expect(leePage.getByRole('row', { name: new RegExp(mine) })).toBeVisible();
+  await expect(leePage.getByRole('row', { name: new RegExp(theirs) })).toHaveCount(0);
+  await leePage.getByRole('button', { name: `Revoke invitation to ${mine}` }).click();
+  await leePage.getByRole('dialog', { name: 'Revoke invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click();
+  await expect(leePage.getByRole('row', { name: new RegExp(mine) })).toContainText('Revoked');
+
+  // The owner sees both and may act on both.
+  await page.goto(`${base}/invitations`);
+  await hydrated(page);
+  await expect(page.getByRole('button', { name: `Revoke invitation to ${theirs}` })).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp(mine) })).toContainText('Revoked');
 });

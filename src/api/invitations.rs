@@ -45,6 +45,8 @@ pub struct InvitationItem {
     pub decided_at: Option<DateTime<Utc>>,
     pub delivery: Delivery,
     pub note: Option<String>,
+    /// Whether the viewer may resend or revoke it.
+    pub can_manage: bool,
 }
 
 /// What an invitation link is now.

@@ -115,6 +115,8 @@ impl Permission {
     pub const PROJECTS_MANAGE: Self = p(Resource::Projects, Action::Manage);
     /// Change members' roles, teams and permissions; remove members.
     pub const MEMBERS_MANAGE: Self = p(Resource::Members, Action::Manage);
+    /// See the members list and every invitation.
+    pub const MEMBERS_VIEW: Self = p(Resource::Members, Action::View);
     /// Send invitations.
     pub const MEMBERS_INVITE: Self = p(Resource::Members, Action::Invite);
 

@@ -1,6 +1,6 @@
 //! Who may do what to whom inside an organization.
 
-use super::access::{preset, Access, Scope};
+use super::access::{preset, Access, Permission, Scope};
 use super::Role;
 
 /// Why an action was refused; the text says what to do instead.
@@ -14,8 +14,10 @@ pub enum PolicyError {
     BeyondOwnAccess(String),
     #[error("Only owners can invite or make owners. Choose Admin or Member, or ask an owner.")]
     MayNotGrantOwner,
-    #[error("Only owners and admins can manage invitations.")]
+    #[error("You can resend or revoke only invitations you sent; other people’s need the “Members: manage” permission.")]
     MayNotManageInvitations,
+    #[error("Seeing invitations needs the “Members: view” or “Members: invite people” permission. Ask an admin.")]
+    MayNotSeeInvitations,
     #[error("Only owners and admins can see this.")]
     AdminsOnly,
     #[error("Only owners can change this setting.")]
@@ -87,15 +89,43 @@ pub fn may_grant_role_access(actor: &Access, granted: Role) -> Result<(), Policy
     }
 }
 
-/// Whether `actor` may resend or revoke an invitation that offers `offered`.
-pub fn may_manage_invitation(actor: Role, offered: Role) -> Result<(), PolicyError> {
-    if !actor.is_admin() {
+/// Whether `actor` may resend or revoke an invitation that offers `offered`:
+/// anyone's with `members:manage`, their own (`sent_by_actor`) with
+/// `members:invite`, and never one offering a role above their own.
+pub fn may_manage_invitation(
+    actor: &Access,
+    offered: Role,
+    sent_by_actor: bool,
+) -> Result<(), PolicyError> {
+    let org = Scope::Organization;
+    if !(actor.allows(Permission::MEMBERS_MANAGE, org) || sent_by_actor && actor.may_invite()) {
         return Err(PolicyError::MayNotManageInvitations);
     }
-    if !actor.may_grant(offered) {
+    if !actor.role().may_grant(offered) {
         return Err(PolicyError::MayNotGrantOwner);
     }
     Ok(())
+}
+
+/// Which invitations a member may list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationsVisible {
+    All,
+    /// Only those they sent: a delegated inviter follows up on their own.
+    Own,
+}
+
+/// All invitations with `members:view` (or `members:manage`); one's own with `members:invite`.
+pub fn invitations_visible(actor: &Access) -> Result<InvitationsVisible, PolicyError> {
+    let org = Scope::Organization;
+    if actor.allows(Permission::MEMBERS_VIEW, org) || actor.allows(Permission::MEMBERS_MANAGE, org)
+    {
+        Ok(InvitationsVisible::All)
+    } else if actor.may_invite() {
+        Ok(InvitationsVisible::Own)
+    } else {
+        Err(PolicyError::MayNotSeeInvitations)
+    }
 }
 
 /// Whether `actor` may see administrative lists (invitations, activity).
@@ -200,13 +230,36 @@ mod tests {
 
     #[test]
     fn managing_invitations() {
+        use crate::domain::access::Grant;
+        let admin = Access::new(Admin, [], []);
         assert_eq!(
-            may_manage_invitation(Admin, Owner),
+            may_manage_invitation(&admin, Owner, true),
             Err(PolicyError::MayNotGrantOwner)
         );
-        assert_eq!(may_manage_invitation(Admin, Member), Ok(()));
+        assert_eq!(may_manage_invitation(&admin, Member, false), Ok(()));
+        let plain = Access::new(Member, [], []);
         assert_eq!(
-            may_manage_invitation(Member, Member),
+            may_manage_invitation(&plain, Member, true),
+            Err(PolicyError::MayNotManageInvitations)
+        );
+        assert_eq!(
+            invitations_visible(&plain),
+            Err(PolicyError::MayNotSeeInvitations)
+        );
+        // A delegated inviter follows up on their own invitations only.
+        let delegated = Access::new(Member, [Grant::org_wide(Permission::MEMBERS_INVITE)], []);
+        assert_eq!(may_manage_invitation(&delegated, Member, true), Ok(()));
+        assert_eq!(
+            may_manage_invitation(&delegated, Member, false),
+            Err(PolicyError::MayNotManageInvitations)
+        );
+        assert_eq!(invitations_visible(&delegated), Ok(InvitationsVisible::Own));
+        assert_eq!(invitations_visible(&admin), Ok(InvitationsVisible::All));
+        // An admin without members:manage keeps their own, not everyone's.
+        let narrowed = admin.clone().narrowed([Permission::MEMBERS_MANAGE]);
+        assert_eq!(may_manage_invitation(&narrowed, Member, true), Ok(()));
+        assert_eq!(
+            may_manage_invitation(&narrowed, Member, false),
             Err(PolicyError::MayNotManageInvitations)
         );
         assert!(may_administer(Admin).is_ok() && may_administer(Member).is_err());

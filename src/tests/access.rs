@@ -740,3 +740,68 @@ async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(poo
         reply.body
     );
 }
+
+#[sqlx::test]
+async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let lead = user(&o.state, "lead@example.com").await;
+    join(&pool, o.owner.org.id, lead.id, Role::Member).await;
+    let lead_m = member(&pool, &lead, "acme").await;
+    let err = invitations::list(&pool, &lead_m, None).await.unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(ref m) if m.contains("Members: view")),
+        "{err:?}"
+    );
+    members::set_permissions(
+        &o.state,
+        &o.owner,
+        lead.id,
+        Scope::Organization,
+        "members:invite",
+    )
+    .await
+    .unwrap();
+    invitations::create(
+        &o.state,
+        &lead_m,
+        invite("mine@example.com", "member", "", ""),
+    )
+    .await
+    .unwrap();
+    invitations::create(
+        &o.state,
+        &o.owner,
+        invite("theirs@example.com", "member", "", ""),
+    )
+    .await
+    .unwrap();
+
+    let seen = invitations::list(&pool, &lead_m, None).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].email.as_str(), seen[0].can_manage),
+        ("mine@example.com", true)
+    );
+    let all = invitations::list(&pool, &o.owner, None).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|i| i.can_manage));
+
+    let theirs = all
+        .iter()
+        .find(|i| i.email == "theirs@example.com")
+        .unwrap();
+    assert!(matches!(
+        invitations::revoke(&o.state, &lead_m, theirs.id).await,
+        Err(AppError::Forbidden(ref m)) if m.contains("only invitations you sent")
+    ));
+    assert!(matches!(
+        invitations::resend(&o.state, &lead_m, theirs.id).await,
+        Err(AppError::Forbidden(_))
+    ));
+    invitations::resend(&o.state, &lead_m, seen[0].id)
+        .await
+        .unwrap();
+    invitations::revoke(&o.state, &lead_m, seen[0].id)
+        .await
+        .unwrap();
+}

@@ -301,7 +301,7 @@ pub async fn resend(
     let mut tx = db::begin_write(&state.pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
-    policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
+    let mine = may_manage(&mut tx, actor, &row).await?;
     let plan = row
         .status_at(now)?
         .resend_plan()
@@ -318,7 +318,6 @@ pub async fn resend(
                 teams,
                 grants,
             };
-            let mine = access::load(&mut tx, actor.org.id, actor.user.id, actor.org.role).await?;
             policy::may_invite(&mine, carried.role).map_err(forbidden)?;
             check_delegation(&mut tx, actor.org.id, &mine, &carried).await?;
             let expires_at = now + Duration::days(actor.org.invitation_ttl_days);
@@ -362,13 +361,25 @@ pub async fn resend(
     Ok(issued)
 }
 
+/// The actor's access, if they may resend or revoke `row`.
+async fn may_manage(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &Member,
+    row: &InvitationRow,
+) -> Result<Access, AppError> {
+    let mine = access::load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
+    policy::may_manage_invitation(&mine, row.role()?, row.invited_by == actor.user.id)
+        .map_err(forbidden)?;
+    Ok(mine)
+}
+
 /// Withdraws a pending invitation; its link stops working at once.
 pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
-    policy::may_manage_invitation(actor.org.role, row.role()?).map_err(forbidden)?;
+    may_manage(&mut tx, actor, &row).await?;
     let next = row
         .status_at(now)?
         .apply(crate::domain::invitation::InvitationEvent::Revoke)
@@ -396,6 +407,7 @@ pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), Ap
 #[derive(sqlx::FromRow)]
 struct ListRow {
     id: Uuid,
+    invited_by: Uuid,
     email: String,
     role: String,
     status: String,
@@ -410,22 +422,29 @@ struct ListRow {
     mail_error: Option<String>,
 }
 
-/// The organization's invitations, newest first; statuses are true as of now.
+/// The organization's invitations (or, for a delegated inviter, those they
+/// sent), newest first; statuses are true as of now.
 pub async fn list(
     pool: &SqlitePool,
     actor: &Member,
     filter: Option<InvitationStatus>,
 ) -> Result<Vec<InvitationItem>, AppError> {
-    policy::may_administer(actor.org.role).map_err(forbidden)?;
+    let mut conn = pool.acquire().await?;
+    let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
+    let only_sent_by = match policy::invitations_visible(&mine).map_err(forbidden)? {
+        policy::InvitationsVisible::All => None,
+        policy::InvitationsVisible::Own => Some(actor.user.id),
+    };
     let now = Utc::now();
     let rows: Vec<ListRow> = sqlx::query_as(
-        "SELECT i.id, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
+        "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
-         WHERE i.org_id = ? ORDER BY i.created_at DESC LIMIT 1000",
+         WHERE i.org_id = ?1 AND (?2 IS NULL OR i.invited_by = ?2) ORDER BY i.created_at DESC LIMIT 1000",
     )
     .bind(actor.org.id)
-    .fetch_all(pool)
+    .bind(only_sent_by)
+    .fetch_all(&mut *conn)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
@@ -448,10 +467,13 @@ pub async fn list(
             }
             _ => Delivery::Queued,
         };
+        let role = parse_role(&row.role)?;
         items.push(InvitationItem {
+            can_manage: policy::may_manage_invitation(&mine, role, row.invited_by == actor.user.id)
+                .is_ok(),
             id: row.id,
             email: row.email,
-            role: parse_role(&row.role)?,
+            role,
             status,
             invited_by: row.inviter_name,
             sent_at: row.sent_at,

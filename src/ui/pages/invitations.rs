@@ -1,5 +1,6 @@
-//! The Invitations tab: every invitation with its true status and delivery,
-//! filterable, with Resend and Revoke.
+//! The Invitations tab: every invitation (or, for a delegated inviter, their
+//! own) with its true status and delivery, filterable, with Resend and Revoke
+//! where the viewer may use them.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -154,11 +155,11 @@ fn row(
             <td>{when}</td>
             <td>{delivery}</td>
             <td>
-                {(status != InvitationStatus::Accepted).then(|| view! {
+                {(item.can_manage && status != InvitationStatus::Accepted).then(|| view! {
                     <button type="button" class="button" aria-label=format!("{resend_label} invitation to {email}")
                         on:click=move |_| resend(id)>{resend_label}</button>
                 })}
-                {(status == InvitationStatus::Pending).then(|| view! {
+                {(item.can_manage && status == InvitationStatus::Pending).then(|| view! {
                     <button type="button" class="button button-quiet" aria-label=format!("Revoke invitation to {}", item.email)
                         on:click=move |_| { revoking.set(Some(item_for_revoke.clone())); confirm_open.set(true); }>"Revoke"</button>
                 })}
