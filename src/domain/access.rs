@@ -358,7 +358,8 @@ impl Access {
         self.allows(grant.permission, grant.scope)
     }
 
-    /// Whether `project` is visible: any permission on it, or on the whole organization.
+    /// Whether `project` is visible: `projects:view` on it or on the whole
+    /// organization (other grants on a project do not reveal it).
     pub fn sees_project(&self, project: Uuid) -> bool {
         self.allows(Permission::PROJECTS_VIEW, Scope::Project(project))
     }
