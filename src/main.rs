@@ -4,7 +4,7 @@
 #[tokio::main]
 async fn main() -> Result<(), String> {
     use gatehouse::server::{
-        config::Config, db, mail, rate_limit::RateLimiter, router, state::AppState,
+        config::Config, db, mail, rate_limit::RateLimiter, router, session, state::AppState,
     };
     use std::net::SocketAddr;
     use std::sync::Arc;
@@ -33,6 +33,7 @@ async fn main() -> Result<(), String> {
         mail: mail::MailWaker::default(),
         limits: Arc::new(RateLimiter::default()),
     };
+    tokio::spawn(session::purge_expired(pool.clone()));
     tokio::spawn(mail::worker::run(
         pool,
         transport,

@@ -179,3 +179,31 @@ async fn expired_verification_link_is_refused(pool: SqlitePool) {
     let err = accounts::verify_email(&pool, &token).await.unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
 }
+
+#[sqlx::test]
+async fn expired_sessions_are_purged_and_live_ones_kept(pool: SqlitePool) {
+    let mut ann = testing::Client::new(pool.clone()).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    let mut bob = ann.fresh();
+    bob.sign_up("Bob", "bob@example.com").await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tower_sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 2);
+    // Ann's session ran out long ago: same stored format, an old year.
+    sqlx::query(
+        "UPDATE tower_sessions SET expiry_date = '2000' || substr(expiry_date, 5)
+         WHERE rowid = (SELECT MIN(rowid) FROM tower_sessions)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    crate::server::session::delete_expired(&pool).await.unwrap();
+    assert_eq!(count().await, 1);
+    let me = bob.call("current_user", &[]).await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    assert_eq!(me.body["email"], "bob@example.com", "{:?}", me.body);
+}
