@@ -59,6 +59,7 @@ async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
             .unwrap(),
         0
     );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[sqlx::test]
