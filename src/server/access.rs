@@ -175,15 +175,7 @@ pub async fn set_member_permissions(
         if on && !by_role {
             add_grant(conn, org, Holder::User(user), &grant).await?;
         } else if !on {
-            sqlx::query(
-                "DELETE FROM grants WHERE org_id = ? AND user_id = ? AND permission = ? AND project_id IS ?",
-            )
-            .bind(org)
-            .bind(user)
-            .bind(&key)
-            .bind(grant.project())
-            .execute(&mut *conn)
-            .await?;
+            remove_grant(conn, org, Holder::User(user), &grant).await?;
         }
     }
     Ok(())
@@ -240,6 +232,33 @@ pub async fn add_grant(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Removes a grant in `org` from a member or a team; says whether there was one.
+pub async fn remove_grant(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    holder: Holder,
+    grant: &Grant,
+) -> Result<bool, AppError> {
+    // A user's grants in other organizations are theirs too: always filter by org.
+    let sql = match holder {
+        Holder::User(_) => {
+            "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2 AND permission = ?3 AND project_id IS ?4"
+        }
+        Holder::Team(_) => {
+            "DELETE FROM grants WHERE org_id = ?1 AND team_id = ?2 AND permission = ?3 AND project_id IS ?4"
+        }
+    };
+    let (Holder::User(id) | Holder::Team(id)) = holder;
+    let done = sqlx::query(sql)
+        .bind(org)
+        .bind(id)
+        .bind(grant.permission().key())
+        .bind(grant.project())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Who holds a grant.

@@ -148,14 +148,13 @@ pub async fn rename(
 /// Deletes a team; its members keep their own grants.
 pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
-    let name: String =
-        sqlx::query_scalar("DELETE FROM teams WHERE id = ? AND org_id = ? RETURNING name")
-            .bind(team)
-            .bind(actor.org.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| AppError::NotFound("Team".into()))?;
+    let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
+    let name = team_name(&mut tx, actor.org.id, team).await?;
+    require_team_within(&mut tx, &access, team, &name).await?;
+    sqlx::query("DELETE FROM teams WHERE id = ?")
+        .bind(team)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         Some(actor.org.id),
@@ -166,6 +165,27 @@ pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(),
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses changing who is in `team` (or deleting it) for an actor who does
+/// not hold everything the team gives: that would hand out or take away
+/// access beyond their own.
+async fn require_team_within(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &crate::domain::access::Access,
+    team: Uuid,
+    name: &str,
+) -> Result<(), AppError> {
+    if access::team_grants(conn, team)
+        .await?
+        .iter()
+        .any(|g| !actor.may_grant(g))
+    {
+        return Err(AppError::Forbidden(
+            PolicyError::BeyondOwnAccess(format!("the team {name}")).to_string(),
+        ));
+    }
     Ok(())
 }
 
@@ -193,15 +213,7 @@ pub async fn add_member(
     let mut tx = db::begin_write(pool).await?;
     let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
-    if access::team_grants(&mut tx, team)
-        .await?
-        .iter()
-        .any(|g| !access.may_grant(g))
-    {
-        return Err(AppError::Forbidden(
-            PolicyError::BeyondOwnAccess(format!("the team {name}")).to_string(),
-        ));
-    }
+    require_team_within(&mut tx, &access, team, &name).await?;
     let (user, email) = active_member_by_email(&mut tx, &actor.org, email).await?;
     sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
         .bind(team)
@@ -230,8 +242,9 @@ pub async fn remove_member(
     user: Uuid,
 ) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
+    let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
+    require_team_within(&mut tx, &access, team, &name).await?;
     sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
         .bind(team)
         .bind(user)
@@ -287,28 +300,29 @@ async fn change_grant(
             PolicyError::BeyondOwnAccess(grant.permission().label()).to_string(),
         ));
     }
-    if give {
-        if let Some(project) = grant.project() {
-            super::projects::live_name(&mut tx, actor.org.id, project).await?;
-        }
+    let place = match (grant.project(), give) {
+        (None, _) => "organization".to_owned(),
+        (Some(project), true) => super::projects::live_name(&mut tx, actor.org.id, project).await?,
+        // A grant on an archived project can still be taken away.
+        (Some(project), false) => project.to_string(),
+    };
+    let changed = if give {
         access::add_grant(&mut tx, actor.org.id, Holder::Team(team), &grant).await?;
+        true
     } else {
-        sqlx::query("DELETE FROM grants WHERE team_id = ? AND permission = ? AND project_id IS ?")
-            .bind(team)
-            .bind(grant.permission().key())
-            .bind(grant.project())
-            .execute(&mut *tx)
-            .await?;
+        access::remove_grant(&mut tx, actor.org.id, Holder::Team(team), &grant).await?
+    };
+    if changed {
+        audit::record(
+            &mut tx,
+            Some(actor.org.id),
+            Some(actor.user.id),
+            if give { "team.granted" } else { "team.revoked" },
+            &name,
+            &format!("{place}: {}", grant.permission().key()),
+        )
+        .await?;
     }
-    audit::record(
-        &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        if give { "team.granted" } else { "team.revoked" },
-        &name,
-        &grant.permission().key(),
-    )
-    .await?;
     tx.commit().await?;
     Ok(())
 }

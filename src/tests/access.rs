@@ -805,3 +805,63 @@ async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Sqlite
         .await
         .unwrap();
 }
+
+#[sqlx::test]
+async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let admin = user(&o.state, "admin@example.com").await;
+    let lead = user(&o.state, "lead@example.com").await;
+    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
+    join(&pool, o.owner.org.id, lead.id, Role::Member).await;
+    let admin_m = member(&pool, &admin, "acme").await;
+    // The owner gives Backend billing; an admin (no billing) may neither
+    // change who is in it nor delete it.
+    let billing = Grant::org_wide(Permission::parse("billing:manage").unwrap());
+    teams::grant(&pool, &o.owner, o.backend, billing)
+        .await
+        .unwrap();
+    teams::add_member(&pool, &o.owner, o.backend, "lead@example.com")
+        .await
+        .unwrap();
+    for refused in [
+        teams::remove_member(&pool, &admin_m, o.backend, lead.id).await,
+        teams::delete(&pool, &admin_m, o.backend).await,
+        teams::revoke(&pool, &admin_m, o.backend, billing).await,
+    ] {
+        assert!(
+            matches!(refused, Err(AppError::Forbidden(ref m)) if m.contains("Backend") || m.contains("Billing")),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        teams::list(&pool, &o.owner).await.unwrap()[0].members.len(),
+        1
+    );
+
+    // A member holding members:manage still cannot edit an admin's permissions.
+    // (Billing comes from Backend: it is part of what lead holds.)
+    let keys = "members:manage,billing:manage";
+    members::set_permissions(&o.state, &o.owner, lead.id, Scope::Organization, keys)
+        .await
+        .unwrap();
+    let lead_m = member(&pool, &lead, "acme").await;
+    assert!(matches!(
+        members::set_permissions(&o.state, &lead_m, admin.id, Scope::Organization, "").await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        members::permission_switches(&o.state, &lead_m, admin.id, Scope::Organization).await,
+        Err(AppError::Forbidden(_))
+    ));
+
+    // The database refuses a members grant limited to one project, whoever writes it.
+    let forged = sqlx::query(
+        "INSERT INTO grants (org_id, user_id, permission, project_id) VALUES (?, ?, 'members:manage', ?)",
+    )
+    .bind(o.owner.org.id)
+    .bind(lead.id)
+    .bind(o.web)
+    .execute(&pool)
+    .await;
+    assert!(forged.is_err());
+}

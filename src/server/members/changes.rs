@@ -312,9 +312,9 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Sets a member's org-wide permissions (the permission editor). Needs
 /// Sets what `user` holds at `scope` to exactly the comma-separated `keys`
-/// (needs `members:manage`, and the permissions themselves).
+/// (needs `members:manage`, the right to change this member's role, and the
+/// permissions themselves).
 pub async fn set_permissions(
     state: &AppState,
     actor: &Member,
@@ -326,6 +326,7 @@ pub async fn set_permissions(
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, actor.org.id, user, None).await?;
+    policy::may_change_role(mine.role(), them.role, them.role).map_err(forbidden)?;
     let place = match scope {
         Scope::Organization => "organization".to_owned(),
         Scope::Project(project) => projects::live_name(&mut tx, actor.org.id, project).await?,
@@ -374,6 +375,7 @@ pub async fn permission_switches(
     let mut conn = state.pool.acquire().await?;
     let mine = access::require(&mut conn, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut conn, actor.org.id, user, None).await?;
+    policy::may_change_role(mine.role(), them.role, them.role).map_err(forbidden)?;
     let held = access::load(&mut conn, actor.org.id, user, them.role).await?;
     Ok(CATALOGUE
         .into_iter()
