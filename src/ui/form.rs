@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::access::ProjectItem;
 use crate::error::AppError;
 
 /// The message for `field` in the latest result of an action.
@@ -116,5 +117,36 @@ pub fn InlineForm(
                 <button type="button" class="button" on:click=move |_| cancel.run(())>"Cancel"</button>
             })}
         </form>
+    }
+}
+
+/// Puts `item` in `list` (once) when `on`, takes it out otherwise: a checkbox group.
+pub fn toggle<T: PartialEq + Send + Sync + 'static>(list: RwSignal<Vec<T>>, item: T, on: bool) {
+    list.update(|l| {
+        l.retain(|x| *x != item);
+        if on {
+            l.push(item);
+        }
+    });
+}
+
+/// A "Where" select: the whole organization (value "") or one of `projects`.
+#[component]
+pub fn ScopeSelect(
+    #[prop(into)] id: String,
+    value: RwSignal<String>,
+    projects: Vec<ProjectItem>,
+) -> impl IntoView {
+    let select_id = id.clone();
+    view! {
+        <div class="field">
+            <label for=id>"Where"</label>
+            <select id=select_id bind:value=value>
+                <option value="">"Whole organization"</option>
+                {projects.into_iter().map(|p| view! {
+                    <option value=p.id.to_string()>{format!("Project {}", p.name)}</option>
+                }).collect_view()}
+            </select>
+        </div>
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
-use crate::ui::form;
+use crate::ui::form::{self, toggle};
 use crate::ui::format::moment;
 use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
 
@@ -234,15 +234,6 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
 }
 
 /// Adds or removes `item` from a chosen list.
-fn toggle<T: PartialEq + Send + Sync + 'static>(list: RwSignal<Vec<T>>, item: T, on: bool) {
-    list.update(|l| {
-        l.retain(|x| *x != item);
-        if on {
-            l.push(item);
-        }
-    });
-}
-
 /// What a button in the dialog asks for.
 #[derive(Clone, Copy)]
 enum Call {

@@ -9,7 +9,7 @@ use crate::api::members::{
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::dialog::{Confirm, Modal};
-use crate::ui::form::{submit, FormAlert};
+use crate::ui::form::{submit, toggle, FormAlert, ScopeSelect};
 use crate::ui::layout::{OrgContext, OrgRefresh};
 use crate::ui::session::hard_navigate;
 
@@ -212,15 +212,17 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     // "" is the whole organization, else a project id.
     let scope = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
-    let rows = Resource::new(
-        move || (editing.get().map(|m| m.user_id), scope.get()),
-        move |(user, scope)| async move {
-            match user {
-                Some(id) => member_permissions(slug.get_value(), id, scope).await,
-                None => Ok(Vec::new()),
-            }
-        },
-    );
+    let shown = move || (editing.get().map(|m| m.user_id), scope.get());
+    // Rows come back with the (member, place) they are for, so a slow answer
+    // for an earlier choice can never be saved as this one.
+    let rows = Resource::new(shown, move |(user, scope)| async move {
+        let rows = match user {
+            Some(id) => member_permissions(slug.get_value(), id, scope.clone()).await,
+            None => Ok(Vec::new()),
+        };
+        ((user, scope), rows)
+    });
+    let ready = RwSignal::new(false);
     let projects = Resource::new(
         move || open.get(),
         move |open| async move {
@@ -232,13 +234,18 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         },
     );
     Effect::new(move |_| {
-        if let Some(Ok(rows)) = rows.get() {
-            chosen.set(
-                rows.iter()
-                    .filter(|r| r.switch != Switch::Off)
-                    .map(|r| r.permission.key())
-                    .collect(),
-            );
+        let now = shown();
+        match rows.get() {
+            Some((of, Ok(rows))) if of == now => {
+                chosen.set(
+                    rows.iter()
+                        .filter(|r| r.switch != Switch::Off)
+                        .map(|r| r.permission.key())
+                        .collect(),
+                );
+                ready.set(true);
+            }
+            _ => ready.set(false),
         }
     });
     Effect::new(move |_| {
@@ -270,24 +277,13 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
                     {move || Suspend::new(async move {
                         let projects = projects.await.unwrap_or_default();
-                        view! {
-                            <div class="field">
-                                <label for="permission-scope">"Where"</label>
-                                <select id="permission-scope" prop:value=move || scope.get()
-                                    on:change=move |ev| scope.set(event_target_value(&ev))>
-                                    <option value="">"Whole organization"</option>
-                                    {projects.into_iter().map(|p| view! {
-                                        <option value=p.id.to_string()>{format!("Project {}", p.name)}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                        }
+                        view! { <ScopeSelect id="permission-scope" value=scope projects/> }
                     })}
                 </Transition>
                 <p class="hint">"You can only change permissions you hold yourself. Billing and members apply to the whole organization."</p>
                 <Transition fallback=|| view! { <p class="loading">"Loading permissions…"</p> }>
                     {move || Suspend::new(async move {
-                        match rows.await {
+                        match rows.await.1 {
                             Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                             Ok(rows) => rows.into_iter().map(|row| {
                                 let key = row.permission.key();
@@ -300,11 +296,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                                     <label class="check">
                                         <input type="checkbox" disabled=!row.yours
                                             prop:checked=move || chosen.with(|c| c.contains(&checked_key))
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                let key = toggled_key.clone();
-                                                chosen.update(|c| { c.retain(|k| *k != key); if on { c.push(key); } });
-                                            }/>
+                                            on:change=move |ev| toggle(chosen, toggled_key.clone(), event_target_checked(&ev))/>
                                         {row.permission.label()}
                                         <span class="hint">{why}</span>
                                     </label>
@@ -315,7 +307,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                 </Transition>
                 <div class="dialog-actions">
                     <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="button" class="button button-primary" on:click=save>"Save permissions"</button>
+                    <button type="button" class="button button-primary" disabled=move || !ready.get() on:click=save>"Save permissions"</button>
                 </div>
             </div>
         </Modal>

@@ -120,11 +120,12 @@ pub fn Members() -> impl IntoView {
                                                     <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
                                                     {can_manage.then(|| view! {
                                                         <td>
+                                                            // Teams need members:manage only; the rest also the role rule.
+                                                            <button type="button" class="button" aria-label=format!("Teams of {}", m.name)
+                                                                on:click=move |_| teams.set(Some(teams_item.clone()))>"Teams"</button>
                                                             {manageable.then(|| view! {
                                                                 <button type="button" class="button" aria-label=format!("Change role of {}", m.name)
                                                                     on:click=move |_| editing.set(Some(edit_item.clone()))>"Change role"</button>
-                                                                <button type="button" class="button" aria-label=format!("Teams of {}", m.name)
-                                                                    on:click=move |_| teams.set(Some(teams_item.clone()))>"Teams"</button>
                                                                 {(m.role != Role::Owner).then(|| view! {
                                                                     <button type="button" class="button" aria-label=format!("Permissions of {}", m.name)
                                                                         on:click=move |_| permissions.set(Some(perms_item.clone()))>"Permissions"</button>

@@ -12,7 +12,7 @@ use crate::api::access::{
 use crate::domain::access::{Permission, CATALOGUE};
 use crate::error::AppError;
 use crate::ui::dialog::Confirm;
-use crate::ui::form::{submit, FormAlert, InlineForm};
+use crate::ui::form::{submit, FormAlert, InlineForm, ScopeSelect};
 use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
 
 /// Runs a team change; on success the organization's lists reload.
@@ -80,9 +80,13 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
     let slug = StoredValue::new(org.slug.clone());
     let mine = expect_context::<MyPermissions>();
     let manage = mine.has(Permission::MEMBERS_MANAGE);
+    // Who is in a team decides what they get: changing that needs everything it gives.
+    let manage_people = manage && team.grants.iter().all(|g| mine.has(g.permission));
     let id = team.id;
     let email = RwSignal::new(String::new());
-    let permission = RwSignal::new(Permission::PROJECTS_VIEW.key());
+    // The first permission offered, so what is shown is what is sent.
+    let offered: Vec<Permission> = CATALOGUE.into_iter().filter(|p| mine.has(*p)).collect();
+    let permission = RwSignal::new(offered.first().map(|p| p.key()).unwrap_or_default());
     let project = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let confirm_delete = RwSignal::new(false);
@@ -123,6 +127,8 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                 <span style="flex:1"></span>
                 {manage.then(|| view! {
                     <button type="button" class="button" on:click=move |_| renaming.set(true)>"Rename team"</button>
+                })}
+                {manage_people.then(|| view! {
                     <button type="button" class="button button-quiet" on:click=move |_| confirm_delete.set(true)>"Delete team"</button>
                 })}
             </div>
@@ -136,12 +142,14 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
             <ul aria-label=format!("Permissions of {}", team.name)>
                 {team.grants.into_iter().map(|g| {
                     let what = g.describe();
+                    // Nobody takes away what they do not hold themselves.
+                    let removable = manage && mine.has(g.permission);
                     let label = format!("Take {what} from {team_name}");
                     let (key, at) = (g.permission.key(), g.project.map(|p| p.id.to_string()).unwrap_or_default());
                     view! {
                         <li>
                             {what}
-                            {manage.then(|| view! {
+                            {removable.then(|| view! {
                                 <button type="button" class="button button-quiet" aria-label=label
                                     on:click=move |_| run(error, refresh, revoke_team_grant(slug.get_value(), id, key.clone(), at.clone()))>"Remove"</button>
                             })}
@@ -158,7 +166,7 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                     view! {
                         <li>
                             {format!("{} ({})", m.name, m.email)}
-                            {manage.then(|| view! {
+                            {manage_people.then(|| view! {
                                 <button type="button" class="button button-quiet" aria-label=label
                                     on:click=move |_| run(error, refresh, async move { remove_team_member(slug.get_value(), id, user).await })>"Remove"</button>
                             })}
@@ -166,23 +174,19 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
-            {manage.then(|| view! {
+            {manage_people.then(|| view! {
                 <InlineForm id=format!("add-{id}") label="Add member by email" kind="email" value=email
                     submit_label="Add to team" on_submit=add/>
+            })}
+            {manage.then(|| view! {
                 <form class="toolbar" on:submit=grant>
                     <div class="field">
                         <label for=format!("grant-permission-{id}")>"Permission"</label>
                         <select id=format!("grant-permission-{id}") bind:value=permission>
-                            {CATALOGUE.into_iter().filter(|p| mine.has(*p)).map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                            {offered.into_iter().map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
                         </select>
                     </div>
-                    <div class="field">
-                        <label for=format!("grant-where-{id}")>"Where"</label>
-                        <select id=format!("grant-where-{id}") bind:value=project>
-                            <option value="">"Whole organization"</option>
-                            {projects.into_iter().map(|p| view! { <option value=p.id.to_string()>{format!("Project {}", p.name)}</option> }).collect_view()}
-                        </select>
-                    </div>
+                    <ScopeSelect id=format!("grant-where-{id}") value=project projects/>
                     <button type="submit" class="button button-primary">"Give permission"</button>
                 </form>
             })}
