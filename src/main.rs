@@ -33,14 +33,16 @@ async fn main() -> Result<(), String> {
         mail: mail::MailWaker::default(),
         limits: Arc::new(RateLimiter::default()),
     };
-    tokio::spawn(session::purge_expired(pool.clone()));
     tokio::spawn(mail::worker::run(
         pool,
         transport,
         config.clone(),
         state.mail.clone(),
     ));
+    let sessions = state.pool.clone();
     let app = router::build(state).await.map_err(|e| e.to_string())?;
+    // After build: it creates the session table.
+    tokio::spawn(session::purge_expired(sessions));
 
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
