@@ -29,6 +29,15 @@ pub struct Notice {
     pub read: bool,
 }
 
+/// The answer to the periodic check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pulse {
+    /// Pending invitations plus unread notices: the badge.
+    pub open: i64,
+    /// False once the user is no longer an active member of the organization asked about.
+    pub in_org: bool,
+}
+
 /// The bell's content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inbox {
@@ -38,14 +47,17 @@ pub struct Inbox {
     pub open: i64,
 }
 
-/// The badge number; cheap enough to poll every few seconds.
-#[server(endpoint = "inbox_count")]
-pub async fn inbox_count() -> Result<i64, AppError> {
+/// What every open page asks every few seconds, in one request and one
+/// statement: the badge, and whether the user still belongs to `org` (the
+/// organization in view; empty for none).
+#[server(endpoint = "heartbeat")]
+pub async fn heartbeat(org: String) -> Result<Pulse, AppError> {
     use crate::server::notifications;
     super::ssr::reply(
         async {
             let (state, _, user) = super::ssr::signed_in().await?;
-            notifications::open_count(&state.pool, &user).await
+            let org = Some(org.as_str()).filter(|o| !o.is_empty());
+            notifications::pulse(&state.pool, &user, org).await
         }
         .await,
     )

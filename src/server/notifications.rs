@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::accounts::User;
 use super::organizations::parse_role;
-use crate::api::inbox::{Inbox, InboxInvitation, Notice};
+use crate::api::inbox::{Inbox, InboxInvitation, Notice, Pulse};
 use crate::error::AppError;
 
 /// What a notice is about.
@@ -55,15 +55,31 @@ fn inbox_email(user: &User) -> Option<&str> {
 /// Open items: pending, unexpired invitations to the verified address plus
 /// unread notices. Two indexed counts; the bell polls this.
 pub async fn open_count(pool: &SqlitePool, user: &User) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(pulse(pool, user, None).await?.open)
+}
+
+/// The badge, and whether `user` is still an active member of the
+/// organization at `org_slug` (true when none is asked about): one statement
+/// of indexed look-ups, as every open page runs it every few seconds.
+pub async fn pulse(
+    pool: &SqlitePool,
+    user: &User,
+    org_slug: Option<&str>,
+) -> Result<Pulse, AppError> {
+    let (open, in_org): (i64, bool) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM invitations WHERE email = ?1 AND status = 'pending' AND expires_at > ?2)
-              + (SELECT COUNT(*) FROM notifications WHERE user_id = ?3 AND read_at IS NULL)",
+              + (SELECT COUNT(*) FROM notifications WHERE user_id = ?3 AND read_at IS NULL),
+                ?4 IS NULL OR EXISTS (SELECT 1 FROM organizations o
+                    JOIN memberships m ON m.org_id = o.id AND m.user_id = ?3 AND m.status = 'active'
+                    WHERE o.slug = ?4)",
     )
     .bind(inbox_email(user))
     .bind(Utc::now())
     .bind(user.id)
+    .bind(org_slug)
     .fetch_one(pool)
-    .await?)
+    .await?;
+    Ok(Pulse { open, in_org })
 }
 
 /// Pending invitations to `user`'s verified address, across organizations.

@@ -204,5 +204,32 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
             .status,
         401
     );
-    assert_eq!(anonymous.call("inbox_count", &[]).await.status, 401);
+    assert_eq!(
+        anonymous.call("heartbeat", &[("org", "")]).await.status,
+        401
+    );
+}
+
+#[sqlx::test]
+async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
+    let state = testing::state(pool.clone());
+    let id = org_inviting(&state, "owner@example.com", "Acme", "ann@example.com").await;
+    let ann = verified(&state, "ann@example.com").await;
+    let beat = |org: Option<&'static str>| {
+        let (pool, ann) = (pool.clone(), ann.clone());
+        async move { notifications::pulse(&pool, &ann, org).await.unwrap() }
+    };
+    let before = beat(None).await;
+    assert_eq!((before.open, before.in_org), (1, true));
+    assert!(!beat(Some("acme")).await.in_org, "not a member yet");
+    link::accept(&pool, LinkKey::Inbox(id), &ann).await.unwrap();
+    let joined = beat(Some("acme")).await;
+    assert_eq!((joined.open, joined.in_org), (0, true));
+    assert!(!beat(Some("elsewhere")).await.in_org);
+    sqlx::query("UPDATE memberships SET status = 'removed' WHERE user_id = ?")
+        .bind(ann.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(!beat(Some("acme")).await.in_org, "removed");
 }

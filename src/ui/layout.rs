@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::ui::session::{hard_navigate, use_session};
 
 /// The slug of the organization in the current URL, if any.
-fn slug_in_path(path: &str) -> Option<String> {
+pub(crate) fn slug_in_path(path: &str) -> Option<String> {
     path.strip_prefix("/orgs/")
         .and_then(|rest| rest.split('/').next())
         .filter(|s| !s.is_empty())
@@ -179,7 +179,6 @@ fn OrgFrame(org: OrgView, mine: MyPermissions) -> impl IntoView {
         .role
         .is_admin()
         .then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
-    watch_access(org.slug.clone());
     provide_context(OrgContext(org.clone()));
     provide_context(mine);
     provide_context(OrgRefresh(RwSignal::new(0)));
@@ -199,32 +198,6 @@ fn OrgFrame(org: OrgView, mine: MyPermissions) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// Checks every few seconds that the signed-in user still belongs to the
-/// organization; a removed member's open console is sent away at once.
-fn watch_access(slug: String) {
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = set_interval_with_handle(
-            move || {
-                let slug = slug.clone();
-                leptos::task::spawn_local(async move {
-                    if let Err(AppError::NotFound(_) | AppError::SignedOut) =
-                        organization(slug).await
-                    {
-                        hard_navigate("/");
-                    }
-                });
-            },
-            std::time::Duration::from_secs(3),
-        );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = slug;
 }
 
 #[cfg(test)]

@@ -1,13 +1,18 @@
 //! The bell in the top bar: a badge of open items that updates by polling,
-//! and a panel with invitations (Accept / Decline) and notices.
+//! and a panel with invitations (Accept / Decline) and notices. The same poll
+//! checks that the user still belongs to the organization in view, so a
+//! removed member's open console is sent away at once.
 
 use leptos::prelude::*;
 
-use crate::api::inbox::{inbox_count, load_inbox, mark_notices_read};
+use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read};
+use crate::error::AppError;
 use crate::ui::format::moment;
 use crate::ui::invitation_actions::InvitationActions;
+use crate::ui::layout::slug_in_path;
+use crate::ui::session::hard_navigate;
 
-/// How often the badge asks the server for the count.
+/// How often the page asks the server for the badge and its membership.
 const POLL_SECONDS: u64 = 3;
 
 /// The bell button, its badge and its panel.
@@ -16,7 +21,24 @@ pub fn NotificationBell() -> impl IntoView {
     let open = RwSignal::new(false);
     let tick = RwSignal::new(0u32);
     let version = RwSignal::new(0u32);
-    let count = Resource::new(move || (tick.get(), version.get()), |_| inbox_count());
+    let location = leptos_router::hooks::use_location();
+    let org = move || slug_in_path(&location.pathname.get()).unwrap_or_default();
+    let beat = Resource::new(
+        move || (tick.get(), version.get(), org()),
+        |(_, _, org)| async move { (org.clone(), heartbeat(org).await) },
+    );
+    // Leave an organization's pages once membership ends while they are open;
+    // one never belonged to keeps its "not found" page.
+    let member_of = StoredValue::new(None::<String>);
+    Effect::new(move |_| match beat.get() {
+        Some((org, Ok(p))) if p.in_org => member_of.set_value(Some(org)),
+        Some((org, Ok(_))) if member_of.with_value(|m| m.as_ref() == Some(&org)) => {
+            hard_navigate("/")
+        }
+        Some((_, Err(AppError::SignedOut))) => hard_navigate("/"),
+        _ => {}
+    });
+    let count = move || beat.get().and_then(|(_, p)| p.ok()).map_or(0, |p| p.open);
     let items = Resource::new(
         move || (open.get(), version.get()),
         |(open, _)| async move {
@@ -35,19 +57,16 @@ pub fn NotificationBell() -> impl IntoView {
             version.update(|v| *v += 1);
         });
     };
-    let open_count = move || count.get().and_then(Result::ok).unwrap_or(0);
     view! {
         <div class="bell-wrap" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
             <button type="button" class="bell" aria-expanded=move || open.get().to_string() aria-controls="bell-panel"
-                aria-label=move || match open_count() { 0 => "Notifications".to_owned(), n => format!("Notifications ({n} open)") }
+                aria-label=move || match count() { 0 => "Notifications".to_owned(), n => format!("Notifications ({n} open)") }
                 on:click=move |_| open.update(|o| *o = !*o)>
                 <span aria-hidden="true">"🔔"</span>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let n = count.await.unwrap_or(0);
-                        (n > 0).then(|| view! { <span class="badge" data-testid="bell-badge">{n}</span> })
-                    })}
-                </Transition>
+                {move || match count() {
+                    0 => None,
+                    n => Some(view! { <span class="badge" data-testid="bell-badge">{n}</span> }),
+                }}
             </button>
             <Show when=move || open.get()>
                 <div id="bell-panel" class="menu bell-panel" role="region" aria-label="Notifications panel">
