@@ -4,6 +4,27 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::organizations::Member;
+
+/// Records a member doing `action` to `target` in their organization.
+pub async fn by(
+    conn: &mut SqliteConnection,
+    actor: &Member,
+    action: &str,
+    target: &str,
+    details: &str,
+) -> Result<(), sqlx::Error> {
+    record(
+        conn,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        action,
+        target,
+        details,
+    )
+    .await
+}
+
 /// Records `actor` doing `action` to `target` in `org`.
 pub async fn record(
     conn: &mut SqliteConnection,

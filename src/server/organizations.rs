@@ -236,10 +236,9 @@ pub async fn update_settings(
         .execute(&mut *tx)
         .await?;
     let details = format!("seat_limit={seats} invitation_ttl_days={ttl}");
-    audit::record(
+    audit::by(
         &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
+        actor,
         "organization.settings_changed",
         &actor.org.name,
         &details,

@@ -42,15 +42,7 @@ pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uui
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        "project.created",
-        name.as_str(),
-        "",
-    )
-    .await?;
+    audit::by(&mut tx, actor, "project.created", name.as_str(), "").await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -65,14 +57,7 @@ pub async fn update(
 ) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
-    let current: String = sqlx::query_scalar(
-        "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
-    )
-    .bind(project)
-    .bind(actor.org.id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| AppError::NotFound("Project".into()))?;
+    let current = live_name(&mut tx, actor.org.id, project).await?;
     if let Some(name) = name {
         let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
         sqlx::query("UPDATE projects SET name = ? WHERE id = ?")
@@ -80,10 +65,9 @@ pub async fn update(
             .bind(project)
             .execute(&mut *tx)
             .await?;
-        audit::record(
+        audit::by(
             &mut tx,
-            Some(actor.org.id),
-            Some(actor.user.id),
+            actor,
             "project.renamed",
             name.as_str(),
             &format!("was {current}"),
@@ -96,15 +80,7 @@ pub async fn update(
             .bind(project)
             .execute(&mut *tx)
             .await?;
-        audit::record(
-            &mut tx,
-            Some(actor.org.id),
-            Some(actor.user.id),
-            "project.archived",
-            &current,
-            "",
-        )
-        .await?;
+        audit::by(&mut tx, actor, "project.archived", &current, "").await?;
     }
     tx.commit().await?;
     Ok(())
@@ -190,10 +166,9 @@ pub async fn add_member(
         ));
     }
     access::add_grant(&mut tx, actor.org.id, access::Holder::User(user), &grant).await?;
-    audit::record(
+    audit::by(
         &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
+        actor,
         "project.member_added",
         email.as_str(),
         &name,

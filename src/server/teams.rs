@@ -84,26 +84,21 @@ pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uui
             .bind(Utc::now())
             .execute(&mut *tx)
             .await;
-    if let Err(sqlx::Error::Database(e)) = &inserted {
-        if e.is_unique_violation() {
-            return Err(AppError::invalid(
-                "name",
-                format!("A team named {} already exists.", name.as_str()),
-            ));
-        }
-    }
-    inserted?;
-    audit::record(
-        &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        "team.created",
-        name.as_str(),
-        "",
-    )
-    .await?;
+    name_free(inserted, &name)?;
+    audit::by(&mut tx, actor, "team.created", name.as_str(), "").await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A write that hit the unique team name becomes a field error.
+fn name_free<T>(written: Result<T, sqlx::Error>, name: &Name) -> Result<T, AppError> {
+    written.map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::invalid(
+            "name",
+            format!("A team named {} already exists.", name.as_str()),
+        ),
+        _ => e.into(),
+    })
 }
 
 /// Renames a team (needs `members:manage`).
@@ -123,19 +118,10 @@ pub async fn rename(
         .bind(actor.org.id)
         .execute(&mut *tx)
         .await;
-    if let Err(sqlx::Error::Database(e)) = &renamed {
-        if e.is_unique_violation() {
-            return Err(AppError::invalid(
-                "name",
-                format!("A team named {} already exists.", name.as_str()),
-            ));
-        }
-    }
-    renamed?;
-    audit::record(
+    name_free(renamed, &name)?;
+    audit::by(
         &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
+        actor,
         "team.renamed",
         name.as_str(),
         &format!("was {old}"),
@@ -155,15 +141,7 @@ pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(),
         .bind(team)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        "team.deleted",
-        &name,
-        "",
-    )
-    .await?;
+    audit::by(&mut tx, actor, "team.deleted", &name, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -221,15 +199,7 @@ pub async fn add_member(
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        "team.member_added",
-        email.as_str(),
-        &name,
-    )
-    .await?;
+    audit::by(&mut tx, actor, "team.member_added", email.as_str(), &name).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -250,10 +220,9 @@ pub async fn remove_member(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    audit::record(
+    audit::by(
         &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
+        actor,
         "team.member_removed",
         &user.to_string(),
         &name,
@@ -313,10 +282,9 @@ async fn change_grant(
         access::remove_grant(&mut tx, actor.org.id, Holder::Team(team), &grant).await?
     };
     if changed {
-        audit::record(
+        audit::by(
             &mut tx,
-            Some(actor.org.id),
-            Some(actor.user.id),
+            actor,
             if give { "team.granted" } else { "team.revoked" },
             &name,
             &format!("{place}: {}", grant.permission().key()),

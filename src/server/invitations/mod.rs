@@ -188,10 +188,9 @@ async fn insert(
     }
     let row = load(conn, org.id, id).await?;
     let link = issue_link(conn, &state.config.base_url, &row, now).await?;
-    audit::record(
+    audit::by(
         conn,
-        Some(org.id),
-        Some(actor.user.id),
+        actor,
         "invitation.created",
         input.email.as_str(),
         input.role.as_str(),
@@ -329,15 +328,7 @@ pub async fn resend(
                 .await?;
             let row = load(&mut tx, actor.org.id, id).await?;
             let link = issue_link(&mut tx, &state.config.base_url, &row, now).await?;
-            audit::record(
-                &mut tx,
-                Some(actor.org.id),
-                Some(actor.user.id),
-                "invitation.resent",
-                &row.email,
-                "",
-            )
-            .await?;
+            audit::by(&mut tx, actor, "invitation.resent", &row.email, "").await?;
             issued(&row, link, expires_at)
         }
         ResendPlan::InviteAgain => {
@@ -391,15 +382,7 @@ pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), Ap
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        "invitation.revoked",
-        &row.email,
-        "",
-    )
-    .await?;
+    audit::by(&mut tx, actor, "invitation.revoked", &row.email, "").await?;
     tx.commit().await?;
     Ok(())
 }

@@ -114,15 +114,7 @@ pub async fn change_role(
     }
     set_role(&mut tx, org.id, user, new).await?;
     let details = format!("{} -> {}", them.role.as_str(), new.as_str());
-    audit::record(
-        &mut tx,
-        Some(org.id),
-        Some(actor.user.id),
-        "member.role_changed",
-        &them.email,
-        &details,
-    )
-    .await?;
+    audit::by(&mut tx, actor, "member.role_changed", &them.email, &details).await?;
     let message = format!(
         "Your role in {} changed from {} to {}.",
         org.name,
@@ -153,10 +145,9 @@ pub async fn transfer_ownership(
     let them = target(&mut tx, org.id, user, None).await?;
     set_role(&mut tx, org.id, user, Role::Owner).await?;
     set_role(&mut tx, org.id, actor.user.id, Role::Admin).await?;
-    audit::record(
+    audit::by(
         &mut tx,
-        Some(org.id),
-        Some(actor.user.id),
+        actor,
         "member.ownership_transferred",
         &them.email,
         &format!("from {}", actor.user.email),
@@ -256,10 +247,9 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .rows_affected();
         details.push(format!("revoked {revoked} invitation(s) they sent"));
     }
-    audit::record(
+    audit::by(
         &mut tx,
-        Some(org.id),
-        Some(actor.user.id),
+        actor,
         "member.removed",
         &them.email,
         &details.join("; "),
@@ -299,15 +289,7 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
         .bind(actor.user.id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        Some(org.id),
-        Some(actor.user.id),
-        "member.left",
-        &actor.user.email,
-        "",
-    )
-    .await?;
+    audit::by(&mut tx, actor, "member.left", &actor.user.email, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -341,10 +323,9 @@ pub async fn set_permissions(
     )
     .await?;
     let keys = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");
-    audit::record(
+    audit::by(
         &mut tx,
-        Some(actor.org.id),
-        Some(actor.user.id),
+        actor,
         "member.permissions_changed",
         &them.email,
         &format!("{place}: {keys}"),
