@@ -125,20 +125,10 @@ async fn main() {
         for i in 0..SAMPLES {
             let email = format!("invitee{i}@example.com");
             let t = Instant::now();
-            let issued = invitations::create(
-                &state,
-                &actor,
-                NewInvitation {
-                    email: &email,
-                    role: "member",
-                    note: "",
-                    notify_email: "",
-                    teams: "",
-                    permissions: "",
-                },
-            )
-            .await
-            .unwrap();
+            let issued =
+                invitations::create(&state, &actor, NewInvitation::plain(&email, "member"))
+                    .await
+                    .unwrap();
             samples.push(t.elapsed());
             invites.push((email, issued.link));
         }

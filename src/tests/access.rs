@@ -5,6 +5,7 @@ use super::{join, member, secret_of, user};
 use crate::domain::access::{Grant, Permission, Scope, Switch};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::server::accounts::User;
 use crate::server::invitations::{self, link, NewInvitation};
 use crate::server::members::{self, Removal};
 use crate::server::organizations::Member;
@@ -47,12 +48,9 @@ fn invite<'a>(
     permissions: &'a str,
 ) -> NewInvitation<'a> {
     NewInvitation {
-        email,
-        role,
-        note: "",
-        notify_email: "",
         teams,
         permissions,
+        ..NewInvitation::plain(email, role)
     }
 }
 
@@ -111,8 +109,7 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
 #[sqlx::test]
 async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool) {
     let o = org(&pool).await;
-    let lead = user(&o.state, "lead@example.com").await;
-    join(&pool, o.owner.org.id, lead.id, Role::Member).await;
+    let lead = joined(&o, "lead@example.com", Role::Member).await;
     let lead_m = member(&pool, &lead, "acme").await;
     // Without members:invite: refused.
     let err = invitations::create(&o.state, &lead_m, invite("x@example.com", "member", "", ""))
@@ -172,8 +169,7 @@ async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool)
     .await
     .unwrap();
     // Admins do not hold billing, so cannot give it.
-    let admin = user(&o.state, "admin@example.com").await;
-    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
+    let admin = joined(&o, "admin@example.com", Role::Admin).await;
     let admin = member(&pool, &admin, "acme").await;
     let err = invitations::create(
         &o.state,
@@ -427,6 +423,18 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     assert_eq!(teams.body[0]["name"], "Core Platform");
 }
 
+/// A new user who is already an active member of acme with `role`.
+async fn joined(o: &Org, email: &str, role: Role) -> User {
+    let u = user(&o.state, email).await;
+    join(&o.state.pool, o.owner.org.id, u.id, role).await;
+    u
+}
+
+/// Sets what `user` holds org-wide to exactly `keys`, as `actor`.
+async fn set_org_wide(o: &Org, actor: &Member, user: Uuid, keys: &str) -> Result<(), AppError> {
+    members::set_permissions(&o.state, actor, user, Scope::Organization, keys).await
+}
+
 /// Keys of what `user` holds org-wide, as the owner's permission editor shows it.
 async fn held(o: &Org, user: Uuid) -> Vec<String> {
     members::permission_switches(&o.state, &o.owner, user, Scope::Organization)
@@ -441,10 +449,8 @@ async fn held(o: &Org, user: Uuid) -> Vec<String> {
 #[sqlx::test]
 async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePool) {
     let o = org(&pool).await;
-    let admin = user(&o.state, "admin@example.com").await;
-    let plain = user(&o.state, "plain@example.com").await;
-    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
-    join(&pool, o.owner.org.id, plain.id, Role::Member).await;
+    let admin = joined(&o, "admin@example.com", Role::Admin).await;
+    let plain = joined(&o, "plain@example.com", Role::Member).await;
     let admin_m = member(&pool, &admin, "acme").await;
     // Take members:invite away from the admin: everything else stays.
     let all_but_invite: Vec<String> = held(&o, admin.id)
@@ -452,15 +458,9 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
         .into_iter()
         .filter(|k| k != "members:invite")
         .collect();
-    members::set_permissions(
-        &o.state,
-        &o.owner,
-        admin.id,
-        Scope::Organization,
-        &all_but_invite.join(","),
-    )
-    .await
-    .unwrap();
+    set_org_wide(&o, &o.owner, admin.id, &all_but_invite.join(","))
+        .await
+        .unwrap();
     let now = held(&o, admin.id).await;
     assert!(!now.contains(&"members:invite".to_owned()) && now.contains(&"logs:manage".to_owned()));
     let err = invitations::create(
@@ -472,37 +472,24 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
     .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
     // Grant a member logs:view; an admin cannot hand out billing.
-    members::set_permissions(
-        &o.state,
-        &admin_m,
-        plain.id,
-        Scope::Organization,
-        "logs:view",
-    )
-    .await
-    .unwrap();
+    set_org_wide(&o, &admin_m, plain.id, "logs:view")
+        .await
+        .unwrap();
     assert_eq!(held(&o, plain.id).await, ["logs:view"]);
-    let err = members::set_permissions(
-        &o.state,
-        &admin_m,
-        plain.id,
-        Scope::Organization,
-        "logs:view,billing:view",
-    )
-    .await
-    .unwrap_err();
+    let err = set_org_wide(&o, &admin_m, plain.id, "logs:view,billing:view")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, AppError::Forbidden(ref m) if m.contains("Billing")),
         "{err:?}"
     );
     let plain_m = member(&pool, &plain, "acme").await;
     assert!(matches!(
-        members::set_permissions(&o.state, &plain_m, admin.id, Scope::Organization, "").await,
+        set_org_wide(&o, &plain_m, admin.id, "").await,
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
-        members::set_permissions(&o.state, &o.owner, o.owner.user.id, Scope::Organization, "")
-            .await,
+        set_org_wide(&o, &o.owner, o.owner.user.id, "").await,
         Err(AppError::Conflict(_))
     ));
 }
@@ -510,24 +497,16 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
 #[sqlx::test]
 async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(pool: SqlitePool) {
     let o = org(&pool).await;
-    let admin = user(&o.state, "admin@example.com").await;
-    let plain = user(&o.state, "plain@example.com").await;
-    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
-    join(&pool, o.owner.org.id, plain.id, Role::Member).await;
+    let admin = joined(&o, "admin@example.com", Role::Admin).await;
+    let plain = joined(&o, "plain@example.com", Role::Member).await;
     let keep: Vec<String> = held(&o, admin.id)
         .await
         .into_iter()
         .filter(|k| k != "databases:manage")
         .collect();
-    members::set_permissions(
-        &o.state,
-        &o.owner,
-        admin.id,
-        Scope::Organization,
-        &keep.join(","),
-    )
-    .await
-    .unwrap();
+    set_org_wide(&o, &o.owner, admin.id, &keep.join(","))
+        .await
+        .unwrap();
     let admin_m = member(&pool, &admin, "acme").await;
     let err = members::change_role(&o.state, &admin_m, plain.id, Role::Admin, Role::Member)
         .await
@@ -546,15 +525,9 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
     // Without members:manage the admin can neither change roles nor remove members.
     let keep: Vec<String> = keep.into_iter().filter(|k| k != "members:manage").collect();
-    members::set_permissions(
-        &o.state,
-        &o.owner,
-        admin.id,
-        Scope::Organization,
-        &keep.join(","),
-    )
-    .await
-    .unwrap();
+    set_org_wide(&o, &o.owner, admin.id, &keep.join(","))
+        .await
+        .unwrap();
     let err = members::change_role(&o.state, &admin_m, plain.id, Role::Member, Role::Member)
         .await
         .unwrap_err();
@@ -571,15 +544,9 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     ));
 
     // Plain gets a grant, is removed (without the project option), and is invited back: old access is gone.
-    members::set_permissions(
-        &o.state,
-        &o.owner,
-        plain.id,
-        Scope::Organization,
-        "logs:view,databases:view",
-    )
-    .await
-    .unwrap();
+    set_org_wide(&o, &o.owner, plain.id, "logs:view,databases:view")
+        .await
+        .unwrap();
     let removal = Removal {
         user_id: plain.id,
         expected: Role::Member,
@@ -603,8 +570,7 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
 #[sqlx::test]
 async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: SqlitePool) {
     let o = org(&pool).await;
-    let dev = user(&o.state, "dev@example.com").await;
-    join(&pool, o.owner.org.id, dev.id, Role::Member).await;
+    let dev = joined(&o, "dev@example.com", Role::Member).await;
     teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
         .await
         .unwrap();
@@ -689,8 +655,7 @@ async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: 
 #[sqlx::test]
 async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(pool: SqlitePool) {
     let o = org(&pool).await;
-    let dev = user(&o.state, "dev@example.com").await;
-    join(&pool, o.owner.org.id, dev.id, Role::Member).await;
+    let dev = joined(&o, "dev@example.com", Role::Member).await;
     teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
         .await
         .unwrap();
@@ -744,23 +709,16 @@ async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(poo
 #[sqlx::test]
 async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: SqlitePool) {
     let o = org(&pool).await;
-    let lead = user(&o.state, "lead@example.com").await;
-    join(&pool, o.owner.org.id, lead.id, Role::Member).await;
+    let lead = joined(&o, "lead@example.com", Role::Member).await;
     let lead_m = member(&pool, &lead, "acme").await;
     let err = invitations::list(&pool, &lead_m, None).await.unwrap_err();
     assert!(
         matches!(err, AppError::Forbidden(ref m) if m.contains("Members: view")),
         "{err:?}"
     );
-    members::set_permissions(
-        &o.state,
-        &o.owner,
-        lead.id,
-        Scope::Organization,
-        "members:invite",
-    )
-    .await
-    .unwrap();
+    set_org_wide(&o, &o.owner, lead.id, "members:invite")
+        .await
+        .unwrap();
     invitations::create(
         &o.state,
         &lead_m,
@@ -809,10 +767,8 @@ async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Sqlite
 #[sqlx::test]
 async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: SqlitePool) {
     let o = org(&pool).await;
-    let admin = user(&o.state, "admin@example.com").await;
-    let lead = user(&o.state, "lead@example.com").await;
-    join(&pool, o.owner.org.id, admin.id, Role::Admin).await;
-    join(&pool, o.owner.org.id, lead.id, Role::Member).await;
+    let admin = joined(&o, "admin@example.com", Role::Admin).await;
+    let lead = joined(&o, "lead@example.com", Role::Member).await;
     let admin_m = member(&pool, &admin, "acme").await;
     // The owner gives Backend billing; an admin (no billing) may neither
     // change who is in it nor delete it.
@@ -841,12 +797,10 @@ async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: SqliteP
     // A member holding members:manage still cannot edit an admin's permissions.
     // (Billing comes from Backend: it is part of what lead holds.)
     let keys = "members:manage,billing:manage";
-    members::set_permissions(&o.state, &o.owner, lead.id, Scope::Organization, keys)
-        .await
-        .unwrap();
+    set_org_wide(&o, &o.owner, lead.id, keys).await.unwrap();
     let lead_m = member(&pool, &lead, "acme").await;
     assert!(matches!(
-        members::set_permissions(&o.state, &lead_m, admin.id, Scope::Organization, "").await,
+        set_org_wide(&o, &lead_m, admin.id, "").await,
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(

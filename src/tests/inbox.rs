@@ -25,14 +25,7 @@ async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &
         .await
         .unwrap();
     let owner = member(&state.pool, &owner, &summary.slug).await;
-    let input = NewInvitation {
-        email: invitee,
-        role: "member",
-        note: "",
-        notify_email: "",
-        teams: "",
-        permissions: "",
-    };
+    let input = NewInvitation::plain(invitee, "member");
     invitations::create(state, &owner, input)
         .await
         .unwrap()
@@ -104,20 +97,9 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
         .unwrap();
     let owner_member = member(&pool, &owner, "acme").await;
     for email in ["ann@example.com", "bob@example.com"] {
-        invitations::create(
-            &state,
-            &owner_member,
-            NewInvitation {
-                email,
-                role: "member",
-                note: "",
-                notify_email: "",
-                teams: "",
-                permissions: "",
-            },
-        )
-        .await
-        .unwrap();
+        invitations::create(&state, &owner_member, NewInvitation::plain(email, "member"))
+            .await
+            .unwrap();
     }
     let inbox = notifications::inbox(&pool, &ann).await.unwrap();
     link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann)

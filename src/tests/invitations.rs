@@ -14,17 +14,6 @@ use crate::server::organizations::Member;
 use crate::server::state::AppState;
 use crate::server::{organizations, testing};
 
-fn invite<'a>(email: &'a str, role: &'a str) -> NewInvitation<'a> {
-    NewInvitation {
-        email,
-        role,
-        note: "",
-        notify_email: "",
-        teams: "",
-        permissions: "",
-    }
-}
-
 /// An organization "acme" owned by owner@example.com.
 async fn setup(pool: &SqlitePool) -> (AppState, Member) {
     let state = testing::state(pool.clone());
@@ -59,12 +48,8 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
         &state,
         &owner,
         NewInvitation {
-            email: " Ann@Example.com ",
-            role: "admin",
             note: "Needs the logs",
-            notify_email: "",
-            teams: "",
-            permissions: "",
+            ..NewInvitation::plain(" Ann@Example.com ", "admin")
         },
     )
     .await
@@ -111,12 +96,8 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
 async fn notification_email_receives_the_mail(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
     let input = NewInvitation {
-        email: "ann@example.com",
-        role: "member",
-        note: "",
         notify_email: "ann.private@example.org",
-        teams: "",
-        permissions: "",
+        ..NewInvitation::plain("ann@example.com", "member")
     };
     let issued = invitations::create(&state, &owner, input).await.unwrap();
     assert_eq!(issued.mailed_to, "ann.private@example.org");
@@ -135,42 +116,45 @@ async fn bad_input_is_refused_per_field(pool: SqlitePool) {
         other => panic!("expected a field error, got {other:?}"),
     };
     assert_eq!(
-        field(invitations::create(&state, &owner, invite("nope", "member")).await),
+        field(invitations::create(&state, &owner, NewInvitation::plain("nope", "member")).await),
         "email"
     );
     assert_eq!(
-        field(invitations::create(&state, &owner, invite("a@example.com", "root")).await),
+        field(
+            invitations::create(
+                &state,
+                &owner,
+                NewInvitation::plain("a@example.com", "root")
+            )
+            .await
+        ),
         "role"
     );
     let long_note = "x".repeat(501);
     let input = NewInvitation {
-        email: "a@example.com",
-        role: "member",
         note: &long_note,
-        notify_email: "",
-        teams: "",
-        permissions: "",
+        ..NewInvitation::plain("a@example.com", "member")
     };
     assert_eq!(
         field(invitations::create(&state, &owner, input).await),
         "note"
     );
     let input = NewInvitation {
-        email: "a@example.com",
-        role: "member",
-        note: "",
         notify_email: "bad",
-        teams: "",
-        permissions: "",
+        ..NewInvitation::plain("a@example.com", "member")
     };
     assert_eq!(
         field(invitations::create(&state, &owner, input).await),
         "notify_email"
     );
     // The inviter is already a member.
-    let err = invitations::create(&state, &owner, invite("OWNER@example.com", "member"))
-        .await
-        .unwrap_err();
+    let err = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("OWNER@example.com", "member"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         err.field_message("email").unwrap(),
         "owner@example.com is already a member of Acme."
@@ -180,12 +164,20 @@ async fn bad_input_is_refused_per_field(pool: SqlitePool) {
 #[sqlx::test]
 async fn one_pending_invitation_per_email(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let first = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
-    let err = invitations::create(&state, &owner, invite("ANN@example.com", "admin"))
-        .await
-        .unwrap_err();
+    let first = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
+    let err = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ANN@example.com", "admin"),
+    )
+    .await
+    .unwrap_err();
     match err {
         AppError::PendingInvitationExists {
             invitation_id,
@@ -203,17 +195,25 @@ async fn one_pending_invitation_per_email(pool: SqlitePool) {
     invitations::revoke(&state, &owner, first.invitation_id)
         .await
         .unwrap();
-    invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
 }
 
 #[sqlx::test]
 async fn the_database_enforces_one_pending_invitation(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     let raw = sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, invited_by, created_at, sent_at, expires_at)
          VALUES (?, ?, 'ann@example.com', 'member', ?, ?, ?, ?)",
@@ -239,7 +239,12 @@ async fn concurrent_invites_of_one_email_make_one_invitation(pool: SqlitePool) {
         .map(|_| {
             let (state, owner) = (state.clone(), owner.clone());
             tokio::spawn(async move {
-                invitations::create(&state, &owner, invite("ann@example.com", "member")).await
+                invitations::create(
+                    &state,
+                    &owner,
+                    NewInvitation::plain("ann@example.com", "member"),
+                )
+                .await
             })
         })
         .collect();
@@ -271,7 +276,7 @@ async fn seats_are_never_exceeded_by_parallel_invites(pool: SqlitePool) {
                 invitations::create(
                     &state,
                     &owner,
-                    invite(&format!("p{i}@example.com"), "member"),
+                    NewInvitation::plain(&format!("p{i}@example.com"), "member"),
                 )
                 .await
             })
@@ -297,14 +302,18 @@ async fn seats_message_says_ten_of_ten(pool: SqlitePool) {
         invitations::create(
             &state,
             &owner,
-            invite(&format!("p{i}@example.com"), "member"),
+            NewInvitation::plain(&format!("p{i}@example.com"), "member"),
         )
         .await
         .unwrap();
     }
-    let err = invitations::create(&state, &owner, invite("p10@example.com", "member"))
-        .await
-        .unwrap_err();
+    let err = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("p10@example.com", "member"),
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("10 of 10 seats used"), "{err}");
 }
 
@@ -318,19 +327,37 @@ async fn rights_to_invite(pool: SqlitePool) {
     let admin = member(&pool, &admin, "acme").await;
     let plain = member(&pool, &plain, "acme").await;
     assert!(matches!(
-        invitations::create(&state, &plain, invite("x@example.com", "member")).await,
+        invitations::create(
+            &state,
+            &plain,
+            NewInvitation::plain("x@example.com", "member")
+        )
+        .await,
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
-        invitations::create(&state, &admin, invite("x@example.com", "owner")).await,
+        invitations::create(
+            &state,
+            &admin,
+            NewInvitation::plain("x@example.com", "owner")
+        )
+        .await,
         Err(AppError::Forbidden(_))
     ));
-    invitations::create(&state, &admin, invite("x@example.com", "admin"))
-        .await
-        .unwrap();
-    invitations::create(&state, &owner, invite("y@example.com", "owner"))
-        .await
-        .unwrap();
+    invitations::create(
+        &state,
+        &admin,
+        NewInvitation::plain("x@example.com", "admin"),
+    )
+    .await
+    .unwrap();
+    invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("y@example.com", "owner"),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         invitations::list(&pool, &plain, None).await,
         Err(AppError::Forbidden(_))
@@ -351,9 +378,13 @@ async fn rights_to_invite(pool: SqlitePool) {
 #[sqlx::test]
 async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "admin"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "admin"),
+    )
+    .await
+    .unwrap();
     let ann = user(&state, "ann@example.com").await;
     let details = link::preview(&pool, &secret_of(&issued.link), Some(&ann))
         .await
@@ -378,9 +409,13 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
         "the inviter saw the shared link"
     );
     // ...the mailed one does.
-    invitations::create(&state, &owner, invite("ann2@example.com", "member"))
-        .await
-        .unwrap();
+    invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann2@example.com", "member"),
+    )
+    .await
+    .unwrap();
     let ann2 = user(&state, "ann2@example.com").await;
     link::accept(
         &pool,
@@ -409,9 +444,13 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
 #[sqlx::test]
 async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     let ann = user(&state, "ann@example.com").await;
     let secret = Arc::new(secret_of(&issued.link));
     let tasks: Vec<_> = (0..50)
@@ -444,7 +483,7 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
     let mut people = Vec::new();
     for i in 0..3 {
         let email = format!("p{i}@example.com");
-        let issued = invitations::create(&state, &owner, invite(&email, "member"))
+        let issued = invitations::create(&state, &owner, NewInvitation::plain(&email, "member"))
             .await
             .unwrap();
         people.push((user(&state, &email).await, secret_of(&issued.link)));
@@ -492,9 +531,13 @@ async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
 #[sqlx::test]
 async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     let bob = user(&state, "bob@example.com").await;
     let err = link::accept(&pool, &secret_of(&issued.link), &bob)
         .await
@@ -509,9 +552,13 @@ async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Sq
 #[sqlx::test]
 async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     sqlx::query("UPDATE invitations SET expires_at = ?")
         .bind(Utc::now() - Duration::minutes(1))
         .execute(&pool)
@@ -549,9 +596,13 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
 #[sqlx::test]
 async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let first = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let first = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     sqlx::query("UPDATE invitations SET expires_at = ?")
         .bind(Utc::now() + Duration::hours(1))
         .execute(&pool)
@@ -588,9 +639,13 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
 #[sqlx::test]
 async fn revoke_kills_the_link(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     invitations::revoke(&state, &owner, issued.invitation_id)
         .await
         .unwrap();
@@ -623,9 +678,13 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
 #[sqlx::test]
 async fn decline_is_final(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     link::decline(&pool, &secret_of(&issued.link), None)
         .await
         .unwrap();
@@ -647,9 +706,13 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
         .execute(&pool)
         .await
         .unwrap();
-    let issued = invitations::create(&state, &owner, invite("ann@example.com", "member"))
-        .await
-        .unwrap();
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
     let down = Transport::from_config(&MailTransportConfig::Smtp {
         url: "smtp://127.0.0.1:9".into(),
     })

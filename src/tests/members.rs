@@ -211,14 +211,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
     let issued = invitations::create(
         &a.state,
         &a.owner,
-        invitations::NewInvitation {
-            email: "member@example.com",
-            role: "admin",
-            note: "",
-            notify_email: "",
-            teams: "",
-            permissions: "",
-        },
+        invitations::NewInvitation::plain("member@example.com", "admin"),
     )
     .await
     .unwrap();
@@ -239,14 +232,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
             .await
             .unwrap();
     }
-    let new = |email| invitations::NewInvitation {
-        email,
-        role: "member",
-        note: "",
-        notify_email: "",
-        teams: "",
-        permissions: "",
-    };
+    let new = |email| invitations::NewInvitation::plain(email, "member");
     invitations::create(&a.state, &a.admin, new("x@example.com"))
         .await
         .unwrap();

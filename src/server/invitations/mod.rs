@@ -34,6 +34,20 @@ pub struct NewInvitation<'a> {
     pub permissions: &'a str,
 }
 
+impl<'a> NewInvitation<'a> {
+    /// Only an address and a role: no note, other address, teams or permissions.
+    pub fn plain(email: &'a str, role: &'a str) -> Self {
+        Self {
+            email,
+            role,
+            note: "",
+            notify_email: "",
+            teams: "",
+            permissions: "",
+        }
+    }
+}
+
 /// Checked invitation input.
 struct InvitationInput {
     email: Email,
