@@ -27,6 +27,15 @@ pub fn state(pool: SqlitePool) -> AppState {
     }
 }
 
+/// An SMTP transport whose every delivery fails at once: port 9 on
+/// loopback, where nothing listens.
+pub fn refused_smtp() -> super::mail::transport::Transport {
+    super::mail::transport::Transport::from_config(&super::config::MailTransportConfig::Smtp {
+        url: "smtp://127.0.0.1:9".into(),
+    })
+    .expect("a valid SMTP URL")
+}
+
 /// One answer from a server function.
 #[derive(Debug)]
 pub struct Reply {

@@ -7,9 +7,8 @@ use crate::api::invitations::{Delivery, LinkState};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::server::config::MailTransportConfig;
 use crate::server::invitations::{self, link, NewInvitation};
-use crate::server::mail::{transport::Transport, worker};
+use crate::server::mail::worker;
 use crate::server::organizations::Member;
 use crate::server::state::AppState;
 use crate::server::{organizations, testing};
@@ -713,10 +712,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
     )
     .await
     .unwrap();
-    let down = Transport::from_config(&MailTransportConfig::Smtp {
-        url: "smtp://127.0.0.1:9".into(),
-    })
-    .unwrap();
+    let down = testing::refused_smtp();
     worker::deliver_due(&pool, &down, &state.config)
         .await
         .unwrap();

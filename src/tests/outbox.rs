@@ -71,11 +71,7 @@ async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Sqlit
     )
     .await
     .unwrap();
-    // Port 9 on loopback: nothing listens, the connection is refused at once.
-    let transport = Transport::from_config(&MailTransportConfig::Smtp {
-        url: "smtp://127.0.0.1:9".into(),
-    })
-    .unwrap();
+    let transport = testing::refused_smtp();
     let max = state.config.mail_max_attempts as i64;
     for attempt in 1..=max {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -122,10 +118,7 @@ async fn retry_waits_for_its_backoff(pool: SqlitePool) {
     )
     .await
     .unwrap();
-    let transport = Transport::from_config(&MailTransportConfig::Smtp {
-        url: "smtp://127.0.0.1:9".into(),
-    })
-    .unwrap();
+    let transport = testing::refused_smtp();
     assert_eq!(
         worker::deliver_due(&pool, &transport, &state.config)
             .await
