@@ -86,6 +86,13 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// A refused action is a 403 whose message says what to do instead.
+impl From<crate::domain::policy::PolicyError> for AppError {
+    fn from(err: crate::domain::policy::PolicyError) -> Self {
+        Self::Forbidden(err.to_string())
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {

@@ -301,7 +301,7 @@ impl Access {
     pub fn reason(&self, permission: Permission, scope: Scope) -> Option<Source> {
         match self.role {
             Role::Owner => return Some(Source::Role(Role::Owner)),
-            Role::Admin if admin_default(permission) && !self.narrowed.contains(&permission) => {
+            Role::Admin if self.by_admin_role(permission) => {
                 return Some(Source::Role(Role::Admin))
             }
             _ => {}
@@ -312,16 +312,20 @@ impl Access {
             .map(|(_, source)| source.clone())
     }
 
+    /// Whether an admin holds `permission` by their role: a default not taken away.
+    fn by_admin_role(&self, permission: Permission) -> bool {
+        self.role == Role::Admin
+            && admin_default(permission)
+            && !self.narrowed.contains(&permission)
+    }
+
     /// How `permission` at `scope` is held, for editing the member's own
     /// grants at exactly that scope (admin defaults count as their own at
     /// organization scope, where narrowing switches them off).
     pub fn switch(&self, permission: Permission, scope: Scope) -> Switch {
-        let by_admin_role = self.role == Role::Admin
-            && admin_default(permission)
-            && !self.narrowed.contains(&permission);
         let fixed = match self.role {
             Role::Owner => Some("owners hold every permission".to_owned()),
-            Role::Admin if by_admin_role && scope != Scope::Organization => {
+            Role::Admin if self.by_admin_role(permission) && scope != Scope::Organization => {
                 Some("Admin role, whole organization".to_owned())
             }
             _ => self

@@ -1,6 +1,6 @@
 //! Who may do what to whom inside an organization.
 
-use super::access::{preset, Access, Permission, Scope};
+use super::access::{preset, Access, Grant, Permission, Scope};
 use super::Role;
 
 /// Why an action was refused; the text says what to do instead.
@@ -54,6 +54,16 @@ pub fn may_remove(actor: Role, target: Role, is_self: bool) -> Result<(), Policy
         return Err(PolicyError::OwnersManageOwners);
     }
     Ok(())
+}
+
+/// Nobody grants (or takes away) beyond what they hold: `grant` must be held
+/// at the same or a wider scope.
+pub fn may_grant(actor: &Access, grant: &Grant) -> Result<(), PolicyError> {
+    if actor.may_grant(grant) {
+        Ok(())
+    } else {
+        Err(PolicyError::BeyondOwnAccess(grant.permission().label()))
+    }
 }
 
 /// Whether `actor` may invite someone with role `granted`: only with

@@ -218,8 +218,7 @@ pub async fn update_settings(
         })?;
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
-    crate::domain::policy::may_change_settings(actor.org.role)
-        .map_err(|e| AppError::Forbidden(e.to_string()))?;
+    crate::domain::policy::may_change_settings(actor.org.role)?;
     let used =
         crate::server::invitations::store::seats_used(&mut tx, actor.org.id, Utc::now(), None)
             .await?;

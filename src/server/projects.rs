@@ -93,6 +93,8 @@ pub async fn who_has_access(
     project: Uuid,
 ) -> Result<Vec<ProjectAccessRow>, AppError> {
     let mut conn = pool.acquire().await?;
+    // The viewer's own access first (three indexed queries): someone who
+    // cannot see the project is refused before everyone's grants are read.
     let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
     let exists: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
@@ -159,12 +161,7 @@ pub async fn add_member(
     let grant =
         crate::domain::access::Grant::new(Permission::PROJECTS_VIEW, Scope::Project(project))
             .expect("projects:view applies to one project");
-    if !mine.may_grant(&grant) {
-        return Err(AppError::Forbidden(
-            crate::domain::policy::PolicyError::BeyondOwnAccess(grant.permission().label())
-                .to_string(),
-        ));
-    }
+    crate::domain::policy::may_grant(&mine, &grant)?;
     access::add_grant(&mut tx, actor.org.id, access::Holder::User(user), &grant).await?;
     audit::by(
         &mut tx,

@@ -9,7 +9,7 @@ use super::organizations::{active_member_by_email, Member};
 use super::{audit, db};
 use crate::api::access::{ProjectItem, TeamGrant, TeamItem, TeamMember};
 use crate::domain::access::{Grant, Permission};
-use crate::domain::policy::PolicyError;
+use crate::domain::policy::{self, PolicyError};
 use crate::domain::text::Name;
 use crate::error::AppError;
 
@@ -149,7 +149,7 @@ pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(),
 /// Refuses changing who is in `team` (or deleting it) for an actor who does
 /// not hold everything the team gives: that would hand out or take away
 /// access beyond their own.
-async fn require_team_within(
+pub(super) async fn require_team_within(
     conn: &mut sqlx::SqliteConnection,
     actor: &crate::domain::access::Access,
     team: Uuid,
@@ -160,14 +160,12 @@ async fn require_team_within(
         .iter()
         .any(|g| !actor.may_grant(g))
     {
-        return Err(AppError::Forbidden(
-            PolicyError::BeyondOwnAccess(format!("the team {name}")).to_string(),
-        ));
+        return Err(PolicyError::BeyondOwnAccess(format!("the team {name}")).into());
     }
     Ok(())
 }
 
-async fn team_name(
+pub(super) async fn team_name(
     conn: &mut sqlx::SqliteConnection,
     org: Uuid,
     team: Uuid,
@@ -264,11 +262,7 @@ async fn change_grant(
     let mut tx = db::begin_write(pool).await?;
     let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
-    if !access.may_grant(&grant) {
-        return Err(AppError::Forbidden(
-            PolicyError::BeyondOwnAccess(grant.permission().label()).to_string(),
-        ));
-    }
+    policy::may_grant(&access, &grant)?;
     let place = match (grant.project(), give) {
         (None, _) => "organization".to_owned(),
         (Some(project), true) => super::projects::live_name(&mut tx, actor.org.id, project).await?,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use self::store::{expire_stale, issue_link, load, seats_used, InvitationRow};
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
-use super::{access, audit, db};
+use super::{access, audit, db, teams};
 use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
 use crate::domain::access::{Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
@@ -98,10 +98,6 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
     })
 }
 
-fn forbidden(err: policy::PolicyError) -> AppError {
-    AppError::Forbidden(err.to_string())
-}
-
 /// Invites someone: checks rights, duplicates, membership and seats inside one
 /// write transaction, then stores the invitation, its link and its mail together.
 pub async fn create(
@@ -132,7 +128,7 @@ async fn insert(
     let org = &actor.org;
     let now = Utc::now();
     let access = access::load(conn, org.id, actor.user.id, org.role).await?;
-    policy::may_invite(&access, input.role).map_err(forbidden)?;
+    policy::may_invite(&access, input.role)?;
     check_delegation(conn, org.id, &access, input).await?;
     expire_stale(conn, org.id, now).await?;
     let member: i64 = sqlx::query_scalar(
@@ -221,30 +217,18 @@ async fn check_delegation(
     actor: &Access,
     input: &InvitationInput,
 ) -> Result<(), AppError> {
-    let beyond = |what: String| forbidden(policy::PolicyError::BeyondOwnAccess(what));
-    if let Some(grant) = input.grants.iter().find(|g| !actor.may_grant(g)) {
-        return Err(beyond(grant.permission().label()));
+    for grant in &input.grants {
+        policy::may_grant(actor, grant)?;
     }
     for team in &input.teams {
-        let name: Option<String> =
-            sqlx::query_scalar("SELECT name FROM teams WHERE id = ? AND org_id = ?")
-                .bind(team)
-                .bind(org)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let name = name.ok_or_else(|| {
-            AppError::invalid(
+        let name = match teams::team_name(conn, org, *team).await {
+            Err(AppError::NotFound(_)) => Err(AppError::invalid(
                 "teams",
                 "That team no longer exists. Reload and choose again.",
-            )
-        })?;
-        if access::team_grants(conn, *team)
-            .await?
-            .iter()
-            .any(|g| !actor.may_grant(g))
-        {
-            return Err(beyond(format!("the team {name}")));
-        }
+            )),
+            found => found,
+        }?;
+        teams::require_team_within(conn, actor, *team, &name).await?;
     }
     Ok(())
 }
@@ -331,7 +315,7 @@ pub async fn resend(
                 teams,
                 grants,
             };
-            policy::may_invite(&mine, carried.role).map_err(forbidden)?;
+            policy::may_invite(&mine, carried.role)?;
             check_delegation(&mut tx, actor.org.id, &mine, &carried).await?;
             let expires_at = now + Duration::days(actor.org.invitation_ttl_days);
             sqlx::query("UPDATE invitations SET sent_at = ?, expires_at = ? WHERE id = ?")
@@ -373,8 +357,7 @@ async fn may_manage(
     row: &InvitationRow,
 ) -> Result<Access, AppError> {
     let mine = access::load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    policy::may_manage_invitation(&mine, row.role()?, row.invited_by == actor.user.id)
-        .map_err(forbidden)?;
+    policy::may_manage_invitation(&mine, row.role()?, row.invited_by == actor.user.id)?;
     Ok(mine)
 }
 
@@ -428,7 +411,7 @@ pub async fn list(
 ) -> Result<Vec<InvitationItem>, AppError> {
     let mut conn = pool.acquire().await?;
     let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    let only_sent_by = match policy::invitations_visible(&mine).map_err(forbidden)? {
+    let only_sent_by = match policy::invitations_visible(&mine)? {
         policy::InvitationsVisible::All => None,
         policy::InvitationsVisible::Own => Some(actor.user.id),
     };

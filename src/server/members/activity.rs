@@ -17,7 +17,7 @@ pub async fn activity(
     action: &str,
     before: Option<i64>,
 ) -> Result<ActivityPage, AppError> {
-    policy::may_administer(actor.org.role).map_err(|e| AppError::Forbidden(e.to_string()))?;
+    policy::may_administer(actor.org.role)?;
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT a.id, u.name AS actor, a.action, a.target, a.details, a.at
          FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id WHERE a.org_id = ",

@@ -25,10 +25,6 @@ struct Target {
     email: String,
 }
 
-fn forbidden(err: PolicyError) -> AppError {
-    AppError::Forbidden(err.to_string())
-}
-
 fn changed_meanwhile() -> AppError {
     AppError::Conflict("This member changed since the page was loaded (someone else changed or removed them). Reload to see the current state.".into())
 }
@@ -104,8 +100,8 @@ pub async fn change_role(
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, org.id, user, Some(expected)).await?;
-    policy::may_change_role(mine.role(), them.role, new).map_err(forbidden)?;
-    policy::may_grant_role_access(&mine, new).map_err(forbidden)?;
+    policy::may_change_role(mine.role(), them.role, new)?;
+    policy::may_grant_role_access(&mine, new)?;
     if them.role == new {
         return Ok(());
     }
@@ -140,7 +136,7 @@ pub async fn transfer_ownership(
     }
     let mut tx = db::begin_write(&state.pool).await?;
     if refresh(&mut tx, actor).await?.org.role != Role::Owner {
-        return Err(forbidden(PolicyError::OwnersManageOwners));
+        return Err(PolicyError::OwnersManageOwners.into());
     }
     let them = target(&mut tx, org.id, user, None).await?;
     set_role(&mut tx, org.id, user, Role::Owner).await?;
@@ -181,12 +177,12 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     let org = &actor.org;
     let now = Utc::now();
     if removal.user_id == actor.user.id {
-        return Err(forbidden(PolicyError::RemoveSelf));
+        return Err(PolicyError::RemoveSelf.into());
     }
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?;
-    policy::may_remove(mine.role(), them.role, false).map_err(forbidden)?;
+    policy::may_remove(mine.role(), them.role, false)?;
     if them.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, &them.name, "be removed").await?;
     }
@@ -308,7 +304,7 @@ pub async fn set_permissions(
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, actor.org.id, user, None).await?;
-    policy::may_change_role(mine.role(), them.role, them.role).map_err(forbidden)?;
+    policy::may_change_role(mine.role(), them.role, them.role)?;
     let place = match scope {
         Scope::Organization => "organization".to_owned(),
         Scope::Project(project) => projects::live_name(&mut tx, actor.org.id, project).await?,
@@ -356,7 +352,7 @@ pub async fn permission_switches(
     let mut conn = state.pool.acquire().await?;
     let mine = access::require(&mut conn, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut conn, actor.org.id, user, None).await?;
-    policy::may_change_role(mine.role(), them.role, them.role).map_err(forbidden)?;
+    policy::may_change_role(mine.role(), them.role, them.role)?;
     let held = access::load(&mut conn, actor.org.id, user, them.role).await?;
     Ok(CATALOGUE
         .into_iter()
