@@ -62,6 +62,7 @@ test('admin searches, changes a role and removes a member, who loses the organiz
   const removal = page.getByRole('row', { name: new RegExp(carol) }).filter({ hasText: 'member.removed' });
   await expect(removal).toContainText(/removed from 0 project\(s\), \d grant\(s\) and 0 team\(s\)/);
   await expect(page.getByRole('row').filter({ hasText: 'invitation.created' })).toHaveCount(0);
+  await expect(page.getByLabel('Activity').locator('xpath=ancestor::*[@aria-busy]')).toHaveAttribute('aria-busy', 'false');
 });
 
 test('nobody removes themselves, and the last owner cannot leave', async ({ page }) => {

@@ -22,6 +22,7 @@ pub struct InboxInvitation {
 
 /// Something that happened that the user should know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Notice {
     pub id: i64,
     pub message: String,

@@ -54,6 +54,7 @@ impl SeatUsage {
 
 /// One audit event as the Activity page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ActivityItem {
     pub id: i64,
     pub actor: Option<String>,

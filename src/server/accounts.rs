@@ -186,14 +186,14 @@ pub async fn sign_in(
 pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppError> {
     let gone = || AppError::NotFound("This verification link".into());
     let mut tx = db::begin_write(pool).await?;
-    let row: Option<(Uuid, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT user_id, email, expires_at, used_at FROM email_verifications WHERE token_hash = ?",
+    let (user_id, email, expires_at, used): (Uuid, String, DateTime<Utc>, bool) = sqlx::query_as(
+        "SELECT user_id, email, expires_at, used_at IS NOT NULL FROM email_verifications WHERE token_hash = ?",
     )
     .bind(hash_secret(secret))
     .fetch_optional(&mut *tx)
-    .await?;
-    let (user_id, email, expires_at, used_at) = row.ok_or_else(gone)?;
-    if used_at.is_some() {
+    .await?
+    .ok_or_else(gone)?;
+    if used {
         return Err(AppError::Conflict(
             "This link was already used; your email is verified.".into(),
         ));

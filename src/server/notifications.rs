@@ -108,21 +108,13 @@ pub async fn invitations(pool: &SqlitePool, user: &User) -> Result<Vec<InboxInvi
 
 /// Everything the bell shows.
 pub async fn inbox(pool: &SqlitePool, user: &User) -> Result<Inbox, AppError> {
-    let notices: Vec<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT id, message, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT 30",
+    let notices: Vec<Notice> = sqlx::query_as(
+        "SELECT id, message, created_at AS at, read_at IS NOT NULL AS read
+         FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT 30",
     )
     .bind(user.id)
     .fetch_all(pool)
     .await?;
-    let notices = notices
-        .into_iter()
-        .map(|(id, message, at, read_at)| Notice {
-            id,
-            message,
-            at,
-            read: read_at.is_some(),
-        })
-        .collect();
     Ok(Inbox {
         invitations: invitations(pool, user).await?,
         notices,

@@ -18,12 +18,9 @@ fn mail(to: &str) -> OutgoingMail {
 #[sqlx::test]
 async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
     let state = testing::state(pool.clone());
-    let id = enqueue(
-        &mut *pool.acquire().await.unwrap(),
-        &mail("ann@example.com"),
-    )
-    .await
-    .unwrap();
+    let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
     let transport = Transport::from_config(&state.config.mail).unwrap();
     assert_eq!(
         worker::deliver_due(&pool, &transport, &state.config)
@@ -31,7 +28,7 @@ async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
             .unwrap(),
         1
     );
-    let row = outbox::get(&mut *pool.acquire().await.unwrap(), id)
+    let row = outbox::get(&mut pool.acquire().await.unwrap(), id)
         .await
         .unwrap();
     assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Sent);
@@ -65,12 +62,9 @@ async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
 #[sqlx::test]
 async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: SqlitePool) {
     let state = testing::state(pool.clone());
-    let id = enqueue(
-        &mut *pool.acquire().await.unwrap(),
-        &mail("ann@example.com"),
-    )
-    .await
-    .unwrap();
+    let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
     let transport = testing::refused_smtp();
     let max = state.config.mail_max_attempts as i64;
     for attempt in 1..=max {
@@ -78,7 +72,7 @@ async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Sqlit
         worker::deliver_due(&pool, &transport, &state.config)
             .await
             .unwrap();
-        let row = outbox::get(&mut *pool.acquire().await.unwrap(), id)
+        let row = outbox::get(&mut pool.acquire().await.unwrap(), id)
             .await
             .unwrap();
         assert_eq!(row.attempts, attempt);
@@ -112,12 +106,9 @@ async fn retry_waits_for_its_backoff(pool: SqlitePool) {
     let mut state = testing::state(pool.clone());
     std::sync::Arc::make_mut(&mut state.config).mail_retry_base =
         std::time::Duration::from_secs(60);
-    enqueue(
-        &mut *pool.acquire().await.unwrap(),
-        &mail("ann@example.com"),
-    )
-    .await
-    .unwrap();
+    enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
     let transport = testing::refused_smtp();
     assert_eq!(
         worker::deliver_due(&pool, &transport, &state.config)

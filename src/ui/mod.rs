@@ -9,6 +9,7 @@ pub mod invitation_actions;
 pub mod invitation_prompt;
 pub mod invite_dialog;
 pub mod layout;
+pub mod list;
 pub mod member_dialogs;
 pub mod notification_bell;
 pub mod pages;

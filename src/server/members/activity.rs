@@ -1,6 +1,5 @@
 //! The Activity page: an organization's audit events, newest first.
 
-use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::api::members::{ActivityItem, ActivityPage};
@@ -30,24 +29,12 @@ pub async fn activity(
         qb.push(" AND a.id < ").push_bind(before);
     }
     qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(PAGE + 1);
-    let mut rows: Vec<(i64, Option<String>, String, String, String, DateTime<Utc>)> =
-        qb.build_query_as().fetch_all(pool).await?;
-    let next_before = if rows.len() as i64 > PAGE {
-        rows.truncate(PAGE as usize);
-        rows.last().map(|r| r.0)
+    let mut items: Vec<ActivityItem> = qb.build_query_as().fetch_all(pool).await?;
+    let next_before = if items.len() as i64 > PAGE {
+        items.truncate(PAGE as usize);
+        items.last().map(|a| a.id)
     } else {
         None
     };
-    let items = rows
-        .into_iter()
-        .map(|(id, actor, action, target, details, at)| ActivityItem {
-            id,
-            actor,
-            action,
-            target,
-            details,
-            at,
-        })
-        .collect();
     Ok(ActivityPage { items, next_before })
 }

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::members::list_activity;
 use crate::ui::format::moment;
 use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::list::ReloadingList;
 
 /// Actions the filter offers.
 const ACTIONS: [&str; 14] = [
@@ -62,7 +63,7 @@ pub fn Activity() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading activity…"</p> }>
+            <ReloadingList loading="Loading activity…">
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
@@ -96,7 +97,7 @@ pub fn Activity() -> impl IntoView {
                         }
                     }
                 })}
-            </Transition>
+            </ReloadingList>
         </section>
     }
 }

@@ -15,6 +15,7 @@ use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Confirm;
 use crate::ui::format::{day, moment};
 use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::list::ReloadingList;
 
 /// The invitations of the organization.
 #[component]
@@ -73,7 +74,7 @@ pub fn Invitations() -> impl IntoView {
                 }.into_any(),
                 Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
             })}
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading invitations…"</p> }>
+            <ReloadingList loading="Loading invitations…">
                 {move || Suspend::new(async move {
                     match invitations.await {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
@@ -98,7 +99,7 @@ pub fn Invitations() -> impl IntoView {
                         }.into_any(),
                     }
                 })}
-            </Transition>
+            </ReloadingList>
             <Confirm
                 open=confirm_open
                 title="Revoke invitation?"

@@ -9,6 +9,7 @@ use crate::domain::policy::may_change_role;
 use crate::domain::Role;
 use crate::ui::format::{day, moment};
 use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
+use crate::ui::list::ReloadingList;
 use crate::ui::member_dialogs::{
     EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember,
 };
@@ -88,7 +89,7 @@ pub fn Members() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading members…"</p> }>
+            <ReloadingList loading="Loading members…">
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
@@ -152,7 +153,7 @@ pub fn Members() -> impl IntoView {
                         }
                     }
                 })}
-            </Transition>
+            </ReloadingList>
             <EditMember editing/>
             <RemoveMember removing/>
             <EditPermissions editing=permissions/>
