@@ -16,7 +16,7 @@ test('an existing user sees the badge appear without reload and accepts from the
   const started = Date.now();
   await invite(page, base, bob, 'Admin');
   // No reload: the badge polls.
-  await expect(bell).toHaveAccessibleName('Notifications (1 open)', { timeout: 10_000 });
+  await expect(bell).toHaveAccessibleName('Notifications (1 open)', { timeout: 20_000 });
   console.log(`badge appeared ${Date.now() - started} ms after the invite was sent`);
   await expect(bobPage.getByTestId('bell-badge')).toHaveText('1');
 
@@ -50,7 +50,7 @@ test('a user declines from the dashboard prompt and the inviter is told in the b
   await expect(carolPage.getByRole('region', { name: 'You have invitations' })).toHaveCount(0);
 
   const bell = page.getByRole('button', { name: /^Notifications/ });
-  await expect(bell).toHaveAccessibleName(/Notifications \(\d+ open\)/, { timeout: 10_000 });
+  await expect(bell).toHaveAccessibleName(/Notifications \(\d+ open\)/, { timeout: 20_000 });
   await bell.click();
   const panel = page.getByRole('region', { name: 'Notifications panel' });
   await expect(panel).toContainText(`${carol} declined your invitation to ${orgName}.`);

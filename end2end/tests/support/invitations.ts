@@ -12,7 +12,10 @@ export async function ownerWithOrg(page: Page, orgPrefix: string) {
   return { orgName, base, email };
 }
 
-/** Opens the invite dialog on the Members page and sends an invitation. */
+/**
+ * Opens the invite dialog on the Members page and sends an invitation; returns once the dialog
+ * has answered (sent, or an error), so a navigation that follows cannot cancel the request.
+ */
 export async function invite(page: Page, base: string, email: string, role = 'Member', note = '') {
   await page.goto(`${base}/members`);
   await hydrated(page);
@@ -23,6 +26,7 @@ export async function invite(page: Page, base: string, email: string, role = 'Me
   await dialog.getByLabel('Role').selectOption({ label: role });
   if (note) await dialog.getByLabel('Why do they need access? (optional)').fill(note);
   await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByText(`Invitation sent to ${email}`).or(dialog.getByRole('alert'))).toBeVisible();
   return dialog;
 }
 
