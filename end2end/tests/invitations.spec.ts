@@ -67,6 +67,8 @@ test('the invitee declines; the admin sees it', async ({ page, browser }) => {
 
   await page.goto(`${base}/invitations`);
   await hydrated(page);
+  await page.getByLabel('Status').selectOption('pending');
+  await expect(page.getByText('No invitations with this status.')).toBeVisible();
   await page.getByLabel('Status').selectOption('declined');
   await expect(page.getByRole('row', { name: new RegExp(carol) })).toContainText('Declined');
 });
