@@ -1,9 +1,9 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { PASSWORD, uniqueEmail, hydrated } from './support/accounts';
 import { invite, inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 
-test('invite with a team and custom permissions; the new member sees exactly the team’s projects', async ({ page, browser }) => {
+test('invite with a team and custom permissions; the new member sees exactly the team’s projects', async ({ page, newPerson }) => {
   const { base } = await ownerWithOrg(page, 'Access Works');
   await page.goto(`${base}/projects`);
   await hydrated(page);
@@ -36,7 +36,7 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await expect(dialog.getByText(`Invitation sent to ${dev}`)).toBeVisible();
 
   const link = linkIn(await waitForMail(dev, 'invited you'), '/invite/');
-  const devPage = await (await browser.newContext()).newPage();
+  const devPage = await newPerson();
   await devPage.goto(link);
   await hydrated(devPage);
   const offer = devPage.getByRole('region', { name: 'What you will get' });
@@ -95,10 +95,10 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await expect(devPage.getByRole('heading', { name: 'Alpha' })).toBeVisible();
 });
 
-test('an admin without members:invite has no invite button and a forged call is refused', async ({ page, browser }) => {
+test('an admin without members:invite has no invite button and a forged call is refused', async ({ page, newPerson }) => {
   const { base } = await ownerWithOrg(page, 'Narrow Admin');
   const bob = uniqueEmail('bob');
-  const bobPage = await inviteAndJoin(page, browser, base, 'Bob Narrow', bob, 'Admin');
+  const bobPage = await inviteAndJoin(page, newPerson, base, 'Bob Narrow', bob, 'Admin');
   await bobPage.goto(`${base}/members`);
   await hydrated(bobPage);
   await expect(bobPage.getByRole('button', { name: 'Invite member' })).toBeVisible();
@@ -134,7 +134,7 @@ test('an admin without members:invite has no invite button and a forged call is 
   expect(await forged.text()).toContain('Members: invite people');
 });
 
-test('a team gives a permission org-wide; the editor locks it with the reason, and grants per project', async ({ page, browser }) => {
+test('a team gives a permission org-wide; the editor locks it with the reason, and grants per project', async ({ page, newPerson }) => {
   const { base } = await ownerWithOrg(page, 'Scoped Access');
   await page.goto(`${base}/projects`);
   await hydrated(page);
@@ -142,7 +142,7 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   await page.getByRole('button', { name: 'Create project' }).click();
   await expect(page.getByRole('heading', { name: 'Alpha' })).toBeVisible();
   const dev = uniqueEmail('dev');
-  const devPage = await inviteAndJoin(page, browser, base, 'Dana Dev', dev);
+  const devPage = await inviteAndJoin(page, newPerson, base, 'Dana Dev', dev);
 
   await page.goto(`${base}/teams`);
   await hydrated(page);
@@ -196,10 +196,10 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   await expect(unlocked).toBeEnabled();
 });
 
-test('a member given members:invite invites, and follows up on their own invitations only', async ({ page, browser }) => {
+test('a member given members:invite invites, and follows up on their own invitations only', async ({ page, newPerson }) => {
   const { base } = await ownerWithOrg(page, 'Delegated');
   const lee = uniqueEmail('lee');
-  const leePage = await inviteAndJoin(page, browser, base, 'Lee Lead', lee);
+  const leePage = await inviteAndJoin(page, newPerson, base, 'Lee Lead', lee);
   await leePage.goto(`${base}/invitations`);
   await hydrated(leePage);
   await expect(leePage.getByRole('alert')).toContainText('Members: invite people');

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { onboard, PASSWORD, signIn, signOut, signUp, uniqueEmail, hydrated } from './support/accounts';
 import { linkIn, waitForMail } from './support/mail';
 
@@ -68,18 +68,16 @@ test('bad input is answered beside the field', async ({ page }) => {
   await expect(page.getByRole('alert')).toHaveText('Email or password is wrong.');
 });
 
-test('an organization the user does not belong to is not found', async ({ page, browser }) => {
+test('an organization the user does not belong to is not found', async ({ page, newPerson }) => {
   const owner = uniqueEmail('olga');
   await signUp(page, 'Olga Owner', owner);
   await onboard(page, 'Private Corp');
   const url = new URL(page.url()).pathname;
 
-  const other = await browser.newContext();
-  const stranger = await other.newPage();
+  const stranger = await newPerson();
   await signUp(stranger, 'Sam Stranger', uniqueEmail('sam'));
   await stranger.goto(url);
   await hydrated(stranger);
   await expect(stranger.getByRole('heading', { name: 'Organization not found' })).toBeVisible();
   await expect(stranger.getByText('Private Corp')).toHaveCount(0);
-  await other.close();
 });

@@ -1,11 +1,11 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { onboard, signUpVerified, uniqueEmail, hydrated } from './support/accounts';
 import { invite, ownerWithOrg } from './support/invitations';
 
-test('an existing user sees the badge appear without reload and accepts from the bell', async ({ page, browser }) => {
+test('an existing user sees the badge appear without reload and accepts from the bell', async ({ page, newPerson }) => {
   const { orgName, base } = await ownerWithOrg(page, 'Bell Labs');
   const bob = uniqueEmail('bob');
-  const bobPage = await (await browser.newContext()).newPage();
+  const bobPage = await newPerson();
   await signUpVerified(bobPage, 'Bob Bell', bob);
   await bobPage.goto('/');
   await hydrated(bobPage);
@@ -30,10 +30,10 @@ test('an existing user sees the badge appear without reload and accepts from the
   await expect(selector).toHaveValue(new URL(base, 'http://x').pathname.split('/')[2]);
 });
 
-test('a user declines from the dashboard prompt and the inviter is told in the bell', async ({ page, browser }) => {
+test('a user declines from the dashboard prompt and the inviter is told in the bell', async ({ page, newPerson }) => {
   const { orgName, base } = await ownerWithOrg(page, 'Prompt Corp');
   const carol = uniqueEmail('carol');
-  const carolPage = await (await browser.newContext()).newPage();
+  const carolPage = await newPerson();
   await signUpVerified(carolPage, 'Carol Prompt', carol);
   await carolPage.goto('/');
   await hydrated(carolPage);
@@ -58,10 +58,10 @@ test('a user declines from the dashboard prompt and the inviter is told in the b
   await expect(bell).toHaveAccessibleName('Notifications');
 });
 
-test('a new member with no projects is told why and who the admins are', async ({ page, browser }) => {
+test('a new member with no projects is told why and who the admins are', async ({ page, newPerson }) => {
   const { base } = await ownerWithOrg(page, 'Empty Projects');
   const dave = uniqueEmail('dave');
-  const davePage = await (await browser.newContext()).newPage();
+  const davePage = await newPerson();
   await signUpVerified(davePage, 'Dave Empty', dave);
   await invite(page, base, dave);
   await davePage.goto('/onboarding');

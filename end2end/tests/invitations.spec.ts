@@ -1,9 +1,9 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { PASSWORD, uniqueEmail, hydrated } from './support/accounts';
 import { invite, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 
-test('admin invites, the invitee signs up from the mailed link and accepts, the member appears', async ({ page, browser }) => {
+test('admin invites, the invitee signs up from the mailed link and accepts, the member appears', async ({ page, newPerson }) => {
   const { orgName, base } = await ownerWithOrg(page, 'Rocket Works');
   const bob = uniqueEmail('bob');
   const dialog = await invite(page, base, bob, 'Admin', 'Needs the deploy logs');
@@ -20,7 +20,7 @@ test('admin invites, the invitee signs up from the mailed link and accepts, the 
   expect(mail.html).toContain('View invitation');
   const link = linkIn(mail, '/invite/');
 
-  const invitee = await (await browser.newContext()).newPage();
+  const invitee = await newPerson();
   await invitee.goto(link);
   await hydrated(invitee);
   await expect(invitee.getByRole('heading', { name: `Join ${orgName}` })).toBeVisible();
@@ -49,12 +49,12 @@ test('admin invites, the invitee signs up from the mailed link and accepts, the 
   await expect(page.getByRole('row', { name: new RegExp(bob) })).toContainText('Accepted');
 });
 
-test('the invitee declines; the admin sees it', async ({ page, browser }) => {
+test('the invitee declines; the admin sees it', async ({ page, newPerson }) => {
   const { orgName, base } = await ownerWithOrg(page, 'Decline Co');
   const carol = uniqueEmail('carol');
   await invite(page, base, carol);
   const link = linkIn(await waitForMail(carol, 'invited you'), '/invite/');
-  const invitee = await (await browser.newContext()).newPage();
+  const invitee = await newPerson();
   await invitee.goto(link);
   await hydrated(invitee);
   await invitee.getByRole('button', { name: 'Decline' }).click();
@@ -73,7 +73,7 @@ test('the invitee declines; the admin sees it', async ({ page, browser }) => {
   await expect(page.getByRole('row', { name: new RegExp(carol) })).toContainText('Declined');
 });
 
-test('revoke kills the link; resend replaces it', async ({ page, browser }) => {
+test('revoke kills the link; resend replaces it', async ({ page, newPerson }) => {
   const { base } = await ownerWithOrg(page, 'Revoke Ltd');
   const dan = uniqueEmail('dan');
   const erin = uniqueEmail('erin');
@@ -96,7 +96,7 @@ test('revoke kills the link; resend replaces it', async ({ page, browser }) => {
   expect(erinNew).not.toEqual(erinOld);
   await expect(page.getByLabel('Invitation link')).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
 
-  const visitor = await (await browser.newContext()).newPage();
+  const visitor = await newPerson();
   await visitor.goto(danLink);
   await hydrated(visitor);
   await expect(visitor.getByRole('heading', { name: 'Invitation withdrawn' })).toBeVisible();

@@ -1,14 +1,14 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { uniqueEmail, hydrated } from './support/accounts';
 import { inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { waitForMail } from './support/mail';
 
-test('admin searches, changes a role and removes a member, who loses the organization at once', async ({ page, browser }) => {
+test('admin searches, changes a role and removes a member, who loses the organization at once', async ({ page, newPerson }) => {
   const { orgName, base } = await ownerWithOrg(page, 'Members Co');
   const bob = uniqueEmail('bob');
   const carol = uniqueEmail('carol');
-  const bobPage = await inviteAndJoin(page, browser, base, 'Bob Baker', bob);
-  const carolPage = await inviteAndJoin(page, browser, base, 'Carol Cook', carol);
+  const bobPage = await inviteAndJoin(page, newPerson, base, 'Bob Baker', bob);
+  const carolPage = await inviteAndJoin(page, newPerson, base, 'Carol Cook', carol);
 
   await page.goto(`${base}/members`);
   await hydrated(page);

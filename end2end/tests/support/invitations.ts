@@ -1,4 +1,5 @@
-import { Browser, expect, Page } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
+import type { NewPerson } from './fixtures';
 import { linkIn, waitForMail } from './mail';
 import { hydrated, onboard, signUp, uniqueEmail } from './accounts';
 
@@ -30,13 +31,13 @@ export async function invite(page: Page, base: string, email: string, role = 'Me
   return dialog;
 }
 
-/** Invites `email`, then signs them up and accepts in a new browser context; returns their page. */
-export async function inviteAndJoin(page: Page, browser: Browser, base: string, name: string, email: string, role = 'Member') {
+/** Invites `email`, then signs them up and accepts as a new person; returns their page. */
+export async function inviteAndJoin(page: Page, newPerson: NewPerson, base: string, name: string, email: string, role = 'Member') {
   const dialog = await invite(page, base, email, role);
   await expect(dialog.getByText(`Invitation sent to ${email}`)).toBeVisible();
   await dialog.getByRole('button', { name: 'Done' }).click();
   const link = linkIn(await waitForMail(email, 'invited you'), '/invite/');
-  const invitee = await (await browser.newContext()).newPage();
+  const invitee = await newPerson();
   await signUp(invitee, name, email, link);
   await invitee.getByRole('button', { name: 'Accept invitation' }).click();
   await expect(invitee).toHaveURL(new RegExp(`${base}$`));
