@@ -35,8 +35,10 @@ pub struct Notice {
 pub struct Pulse {
     /// Pending invitations plus unread notices: the badge.
     pub open: i64,
-    /// False once the user is no longer an active member of the organization asked about.
-    pub in_org: bool,
+    /// The user's access version in the organization asked about: it moves
+    /// whenever their role, grants or teams change. `None` when they are not
+    /// an active member of it, or no organization was asked about.
+    pub access: Option<i64>,
 }
 
 /// The bell's content.

@@ -58,18 +58,18 @@ pub async fn open_count(pool: &SqlitePool, user: &User) -> Result<i64, AppError>
     Ok(pulse(pool, user, None).await?.open)
 }
 
-/// The badge, and whether `user` is still an active member of the
-/// organization at `org_slug` (true when none is asked about): one statement
-/// of indexed look-ups, as every open page runs it every few seconds.
+/// The badge, and `user`'s access version in the organization at `org_slug`
+/// (`None` unless an active member): one statement of indexed look-ups, as
+/// every open page runs it every few seconds.
 pub async fn pulse(
     pool: &SqlitePool,
     user: &User,
     org_slug: Option<&str>,
 ) -> Result<Pulse, AppError> {
-    let (open, in_org): (i64, bool) = sqlx::query_as(
+    let (open, access): (i64, Option<i64>) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM invitations WHERE email = ?1 AND status = 'pending' AND expires_at > ?2)
               + (SELECT COUNT(*) FROM notifications WHERE user_id = ?3 AND read_at IS NULL),
-                ?4 IS NULL OR EXISTS (SELECT 1 FROM organizations o
+                (SELECT m.access_version FROM organizations o
                     JOIN memberships m ON m.org_id = o.id AND m.user_id = ?3 AND m.status = 'active'
                     WHERE o.slug = ?4)",
     )
@@ -79,7 +79,7 @@ pub async fn pulse(
     .bind(org_slug)
     .fetch_one(pool)
     .await?;
-    Ok(Pulse { open, in_org })
+    Ok(Pulse { open, access })
 }
 
 /// Pending invitations to `user`'s verified address, across organizations.

@@ -819,3 +819,58 @@ async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: SqliteP
     .await;
     assert!(forged.is_err());
 }
+
+/// What the heartbeat reports as `user`'s access version in Acme.
+async fn access_version(o: &Org, user: &User) -> i64 {
+    crate::server::notifications::pulse(&o.state.pool, user, Some("acme"))
+        .await
+        .unwrap()
+        .access
+        .expect("an active member")
+}
+
+#[sqlx::test]
+async fn every_change_to_a_members_access_moves_their_version_only(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let dev = joined(&o, "dev@example.com", Role::Member).await;
+    let bystander = joined(&o, "other@example.com", Role::Member).await;
+    let untouched = access_version(&o, &bystander).await;
+    let mut seen = access_version(&o, &dev).await;
+    let mut moved = |now: i64, what: &str| {
+        assert!(
+            now > seen,
+            "{what} did not move the version ({seen} -> {now})"
+        );
+        seen = now;
+    };
+    set_org_wide(&o, &o.owner, dev.id, "logs:view")
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "a direct grant");
+    set_org_wide(&o, &o.owner, dev.id, "").await.unwrap();
+    moved(access_version(&o, &dev).await, "taking a grant away");
+    teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "joining a team");
+    let logs = Grant::new(Permission::parse("logs:view").unwrap(), Scope::Organization).unwrap();
+    teams::grant(&pool, &o.owner, o.backend, logs)
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "a grant to their team");
+    teams::revoke(&pool, &o.owner, o.backend, logs)
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "a revoke from their team");
+    members::change_role(&o.state, &o.owner, dev.id, Role::Admin, Role::Member)
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "a role change");
+    set_org_wide(&o, &o.owner, dev.id, "projects:view")
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "narrowing an admin");
+    teams::delete(&pool, &o.owner, o.backend).await.unwrap();
+    moved(access_version(&o, &dev).await, "deleting their team");
+    assert_eq!(access_version(&o, &bystander).await, untouched);
+}

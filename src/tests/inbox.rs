@@ -202,16 +202,17 @@ async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
         async move { notifications::pulse(&pool, &ann, org).await.unwrap() }
     };
     let before = beat(None).await;
-    assert_eq!((before.open, before.in_org), (1, true));
-    assert!(!beat(Some("acme")).await.in_org, "not a member yet");
+    assert_eq!((before.open, before.access), (1, None));
+    assert_eq!(beat(Some("acme")).await.access, None, "not a member yet");
     link::accept(&pool, LinkKey::Inbox(id), &ann).await.unwrap();
     let joined = beat(Some("acme")).await;
-    assert_eq!((joined.open, joined.in_org), (0, true));
-    assert!(!beat(Some("elsewhere")).await.in_org);
+    assert_eq!(joined.open, 0);
+    assert!(joined.access.is_some(), "a member");
+    assert_eq!(beat(Some("elsewhere")).await.access, None);
     sqlx::query("UPDATE memberships SET status = 'removed' WHERE user_id = ?")
         .bind(ann.id)
         .execute(&pool)
         .await
         .unwrap();
-    assert!(!beat(Some("acme")).await.in_org, "removed");
+    assert_eq!(beat(Some("acme")).await.access, None, "removed");
 }

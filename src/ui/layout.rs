@@ -118,6 +118,27 @@ impl OrgRefresh {
     }
 }
 
+/// Moves when the heartbeat sees the signed-in member's role, grants or teams
+/// change in the organization in view, so its frame loads them again and the
+/// page offers what they may do now, without a reload.
+#[derive(Clone, Copy)]
+pub struct AccessChanged(RwSignal<u32>);
+
+impl AccessChanged {
+    /// Provided once for the whole app: the bell reports, the frame listens.
+    pub fn provide() {
+        provide_context(Self(RwSignal::new(0)));
+    }
+
+    pub fn report(self) {
+        self.0.update(|v| *v += 1);
+    }
+
+    fn version(self) -> u32 {
+        self.0.get()
+    }
+}
+
 /// Context for pages inside an organization.
 #[derive(Clone)]
 pub struct OrgContext(pub OrgView);
@@ -139,8 +160,15 @@ impl MyPermissions {
 pub fn OrgLayout() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let org = Resource::new(slug, organization);
-    let mine = Resource::new(slug, my_permissions);
+    let changed = expect_context::<AccessChanged>();
+    let org = Resource::new(
+        move || (slug(), changed.version()),
+        |(slug, _)| organization(slug),
+    );
+    let mine = Resource::new(
+        move || (slug(), changed.version()),
+        |(slug, _)| my_permissions(slug),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {

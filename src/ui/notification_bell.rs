@@ -1,15 +1,15 @@
 //! The bell in the top bar: a badge of open items that updates by polling,
 //! and a panel with invitations (Accept / Decline) and notices. The same poll
-//! checks that the user still belongs to the organization in view, so a
-//! removed member's open console is sent away at once.
+//! follows the user's access to the organization in view: a removed member's
+//! open console is sent away at once, and a changed one reloads their access.
 
 use leptos::prelude::*;
 
-use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read};
+use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read, Pulse};
 use crate::error::AppError;
 use crate::ui::format::moment;
 use crate::ui::invitation_actions::InvitationActions;
-use crate::ui::layout::slug_in_path;
+use crate::ui::layout::{slug_in_path, AccessChanged};
 use crate::ui::session::hard_navigate;
 
 /// How often the page asks the server for the badge and its membership.
@@ -27,12 +27,29 @@ pub fn NotificationBell() -> impl IntoView {
         move || (tick.get(), version.get(), org()),
         |(_, _, org)| async move { (org.clone(), heartbeat(org).await) },
     );
-    // Leave an organization's pages once membership ends while they are open;
-    // one never belonged to keeps its "not found" page.
-    let member_of = StoredValue::new(None::<String>);
+    // Leave an organization's pages once membership ends while they are open
+    // (one never belonged to keeps its "not found" page); reload the member's
+    // access when it changes.
+    let changed = expect_context::<AccessChanged>();
+    let member_of = StoredValue::new(None::<(String, i64)>);
     Effect::new(move |_| match beat.get() {
-        Some((org, Ok(p))) if p.in_org => member_of.set_value(Some(org)),
-        Some((org, Ok(_))) if member_of.with_value(|m| m.as_ref() == Some(&org)) => {
+        Some((
+            org,
+            Ok(Pulse {
+                access: Some(version),
+                ..
+            }),
+        )) => {
+            let moved =
+                member_of.with_value(|m| matches!(m, Some((o, v)) if *o == org && *v != version));
+            member_of.set_value(Some((org, version)));
+            if moved {
+                changed.report();
+            }
+        }
+        Some((org, Ok(_)))
+            if member_of.with_value(|m| m.as_ref().is_some_and(|(o, _)| *o == org)) =>
+        {
             hard_navigate("/")
         }
         Some((_, Err(AppError::SignedOut))) => hard_navigate("/"),
