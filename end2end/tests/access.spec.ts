@@ -1,5 +1,5 @@
 import { expect, test } from './support/fixtures';
-import { PASSWORD, uniqueEmail, hydrated } from './support/accounts';
+import { PASSWORD, signUp, uniqueEmail, hydrated } from './support/accounts';
 import { invite, inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 
@@ -229,4 +229,40 @@ test('a member given members:invite invites, and follows up on their own invitat
   await hydrated(page);
   await expect(page.getByRole('button', { name: `Revoke invitation to ${theirs}` })).toBeVisible();
   await expect(page.getByRole('row', { name: new RegExp(mine) })).toContainText('Revoked');
+});
+
+test('an Admin invited with a permission held back joins without it', async ({ page, newPerson }) => {
+  const { base } = await ownerWithOrg(page, 'Held Back');
+  const ada = uniqueEmail('ada');
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite member' });
+  await dialog.getByLabel('Email address').fill(ada);
+  await dialog.getByLabel('Role').selectOption({ label: 'Owner' });
+  await expect(dialog.getByText('Owners hold every permission.')).toBeVisible();
+  await expect(dialog.getByLabel('Billing: manage')).toBeChecked();
+  await expect(dialog.getByLabel('Billing: manage')).toBeDisabled();
+  await dialog.getByLabel('Role').selectOption({ label: 'Admin' });
+  await expect(dialog.getByLabel('Billing: manage')).not.toBeChecked();
+  await expect(dialog.getByLabel('Environment variables: manage')).toBeChecked();
+  await dialog.getByLabel('Environment variables: manage').uncheck();
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByText(`Invitation sent to ${ada}`)).toBeVisible();
+
+  const link = linkIn(await waitForMail(ada, 'invited you'), '/invite/');
+  const adaPage = await newPerson();
+  await adaPage.goto(link);
+  await hydrated(adaPage);
+  await expect(adaPage.getByRole('region', { name: 'What you will get' })).toContainText('Not included with the role: Environment variables: manage');
+  await signUp(adaPage, 'Ada Admin', ada, link);
+  await adaPage.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(adaPage).toHaveURL(new RegExp(`${base}$`));
+
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Permissions of Ada Admin' }).click();
+  const editor = page.getByRole('dialog', { name: 'Permissions of Ada Admin' });
+  await expect(editor.getByLabel('Environment variables: view')).toBeChecked();
+  await expect(editor.getByLabel('Environment variables: manage')).not.toBeChecked();
 });

@@ -102,6 +102,8 @@ pub struct InvitationDetails {
     pub teams: Vec<String>,
     /// Labels of the permissions they will get beyond their role.
     pub permissions: Vec<String>,
+    /// Labels of the role's permissions held back (a narrowed Admin).
+    pub withheld: Vec<String>,
     pub expires_at: DateTime<Utc>,
     pub state: LinkState,
     /// Email of the signed-in account, if any.
@@ -109,6 +111,8 @@ pub struct InvitationDetails {
 }
 
 /// Invites `email` into the organization at `slug`.
+// Its arguments are the invite form's fields, one each.
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "create_invitation")]
 pub async fn create_invitation(
     slug: String,
@@ -118,6 +122,7 @@ pub async fn create_invitation(
     notify_email: String,
     teams: String,
     permissions: String,
+    #[server(default)] withheld: String,
 ) -> Result<IssuedInvitation, AppError> {
     use crate::server::invitations::{self, NewInvitation};
     super::ssr::reply(
@@ -130,6 +135,7 @@ pub async fn create_invitation(
                 notify_email: &notify_email,
                 teams: &teams,
                 permissions: &permissions,
+                withheld: &withheld,
             };
             invitations::create(&state, &member, input).await
         }

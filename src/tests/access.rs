@@ -874,3 +874,49 @@ async fn every_change_to_a_members_access_moves_their_version_only(pool: SqliteP
     moved(access_version(&o, &dev).await, "deleting their team");
     assert_eq!(access_version(&o, &bystander).await, untouched);
 }
+
+#[sqlx::test]
+async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: SqlitePool) {
+    let o = org(&pool).await;
+    let narrowed = |email: &'static str, role: &'static str| NewInvitation {
+        withheld: "env_vars:manage,members:invite,billing:view",
+        ..NewInvitation::plain(email, role)
+    };
+    // Only an Admin's defaults can be held back.
+    for role in ["owner", "member"] {
+        let err = invitations::create(&o.state, &o.owner, narrowed("x@example.com", role))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppError::Invalid { .. }) && err.field_message("permissions").is_some(),
+            "{role}: {err:?}"
+        );
+    }
+    let issued = invitations::create(&o.state, &o.owner, narrowed("ada@example.com", "admin"))
+        .await
+        .unwrap();
+    // Revoked and invited again, the invitation still holds the same back.
+    invitations::revoke(&o.state, &o.owner, issued.invitation_id)
+        .await
+        .unwrap();
+    let again = invitations::resend(&o.state, &o.owner, issued.invitation_id)
+        .await
+        .unwrap();
+    let details = link::preview(&pool, &secret_of(&again.link), None)
+        .await
+        .unwrap();
+    // Billing is not an Admin default, so there was nothing to hold back.
+    assert_eq!(
+        details.withheld,
+        ["Environment variables: manage", "Members: invite people"]
+    );
+    let ada = user(&o.state, "ada@example.com").await;
+    link::accept(&pool, &secret_of(&again.link), &ada)
+        .await
+        .unwrap();
+    let held = held(&o, ada.id).await;
+    assert!(held.contains(&"env_vars:view".to_owned()), "{held:?}");
+    assert!(held.contains(&"members:manage".to_owned()), "{held:?}");
+    assert!(!held.contains(&"env_vars:manage".to_owned()), "{held:?}");
+    assert!(!held.contains(&"members:invite".to_owned()), "{held:?}");
+}

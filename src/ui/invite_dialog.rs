@@ -53,9 +53,10 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     let slug = StoredValue::new(org_slug);
     let teams = Resource::new(move || slug.get_value(), list_teams);
     let mine = StoredValue::new(expect_context::<MyPermissions>());
+    let chosen_role = move || role.get().parse::<Role>().unwrap_or(Role::Member);
     // The picker starts from the role's preset, limited to what the inviter holds.
     Effect::new(move |_| {
-        let role: Role = role.get().parse().unwrap_or(Role::Member);
+        let role = chosen_role();
         let preset = preset(role)
             .into_iter()
             .filter(|p| mine.with_value(|m| m.has(*p)))
@@ -91,6 +92,11 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                             .collect::<Vec<_>>()
                             .join(","),
                         chosen_permissions.get_untracked().join(","),
+                        withheld(
+                            role.get_untracked().parse().unwrap_or(Role::Member),
+                            &chosen_permissions.get_untracked(),
+                            &mine.get_value(),
+                        ),
                     )
                     .await,
                 ),
@@ -204,13 +210,19 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                                 })}
                                 <fieldset class="picker">
                                     <legend>"Permissions"</legend>
-                                    <p class="hint">"Preset for the role. You can only give permissions you hold."</p>
+                                    <p class="hint">{move || match chosen_role() {
+                                        Role::Owner => "Owners hold every permission.",
+                                        Role::Admin => "The Admin preset: untick what they should not hold. You can only give permissions you hold.",
+                                        Role::Member => "Preset for the role. You can only give permissions you hold.",
+                                    }}</p>
                                     {CATALOGUE.into_iter().filter(|p| mine.with_value(|m| m.has(*p))).map(|p| {
                                         let key = p.key();
                                         let toggled = key.clone();
+                                        let owner = move || chosen_role() == Role::Owner;
                                         view! {
                                             <label class="check">
-                                                <input type="checkbox" prop:checked=move || chosen_permissions.with(|c| c.contains(&key))
+                                                <input type="checkbox" prop:checked=move || owner() || chosen_permissions.with(|c| c.contains(&key))
+                                                    disabled=owner
                                                     on:change=move |ev| toggle(chosen_permissions, toggled.clone(), event_target_checked(&ev))/>
                                                 {p.label()}
                                             </label>
@@ -233,7 +245,20 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     }
 }
 
-/// Adds or removes `item` from a chosen list.
+/// The Admin defaults shown in the picker and left unticked: held back from
+/// the invitee. Other roles hold nothing back.
+fn withheld(role: Role, chosen: &[String], mine: &MyPermissions) -> String {
+    if role != Role::Admin {
+        return String::new();
+    }
+    preset(Role::Admin)
+        .into_iter()
+        .filter(|p| mine.has(*p) && !chosen.contains(&p.key()))
+        .map(|p| p.key())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// What a button in the dialog asks for.
 #[derive(Clone, Copy)]
 enum Call {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::store::{seats_used, InvitationRow, ROW_COLUMNS, ROW_FROM};
+use super::store::{permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
 use crate::api::invitations::{InvitationDetails, LinkState};
 use crate::api::orgs::OrgSummary;
 use crate::domain::access::Permission;
@@ -119,19 +119,13 @@ pub async fn preview(
         .bind(row.id)
         .fetch_all(&mut *conn)
         .await?;
-    let keys: Vec<String> =
-        sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
-            .bind(row.id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let permissions = keys
-        .iter()
-        .filter_map(|k| Permission::parse(k))
-        .map(Permission::label)
-        .collect();
+    let labels = |list: Vec<Permission>| list.into_iter().map(Permission::label).collect();
+    let permissions = labels(permissions_of(&mut conn, CarriedList::Granted, row.id).await?);
+    let withheld = labels(permissions_of(&mut conn, CarriedList::Withheld, row.id).await?);
     Ok(InvitationDetails {
         teams,
         permissions,
+        withheld,
         role: row.role()?,
         org_name: row.org_name,
         inviter_name: row.inviter_name,
@@ -240,6 +234,13 @@ pub async fn accept<'a>(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
+        sqlx::query("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_withheld WHERE invitation_id = ?")
+            .bind(row.org_id)
+            .bind(user.id)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
     }
     // The access the invitation carries: its teams and org-wide grants.
     sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) SELECT team_id, ?, ? FROM invitation_teams WHERE invitation_id = ?")

@@ -8,12 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use self::store::{expire_stale, issue_link, load, seats_used, InvitationRow};
+use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, InvitationRow};
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
 use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
-use crate::domain::access::{Access, Grant, Permission};
+use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
 use crate::domain::text::parse_note;
@@ -32,6 +32,8 @@ pub struct NewInvitation<'a> {
     pub teams: &'a str,
     /// Comma-separated permission keys granted org-wide on accepting.
     pub permissions: &'a str,
+    /// Comma-separated admin defaults to hold back (Admin invitations only).
+    pub withheld: &'a str,
 }
 
 impl<'a> NewInvitation<'a> {
@@ -44,6 +46,7 @@ impl<'a> NewInvitation<'a> {
             notify_email: "",
             teams: "",
             permissions: "",
+            withheld: "",
         }
     }
 }
@@ -54,8 +57,15 @@ struct InvitationInput {
     role: Role,
     note: Option<String>,
     notify_email: Option<Email>,
+    carried: Carried,
+}
+
+/// The access an invitation carries beyond its role.
+struct Carried {
     teams: Vec<Uuid>,
     grants: Vec<Grant>,
+    /// Admin defaults the invitee will not hold.
+    withheld: Vec<Permission>,
 }
 
 fn split_list(text: &str) -> impl Iterator<Item = &str> {
@@ -88,13 +98,27 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
         .map(Grant::org_wide)
         .filter(|g| !by_role.allows(g.permission(), g.scope()))
         .collect();
+    let withheld: Vec<Permission> = Permission::parse_list(input.withheld)
+        .map_err(|e| AppError::invalid("permissions", e))?
+        .into_iter()
+        .filter(|p| admin_default(*p))
+        .collect();
+    if !withheld.is_empty() && role != Role::Admin {
+        return Err(AppError::invalid(
+            "permissions",
+            "Only an Admin's permissions can be held back: owners hold everything, members only what they are given.",
+        ));
+    }
     Ok(InvitationInput {
         email,
         role,
         note,
         notify_email,
-        teams,
-        grants,
+        carried: Carried {
+            teams,
+            grants,
+            withheld,
+        },
     })
 }
 
@@ -180,7 +204,7 @@ async fn insert(
     // still holds; the partial unique index is the backstop.
     .execute(&mut *conn)
     .await?;
-    for team in &input.teams {
+    for team in &input.carried.teams {
         sqlx::query(
             "INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES (?, ?)",
         )
@@ -189,12 +213,21 @@ async fn insert(
         .execute(&mut *conn)
         .await?;
     }
-    for grant in &input.grants {
+    for grant in &input.carried.grants {
         sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES (?, ?)")
             .bind(id)
             .bind(grant.permission().key())
             .execute(&mut *conn)
             .await?;
+    }
+    for permission in &input.carried.withheld {
+        sqlx::query(
+            "INSERT OR IGNORE INTO invitation_withheld (invitation_id, permission) VALUES (?, ?)",
+        )
+        .bind(id)
+        .bind(permission.key())
+        .execute(&mut *conn)
+        .await?;
     }
     let row = load(conn, org.id, id).await?;
     let link = issue_link(conn, &state.config.base_url, &row, now).await?;
@@ -217,10 +250,10 @@ async fn check_delegation(
     actor: &Access,
     input: &InvitationInput,
 ) -> Result<(), AppError> {
-    for grant in &input.grants {
+    for grant in &input.carried.grants {
         policy::may_grant(actor, grant)?;
     }
-    for team in &input.teams {
+    for team in &input.carried.teams {
         let name = match teams::team_name(conn, org, *team).await {
             Err(AppError::NotFound(_)) => Err(AppError::invalid(
                 "teams",
@@ -233,26 +266,26 @@ async fn check_delegation(
     Ok(())
 }
 
-/// The teams and grants an earlier invitation carried, to invite again with them.
+/// The access an earlier invitation carried, to invite again with it.
 async fn carried_access(
     conn: &mut sqlx::SqliteConnection,
     invitation: Uuid,
-) -> Result<(Vec<Uuid>, Vec<Grant>), AppError> {
+) -> Result<Carried, AppError> {
     let teams = sqlx::query_scalar("SELECT team_id FROM invitation_teams WHERE invitation_id = ?")
         .bind(invitation)
         .fetch_all(&mut *conn)
         .await?;
-    let keys: Vec<String> =
-        sqlx::query_scalar("SELECT permission FROM invitation_grants WHERE invitation_id = ?")
-            .bind(invitation)
-            .fetch_all(&mut *conn)
-            .await?;
-    let grants = keys
-        .iter()
-        .filter_map(|k| Permission::parse(k))
+    let grants = store::permissions_of(conn, CarriedList::Granted, invitation)
+        .await?
+        .into_iter()
         .map(Grant::org_wide)
         .collect();
-    Ok((teams, grants))
+    let withheld = store::permissions_of(conn, CarriedList::Withheld, invitation).await?;
+    Ok(Carried {
+        teams,
+        grants,
+        withheld,
+    })
 }
 
 fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> IssuedInvitation {
@@ -306,14 +339,12 @@ pub async fn resend(
     let issued = match plan {
         ResendPlan::RefreshInPlace => {
             // A fresh link is a new grant of what the invitation carries.
-            let (teams, grants) = carried_access(&mut tx, row.id).await?;
             let carried = InvitationInput {
                 email: Email::parse(&row.email).map_err(|_| AppError::Internal)?,
                 role: row.role()?,
                 note: None,
                 notify_email: None,
-                teams,
-                grants,
+                carried: carried_access(&mut tx, row.id).await?,
             };
             policy::may_invite(&mine, carried.role)?;
             check_delegation(&mut tx, actor.org.id, &mine, &carried).await?;
@@ -330,10 +361,8 @@ pub async fn resend(
             issued(&row, link, expires_at)
         }
         ResendPlan::InviteAgain => {
-            let (teams, grants) = carried_access(&mut tx, row.id).await?;
             let input = InvitationInput {
-                teams,
-                grants,
+                carried: carried_access(&mut tx, row.id).await?,
                 email: Email::parse(&row.email).map_err(|_| AppError::Internal)?,
                 role: row.role()?,
                 note: row.note.clone(),

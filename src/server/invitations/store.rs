@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use crate::domain::access::Permission;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -188,4 +189,32 @@ pub async fn delivery_failed(
         audit::record(conn, Some(org), None, "invitation.failed", &email, reason).await?;
     }
     Ok(())
+}
+
+/// The two permission lists an invitation carries.
+#[derive(Clone, Copy)]
+pub enum CarriedList {
+    /// Granted org-wide on accepting.
+    Granted,
+    /// Admin defaults held back on accepting.
+    Withheld,
+}
+
+/// The permissions in one of an invitation's lists (unknown keys skipped).
+pub async fn permissions_of(
+    conn: &mut SqliteConnection,
+    list: CarriedList,
+    invitation: Uuid,
+) -> Result<Vec<Permission>, AppError> {
+    let sql = match list {
+        CarriedList::Granted => "SELECT permission FROM invitation_grants WHERE invitation_id = ?",
+        CarriedList::Withheld => {
+            "SELECT permission FROM invitation_withheld WHERE invitation_id = ? ORDER BY permission"
+        }
+    };
+    let keys: Vec<String> = sqlx::query_scalar(sql)
+        .bind(invitation)
+        .fetch_all(conn)
+        .await?;
+    Ok(keys.iter().filter_map(|k| Permission::parse(k)).collect())
 }

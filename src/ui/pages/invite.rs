@@ -105,11 +105,12 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
             <h1>{format!("Join {}", details.org_name)}</h1>
             <p>{summary.clone()}</p>
             {details.note.clone().map(|n| view! { <blockquote class="card">{format!("“{n}”")}</blockquote> })}
-            {(!details.teams.is_empty() || !details.permissions.is_empty()).then(|| view! {
+            {(!details.teams.is_empty() || !details.permissions.is_empty() || !details.withheld.is_empty()).then(|| view! {
                 <section class="card" aria-labelledby="you-will-get">
                     <h2 id="you-will-get">"What you will get"</h2>
                     {(!details.teams.is_empty()).then(|| view! { <p>{format!("Teams: {}", details.teams.join(", "))}</p> })}
                     {(!details.permissions.is_empty()).then(|| view! { <p>{format!("Permissions: {}", details.permissions.join(", "))}</p> })}
+                    {(!details.withheld.is_empty()).then(|| view! { <p>{format!("Not included with the role: {}", details.withheld.join(", "))}</p> })}
                 </section>
             })}
             <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
