@@ -7,6 +7,8 @@ test('admin invites, the invitee signs up from the mailed link and accepts, the 
   const { orgName, base } = await ownerWithOrg(page, 'Rocket Works');
   const bob = uniqueEmail('bob');
   const dialog = await invite(page, base, bob, 'Admin', 'Needs the deploy logs');
+  // The dialog names the organization the person is invited into.
+  await expect(page.getByRole('dialog', { name: `Invite member to ${orgName}` })).toBeVisible();
   await expect(dialog.getByText(`Invitation sent to ${bob}`)).toBeVisible();
   await expect(dialog.getByLabel('Invitation link')).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
   await dialog.getByRole('button', { name: 'Done' }).click();
@@ -47,6 +49,8 @@ test('admin invites, the invitee signs up from the mailed link and accepts, the 
   await page.goto(`${base}/invitations`);
   await hydrated(page);
   await expect(page.getByRole('row', { name: new RegExp(bob) })).toContainText('Accepted');
+  // Why they needed access stays on record for the admins.
+  await expect(page.getByRole('row', { name: new RegExp(bob) })).toContainText('Why: Needs the deploy logs');
 });
 
 test('the invitee declines; the admin sees it', async ({ page, newPerson }) => {
@@ -131,12 +135,14 @@ test('duplicate and seat-limit errors are shown in the dialog', async ({ page })
   // Owner + one pending invitation fill two seats.
   await page.goto(`${base}/settings`);
   await hydrated(page);
+  await expect(page.getByRole('status').filter({ hasText: 'seats used' })).toHaveText('2 of 10 seats used (1 pending invitation)');
   await page.getByLabel('Seat limit').fill('1');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByText('2 seats are in use')).toBeVisible();
   await page.getByLabel('Seat limit').fill('2');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByText('Settings saved.')).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'seats used' })).toHaveText('2 of 2 seats used (1 pending invitation)');
 
   dialog = await invite(page, base, uniqueEmail('gina'));
   await expect(dialog.getByRole('alert')).toContainText('2 of 2 seats used');

@@ -111,8 +111,6 @@ pub struct InvitationDetails {
 }
 
 /// Invites `email` into the organization at `slug`.
-// Its arguments are the invite form's fields, one each.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "create_invitation")]
 pub async fn create_invitation(
     slug: String,
@@ -142,6 +140,9 @@ pub async fn create_invitation(
         .await,
     )
 }
+
+/// How many invitations one list shows at most (the newest).
+pub const INVITATIONS_SHOWN: usize = 1000;
 
 /// Every invitation of the organization, newest first, optionally one status only.
 #[server(endpoint = "list_invitations")]

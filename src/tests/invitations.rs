@@ -747,3 +747,33 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
     assert_ne!(again.invitation_id, issued.invitation_id);
 }
+
+#[sqlx::test]
+async fn a_status_filter_finds_old_invitations_behind_a_thousand_newer_ones(pool: SqlitePool) {
+    let (state, owner) = setup(&pool).await;
+    invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("old@example.com", "member"),
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+         INSERT INTO invitations (id, org_id, email, role, status, invited_by, created_at, sent_at, expires_at)
+         SELECT randomblob(16), ?1, 'd' || i || '@example.com', 'member', 'declined', ?2, ?3, ?3, ?3 FROM n",
+    )
+    .bind(owner.org.id)
+    .bind(owner.user.id)
+    .bind(Utc::now() + Duration::minutes(1))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let pending = invitations::list(&pool, &owner, Some(InvitationStatus::Pending))
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].email, "old@example.com");
+    let all = invitations::list(&pool, &owner, None).await.unwrap();
+    assert_eq!(all.len(), 1000, "the newest thousand");
+}

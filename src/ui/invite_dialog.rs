@@ -30,7 +30,10 @@ pub fn InviteIfAllowed() -> impl IntoView {
 pub fn InviteButton() -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let open = RwSignal::new(false);
-    let title = Signal::derive(move || "Invite member".to_owned());
+    let title = Signal::derive({
+        let name = org.name.clone();
+        move || format!("Invite member to {name}")
+    });
     view! {
         <button type="button" class="button button-primary" on:click=move |_| open.set(true)>"Invite member"</button>
         <Modal open title>

@@ -12,7 +12,7 @@ use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, Invit
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
-use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation};
+use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation, INVITATIONS_SHOWN};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
@@ -432,7 +432,8 @@ struct ListRow {
 }
 
 /// The organization's invitations (or, for a delegated inviter, those they
-/// sent), newest first; statuses are true as of now.
+/// sent), the newest [`INVITATIONS_SHOWN`] of the status asked for; statuses
+/// are true as of now (a pending one past its expiry is expired).
 pub async fn list(
     pool: &SqlitePool,
     actor: &Member,
@@ -449,19 +450,21 @@ pub async fn list(
         "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
-         WHERE i.org_id = ?1 AND (?2 IS NULL OR i.invited_by = ?2) ORDER BY i.created_at DESC LIMIT 1000",
+         WHERE i.org_id = ?1 AND (?2 IS NULL OR i.invited_by = ?2)
+           AND (?3 IS NULL OR ?3 = CASE WHEN i.status = 'pending' AND i.expires_at <= ?4 THEN 'expired' ELSE i.status END)
+         ORDER BY i.created_at DESC LIMIT ?5",
     )
     .bind(actor.org.id)
     .bind(only_sent_by)
+    .bind(filter.map(InvitationStatus::as_str))
+    .bind(now)
+    .bind(INVITATIONS_SHOWN as i64)
     .fetch_all(&mut *conn)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let stored: InvitationStatus = row.status.parse().map_err(|_| AppError::Internal)?;
         let status = stored.at(row.expires_at, now);
-        if filter.is_some_and(|f| f != status) {
-            continue;
-        }
         let reason = || {
             row.mail_error
                 .clone()

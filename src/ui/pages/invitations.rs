@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use crate::api::invitations::{
     list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem,
-    IssuedInvitation,
+    IssuedInvitation, INVITATIONS_SHOWN,
 };
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
@@ -86,6 +86,9 @@ pub fn Invitations() -> impl IntoView {
                             }}</p>
                         }.into_any(),
                         Ok(rows) => view! {
+                            {(rows.len() >= INVITATIONS_SHOWN).then(|| view! {
+                                <p class="hint" role="note">{format!("Showing the newest {INVITATIONS_SHOWN} invitations. Filter by status to find older ones.")}</p>
+                            })}
                             <table aria-label="Invitations">
                                 <thead><tr>
                                     <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
@@ -148,7 +151,10 @@ fn row(
     let item_for_revoke = item.clone();
     view! {
         <tr>
-            <td>{item.email.clone()}</td>
+            <td>
+                {item.email.clone()}
+                {item.note.clone().map(|n| view! { <p class="hint">{format!("Why: {n}")}</p> })}
+            </td>
             <td>{item.role.label()}</td>
             <td><span class=format!("status status-{}", status.as_str())>{title_case(status.as_str())}</span></td>
             <td>{item.invited_by.clone()}</td>

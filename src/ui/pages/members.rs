@@ -43,10 +43,6 @@ pub fn Members() -> impl IntoView {
         },
         |(slug, search, role, sort, after, _)| list_members(slug, search, role, sort, after),
     );
-    let usage = Resource::new(
-        move || (slug.get_value(), refresh.version()),
-        |(slug, _)| seats(slug),
-    );
     let editing = RwSignal::new(None::<MemberItem>);
     let removing = RwSignal::new(None::<MemberItem>);
     let permissions = RwSignal::new(None::<MemberItem>);
@@ -62,11 +58,7 @@ pub fn Members() -> impl IntoView {
                 <span style="flex:1"></span>
                 <crate::ui::invite_dialog::InviteIfAllowed/>
             </div>
-            <p class="seat-usage" role="status">
-                <Transition fallback=|| "Counting seats…">
-                    {move || Suspend::new(async move { usage.await.map(|u| u.summary()).unwrap_or_default() })}
-                </Transition>
-            </p>
+            <SeatUsage/>
             <div class="toolbar">
                 <div class="field">
                     <label for="member-search">"Search members"</label>
@@ -160,5 +152,24 @@ pub fn Members() -> impl IntoView {
             <EditTeams editing=teams/>
             <LeaveButton/>
         </section>
+    }
+}
+
+/// "N of M seats used (k pending invitations)", reloaded with the lists.
+#[component]
+pub fn SeatUsage() -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let slug = StoredValue::new(org.slug);
+    let usage = Resource::new(
+        move || (slug.get_value(), refresh.version()),
+        |(slug, _)| seats(slug),
+    );
+    view! {
+        <p class="seat-usage" role="status">
+            <Transition fallback=|| "Counting seats…">
+                {move || Suspend::new(async move { usage.await.map(|u| u.summary()).unwrap_or_default() })}
+            </Transition>
+        </p>
     }
 }

@@ -7,6 +7,7 @@ use crate::api::orgs::UpdateSettings;
 use crate::domain::Role;
 use crate::ui::form::{field_error, form_error, FormAlert};
 use crate::ui::layout::OrgContext;
+use crate::ui::pages::members::SeatUsage;
 
 /// The settings form.
 #[component]
@@ -21,6 +22,8 @@ pub fn Settings() -> impl IntoView {
         <Title text="Settings"/>
         <section class="page">
             <h1>"Settings"</h1>
+            // Saved settings change the limit shown: count again after each save.
+            {move || { action.version().track(); view! { <SeatUsage/> } }}
             {(!is_owner).then(|| view! { <p class="alert alert-info">"Only owners can change these settings."</p> })}
             <ActionForm action=action attr:class="stack card" attr:novalidate=true attr:style="max-width:420px">
                 <FormAlert message=form_error(result)/>
