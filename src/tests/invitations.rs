@@ -777,3 +777,59 @@ async fn a_status_filter_finds_old_invitations_behind_a_thousand_newer_ones(pool
     let all = invitations::list(&pool, &owner, None).await.unwrap();
     assert_eq!(all.len(), 1000, "the newest thousand");
 }
+
+#[sqlx::test]
+async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: SqlitePool) {
+    let (state, owner) = setup(&pool).await;
+    organizations::update_settings(&pool, &owner, "10", "3")
+        .await
+        .unwrap();
+    let owner = member(&pool, &owner.user, "acme").await;
+    let about_three_days = |at: chrono::DateTime<Utc>| {
+        let left = at - Utc::now();
+        assert!(
+            left > Duration::days(3) - Duration::minutes(1) && left <= Duration::days(3),
+            "expires in {left}"
+        );
+    };
+    let issued = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("ann@example.com", "member"),
+    )
+    .await
+    .unwrap();
+    about_three_days(issued.expires_at);
+    let resent = invitations::resend(&state, &owner, issued.invitation_id)
+        .await
+        .unwrap();
+    about_three_days(resent.expires_at);
+}
+
+#[sqlx::test]
+async fn inviting_and_resending_are_rate_limited_per_inviter(pool: SqlitePool) {
+    let (mut state, owner) = setup(&pool).await;
+    Arc::make_mut(&mut state.config).invite_limit = 2;
+    let first = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("a@example.com", "member"),
+    )
+    .await
+    .unwrap();
+    invitations::resend(&state, &owner, first.invitation_id)
+        .await
+        .unwrap();
+    let err = invitations::create(
+        &state,
+        &owner,
+        NewInvitation::plain("b@example.com", "member"),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AppError::RateLimited { .. }), "{err:?}");
+    let err = invitations::resend(&state, &owner, first.invitation_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::RateLimited { .. }), "{err:?}");
+}
