@@ -5,7 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::ui::layout::{AccessChanged, OrgLayout, TopBar};
+use crate::ui::layout::{AccessPulse, OrgLayout, TopBar};
 use crate::ui::pages::auth::{SignIn, SignUp};
 use crate::ui::pages::{
     activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members,
@@ -39,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
-    AccessChanged::provide();
+    AccessPulse::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Gatehouse".to_owned() } else { format!("{page} · Gatehouse") }/>

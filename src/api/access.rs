@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::access::{Permission, Switch};
+use crate::domain::Role;
 use crate::error::AppError;
 
 /// A project the signed-in member can see.
@@ -73,9 +74,20 @@ pub struct PermissionSwitch {
     pub yours: bool,
 }
 
-/// The org-wide permissions the signed-in member holds: what their console offers.
+/// What the signed-in member may do in one organization, as their console
+/// offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyAccess {
+    pub role: Role,
+    /// The membership's access version these were read at (see the heartbeat).
+    pub version: i64,
+    /// The permissions they hold org-wide.
+    pub permissions: Vec<Permission>,
+}
+
+/// The signed-in member's role and org-wide permissions.
 #[server(endpoint = "my_permissions")]
-pub async fn my_permissions(slug: String) -> Result<Vec<Permission>, AppError> {
+pub async fn my_permissions(slug: String) -> Result<MyAccess, AppError> {
     use crate::server::members;
     super::ssr::reply(
         async {

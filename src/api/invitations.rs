@@ -144,12 +144,17 @@ pub async fn create_invitation(
 /// How many invitations one list shows at most (the newest).
 pub const INVITATIONS_SHOWN: usize = 1000;
 
+/// The newest invitations of one status (or all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationList {
+    pub items: Vec<InvitationItem>,
+    /// Older ones exist beyond [`INVITATIONS_SHOWN`].
+    pub more: bool,
+}
+
 /// Every invitation of the organization, newest first, optionally one status only.
 #[server(endpoint = "list_invitations")]
-pub async fn list_invitations(
-    slug: String,
-    status: String,
-) -> Result<Vec<InvitationItem>, AppError> {
+pub async fn list_invitations(slug: String, status: String) -> Result<InvitationList, AppError> {
     use crate::server::invitations;
     super::ssr::reply(
         async {

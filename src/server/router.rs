@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::services::ServeDir;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -30,6 +31,8 @@ pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let pkg_path = format!("/{}", options.site_pkg_dir);
+    let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let context_state = state.clone();
     Ok(Router::new()
         .leptos_routes_with_context(
@@ -38,6 +41,12 @@ pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
             move || provide_context(context_state.clone()),
             move || shell(options.clone()),
         )
+        // The built JS, WASM and CSS are served here rather than by the
+        // fallback below: its static-file branch takes response options from
+        // whatever reactive owner its worker thread ran last, and so once sent
+        // the WASM with another page's redirect (302 to /onboarding), which
+        // left that page unhydrated.
+        .nest_service(&pkg_path, ServeDir::new(pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(sessions)

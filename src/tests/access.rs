@@ -734,13 +734,16 @@ async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Sqlite
     .await
     .unwrap();
 
-    let seen = invitations::list(&pool, &lead_m, None).await.unwrap();
+    let seen = invitations::list(&pool, &lead_m, None).await.unwrap().items;
     assert_eq!(seen.len(), 1);
     assert_eq!(
         (seen[0].email.as_str(), seen[0].can_manage),
         ("mine@example.com", true)
     );
-    let all = invitations::list(&pool, &o.owner, None).await.unwrap();
+    let all = invitations::list(&pool, &o.owner, None)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(all.len(), 2);
     assert!(all.iter().all(|i| i.can_manage));
 
@@ -853,6 +856,14 @@ async fn every_change_to_a_members_access_moves_their_version_only(pool: SqliteP
         .await
         .unwrap();
     moved(access_version(&o, &dev).await, "joining a team");
+    teams::remove_member(&pool, &o.owner, o.backend, dev.id)
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "leaving a team");
+    teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "joining again");
     let logs = Grant::new(Permission::parse("logs:view").unwrap(), Scope::Organization).unwrap();
     teams::grant(&pool, &o.owner, o.backend, logs)
         .await
@@ -866,10 +877,15 @@ async fn every_change_to_a_members_access_moves_their_version_only(pool: SqliteP
         .await
         .unwrap();
     moved(access_version(&o, &dev).await, "a role change");
+    let all_admin = held(&o, dev.id).await.join(",");
     set_org_wide(&o, &o.owner, dev.id, "projects:view")
         .await
         .unwrap();
     moved(access_version(&o, &dev).await, "narrowing an admin");
+    set_org_wide(&o, &o.owner, dev.id, &all_admin)
+        .await
+        .unwrap();
+    moved(access_version(&o, &dev).await, "widening an admin again");
     teams::delete(&pool, &o.owner, o.backend).await.unwrap();
     moved(access_version(&o, &dev).await, "deleting their team");
     assert_eq!(access_version(&o, &bystander).await, untouched);

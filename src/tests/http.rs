@@ -184,3 +184,44 @@ async fn a_page_of_another_organization_renders_not_found(pool: SqlitePool) {
     let reply = bob.call("organization", &[("slug", &acme)]).await;
     assert!(!reply.body.to_string().contains("Secret Acme"));
 }
+
+#[sqlx::test]
+async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
+    use axum::http::{HeaderValue, StatusCode};
+    use leptos::prelude::{provide_context, LeptosOptions, Owner};
+    use leptos_axum::ResponseOptions;
+    use tower::ServiceExt;
+
+    let site = std::env::temp_dir().join(format!("gatehouse-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/gatehouse.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let mut state = crate::server::testing::state(pool);
+    state.leptos_options = LeptosOptions::builder()
+        .output_name("gatehouse")
+        .site_root(site.to_str().unwrap())
+        .build();
+    let router = crate::server::router::build(state).await.unwrap();
+    // A page rendered on this thread just redirected, and its reactive owner
+    // is still the thread's current one when the WASM is asked for.
+    let page = Owner::new();
+    page.set();
+    let redirect = ResponseOptions::default();
+    redirect.set_status(StatusCode::FOUND);
+    redirect.insert_header(header::LOCATION, HeaderValue::from_static("/onboarding"));
+    provide_context(redirect);
+    let response = router
+        .oneshot(
+            Request::get("/pkg/gatehouse.wasm")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&site).unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get(header::LOCATION), None);
+    assert_eq!(
+        response.headers().get(header::CONTENT_TYPE).unwrap(),
+        "application/wasm"
+    );
+}

@@ -3,7 +3,7 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 
 use super::{join, last_mail_to, member, secret_of, user};
-use crate::api::invitations::{Delivery, LinkState};
+use crate::api::invitations::{Delivery, LinkState, INVITATIONS_SHOWN};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -83,7 +83,7 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
             .await
             .unwrap();
     assert_eq!(audits, 1);
-    let items = invitations::list(&pool, &owner, None).await.unwrap();
+    let items = invitations::list(&pool, &owner, None).await.unwrap().items;
     assert_eq!(items.len(), 1);
     assert_eq!(
         (items[0].status, items[0].role, items[0].delivery.clone()),
@@ -365,6 +365,7 @@ async fn rights_to_invite(pool: SqlitePool) {
     let owner_invite = invitations::list(&pool, &owner, None)
         .await
         .unwrap()
+        .items
         .into_iter()
         .find(|i| i.role == Role::Owner)
         .unwrap();
@@ -565,12 +566,14 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
         .unwrap();
     let items = invitations::list(&pool, &owner, Some(InvitationStatus::Expired))
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(items.len(), 1, "shown expired before any sweep");
     assert!(
         invitations::list(&pool, &owner, Some(InvitationStatus::Pending))
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     let ann = user(&state, "ann@example.com").await;
@@ -716,7 +719,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
     worker::deliver_due(&pool, &down, &state.config)
         .await
         .unwrap();
-    let item = &invitations::list(&pool, &owner, None).await.unwrap()[0];
+    let item = &invitations::list(&pool, &owner, None).await.unwrap().items[0];
     assert_eq!(item.status, InvitationStatus::Pending);
     assert!(
         matches!(item.delivery, Delivery::Retrying { .. }),
@@ -729,7 +732,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
             .await
             .unwrap();
     }
-    let item = &invitations::list(&pool, &owner, None).await.unwrap()[0];
+    let item = &invitations::list(&pool, &owner, None).await.unwrap().items[0];
     assert_eq!(item.status, InvitationStatus::Failed);
     assert!(
         matches!(&item.delivery, Delivery::Failed { reason } if reason.contains("SMTP")),
@@ -771,11 +774,24 @@ async fn a_status_filter_finds_old_invitations_behind_a_thousand_newer_ones(pool
     .unwrap();
     let pending = invitations::list(&pool, &owner, Some(InvitationStatus::Pending))
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].email, "old@example.com");
+    let declined = invitations::list(&pool, &owner, Some(InvitationStatus::Declined))
+        .await
+        .unwrap();
+    assert_eq!(
+        (declined.items.len(), declined.more),
+        (1000, false),
+        "exactly as many as shown"
+    );
     let all = invitations::list(&pool, &owner, None).await.unwrap();
-    assert_eq!(all.len(), 1000, "the newest thousand");
+    assert_eq!(
+        (all.items.len(), all.more),
+        (INVITATIONS_SHOWN, true),
+        "the newest, and a note that there are more"
+    );
 }
 
 #[sqlx::test]

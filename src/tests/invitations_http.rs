@@ -115,7 +115,7 @@ async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Sq
             &[("slug", "acme"), ("status", "pending")],
         )
         .await;
-    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
 
 #[sqlx::test]

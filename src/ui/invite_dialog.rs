@@ -98,7 +98,6 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         withheld(
                             role.get_untracked().parse().unwrap_or(Role::Member),
                             &chosen_permissions.get_untracked(),
-                            &mine.get_value(),
                         ),
                     )
                     .await,
@@ -248,15 +247,16 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     }
 }
 
-/// The Admin defaults shown in the picker and left unticked: held back from
-/// the invitee. Other roles hold nothing back.
-fn withheld(role: Role, chosen: &[String], mine: &MyPermissions) -> String {
+/// The Admin defaults left unticked: held back from the invitee. (Inviting an
+/// Admin needs every Admin default, so the picker shows them all.) Other
+/// roles hold nothing back.
+fn withheld(role: Role, chosen: &[String]) -> String {
     if role != Role::Admin {
         return String::new();
     }
     preset(Role::Admin)
         .into_iter()
-        .filter(|p| mine.has(*p) && !chosen.contains(&p.key()))
+        .filter(|p| !chosen.contains(&p.key()))
         .map(|p| p.key())
         .collect::<Vec<_>>()
         .join(",")

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_params_map};
 
-use crate::api::access::my_permissions;
+use crate::api::access::{my_permissions, MyAccess};
 use crate::api::auth::{sign_out, SessionUser};
 use crate::api::orgs::{organization, switch_organization, OrgView};
 use crate::domain::access::Permission;
@@ -118,24 +118,23 @@ impl OrgRefresh {
     }
 }
 
-/// Moves when the heartbeat sees the signed-in member's role, grants or teams
-/// change in the organization in view, so its frame loads them again and the
-/// page offers what they may do now, without a reload.
+/// The signed-in member's access version in the organization in view, as the
+/// heartbeat last saw it. It moves when their role, grants or teams change;
+/// the organization frame then checks what it offers against the server.
 #[derive(Clone, Copy)]
-pub struct AccessChanged(RwSignal<u32>);
+pub struct AccessPulse(RwSignal<Option<(String, i64)>>);
 
-impl AccessChanged {
+impl AccessPulse {
     /// Provided once for the whole app: the bell reports, the frame listens.
     pub fn provide() {
-        provide_context(Self(RwSignal::new(0)));
+        provide_context(Self(RwSignal::new(None)));
     }
 
-    pub fn report(self) {
-        self.0.update(|v| *v += 1);
-    }
-
-    fn version(self) -> u32 {
-        self.0.get()
+    pub fn report(self, org: String, version: i64) {
+        let seen = Some((org, version));
+        if self.0.with_untracked(|now| *now != seen) {
+            self.0.set(seen);
+        }
     }
 }
 
@@ -160,23 +159,24 @@ impl MyPermissions {
 pub fn OrgLayout() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let changed = expect_context::<AccessChanged>();
+    // Bumped when the member's access changed: the frame and its page load again.
+    let generation = RwSignal::new(0u32);
     let org = Resource::new(
-        move || (slug(), changed.version()),
+        move || (slug(), generation.get()),
         |(slug, _)| organization(slug),
     );
     let mine = Resource::new(
-        move || (slug(), changed.version()),
+        move || (slug(), generation.get()),
         |(slug, _)| my_permissions(slug),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match org.await {
-                    Ok(org) => {
-                        let mine = MyPermissions(mine.await.unwrap_or_default());
-                        view! { <OrgFrame org mine/> }.into_any()
-                    }
+                    Ok(org) => match mine.await {
+                        Ok(mine) => view! { <OrgFrame org mine generation/> }.into_any(),
+                        Err(err) => view! { <section class="page"><div class="alert alert-error" role="alert">{err.to_string()}</div></section> }.into_any(),
+                    },
                     Err(AppError::SignedOut) => view! { <leptos_router::components::Redirect path="/sign-in"/> }.into_any(),
                     Err(AppError::NotFound(_)) => view! {
                         <section class="page">
@@ -193,7 +193,8 @@ pub fn OrgLayout() -> impl IntoView {
 }
 
 #[component]
-fn OrgFrame(org: OrgView, mine: MyPermissions) -> impl IntoView {
+fn OrgFrame(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl IntoView {
+    follow_access(org.slug.clone(), mine.clone(), generation);
     let base = format!("/orgs/{}", org.slug);
     let links = [
         ("Dashboard", base.clone()),
@@ -208,7 +209,7 @@ fn OrgFrame(org: OrgView, mine: MyPermissions) -> impl IntoView {
         .is_admin()
         .then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
     provide_context(OrgContext(org.clone()));
-    provide_context(mine);
+    provide_context(MyPermissions(mine.permissions));
     provide_context(OrgRefresh(RwSignal::new(0)));
     view! {
         <div class="org-frame">
@@ -226,6 +227,35 @@ fn OrgFrame(org: OrgView, mine: MyPermissions) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// When the heartbeat reports that the member's access moved since `shown`
+/// was loaded, reads it again; only if the role or permissions differ does
+/// the frame load again (and its page with it), so changes that offer
+/// nothing new, like a project grant, leave open dialogs alone.
+fn follow_access(slug: String, shown: MyAccess, generation: RwSignal<u32>) {
+    let pulse = expect_context::<AccessPulse>();
+    let loaded = StoredValue::new(shown.version);
+    let (slug, shown) = (StoredValue::new(slug), StoredValue::new(shown));
+    Effect::new(move |_| {
+        let Some((seen, version)) = pulse.0.get() else {
+            return;
+        };
+        if slug.with_value(|s| *s != seen) || loaded.get_value() == version {
+            return;
+        }
+        loaded.set_value(version);
+        leptos::task::spawn_local(async move {
+            let Ok(now) = my_permissions(slug.get_value()).await else {
+                return;
+            };
+            let offers_other =
+                shown.with_value(|s| s.role != now.role || s.permissions != now.permissions);
+            if offers_other {
+                generation.update(|g| *g += 1);
+            }
+        });
+    });
 }
 
 #[cfg(test)]

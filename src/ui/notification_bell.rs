@@ -9,7 +9,7 @@ use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read, Pulse};
 use crate::error::AppError;
 use crate::ui::format::moment;
 use crate::ui::invitation_actions::InvitationActions;
-use crate::ui::layout::{slug_in_path, AccessChanged};
+use crate::ui::layout::{slug_in_path, AccessPulse};
 use crate::ui::session::hard_navigate;
 
 /// How often the page asks the server for the badge and its membership.
@@ -28,10 +28,10 @@ pub fn NotificationBell() -> impl IntoView {
         |(_, _, org)| async move { (org.clone(), heartbeat(org).await) },
     );
     // Leave an organization's pages once membership ends while they are open
-    // (one never belonged to keeps its "not found" page); reload the member's
-    // access when it changes.
-    let changed = expect_context::<AccessChanged>();
-    let member_of = StoredValue::new(None::<(String, i64)>);
+    // (one never belonged to keeps its "not found" page); pass the member's
+    // access version on to the organization frame.
+    let pulse = expect_context::<AccessPulse>();
+    let member_of = StoredValue::new(None::<String>);
     Effect::new(move |_| match beat.get() {
         Some((
             org,
@@ -40,16 +40,10 @@ pub fn NotificationBell() -> impl IntoView {
                 ..
             }),
         )) => {
-            let moved =
-                member_of.with_value(|m| matches!(m, Some((o, v)) if *o == org && *v != version));
-            member_of.set_value(Some((org, version)));
-            if moved {
-                changed.report();
-            }
+            member_of.set_value(Some(org.clone()));
+            pulse.report(org, version);
         }
-        Some((org, Ok(_)))
-            if member_of.with_value(|m| m.as_ref().is_some_and(|(o, _)| *o == org)) =>
-        {
+        Some((org, Ok(_))) if member_of.with_value(|m| m.as_ref() == Some(&org)) => {
             hard_navigate("/")
         }
         Some((_, Err(AppError::SignedOut))) => hard_navigate("/"),

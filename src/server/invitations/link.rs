@@ -235,7 +235,7 @@ pub async fn accept<'a>(
         .execute(&mut *tx)
         .await?;
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
-        sqlx::query("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_withheld WHERE invitation_id = ?")
+        sqlx::query("INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_withheld WHERE invitation_id = ?")
             .bind(row.org_id)
             .bind(user.id)
             .bind(row.id)

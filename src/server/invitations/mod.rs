@@ -12,7 +12,9 @@ use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, Invit
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
-use crate::api::invitations::{Delivery, InvitationItem, IssuedInvitation, INVITATIONS_SHOWN};
+use crate::api::invitations::{
+    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
+};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
@@ -253,6 +255,10 @@ async fn check_delegation(
     for grant in &input.carried.grants {
         policy::may_grant(actor, grant)?;
     }
+    // Holding back is narrowing, which also stays within the actor's own access.
+    for permission in &input.carried.withheld {
+        policy::may_grant(actor, &Grant::org_wide(*permission))?;
+    }
     for team in &input.carried.teams {
         let name = match teams::team_name(conn, org, *team).await {
             Err(AppError::NotFound(_)) => Err(AppError::invalid(
@@ -438,7 +444,7 @@ pub async fn list(
     pool: &SqlitePool,
     actor: &Member,
     filter: Option<InvitationStatus>,
-) -> Result<Vec<InvitationItem>, AppError> {
+) -> Result<InvitationList, AppError> {
     let mut conn = pool.acquire().await?;
     let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
     let only_sent_by = match policy::invitations_visible(&mine)? {
@@ -446,7 +452,7 @@ pub async fn list(
         policy::InvitationsVisible::Own => Some(actor.user.id),
     };
     let now = Utc::now();
-    let rows: Vec<ListRow> = sqlx::query_as(
+    let mut rows: Vec<ListRow> = sqlx::query_as(
         "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
@@ -458,9 +464,11 @@ pub async fn list(
     .bind(only_sent_by)
     .bind(filter.map(InvitationStatus::as_str))
     .bind(now)
-    .bind(INVITATIONS_SHOWN as i64)
+    .bind(INVITATIONS_SHOWN as i64 + 1)
     .fetch_all(&mut *conn)
     .await?;
+    let more = rows.len() > INVITATIONS_SHOWN;
+    rows.truncate(INVITATIONS_SHOWN);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let stored: InvitationStatus = row.status.parse().map_err(|_| AppError::Internal)?;
@@ -497,5 +505,5 @@ pub async fn list(
             note: row.note,
         });
     }
-    Ok(items)
+    Ok(InvitationList { items, more })
 }

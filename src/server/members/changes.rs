@@ -7,7 +7,7 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::api::access::PermissionSwitch;
+use crate::api::access::{MyAccess, PermissionSwitch};
 use crate::domain::access::{Grant, Permission, Scope, Switch, CATALOGUE};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
@@ -331,14 +331,27 @@ pub async fn set_permissions(
     Ok(())
 }
 
-/// The org-wide permissions the signed-in member holds: what their console offers.
-pub async fn my_permissions(state: &AppState, actor: &Member) -> Result<Vec<Permission>, AppError> {
+/// The signed-in member's role and org-wide permissions: what their console offers.
+pub async fn my_permissions(state: &AppState, actor: &Member) -> Result<MyAccess, AppError> {
     let mut conn = state.pool.acquire().await?;
+    // Read before the access: a change in between leaves an older version,
+    // so the heartbeat asks again rather than missing it.
+    let version: i64 = sqlx::query_scalar(
+        "SELECT access_version FROM memberships WHERE org_id = ? AND user_id = ?",
+    )
+    .bind(actor.org.id)
+    .bind(actor.user.id)
+    .fetch_one(&mut *conn)
+    .await?;
     let held = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    Ok(CATALOGUE
-        .into_iter()
-        .filter(|p| held.allows(*p, Scope::Organization))
-        .collect())
+    Ok(MyAccess {
+        role: actor.org.role,
+        version,
+        permissions: CATALOGUE
+            .into_iter()
+            .filter(|p| held.allows(*p, Scope::Organization))
+            .collect(),
+    })
 }
 
 /// For the permission editor: each permission that applies at `scope`, how

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use crate::api::invitations::{
     list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem,
-    IssuedInvitation, INVITATIONS_SHOWN,
+    InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
 };
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
@@ -78,16 +78,20 @@ pub fn Invitations() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match invitations.await {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
-                        Ok(rows) if rows.is_empty() => view! {
+                        Ok(list) if list.items.is_empty() => view! {
                             <p class="empty">{if filter.get_untracked().is_empty() {
                                 "No invitations yet. Use “Invite member” to add someone."
                             } else {
                                 "No invitations with this status."
                             }}</p>
                         }.into_any(),
-                        Ok(rows) => view! {
-                            {(rows.len() >= INVITATIONS_SHOWN).then(|| view! {
-                                <p class="hint" role="note">{format!("Showing the newest {INVITATIONS_SHOWN} invitations. Filter by status to find older ones.")}</p>
+                        Ok(InvitationList { items: rows, more }) => view! {
+                            {more.then(|| view! {
+                                <p class="hint" role="note">{if filter.get_untracked().is_empty() {
+                                    format!("Showing the newest {INVITATIONS_SHOWN} invitations. Filter by status to find older ones.")
+                                } else {
+                                    format!("Showing the newest {INVITATIONS_SHOWN} invitations with this status.")
+                                }}</p>
                             })}
                             <table aria-label="Invitations">
                                 <thead><tr>

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use crate::api::orgs::UpdateSettings;
 use crate::domain::Role;
 use crate::ui::form::{field_error, form_error, FormAlert};
-use crate::ui::layout::OrgContext;
+use crate::ui::layout::{OrgContext, OrgRefresh};
 use crate::ui::pages::members::SeatUsage;
 
 /// The settings form.
@@ -18,12 +18,18 @@ pub fn Settings() -> impl IntoView {
     let is_owner = org.role == Role::Owner;
     let seats_error = field_error(result, "seat_limit");
     let ttl_error = field_error(result, "invitation_ttl_days");
+    // A saved limit changes the seat line: count again.
+    let refresh = expect_context::<OrgRefresh>();
+    Effect::new(move |_| {
+        if matches!(result.get(), Some(Ok(_))) {
+            refresh.bump();
+        }
+    });
     view! {
         <Title text="Settings"/>
         <section class="page">
             <h1>"Settings"</h1>
-            // Saved settings change the limit shown: count again after each save.
-            {move || { action.version().track(); view! { <SeatUsage/> } }}
+            <SeatUsage/>
             {(!is_owner).then(|| view! { <p class="alert alert-info">"Only owners can change these settings."</p> })}
             <ActionForm action=action attr:class="stack card" attr:novalidate=true attr:style="max-width:420px">
                 <FormAlert message=form_error(result)/>
