@@ -171,6 +171,14 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   await expect(databases).toBeDisabled();
   await expect(editor).toContainText('from team Ops');
 
+  // A grant on one project changes nothing Dana's console offers: her open page checks
+  // (my_permissions) when the heartbeat reports the change, but is not rebuilt (no organization reload).
+  await devPage.goto(base);
+  await hydrated(devPage);
+  const rebuilt: string[] = [];
+  devPage.on('request', (r) => { if (r.url().includes('/api/organization')) rebuilt.push(r.url()); });
+  const checked = devPage.waitForResponse((r) => r.url().includes('/api/my_permissions'));
+
   // Per project: Dana may see Alpha, and nothing org-wide-only is offered there.
   await editor.getByLabel('Where').selectOption({ label: 'Project Alpha' });
   await expect(editor.getByRole('checkbox', { name: /^Billing/ })).toHaveCount(0);
@@ -178,6 +186,9 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   await editor.getByRole('checkbox', { name: /^Projects: view/ }).check();
   await editor.getByRole('button', { name: 'Save permissions' }).click();
   await expect(editor).toBeHidden();
+  await checked;
+  await devPage.waitForRequest((r) => r.url().includes('/api/heartbeat'));
+  expect(rebuilt).toEqual([]);
   await devPage.goto(`${base}/projects`);
   await hydrated(devPage);
   await expect(devPage.getByRole('heading', { name: 'Alpha' })).toBeVisible();
