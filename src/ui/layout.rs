@@ -245,14 +245,14 @@ fn follow_access(slug: String, shown: MyAccess, generation: RwSignal<u32>) {
             return;
         }
         loaded.set_value(version);
+        // Owned copies: the frame may be gone by the time the answer comes.
+        let (slug, shown) = (slug.get_value(), shown.get_value());
         leptos::task::spawn_local(async move {
-            let Ok(now) = my_permissions(slug.get_value()).await else {
+            let Ok(now) = my_permissions(slug).await else {
                 return;
             };
-            let offers_other =
-                shown.with_value(|s| s.role != now.role || s.permissions != now.permissions);
-            if offers_other {
-                generation.update(|g| *g += 1);
+            if shown.role != now.role || shown.permissions != now.permissions {
+                generation.try_update(|g| *g += 1);
             }
         });
     });
