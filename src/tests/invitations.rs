@@ -3,7 +3,7 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 
 use super::{join, last_mail_to, member, secret_of, user};
-use crate::api::invitations::{Delivery, LinkState, INVITATIONS_SHOWN};
+use crate::api::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -20,6 +20,13 @@ async fn setup(pool: &SqlitePool) -> (AppState, Member) {
     organizations::create(pool, owner.id, "Acme").await.unwrap();
     let owner = member(pool, &owner, "acme").await;
     (state, owner)
+}
+
+/// Invites `email` as a member with nothing else, as the owner.
+async fn invite_member(state: &AppState, owner: &Member, email: &str) -> IssuedInvitation {
+    invitations::create(state, owner, NewInvitation::plain(email, "member"))
+        .await
+        .unwrap()
 }
 
 async fn set_seats(pool: &SqlitePool, limit: i64) {
@@ -163,13 +170,7 @@ async fn bad_input_is_refused_per_field(pool: SqlitePool) {
 #[sqlx::test]
 async fn one_pending_invitation_per_email(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let first = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let first = invite_member(&state, &owner, "ann@example.com").await;
     let err = invitations::create(
         &state,
         &owner,
@@ -194,25 +195,13 @@ async fn one_pending_invitation_per_email(pool: SqlitePool) {
     invitations::revoke(&state, &owner, first.invitation_id)
         .await
         .unwrap();
-    invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    invite_member(&state, &owner, "ann@example.com").await;
 }
 
 #[sqlx::test]
 async fn the_database_enforces_one_pending_invitation(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    invite_member(&state, &owner, "ann@example.com").await;
     let raw = sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, invited_by, created_at, sent_at, expires_at)
          VALUES (?, ?, 'ann@example.com', 'member', ?, ?, ?, ?)",
@@ -409,13 +398,7 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
         "the inviter saw the shared link"
     );
     // ...the mailed one does.
-    invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann2@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    invite_member(&state, &owner, "ann2@example.com").await;
     let ann2 = user(&state, "ann2@example.com").await;
     link::accept(
         &pool,
@@ -444,13 +427,7 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
 #[sqlx::test]
 async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     let ann = user(&state, "ann@example.com").await;
     let secret = Arc::new(secret_of(&issued.link));
     let tasks: Vec<_> = (0..50)
@@ -531,13 +508,7 @@ async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
 #[sqlx::test]
 async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     let bob = user(&state, "bob@example.com").await;
     let err = link::accept(&pool, &secret_of(&issued.link), &bob)
         .await
@@ -552,13 +523,7 @@ async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Sq
 #[sqlx::test]
 async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     sqlx::query("UPDATE invitations SET expires_at = ?")
         .bind(Utc::now() - Duration::minutes(1))
         .execute(&pool)
@@ -598,13 +563,7 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
 #[sqlx::test]
 async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let first = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let first = invite_member(&state, &owner, "ann@example.com").await;
     sqlx::query("UPDATE invitations SET expires_at = ?")
         .bind(Utc::now() + Duration::hours(1))
         .execute(&pool)
@@ -641,13 +600,7 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
 #[sqlx::test]
 async fn revoke_kills_the_link(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     invitations::revoke(&state, &owner, issued.invitation_id)
         .await
         .unwrap();
@@ -680,13 +633,7 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
 #[sqlx::test]
 async fn decline_is_final(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     link::decline(&pool, &secret_of(&issued.link), None)
         .await
         .unwrap();
@@ -708,13 +655,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
         .execute(&pool)
         .await
         .unwrap();
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     let down = testing::refused_smtp();
     worker::deliver_due(&pool, &down, &state.config)
         .await
@@ -754,13 +695,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
 #[sqlx::test]
 async fn a_status_filter_finds_old_invitations_behind_a_thousand_newer_ones(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("old@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    invite_member(&state, &owner, "old@example.com").await;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
          INSERT INTO invitations (id, org_id, email, role, status, invited_by, created_at, sent_at, expires_at)
@@ -808,13 +743,7 @@ async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Sqli
             "expires in {left}"
         );
     };
-    let issued = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("ann@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
     about_three_days(issued.expires_at);
     let resent = invitations::resend(&state, &owner, issued.invitation_id)
         .await
@@ -826,13 +755,7 @@ async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Sqli
 async fn inviting_and_resending_are_rate_limited_per_inviter(pool: SqlitePool) {
     let (mut state, owner) = setup(&pool).await;
     Arc::make_mut(&mut state.config).invite_limit = 2;
-    let first = invitations::create(
-        &state,
-        &owner,
-        NewInvitation::plain("a@example.com", "member"),
-    )
-    .await
-    .unwrap();
+    let first = invite_member(&state, &owner, "a@example.com").await;
     invitations::resend(&state, &owner, first.invitation_id)
         .await
         .unwrap();
