@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run test unit e2e setup setup-test bench
+.PHONY: run test unit e2e e2e-stress setup setup-test bench
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000
 run: setup
@@ -20,6 +20,12 @@ unit:
 e2e:
 	cargo leptos build
 	cd end2end && npx playwright test
+
+## The journeys three times back to back while a release build loads the
+## machine, as a slow CI machine would; any failure (or retry) is a defect.
+e2e-stress: setup-test
+	cargo leptos build
+	scripts/e2e-stress.sh
 
 ## Throughput and latency of listing, invite and accept at 1k, 10k, 100k members
 bench:

@@ -39,6 +39,9 @@ pub enum AppError {
     /// Too many requests of this kind from this client.
     #[error("Too many attempts. Wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u64 },
+    /// The server is at capacity for this kind of work (password hashing).
+    #[error("The server is busy. Wait {retry_after_secs} seconds and try again.")]
+    Busy { retry_after_secs: u64 },
     /// Something failed on the server; the log has the details.
     #[error("Something went wrong on our side. Try again in a moment.")]
     Internal,
@@ -73,6 +76,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) | Self::PendingInvitationExists { .. } => 409,
             Self::RateLimited { .. } => 429,
+            Self::Busy { .. } => 503,
             Self::Internal => 500,
         }
     }

@@ -58,7 +58,7 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
     {
         return Err(AppError::invalid("email", taken));
     }
-    let hash = password::hash(input.password.to_owned()).await;
+    let hash = password::hash(input.password.to_owned()).await?;
     let user = User {
         id: Uuid::new_v4(),
         email: email.to_string(),
@@ -149,15 +149,17 @@ pub async fn sign_in(
 ) -> Result<User, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let window = state.config.rate_window;
-    let email_key = format!("sign-in:{email}");
-    state
-        .limits
-        .hit(&email_key, state.config.sign_in_limit, window)?;
+    // The client first: a client over its own limit is refused before it can
+    // spend the allowance of an address, so it cannot lock others out.
     state.limits.hit(
         &format!("sign-in-client:{client}"),
         state.config.sign_in_limit * 10,
         window,
     )?;
+    let email_key = format!("sign-in:{email}");
+    state
+        .limits
+        .hit(&email_key, state.config.sign_in_limit, window)?;
     let row: Option<(Uuid, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
             .bind(email.as_str())
@@ -172,7 +174,7 @@ pub async fn sign_in(
         .chars()
         .take(crate::domain::password::MAX_PASSWORD_CHARS)
         .collect();
-    if !password::verify(candidate, stored).await {
+    if !password::verify(candidate, stored).await? {
         return Err(AppError::WrongCredentials);
     }
     state.limits.reset(&email_key);

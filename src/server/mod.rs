@@ -15,6 +15,7 @@ pub mod password;
 pub mod projects;
 pub mod rate_limit;
 pub mod router;
+pub mod safety_net;
 pub mod session;
 pub mod state;
 pub mod teams;

@@ -16,11 +16,22 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::error::AppError;
 
+use super::safety_net::{self, Deadlines, Panicked};
 use super::state::AppState;
 use crate::app::{shell, App};
 
 /// Builds the whole HTTP application over `state`.
 pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
+    build_with(state, Router::new(), Deadlines::default()).await
+}
+
+/// The application with `extra` routes beside the console's (tests add
+/// misbehaving ones) and the given deadlines.
+pub async fn build_with(
+    state: AppState,
+    extra: Router<AppState>,
+    deadlines: Deadlines,
+) -> Result<Router, sqlx::Error> {
     let store = SqliteStore::new(state.pool.clone());
     store.migrate().await?;
     let sessions = SessionManagerLayer::new(store)
@@ -34,7 +45,7 @@ pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
     let pkg_path = format!("/{}", options.site_pkg_dir);
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let context_state = state.clone();
-    Ok(Router::new()
+    let app = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -48,6 +59,8 @@ pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
         // left that page unhydrated.
         .nest_service(&pkg_path, ServeDir::new(pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(extra);
+    Ok(safety_net::harden(app, deadlines)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(sessions)
         .with_state(state))
@@ -78,7 +91,9 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
     }
     let is_api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
-    if is_api && response.status() == StatusCode::INTERNAL_SERVER_ERROR {
+    if is_api && response.extensions().get::<Panicked>().is_some() {
+        response = safety_net::panic_as_server_fn_error(response);
+    } else if is_api && response.status() == StatusCode::INTERNAL_SERVER_ERROR {
         response = status_from_error(response).await;
     }
     let headers = response.headers_mut();

@@ -14,7 +14,7 @@ pub fn CopyLink(
     let copy = move |_| {
         let text = to_copy.clone();
         leptos::task::spawn_local(async move {
-            copied.set(Some(write_clipboard(&text).await));
+            copied.try_set(Some(write_clipboard(&text).await));
         });
     };
     view! {

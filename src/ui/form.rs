@@ -89,7 +89,7 @@ pub fn submit(
     change: impl std::future::Future<Output = Result<(), AppError>> + 'static,
 ) {
     leptos::task::spawn_local(async move {
-        error.set(change.await.err().map(|e| e.to_string()));
+        error.try_set(change.await.err().map(|e| e.to_string()));
     });
 }
 

@@ -21,8 +21,8 @@ pub fn InvitationActions(invitation: InboxInvitation, on_change: Callback<()>) -
             match accept_invitation_by_id(id).await {
                 Ok(org) => hard_navigate(&format!("/orgs/{}", org.slug)),
                 Err(err) => {
-                    error.set(Some(err.to_string()));
-                    busy.set(false);
+                    error.try_set(Some(err.to_string()));
+                    busy.try_set(false);
                 }
             }
         });
@@ -32,9 +32,11 @@ pub fn InvitationActions(invitation: InboxInvitation, on_change: Callback<()>) -
         leptos::task::spawn_local(async move {
             match decline_invitation_by_id(id).await {
                 Ok(()) => on_change.run(()),
-                Err(err) => error.set(Some(err.to_string())),
+                Err(err) => {
+                    error.try_set(Some(err.to_string()));
+                }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     view! {

@@ -73,7 +73,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
         if result.is_ok() {
             refresh.bump();
         }
-        outcome.set(Some(result));
+        outcome.try_set(Some(result));
     };
     let run = move |call: Call| {
         pending.set(true);
@@ -105,14 +105,16 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                 Call::Resend(id) => finish(resend_invitation(slug, id).await),
                 Call::Revoke(id) => match revoke_invitation(slug, id).await {
                     Ok(()) => {
-                        outcome.set(None);
+                        outcome.try_set(None);
                         refresh.bump();
-                        notice.set(Some("The pending invitation was revoked and its link no longer works. You can send a new one now.".into()));
+                        notice.try_set(Some("The pending invitation was revoked and its link no longer works. You can send a new one now.".into()));
                     }
-                    Err(err) => outcome.set(Some(Err(err))),
+                    Err(err) => {
+                        outcome.try_set(Some(Err(err)));
+                    }
                 },
             }
-            pending.set(false);
+            pending.try_set(false);
         });
     };
 

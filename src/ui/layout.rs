@@ -107,9 +107,10 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
 pub struct OrgRefresh(RwSignal<u32>);
 
 impl OrgRefresh {
-    /// Asks every list that tracks this to reload.
+    /// Asks every list that tracks this to reload; a no-op once the frame is
+    /// gone (it is called when a request started by a closed page answers).
     pub fn bump(self) {
-        self.0.update(|v| *v += 1);
+        self.0.try_update(|v| *v += 1);
     }
 
     /// The current version; read it inside a resource's source to track it.

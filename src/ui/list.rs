@@ -10,11 +10,18 @@ pub fn ReloadingList(
     children: ChildrenFn,
 ) -> impl IntoView {
     let pending = RwSignal::new(false);
+    // `Transition` reports through an effect that runs as a task of its own,
+    // so it can fire after this list's owner is gone (a streamed response
+    // that has finished, a page navigated away from): setting a disposed
+    // signal panics, and a panic while rendering left the request hanging.
+    let set_pending = SignalSetter::map(move |busy| {
+        pending.try_set(busy);
+    });
     view! {
         <div class="reloading-list" aria-busy=move || pending.get().to_string()>
             <Transition
                 fallback=move || view! { <p class="loading" role="status">{loading}</p> }
-                set_pending=pending
+                set_pending=set_pending
             >
                 {children()}
             </Transition>

@@ -65,7 +65,7 @@ pub fn NotificationBell() -> impl IntoView {
     let mark_read = move |_| {
         leptos::task::spawn_local(async move {
             let _ = mark_notices_read().await;
-            version.update(|v| *v += 1);
+            version.try_update(|v| *v += 1);
         });
     };
     view! {

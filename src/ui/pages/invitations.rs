@@ -37,7 +37,7 @@ pub fn Invitations() -> impl IntoView {
             if result.is_ok() {
                 refresh.bump();
             }
-            resent.set(Some(result));
+            resent.try_set(Some(result));
         });
     };
     let revoke = Callback::new(move |()| {
@@ -45,7 +45,9 @@ pub fn Invitations() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match revoke_invitation(slug.get_value(), item.id).await {
                     Ok(()) => refresh.bump(),
-                    Err(err) => resent.set(Some(Err(err))),
+                    Err(err) => {
+                        resent.try_set(Some(Err(err)));
+                    }
                 }
             });
         }
