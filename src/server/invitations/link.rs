@@ -165,8 +165,35 @@ async fn require_open(
     }
 }
 
-/// Accepts as `user`: their email must be the invited one, a seat must be
-/// free. Idempotent: accepting again as the same person opens the organization.
+/// What shows that the accepting account receives mail at the invited address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddressProof {
+    /// The account confirmed its address before.
+    AlreadyVerified,
+    /// The account followed the link mailed to the address, which proves it now.
+    ThisLink,
+}
+
+/// Refuses an account whose address nothing proves: anyone can sign up with
+/// any address, and the shareable link was seen by the inviter, so only a
+/// verified address or the mailed link (mailed to the invited address itself,
+/// not to a separate notification address) lets the account in.
+fn address_proof(found: &Found, user: &User) -> Result<AddressProof, AppError> {
+    if user.email_verified_at.is_some() {
+        Ok(AddressProof::AlreadyVerified)
+    } else if found.mailed && found.row.notify_email.is_none() {
+        Ok(AddressProof::ThisLink)
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Confirm your email address first: open the link we sent to {}, or the invitation link in your mail.",
+            user.email
+        )))
+    }
+}
+
+/// Accepts as `user`: their email must be the invited one and proven (see
+/// [`address_proof`]), a seat must be free. Idempotent: accepting again as
+/// the same person opens the organization.
 pub async fn accept<'a>(
     pool: &SqlitePool,
     key: impl Into<LinkKey<'a>>,
@@ -196,6 +223,7 @@ pub async fn accept<'a>(
             row.email, user.email, row.email
         )));
     }
+    let proof = address_proof(&found, user)?;
     let already: Option<String> = sqlx::query_scalar(
         "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
     )
@@ -256,9 +284,7 @@ pub async fn accept<'a>(
         .execute(&mut *tx)
         .await?;
     decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
-    // Following the mailed link proves the address, unless the mail went
-    // elsewhere; the shareable link was seen by the inviter, so it proves nothing.
-    if found.mailed && row.notify_email.is_none() && user.email_verified_at.is_none() {
+    if proof == AddressProof::ThisLink {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
     tx.commit().await?;
