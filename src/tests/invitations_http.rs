@@ -275,3 +275,47 @@ async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: SqlitePool
     let accepted = bob.call("accept_invitation", &[("token", &shared)]).await;
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
 }
+
+#[sqlx::test]
+async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: SqlitePool) {
+    let mut ann = acme(pool.clone()).await;
+    let (mut bob, _) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
+    let mailed = super::mailed_secret(&pool, "bob@example.com").await;
+    let accepted = bob.call("accept_invitation", &[("token", &mailed)]).await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    let bob_id = user_id(&pool, "bob@example.com").await.to_string();
+    let removed = ann
+        .call(
+            "remove_member",
+            &[
+                ("slug", "acme"),
+                ("user_id", &bob_id),
+                ("expected_role", "member"),
+                ("remove_from_projects", "false"),
+                ("revoke_their_invitations", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{:?}", removed.body);
+    let used = "This invitation was already used, and the account that accepted it is no longer a member of the organization. To join again, ask one of its admins for a new invitation.";
+    for endpoint in ["invitation_preview", "accept_invitation"] {
+        let reply = bob.call(endpoint, &[("token", &mailed)]).await;
+        assert_eq!(reply.status, 409, "{endpoint} {:?}", reply.body);
+        assert_eq!(
+            reply.error(),
+            Some(AppError::Conflict(used.into())),
+            "{endpoint}"
+        );
+        assert!(
+            !reply.body.to_string().contains("Acme"),
+            "{endpoint} {:?}",
+            reply.body
+        );
+    }
+    // Signed out, the link says the same.
+    let reply = bob
+        .fresh()
+        .call("invitation_preview", &[("token", &mailed)])
+        .await;
+    assert_eq!(reply.error(), Some(AppError::Conflict(used.into())));
+}

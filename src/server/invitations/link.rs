@@ -105,6 +105,30 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
     })
 }
 
+/// Refuses an accepted invitation whose acceptor has since been removed or
+/// left: it opens nothing any more, so it shows nothing of the organization.
+async fn require_acceptor_still_member(
+    conn: &mut SqliteConnection,
+    row: &InvitationRow,
+) -> Result<(), AppError> {
+    if row.status != "accepted" {
+        return Ok(());
+    }
+    let member: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active')",
+    )
+    .bind(row.org_id)
+    .bind(row.decided_by)
+    .fetch_one(&mut *conn)
+    .await?;
+    if member {
+        return Ok(());
+    }
+    Err(AppError::Conflict(
+        "This invitation was already used, and the account that accepted it is no longer a member of the organization. To join again, ask one of its admins for a new invitation.".into(),
+    ))
+}
+
 /// The page behind a link.
 pub async fn preview(
     pool: &SqlitePool,
@@ -113,6 +137,7 @@ pub async fn preview(
 ) -> Result<InvitationDetails, AppError> {
     let mut conn = pool.acquire().await?;
     let found = find(&mut conn, LinkKey::Token(secret), viewer).await?;
+    require_acceptor_still_member(&mut conn, &found.row).await?;
     let state = link_state(&found, Utc::now())?;
     let row = found.row;
     let teams = sqlx::query_scalar("SELECT t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id WHERE it.invitation_id = ? ORDER BY t.name")
@@ -210,6 +235,7 @@ pub async fn accept<'a>(
         slug: row.org_slug.clone(),
         role: row.role()?,
     };
+    require_acceptor_still_member(&mut tx, row).await?;
     if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
         return Ok(org);
     }
