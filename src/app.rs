@@ -7,6 +7,7 @@ use leptos_router::path;
 
 use crate::ui::layout::{AccessPulse, OrgLayout, TopBar};
 use crate::ui::pages::auth::{SignIn, SignUp};
+use crate::ui::pages::password_reset::{ForgotPassword, ResetPassword};
 use crate::ui::pages::{
     activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members,
     onboarding::Onboarding, org::Dashboard, projects::Projects, settings::Settings, teams::Teams,
@@ -51,6 +52,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignIn/>
                     <Route path=path!("/sign-up") view=SignUp/>
                     <Route path=path!("/verify-email/:token") view=VerifyEmail/>
+                    <Route path=path!("/forgot-password") view=ForgotPassword/>
+                    <Route path=path!("/reset-password/:token") view=ResetPassword/>
                     <Route path=path!("/onboarding") view=Onboarding/>
                     <Route path=path!("/invite/:token") view=Invite/>
                     <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>

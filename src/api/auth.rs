@@ -1,4 +1,4 @@
-//! Sign-up, sign-in, sign-out, email verification and "who am I".
+//! Sign-up, sign-in, sign-out, email verification, password reset and "who am I".
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,18 +20,43 @@ pub struct SessionUser {
     pub active_org: Option<String>,
 }
 
+/// Why sign-up refused an address that already has an account. The form
+/// recognises the message and links to the way on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailTaken {
+    /// The address was confirmed: its owner should sign in.
+    Confirmed,
+    /// Nobody confirmed the address: whoever receives its mail may claim the
+    /// account by resetting its password.
+    Unconfirmed,
+}
+
+impl EmailTaken {
+    /// The message beside the email field.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Confirmed => "An account with this email already exists. Sign in instead.",
+            Self::Unconfirmed => "An account with this email exists but was never confirmed. If the address is yours, reset the password to claim it.",
+        }
+    }
+
+    /// Which refusal `message` is, if it is one of these.
+    pub fn from_message(message: &str) -> Option<Self> {
+        [Self::Confirmed, Self::Unconfirmed]
+            .into_iter()
+            .find(|taken| taken.message() == message)
+    }
+}
+
 /// The signed-in user, or `None` when signed out.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    use crate::server::{accounts, organizations, session, state::AppState};
+    use crate::server::{organizations, session, state::AppState};
     super::ssr::reply(
         async {
             let state = AppState::current()?;
             let session = session::current().await?;
-            let Some(id) = session::user_id(&session).await? else {
-                return Ok(None);
-            };
-            let Some(user) = accounts::find(&state.pool, id).await? else {
+            let Some(user) = session::signed_in_user(&session, &state.pool).await? else {
                 return Ok(None);
             };
             let organizations = organizations::list_for_user(&state.pool, user.id).await?;
@@ -133,6 +158,52 @@ pub async fn resend_verification() -> Result<(), AppError> {
         async {
             let (state, _, user) = super::ssr::signed_in().await?;
             accounts::resend_verification(&state, &user).await
+        }
+        .await,
+    )
+}
+
+/// Mails a password reset link if the address has an account; the answer is
+/// the same either way.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server::{password_reset, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            let client = super::ssr::client_key().await;
+            password_reset::request(&state, &email, &client).await
+        }
+        .await,
+    )
+}
+
+/// The address a password reset link is for, or why the link no longer works.
+#[server(endpoint = "password_reset_preview")]
+pub async fn password_reset_preview(token: String) -> Result<String, AppError> {
+    use crate::server::{password_reset, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            super::ssr::limit_token_lookups(&state).await?;
+            password_reset::preview(&state.pool, &token).await
+        }
+        .await,
+    )
+}
+
+/// Sets a new password through a reset link and signs in; every other session
+/// of the account ends.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::server::{password_reset, session, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            let session = session::current().await?;
+            super::ssr::limit_token_lookups(&state).await?;
+            let user = password_reset::complete(&state.pool, &token, &password).await?;
+            session::sign_in(&session, user.id).await
         }
         .await,
     )

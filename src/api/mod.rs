@@ -16,7 +16,7 @@ pub(crate) mod ssr {
 
     use crate::domain::access::{Grant, Permission, Scope};
     use crate::error::AppError;
-    use crate::server::accounts::{self, User};
+    use crate::server::accounts::User;
     use crate::server::organizations::{self, Member};
     use crate::server::{session, state::AppState};
 
@@ -37,10 +37,7 @@ pub(crate) mod ssr {
     pub async fn signed_in() -> Result<(AppState, Session, User), AppError> {
         let state = AppState::current()?;
         let session = session::current().await?;
-        let id = session::user_id(&session)
-            .await?
-            .ok_or(AppError::SignedOut)?;
-        let user = accounts::find(&state.pool, id)
+        let user = session::signed_in_user(&session, &state.pool)
             .await?
             .ok_or(AppError::SignedOut)?;
         crate::server::members::touch_last_active(&state.pool, &user).await?;

@@ -1,4 +1,5 @@
-//! Accounts: sign-up, sign-in and email verification.
+//! Accounts: sign-up, sign-in and email verification (password reset is in
+//! [`super::password_reset`]).
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
@@ -9,6 +10,7 @@ use super::password::{self, PasswordHashText};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
 use super::{audit, db};
+use crate::api::auth::EmailTaken;
 use crate::domain::password::check_new_password;
 use crate::domain::text::Name;
 use crate::domain::Email;
@@ -34,14 +36,54 @@ pub struct SignUp<'a> {
     pub password: &'a str,
 }
 
+/// The columns of [`User`].
+const USER_COLUMNS: &str = "id, email, name, email_verified_at, last_active_at";
+
 /// Loads a user by id.
 pub async fn find(pool: &SqlitePool, id: Uuid) -> Result<Option<User>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT id, email, name, email_verified_at, last_active_at FROM users WHERE id = ?",
+    Ok(
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
     )
+}
+
+/// Loads the user of a session that signed in at `signed_in_at`; `None` when
+/// the user's sessions were ended after that (or the moment is unknown and
+/// they were ended at all), as for an unknown user.
+pub async fn find_for_session(
+    pool: &SqlitePool,
+    id: Uuid,
+    signed_in_at: Option<DateTime<Utc>>,
+) -> Result<Option<User>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE id = ?1 AND (sessions_valid_after IS NULL OR sessions_valid_after <= ?2)"
+    ))
     .bind(id)
+    .bind(signed_in_at)
     .fetch_optional(pool)
     .await?)
+}
+
+/// Whether `email` already has an account, and if so whether it was confirmed.
+async fn existing_account(
+    pool: &SqlitePool,
+    email: &Email,
+) -> Result<Option<EmailTaken>, AppError> {
+    let confirmed: Option<bool> =
+        sqlx::query_scalar("SELECT email_verified_at IS NOT NULL FROM users WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?;
+    Ok(confirmed.map(|yes| {
+        if yes {
+            EmailTaken::Confirmed
+        } else {
+            EmailTaken::Unconfirmed
+        }
+    }))
 }
 
 /// Creates an account and queues its verification mail in the same transaction.
@@ -49,14 +91,8 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
     let name = Name::parse(input.name).map_err(|e| AppError::invalid("name", e))?;
     let email = Email::parse(input.email).map_err(|e| AppError::invalid("email", e))?;
     check_new_password(input.password).map_err(|e| AppError::invalid("password", e))?;
-    let taken = "An account with this email already exists. Sign in instead.";
-    if sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE email = ?")
-        .bind(email.as_str())
-        .fetch_one(&state.pool)
-        .await?
-        > 0
-    {
-        return Err(AppError::invalid("email", taken));
+    if let Some(taken) = existing_account(&state.pool, &email).await? {
+        return Err(AppError::invalid("email", taken.message()));
     }
     let hash = password::hash(input.password.to_owned()).await?;
     let user = User {
@@ -79,8 +115,12 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
     .execute(&mut *tx)
     .await;
     if let Err(sqlx::Error::Database(err)) = &inserted {
+        // Another sign-up just took the address; nobody has confirmed it yet.
         if err.is_unique_violation() {
-            return Err(AppError::invalid("email", taken));
+            return Err(AppError::invalid(
+                "email",
+                EmailTaken::Unconfirmed.message(),
+            ));
         }
     }
     inserted?;

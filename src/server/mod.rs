@@ -12,6 +12,7 @@ pub mod members;
 pub mod notifications;
 pub mod organizations;
 pub mod password;
+pub mod password_reset;
 pub mod projects;
 pub mod rate_limit;
 pub mod router;

@@ -1,11 +1,18 @@
 //! Who is signed in: the user id and active organization in the server-side session.
 
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::server::accounts::{self, User};
 
 const USER_KEY: &str = "user_id";
+/// When this session signed in: a password reset ends every session of the
+/// user that began before it (the store cannot be searched by user, since
+/// tower-sessions keeps each session's data as one encoded blob).
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 const ACTIVE_ORG_KEY: &str = "active_org";
 
 fn store_error(err: tower_sessions::session::Error) -> AppError {
@@ -21,15 +28,31 @@ pub async fn current() -> Result<Session, AppError> {
     })
 }
 
-/// The signed-in user's id, if any.
-pub async fn user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
-    session.get(USER_KEY).await.map_err(store_error)
+/// The signed-in user, or `None`. A session that began before the user's
+/// sessions were ended (by a password reset) is deleted and counts as signed out.
+pub async fn signed_in_user(
+    session: &Session,
+    pool: &SqlitePool,
+) -> Result<Option<User>, AppError> {
+    let Some(id) = session.get::<Uuid>(USER_KEY).await.map_err(store_error)? else {
+        return Ok(None);
+    };
+    let since: Option<DateTime<Utc>> = session.get(SIGNED_IN_AT_KEY).await.map_err(store_error)?;
+    let user = accounts::find_for_session(pool, id, since).await?;
+    if user.is_none() {
+        sign_out(session).await?;
+    }
+    Ok(user)
 }
 
 /// Marks `user` signed in under a fresh session id (no session fixation).
 pub async fn sign_in(session: &Session, user: Uuid) -> Result<(), AppError> {
     session.cycle_id().await.map_err(store_error)?;
-    session.insert(USER_KEY, user).await.map_err(store_error)
+    session.insert(USER_KEY, user).await.map_err(store_error)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, Utc::now())
+        .await
+        .map_err(store_error)
 }
 
 /// Ends the session and deletes it from the store.

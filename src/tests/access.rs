@@ -71,9 +71,8 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
     assert_eq!(details.teams, ["Backend"]);
     assert_eq!(details.permissions, ["Logs: view"]);
     let dev = user(&o.state, "dev@example.com").await;
-    link::accept(&pool, &secret_of(&issued.link), &dev)
-        .await
-        .unwrap();
+    let mailed = super::mailed_secret(&pool, "dev@example.com").await;
+    link::accept(&pool, mailed.as_str(), &dev).await.unwrap();
     let dev = member(&pool, &dev, "acme").await;
     let visible: Vec<String> = projects::list(&pool, &dev)
         .await
@@ -192,7 +191,7 @@ async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool)
 #[sqlx::test]
 async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) {
     let o = org(&pool).await;
-    let issued = invitations::create(
+    invitations::create(
         &o.state,
         &o.owner,
         invite(
@@ -205,9 +204,8 @@ async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) 
     .await
     .unwrap();
     let dev = user(&o.state, "dev@example.com").await;
-    link::accept(&pool, &secret_of(&issued.link), &dev)
-        .await
-        .unwrap();
+    let mailed = super::mailed_secret(&pool, "dev@example.com").await;
+    link::accept(&pool, mailed.as_str(), &dev).await.unwrap();
     let removal = Removal {
         user_id: dev.id,
         expected: Role::Member,
@@ -554,16 +552,15 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
         revoke_their_invitations: false,
     };
     members::remove(&o.state, &o.owner, removal).await.unwrap();
-    let issued = invitations::create(
+    invitations::create(
         &o.state,
         &o.owner,
         invite("plain@example.com", "member", "", "metrics:view"),
     )
     .await
     .unwrap();
-    link::accept(&pool, &secret_of(&issued.link), &plain)
-        .await
-        .unwrap();
+    let mailed = super::mailed_secret(&pool, "plain@example.com").await;
+    link::accept(&pool, mailed.as_str(), &plain).await.unwrap();
     assert_eq!(held(&o, plain.id).await, ["metrics:view"]);
 }
 
@@ -927,9 +924,8 @@ async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: Sqlite
         ["Environment variables: manage", "Members: invite people"]
     );
     let ada = user(&o.state, "ada@example.com").await;
-    link::accept(&pool, &secret_of(&again.link), &ada)
-        .await
-        .unwrap();
+    let mailed = super::mailed_secret(&pool, "ada@example.com").await;
+    link::accept(&pool, mailed.as_str(), &ada).await.unwrap();
     let held = held(&o, ada.id).await;
     assert!(held.contains(&"env_vars:view".to_owned()), "{held:?}");
     assert!(held.contains(&"members:manage".to_owned()), "{held:?}");

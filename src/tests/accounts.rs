@@ -3,7 +3,7 @@ use sqlx::SqlitePool;
 use super::{last_mail_to, link_path};
 use crate::error::AppError;
 use crate::server::accounts::{self, SignUp};
-use crate::server::testing;
+use crate::server::testing::{self, Client, Reply};
 
 fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
     SignUp {
@@ -63,7 +63,16 @@ async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
         field(accounts::sign_up(&state, input("A", "a@example.com", &"x".repeat(129))).await),
         "password"
     );
-    accounts::sign_up(&state, input("A", "a@example.com", "long enough"))
+    let first = accounts::sign_up(&state, input("A", "a@example.com", "long enough"))
+        .await
+        .unwrap();
+    let dup = accounts::sign_up(&state, input("B", "A@EXAMPLE.com", "long enough")).await;
+    assert_eq!(
+        dup.unwrap_err().field_message("email").unwrap(),
+        "An account with this email exists but was never confirmed. If the address is yours, reset the password to claim it."
+    );
+    let mut conn = pool.acquire().await.unwrap();
+    accounts::mark_verified(&mut conn, first.id, "a@example.com")
         .await
         .unwrap();
     let dup = accounts::sign_up(&state, input("B", "A@EXAMPLE.com", "long enough")).await;
@@ -206,4 +215,185 @@ async fn expired_sessions_are_purged_and_live_ones_kept(pool: SqlitePool) {
     let me = bob.call("current_user", &[]).await;
     assert_eq!(me.status, 200, "{:?}", me.body);
     assert_eq!(me.body["email"], "bob@example.com", "{:?}", me.body);
+}
+
+/// The secret of the newest password reset link mailed to `email`.
+async fn reset_secret(pool: &SqlitePool, email: &str) -> String {
+    let (subject, text) = last_mail_to(pool, email).await;
+    assert_eq!(subject, "Reset your Gatehouse password");
+    link_path(&text, "/reset-password/")
+        .trim_start_matches("/reset-password/")
+        .to_owned()
+}
+
+async fn request_reset(client: &mut Client, email: &str) -> Reply {
+    client
+        .call("request_password_reset", &[("email", email)])
+        .await
+}
+
+async fn reset(client: &mut Client, token: &str, password: &str) -> Reply {
+    client
+        .call(
+            "reset_password",
+            &[("token", token), ("password", password)],
+        )
+        .await
+}
+
+async fn sign_in(client: &mut Client, email: &str, password: &str) -> u16 {
+    client
+        .call("sign_in", &[("email", email), ("password", password)])
+        .await
+        .status
+}
+
+#[sqlx::test]
+async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: SqlitePool) {
+    let mut squatter = Client::new(pool.clone()).await;
+    squatter.sign_up("Not The CEO", "ceo@example.com").await;
+    let mut owner = squatter.fresh();
+    let asked = request_reset(&mut owner, "CEO@example.com").await;
+    assert_eq!(asked.status, 200, "{:?}", asked.body);
+    let token = reset_secret(&pool, "ceo@example.com").await;
+    let preview = owner
+        .call("password_reset_preview", &[("token", &token)])
+        .await;
+    assert_eq!(
+        (preview.status, preview.body.as_str()),
+        (200, Some("ceo@example.com"))
+    );
+    let short = reset(&mut owner, &token, "short").await;
+    assert_eq!(short.status, 400);
+    assert!(short.error().unwrap().field_message("password").is_some());
+    let done = reset(&mut owner, &token, "the real owner's words").await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    // The owner is signed in, and the address counts as proven.
+    let me = owner.call("current_user", &[]).await;
+    assert_eq!(me.body["email"], "ceo@example.com", "{:?}", me.body);
+    assert_eq!(me.body["email_verified"], true);
+    // The squatter's session has ended and their password no longer works.
+    let theirs = squatter.call("current_user", &[]).await;
+    assert_eq!(theirs.body, serde_json::Value::Null, "{:?}", theirs.body);
+    let inbox = squatter.call("inbox", &[]).await;
+    assert_eq!(inbox.status, 401);
+    assert_eq!(
+        sign_in(&mut squatter, "ceo@example.com", "correct horse battery").await,
+        401
+    );
+    assert_eq!(
+        sign_in(&mut squatter, "ceo@example.com", "the real owner's words").await,
+        200
+    );
+    // The link works once; only its hash is stored.
+    let again = reset(&mut owner, &token, "another long one").await;
+    assert_eq!(again.status, 409, "{:?}", again.body);
+    assert!(
+        again.error().unwrap().to_string().contains("already used"),
+        "{:?}",
+        again.body
+    );
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM password_resets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, crate::server::token::hash_secret(&token));
+}
+
+#[sqlx::test]
+async fn the_reset_answer_does_not_say_whether_an_account_exists(pool: SqlitePool) {
+    let mut ann = Client::new(pool.clone()).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    let mut probe = ann.fresh();
+    let known = request_reset(&mut probe, "ann@example.com").await;
+    let unknown = request_reset(&mut probe, "nobody@example.com").await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    assert_eq!(known.body, unknown.body);
+    let mails: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_addr = 'nobody@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(mails, 0);
+    let bad = request_reset(&mut probe, "not-an-email").await;
+    assert_eq!(bad.status, 400);
+}
+
+#[sqlx::test]
+async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: SqlitePool) {
+    let mut ann = Client::new(pool.clone()).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    let mut someone = ann.fresh();
+    request_reset(&mut someone, "ann@example.com").await;
+    let older = reset_secret(&pool, "ann@example.com").await;
+    request_reset(&mut someone, "ann@example.com").await;
+    let newer = reset_secret(&pool, "ann@example.com").await;
+    let replaced = reset(&mut someone, &older, "a new long password").await;
+    assert_eq!(replaced.status, 409, "{:?}", replaced.body);
+    assert!(
+        replaced.error().unwrap().to_string().contains("newer"),
+        "{:?}",
+        replaced.body
+    );
+    sqlx::query("UPDATE password_resets SET expires_at = ?")
+        .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    for answer in [
+        someone
+            .call("password_reset_preview", &[("token", &newer)])
+            .await,
+        reset(&mut someone, &newer, "a new long password").await,
+    ] {
+        assert_eq!(answer.status, 409, "{:?}", answer.body);
+        assert!(
+            answer.error().unwrap().to_string().contains("expired"),
+            "{:?}",
+            answer.body
+        );
+    }
+    let unknown = reset(&mut someone, "made-up", "a new long password").await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        sign_in(&mut someone, "ann@example.com", "correct horse battery").await,
+        200
+    );
+}
+
+#[sqlx::test]
+async fn reset_requests_are_rate_limited_per_address_and_per_client(pool: SqlitePool) {
+    let client = Client::new(pool).await;
+    let mut probe = client.fresh();
+    let per_address = 3;
+    for _ in 0..per_address {
+        assert_eq!(
+            request_reset(&mut probe, "ann@example.com").await.status,
+            200
+        );
+    }
+    assert_eq!(
+        request_reset(&mut probe, "ann@example.com").await.status,
+        429
+    );
+    assert_eq!(
+        request_reset(&mut probe, "bob@example.com").await.status,
+        200
+    );
+    let per_client = client.state.config.sign_in_limit;
+    let statuses: Vec<u16> = resets_for_many_addresses(&mut probe, per_client).await;
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+/// Requests resets for `count` different addresses, one after another.
+async fn resets_for_many_addresses(client: &mut Client, count: u32) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..count {
+        statuses.push(
+            request_reset(client, &format!("p{i}@example.com"))
+                .await
+                .status,
+        );
+    }
+    statuses
 }

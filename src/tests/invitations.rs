@@ -382,54 +382,60 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
         (details.state, details.role, details.org_name.as_str()),
         (LinkState::Open, Role::Admin, "Acme")
     );
-    // The shareable link works but proves nothing about the mailbox...
-    let org = link::accept(&pool, &secret_of(&issued.link), &ann)
-        .await
-        .unwrap();
+    // The shareable link proves nothing about the mailbox: the inviter saw it.
+    let refused = link::accept(&pool, &secret_of(&issued.link), &ann).await;
+    assert_eq!(refused.unwrap_err(), unconfirmed("ann@example.com"));
+    assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
+    // The mailed one does: accepting through it verifies the address.
+    let mailed = super::mailed_secret(&pool, "ann@example.com").await;
+    let org = link::accept(&pool, mailed.as_str(), &ann).await.unwrap();
     assert_eq!(org.slug, "acme");
     let view = organizations::view(&pool, ann.id, "acme").await.unwrap();
     assert_eq!(view.role, Role::Admin);
-    let found = crate::server::accounts::find(&pool, ann.id)
+    let ann = crate::server::accounts::find(&pool, ann.id)
         .await
         .unwrap()
         .unwrap();
     assert!(
-        found.email_verified_at.is_none(),
-        "the inviter saw the shared link"
-    );
-    // ...the mailed one does.
-    invite_member(&state, &owner, "ann2@example.com").await;
-    let ann2 = user(&state, "ann2@example.com").await;
-    link::accept(
-        &pool,
-        super::mailed_secret(&pool, "ann2@example.com")
-            .await
-            .as_str(),
-        &ann2,
-    )
-    .await
-    .unwrap();
-    let found = crate::server::accounts::find(&pool, ann2.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        found.email_verified_at.is_some(),
+        ann.email_verified_at.is_some(),
         "the emailed link proves the address"
     );
-    // Again: same outcome, no second membership.
+    // Again, by either link: same outcome, no second membership.
     link::accept(&pool, &secret_of(&issued.link), &ann)
         .await
         .unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "accepted");
 }
 
+/// The refusal an unverified account gets from a link that does not prove its address.
+fn unconfirmed(email: &str) -> AppError {
+    AppError::Forbidden(format!(
+        "Confirm your email address first: open the link we sent to {email}, or the invitation link in your mail."
+    ))
+}
+
+#[sqlx::test]
+async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: SqlitePool) {
+    let (state, owner) = setup(&pool).await;
+    let input = NewInvitation {
+        notify_email: "assistant@example.com",
+        ..NewInvitation::plain("ann@example.com", "member")
+    };
+    invitations::create(&state, &owner, input).await.unwrap();
+    let ann = user(&state, "ann@example.com").await;
+    let mailed = super::mailed_secret(&pool, "assistant@example.com").await;
+    let refused = link::accept(&pool, mailed.as_str(), &ann).await;
+    assert_eq!(refused.unwrap_err(), unconfirmed("ann@example.com"));
+    assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
+}
+
 #[sqlx::test]
 async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     let (state, owner) = setup(&pool).await;
-    let issued = invite_member(&state, &owner, "ann@example.com").await;
+    invite_member(&state, &owner, "ann@example.com").await;
     let ann = user(&state, "ann@example.com").await;
-    let secret = Arc::new(secret_of(&issued.link));
+    // The mailed link: the invitee's address is proven by following it.
+    let secret = Arc::new(super::mailed_secret(&pool, "ann@example.com").await);
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (pool, secret, ann) = (pool.clone(), secret.clone(), ann.clone());
@@ -460,10 +466,11 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
     let mut people = Vec::new();
     for i in 0..3 {
         let email = format!("p{i}@example.com");
-        let issued = invitations::create(&state, &owner, NewInvitation::plain(&email, "member"))
+        invitations::create(&state, &owner, NewInvitation::plain(&email, "member"))
             .await
             .unwrap();
-        people.push((user(&state, &email).await, secret_of(&issued.link)));
+        let secret = super::mailed_secret(&pool, &email).await;
+        people.push((user(&state, &email).await, secret));
     }
     let active = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
@@ -555,9 +562,8 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
         again.invitation_id, issued.invitation_id,
         "re-invite makes a new invitation"
     );
-    link::accept(&pool, &secret_of(&again.link), &ann)
-        .await
-        .unwrap();
+    let mailed = super::mailed_secret(&pool, "ann@example.com").await;
+    link::accept(&pool, mailed.as_str(), &ann).await.unwrap();
 }
 
 #[sqlx::test]
@@ -587,9 +593,8 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
     assert!(link::decline(&pool, &secret_of(&first.link), None)
         .await
         .is_err());
-    link::accept(&pool, &secret_of(&second.link), &ann)
-        .await
-        .unwrap();
+    let mailed = super::mailed_secret(&pool, "ann@example.com").await;
+    link::accept(&pool, mailed.as_str(), &ann).await.unwrap();
     let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_addr = 'ann@example.com' AND subject LIKE '%invited%'")
         .fetch_one(&pool)
         .await

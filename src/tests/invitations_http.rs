@@ -235,3 +235,87 @@ async fn token_lookups_are_rate_limited(pool: SqlitePool) {
         .await;
     assert_eq!(reply.status, 429);
 }
+
+/// Signs up `email` as a new person (unverified) and invites them into Acme;
+/// returns their client and the shareable link's secret the inviter saw.
+async fn invited_newcomer(ann: &mut Client, name: &str, email: &str) -> (Client, String) {
+    let created = ann
+        .call("create_invitation", &invite_form("acme", email, "member"))
+        .await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let mut newcomer = ann.fresh();
+    newcomer.sign_up(name, email).await;
+    let shared = super::secret_of(created.body["link"].as_str().unwrap());
+    (newcomer, shared)
+}
+
+#[sqlx::test]
+async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: SqlitePool) {
+    let mut ann = acme(pool.clone()).await;
+    let (mut bob, shared) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
+    let refused = bob.call("accept_invitation", &[("token", &shared)]).await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert_eq!(
+        refused.error(),
+        Some(AppError::Forbidden(
+            "Confirm your email address first: open the link we sent to bob@example.com, or the invitation link in your mail.".into()
+        ))
+    );
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(members, 1, "only Ann");
+    // Once the address is confirmed, the copy link works.
+    let (_, text) = super::last_mail_to(&pool, "bob@example.com").await;
+    let verify = super::link_path(&text, "/verify-email/");
+    let token = verify.trim_start_matches("/verify-email/");
+    let verified = bob.call("verify_email", &[("token", token)]).await;
+    assert_eq!(verified.status, 200, "{:?}", verified.body);
+    let accepted = bob.call("accept_invitation", &[("token", &shared)]).await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+}
+
+#[sqlx::test]
+async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: SqlitePool) {
+    let mut ann = acme(pool.clone()).await;
+    let (mut bob, _) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
+    let mailed = super::mailed_secret(&pool, "bob@example.com").await;
+    let accepted = bob.call("accept_invitation", &[("token", &mailed)]).await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    let bob_id = user_id(&pool, "bob@example.com").await.to_string();
+    let removed = ann
+        .call(
+            "remove_member",
+            &[
+                ("slug", "acme"),
+                ("user_id", &bob_id),
+                ("expected_role", "member"),
+                ("remove_from_projects", "false"),
+                ("revoke_their_invitations", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{:?}", removed.body);
+    let used = "This invitation was already used, and the account that accepted it is no longer a member of the organization. To join again, ask one of its admins for a new invitation.";
+    for endpoint in ["invitation_preview", "accept_invitation"] {
+        let reply = bob.call(endpoint, &[("token", &mailed)]).await;
+        assert_eq!(reply.status, 409, "{endpoint} {:?}", reply.body);
+        assert_eq!(
+            reply.error(),
+            Some(AppError::Conflict(used.into())),
+            "{endpoint}"
+        );
+        assert!(
+            !reply.body.to_string().contains("Acme"),
+            "{endpoint} {:?}",
+            reply.body
+        );
+    }
+    // Signed out, the link says the same.
+    let reply = bob
+        .fresh()
+        .call("invitation_preview", &[("token", &mailed)])
+        .await;
+    assert_eq!(reply.error(), Some(AppError::Conflict(used.into())));
+}

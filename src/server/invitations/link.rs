@@ -105,6 +105,30 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
     })
 }
 
+/// Refuses an accepted invitation whose acceptor has since been removed or
+/// left: it opens nothing any more, so it shows nothing of the organization.
+async fn require_acceptor_still_member(
+    conn: &mut SqliteConnection,
+    row: &InvitationRow,
+) -> Result<(), AppError> {
+    if row.status != "accepted" {
+        return Ok(());
+    }
+    let member: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active')",
+    )
+    .bind(row.org_id)
+    .bind(row.decided_by)
+    .fetch_one(&mut *conn)
+    .await?;
+    if member {
+        return Ok(());
+    }
+    Err(AppError::Conflict(
+        "This invitation was already used, and the account that accepted it is no longer a member of the organization. To join again, ask one of its admins for a new invitation.".into(),
+    ))
+}
+
 /// The page behind a link.
 pub async fn preview(
     pool: &SqlitePool,
@@ -113,6 +137,7 @@ pub async fn preview(
 ) -> Result<InvitationDetails, AppError> {
     let mut conn = pool.acquire().await?;
     let found = find(&mut conn, LinkKey::Token(secret), viewer).await?;
+    require_acceptor_still_member(&mut conn, &found.row).await?;
     let state = link_state(&found, Utc::now())?;
     let row = found.row;
     let teams = sqlx::query_scalar("SELECT t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id WHERE it.invitation_id = ? ORDER BY t.name")
@@ -165,8 +190,35 @@ async fn require_open(
     }
 }
 
-/// Accepts as `user`: their email must be the invited one, a seat must be
-/// free. Idempotent: accepting again as the same person opens the organization.
+/// What shows that the accepting account receives mail at the invited address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddressProof {
+    /// The account confirmed its address before.
+    AlreadyVerified,
+    /// The account followed the link mailed to the address, which proves it now.
+    ThisLink,
+}
+
+/// Refuses an account whose address nothing proves: anyone can sign up with
+/// any address, and the shareable link was seen by the inviter, so only a
+/// verified address or the mailed link (mailed to the invited address itself,
+/// not to a separate notification address) lets the account in.
+fn address_proof(found: &Found, user: &User) -> Result<AddressProof, AppError> {
+    if user.email_verified_at.is_some() {
+        Ok(AddressProof::AlreadyVerified)
+    } else if found.mailed && found.row.notify_email.is_none() {
+        Ok(AddressProof::ThisLink)
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Confirm your email address first: open the link we sent to {}, or the invitation link in your mail.",
+            user.email
+        )))
+    }
+}
+
+/// Accepts as `user`: their email must be the invited one and proven (see
+/// [`address_proof`]), a seat must be free. Idempotent: accepting again as
+/// the same person opens the organization.
 pub async fn accept<'a>(
     pool: &SqlitePool,
     key: impl Into<LinkKey<'a>>,
@@ -183,6 +235,7 @@ pub async fn accept<'a>(
         slug: row.org_slug.clone(),
         role: row.role()?,
     };
+    require_acceptor_still_member(&mut tx, row).await?;
     if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
         return Ok(org);
     }
@@ -196,6 +249,7 @@ pub async fn accept<'a>(
             row.email, user.email, row.email
         )));
     }
+    let proof = address_proof(&found, user)?;
     let already: Option<String> = sqlx::query_scalar(
         "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
     )
@@ -256,9 +310,7 @@ pub async fn accept<'a>(
         .execute(&mut *tx)
         .await?;
     decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
-    // Following the mailed link proves the address, unless the mail went
-    // elsewhere; the shareable link was seen by the inviter, so it proves nothing.
-    if found.mailed && row.notify_email.is_none() && user.email_verified_at.is_none() {
+    if proof == AddressProof::ThisLink {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
     tx.commit().await?;

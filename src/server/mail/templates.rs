@@ -124,3 +124,21 @@ mod tests {
         assert!(mail.text.contains("http://x/verify/abc"));
     }
 }
+
+/// "Reset your Gatehouse password". It greets nobody by name: the name on an
+/// unconfirmed account was typed by whoever signed up, maybe not the owner of
+/// this mailbox.
+pub fn password_reset(to: &Email, link: &str) -> OutgoingMail {
+    let paragraphs = vec![
+        "Someone asked to reset the password of the Gatehouse account for this email address."
+            .to_owned(),
+        "Choose a new password with the link below. It works once, within one hour, and signs out every other session of the account."
+            .to_owned(),
+    ];
+    OutgoingMail {
+        to: to.clone(),
+        subject: "Reset your Gatehouse password".into(),
+        text: format!("{}\n\n{}\n\nChoose a new password: {link}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n", paragraphs[0], paragraphs[1]),
+        html: html_layout(&paragraphs, "Choose a new password", link),
+    }
+}

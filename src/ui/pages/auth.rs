@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::{SignIn as SignInFn, SignUp as SignUpFn};
+use crate::api::auth::{EmailTaken, SignIn as SignInFn, SignUp as SignUpFn};
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::ui::form::{field_error, form_error, Field, FormAlert};
 use crate::ui::session::{hard_navigate, safe_next};
@@ -15,7 +15,7 @@ fn next_path() -> Signal<String> {
 }
 
 /// Goes to `next` once `result` is a success.
-fn navigate_on_success<T: Clone + Send + Sync + 'static>(
+pub fn navigate_on_success<T: Clone + Send + Sync + 'static>(
     result: Signal<Option<Result<T, crate::error::AppError>>>,
     next: Signal<String>,
 ) {
@@ -35,15 +35,29 @@ pub fn SignUp() -> impl IntoView {
     let query = use_query_map();
     let email = query.read_untracked().get("email");
     navigate_on_success(result, next);
-    let password_hint: &'static str = const_format_hint();
+    let email_error = field_error(result, "email");
+    let taken = move || {
+        email_error
+            .get()
+            .as_deref()
+            .and_then(EmailTaken::from_message)
+    };
     view! {
         <section class="page page-narrow">
             <h1>"Create your account"</h1>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <FormAlert message=form_error(result)/>
                 <Field label="Name" name="name" autocomplete="name" error=field_error(result, "name")/>
-                <Field label="Email" name="email" kind="email" autocomplete="email" value=email.unwrap_or_default() error=field_error(result, "email")/>
-                <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint error=field_error(result, "password")/>
+                <Field label="Email" name="email" kind="email" autocomplete="email" value=email.unwrap_or_default() error=email_error/>
+                {move || taken().map(|taken| match taken {
+                    EmailTaken::Confirmed => view! {
+                        <p><a href=format!("/sign-in?next={}", urlencode(&next.get()))>"Sign in with this email"</a></p>
+                    }.into_any(),
+                    EmailTaken::Unconfirmed => view! {
+                        <p><a href="/forgot-password">"Reset the password to claim it"</a></p>
+                    }.into_any(),
+                })}
+                <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(result, "password")/>
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
                 </button>
@@ -53,7 +67,8 @@ pub fn SignUp() -> impl IntoView {
     }
 }
 
-fn const_format_hint() -> &'static str {
+/// The rules of a new password, as the hint under its field.
+pub fn password_hint() -> &'static str {
     const _: () = assert!(MIN_PASSWORD_CHARS == 8 && MAX_PASSWORD_CHARS == 128);
     "8 to 128 characters. A few unrelated words make a strong password."
 }
@@ -88,6 +103,7 @@ pub fn SignIn() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href=move || format!("/sign-up?next={}", urlencode(&next.get()))>"Create an account"</a></p>
         </section>
     }

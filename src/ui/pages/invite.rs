@@ -32,6 +32,13 @@ pub fn Invite() -> impl IntoView {
                             <p>{d.state.explain(&d.org_name)}</p>
                             <p><a href="/">"Go to the console"</a></p>
                         }.into_any(),
+                        // The preview refuses only a link that shows nothing any more: one
+                        // used by an account that has since left the organization.
+                        Err(AppError::Conflict(message)) => view! {
+                            <h1>"Invitation already used"</h1>
+                            <p>{message}</p>
+                            <p><a href="/">"Go to the console"</a></p>
+                        }.into_any(),
                         Err(AppError::NotFound(_)) => view! {
                             <h1>"This invitation link is not valid"</h1>
                             <p>"Check that you opened the whole link from the email, or ask the person who invited you to resend it."</p>

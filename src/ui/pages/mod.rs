@@ -8,6 +8,7 @@ pub mod invite;
 pub mod members;
 pub mod onboarding;
 pub mod org;
+pub mod password_reset;
 pub mod projects;
 pub mod settings;
 pub mod teams;

@@ -1,0 +1,207 @@
+//! Password reset by mail, with the token rules of email verification.
+//! Completing a reset proves the mailbox, so it also claims an account that
+//! someone else signed up with this address and never confirmed.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::accounts::{self, mark_verified, User};
+use super::mail::{enqueue, templates};
+use super::state::AppState;
+use super::token::{hash_secret, SecretToken};
+use super::{audit, db, password};
+use crate::domain::password::check_new_password;
+use crate::domain::Email;
+use crate::error::AppError;
+
+/// How long a reset link stays valid: short, since it hands over the account.
+const RESET_TTL: Duration = Duration::hours(1);
+
+/// Reset mails one address may be sent per rate-limit window, so the form
+/// cannot be used to flood someone's mailbox.
+const RESETS_PER_ADDRESS: u32 = 3;
+
+/// Why a reset link no longer works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeadLink {
+    Used,
+    Replaced,
+    Expired,
+}
+
+impl DeadLink {
+    /// What happened to the link and what to do now.
+    fn explain(self) -> &'static str {
+        match self {
+            Self::Used => "This link was already used to set a new password. If you need to change it again, ask for a new link.",
+            Self::Replaced => "A newer reset link was sent to this address, so this one no longer works. Use the link in the most recent email, or ask for a new one.",
+            Self::Expired => "This reset link has expired (links work for one hour). Ask for a new one.",
+        }
+    }
+}
+
+/// A stored reset link.
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    user_id: Uuid,
+    email: String,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    replaced_at: Option<DateTime<Utc>>,
+}
+
+impl LinkRow {
+    /// Why the link is dead at `now`, if it is.
+    fn dead_at(&self, now: DateTime<Utc>) -> Option<DeadLink> {
+        if self.used_at.is_some() {
+            Some(DeadLink::Used)
+        } else if self.replaced_at.is_some() {
+            Some(DeadLink::Replaced)
+        } else if self.expires_at <= now {
+            Some(DeadLink::Expired)
+        } else {
+            None
+        }
+    }
+}
+
+/// A reset link that still works: whose account, and the address it was mailed to.
+struct LiveLink {
+    user_id: Uuid,
+    email: String,
+}
+
+/// Finds the link behind `secret` and refuses it unless it still works.
+async fn live_link(
+    conn: &mut SqliteConnection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<LiveLink, AppError> {
+    let row: LinkRow = sqlx::query_as(
+        "SELECT user_id, email, expires_at, used_at, replaced_at FROM password_resets WHERE token_hash = ?",
+    )
+    .bind(hash_secret(secret))
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| AppError::NotFound("This password reset link".into()))?;
+    match row.dead_at(now) {
+        Some(dead) => Err(AppError::Conflict(dead.explain().into())),
+        None => Ok(LiveLink {
+            user_id: row.user_id,
+            email: row.email,
+        }),
+    }
+}
+
+/// Mails a reset link to `email` if an account has that address. The answer
+/// is the same either way, and the limits (per client, per address) are
+/// counted before anything is looked up, so neither reveals an account.
+pub async fn request(state: &AppState, email: &str, client: &str) -> Result<(), AppError> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
+    let window = state.config.rate_window;
+    state.limits.hit(
+        &format!("reset-client:{client}"),
+        state.config.sign_in_limit,
+        window,
+    )?;
+    state
+        .limits
+        .hit(&format!("reset:{email}"), RESETS_PER_ADDRESS, window)?;
+    // Both paths take the write lock, so timing says little about which ran.
+    let mut tx = db::begin_write(&state.pool).await?;
+    let user: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(user) = user {
+        issue(&mut tx, state, user, &email).await?;
+    }
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// Replaces `user`'s earlier links with a new one and queues its mail.
+async fn issue(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    user: Uuid,
+    email: &Email,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    sqlx::query("UPDATE password_resets SET replaced_at = ? WHERE user_id = ? AND used_at IS NULL AND replaced_at IS NULL")
+        .bind(now)
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
+    let token = SecretToken::generate();
+    sqlx::query("INSERT INTO password_resets (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&token.hash)
+        .bind(user)
+        .bind(email.as_str())
+        .bind(now)
+        .bind(now + RESET_TTL)
+        .execute(&mut *conn)
+        .await?;
+    let link = state
+        .config
+        .link(&format!("/reset-password/{}", token.secret));
+    enqueue(conn, &templates::password_reset(email, &link)).await?;
+    audit::record(
+        conn,
+        None,
+        None,
+        "user.password_reset_requested",
+        email.as_str(),
+        "",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The address a working reset link is for, for its page.
+pub async fn preview(pool: &SqlitePool, secret: &str) -> Result<String, AppError> {
+    let mut conn = pool.acquire().await?;
+    Ok(live_link(&mut conn, secret, Utc::now()).await?.email)
+}
+
+/// Sets a new password through a working link and returns the account to sign
+/// in. The link came by mail, so the address counts as verified; every
+/// earlier session of the account ends, including a squatter's.
+pub async fn complete(
+    pool: &SqlitePool,
+    secret: &str,
+    new_password: &str,
+) -> Result<User, AppError> {
+    check_new_password(new_password).map_err(|e| AppError::invalid("password", e))?;
+    let hash = password::hash(new_password.to_owned()).await;
+    let now = Utc::now();
+    let mut tx = db::begin_write(pool).await?;
+    let link = live_link(&mut tx, secret, now).await?;
+    sqlx::query("UPDATE password_resets SET used_at = ? WHERE token_hash = ?")
+        .bind(now)
+        .bind(hash_secret(secret))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET password_hash = ?, sessions_valid_after = ? WHERE id = ?")
+        .bind(&hash.0)
+        .bind(now)
+        .bind(link.user_id)
+        .execute(&mut *tx)
+        .await?;
+    mark_verified(&mut tx, link.user_id, &link.email).await?;
+    audit::record(
+        &mut tx,
+        None,
+        Some(link.user_id),
+        "user.password_reset",
+        &link.email,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    accounts::find(pool, link.user_id)
+        .await?
+        .ok_or(AppError::Internal)
+}
