@@ -175,7 +175,7 @@ pub async fn complete(
     new_password: &str,
 ) -> Result<User, AppError> {
     check_new_password(new_password).map_err(|e| AppError::invalid("password", e))?;
-    let hash = password::hash(new_password.to_owned()).await;
+    let hash = password::hash(new_password.to_owned()).await?;
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
     let link = live_link(&mut tx, secret, now).await?;
