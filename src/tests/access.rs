@@ -228,37 +228,66 @@ async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) 
     assert_eq!((grants, teams), (0, 0));
 }
 
-#[sqlx::test]
-async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) {
-    let mut owner = Client::new(pool.clone()).await;
-    owner.sign_up("Owner", "owner@example.com").await;
-    owner.create_org("Acme").await;
-    let project = owner
-        .call("create_project", &[("slug", "acme"), ("name", "Web")])
-        .await;
-    assert_eq!(project.status, 200, "{:?}", project.body);
-    let project = project.body.as_str().unwrap().to_owned();
-    let team = owner
-        .call("create_team", &[("slug", "acme"), ("name", "Core")])
-        .await
-        .body
-        .as_str()
-        .unwrap()
-        .to_owned();
+/// Acme over HTTP: its owner, project Web, team Core, and signed-in members
+/// without any permission.
+struct Console {
+    owner: Client,
+    project: String,
+    team: String,
+}
 
-    let mut plain = owner.fresh();
-    plain.sign_up("Plain", "plain@example.com").await;
-    let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let plain_id: Uuid =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = 'plain@example.com'")
-            .fetch_one(&pool)
+impl Console {
+    async fn new(pool: &SqlitePool) -> Self {
+        let mut owner = Client::new(pool.clone()).await;
+        owner.sign_up("Owner", "owner@example.com").await;
+        owner.create_org("Acme").await;
+        let project = owner
+            .call("create_project", &[("slug", "acme"), ("name", "Web")])
+            .await;
+        assert_eq!(project.status, 200, "{:?}", project.body);
+        let project = project.body.as_str().unwrap().to_owned();
+        let team = owner
+            .call("create_team", &[("slug", "acme"), ("name", "Core")])
+            .await
+            .body
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Self {
+            owner,
+            project,
+            team,
+        }
+    }
+
+    /// A signed-in plain member of Acme with no permissions, and their id.
+    async fn plain_member(&self, name: &str, email: &str) -> (Client, String) {
+        let pool = &self.owner.state.pool;
+        let mut client = self.owner.fresh();
+        client.sign_up(name, email).await;
+        let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations")
+            .fetch_one(pool)
             .await
             .unwrap();
-    join(&pool, org, plain_id, Role::Member).await;
-    let plain_key = plain_id.to_string();
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        join(pool, org, id, Role::Member).await;
+        (client, id.to_string())
+    }
+}
+
+#[sqlx::test]
+async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) {
+    let console = Console::new(&pool).await;
+    let (mut plain, plain_key) = console.plain_member("Plain", "plain@example.com").await;
+    let Console {
+        mut owner,
+        project,
+        team,
+    } = console;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
             "revoke_team_grant",
