@@ -54,6 +54,22 @@ test('invite with a team and custom permissions; the new member sees exactly the
   await expect(devPage.getByRole('heading', { name: 'Alpha' })).toHaveCount(0);
   await devPage.getByRole('button', { name: 'Who has access to Beta' }).click();
   await expect(devPage.getByRole('row', { name: /Dev Eloper/ })).toContainText('Team Platform');
+  // Without members:view Dev sees names, never addresses: here and in the members directory.
+  await expect(devPage.getByRole('table', { name: 'Access to Beta' })).not.toContainText('@');
+  await devPage.goto(`${base}/members`);
+  await hydrated(devPage);
+  const directory = devPage.getByRole('table', { name: 'Members' });
+  await expect(directory.getByRole('row', { name: /Olivia Owner/ })).toBeVisible();
+  await expect(directory.getByRole('row', { name: /Dev Eloper/ })).toContainText('Platform');
+  await expect(directory).not.toContainText('@');
+  await expect(directory.getByRole('columnheader', { name: 'Email' })).toHaveCount(0);
+  await expect(devPage.getByLabel('Role filter')).toHaveCount(0);
+  await devPage.goto(`${base}/teams`);
+  await hydrated(devPage);
+  const devsTeam = devPage.getByRole('region', { name: 'Team Platform' });
+  await expect(devsTeam).toContainText('Dev Eloper');
+  await expect(devsTeam).not.toContainText('@');
+  await expect(devsTeam).not.toContainText('Projects: view');
 
   await page.goto(`${base}/members`);
   await hydrated(page);

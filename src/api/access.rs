@@ -26,7 +26,8 @@ pub struct ProjectList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectAccessRow {
     pub name: String,
-    pub email: String,
+    /// Only for callers with `members:view`; the name directory shows no addresses.
+    pub email: Option<String>,
     pub why: String,
 }
 
@@ -35,7 +36,8 @@ pub struct ProjectAccessRow {
 pub struct TeamMember {
     pub user_id: Uuid,
     pub name: String,
-    pub email: String,
+    /// Only for callers with `members:view`; the name directory shows no addresses.
+    pub email: Option<String>,
 }
 
 /// A permission a team holds: org-wide, or on one project.
@@ -61,7 +63,9 @@ pub struct TeamItem {
     pub id: Uuid,
     pub name: String,
     pub members: Vec<TeamMember>,
-    pub grants: Vec<TeamGrant>,
+    /// What the team holds: access information, so only for callers with
+    /// `members:view`; `None` in the name directory.
+    pub grants: Option<Vec<TeamGrant>>,
 }
 
 /// One row of the permission editor.
@@ -98,7 +102,7 @@ pub async fn my_permissions(slug: String) -> Result<MyAccess, AppError> {
     )
 }
 
-/// The organization's teams.
+/// The organization's teams; without `members:view`, names and members' names only.
 #[server(endpoint = "list_teams")]
 pub async fn list_teams(slug: String) -> Result<Vec<TeamItem>, AppError> {
     use crate::server::teams;

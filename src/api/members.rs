@@ -5,26 +5,58 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::access::Permission;
 use crate::domain::Role;
 use crate::error::AppError;
 
-/// One row of the members table.
+/// Permissions of which one, held org-wide, shows the members list instead
+/// of the name directory (managing people means seeing them).
+pub const SEES_MEMBER_LIST: [Permission; 2] =
+    [Permission::MEMBERS_VIEW, Permission::MEMBERS_MANAGE];
+
+/// A member as everyone in the organization sees them: the name directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberItem {
+pub struct DirectoryEntry {
     pub user_id: Uuid,
     pub name: String,
+    /// Names of the teams they are in.
+    pub teams: Vec<String>,
+}
+
+/// One row of the members list (`members:view`): the directory entry and
+/// what only the list shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberItem {
+    pub entry: DirectoryEntry,
     pub email: String,
     pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub last_active_at: Option<DateTime<Utc>>,
-    /// Names of the teams they are in.
-    pub teams: Vec<String>,
+}
+
+/// The rows of one page, as the caller may see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MemberRows {
+    /// The members list, for those with `members:view` (or `members:manage`).
+    List(Vec<MemberItem>),
+    /// Names and teams only, for everyone else.
+    Directory(Vec<DirectoryEntry>),
+}
+
+impl MemberRows {
+    /// Whether the page has no rows.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Self::List(items) => items.is_empty(),
+            Self::Directory(entries) => entries.is_empty(),
+        }
+    }
 }
 
 /// One page of members and where the next one starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberPage {
-    pub items: Vec<MemberItem>,
+    pub items: MemberRows,
     /// Opaque cursor of the next page; `None` on the last page.
     pub next: Option<String>,
     /// Members matching the search and filter, over all pages.
@@ -74,6 +106,8 @@ pub struct ActivityPage {
 
 /// A page of the organization's active members. `sort` is `name` or `joined`,
 /// `role` empty for all, `after` the cursor of the previous page or empty.
+/// Without `members:view` it is the name directory: search matches names
+/// only, and filtering by role or sorting by join date is refused.
 #[server(endpoint = "list_members")]
 pub async fn list_members(
     slug: String,

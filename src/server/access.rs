@@ -204,6 +204,43 @@ pub async fn require(
     Ok(access)
 }
 
+/// How much a caller sees of the other members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    /// The members list: addresses, roles, dates, and what teams hold (see
+    /// [`SEES_MEMBER_LIST`](crate::api::members::SEES_MEMBER_LIST)).
+    Members,
+    /// The name directory every member sees: names and team names only.
+    Directory,
+}
+
+impl Sight {
+    /// What `access` sees.
+    pub fn of(access: &Access) -> Self {
+        use crate::api::members::SEES_MEMBER_LIST;
+        if SEES_MEMBER_LIST
+            .into_iter()
+            .any(|p| access.allows(p, Scope::Organization))
+        {
+            Self::Members
+        } else {
+            Self::Directory
+        }
+    }
+
+    /// What `actor` sees, from their access as of now.
+    pub async fn load(conn: &mut SqliteConnection, actor: &Member) -> Result<Self, AppError> {
+        Ok(Self::of(
+            &load(conn, actor.org.id, actor.user.id, actor.org.role).await?,
+        ))
+    }
+
+    /// `shown` on the members list, `None` in the directory.
+    pub fn reveal<T>(self, shown: T) -> Option<T> {
+        (self == Self::Members).then_some(shown)
+    }
+}
+
 /// The grants a team holds.
 pub async fn team_grants(conn: &mut SqliteConnection, team: Uuid) -> Result<Vec<Grant>, AppError> {
     let rows: Vec<(String, Option<Uuid>)> =

@@ -105,6 +105,8 @@ pub async fn who_has_access(
     if exists == 0 || !mine.sees_project(project) {
         return Err(AppError::NotFound("Project".into()));
     }
+    // Who and why is the point of this list; addresses only for those who see the members list.
+    let sight = access::Sight::of(&mine);
     let members: Vec<(Uuid, String, String, String)> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.org_id = ? AND m.status = 'active' ORDER BY u.name COLLATE NOCASE LIMIT 1000",
@@ -125,7 +127,11 @@ pub async fn who_has_access(
                 Source::Direct => "Granted directly".to_owned(),
                 Source::Team(team) => format!("Team {team}"),
             };
-            rows.push(ProjectAccessRow { name, email, why });
+            rows.push(ProjectAccessRow {
+                name,
+                email: sight.reveal(email),
+                why,
+            });
         }
     }
     Ok(rows)

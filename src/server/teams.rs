@@ -4,7 +4,7 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::access::{self, Holder};
+use super::access::{self, Holder, Sight};
 use super::organizations::{active_member_by_email, Member};
 use super::{audit, db};
 use crate::api::access::{ProjectItem, TeamGrant, TeamItem, TeamMember};
@@ -13,9 +13,11 @@ use crate::domain::policy::{self, PolicyError};
 use crate::domain::text::Name;
 use crate::error::AppError;
 
-/// Teams of the organization with their members and grants.
+/// Teams of the organization with their members and grants, as `actor` may
+/// see them (see [`Sight`]).
 pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, AppError> {
     let org = actor.org.id;
+    let sight = Sight::load(&mut *pool.acquire().await?, actor).await?;
     let teams: Vec<(Uuid, String)> =
         sqlx::query_as("SELECT id, name FROM teams WHERE org_id = ? ORDER BY name COLLATE NOCASE")
             .bind(org)
@@ -51,21 +53,23 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
                 .map(|(_, user_id, name, email)| TeamMember {
                     user_id: *user_id,
                     name: name.clone(),
-                    email: email.clone(),
+                    email: sight.reveal(email.clone()),
                 })
                 .collect(),
-            grants: grants
-                .iter()
-                .filter(|g| g.0 == id)
-                .filter_map(|(_, key, project, name)| {
-                    Some(TeamGrant {
-                        permission: Permission::parse(key)?,
-                        project: project
-                            .zip(name.clone())
-                            .map(|(id, name)| ProjectItem { id, name }),
+            grants: sight.reveal(
+                grants
+                    .iter()
+                    .filter(|g| g.0 == id)
+                    .filter_map(|(_, key, project, name)| {
+                        Some(TeamGrant {
+                            permission: Permission::parse(key)?,
+                            project: project
+                                .zip(name.clone())
+                                .map(|(id, name)| ProjectItem { id, name }),
+                        })
                     })
-                })
-                .collect(),
+                    .collect(),
+            ),
         })
         .collect())
 }

@@ -97,12 +97,13 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
         .unwrap();
     assert!(
         why.iter()
-            .any(|r| r.email == "dev@example.com" && r.why == "Team Backend"),
+            .any(|r| r.email.as_deref() == Some("dev@example.com") && r.why == "Team Backend"),
         "{why:?}"
     );
     assert!(why
         .iter()
-        .any(|r| r.email == "owner@example.com" && r.why == "Owner of the organization"));
+        .any(|r| r.email.as_deref() == Some("owner@example.com")
+            && r.why == "Owner of the organization"));
 }
 
 #[sqlx::test]
@@ -226,37 +227,72 @@ async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) 
     assert_eq!((grants, teams), (0, 0));
 }
 
-#[sqlx::test]
-async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) {
-    let mut owner = Client::new(pool.clone()).await;
-    owner.sign_up("Owner", "owner@example.com").await;
-    owner.create_org("Acme").await;
-    let project = owner
-        .call("create_project", &[("slug", "acme"), ("name", "Web")])
-        .await;
-    assert_eq!(project.status, 200, "{:?}", project.body);
-    let project = project.body.as_str().unwrap().to_owned();
-    let team = owner
-        .call("create_team", &[("slug", "acme"), ("name", "Core")])
-        .await
-        .body
-        .as_str()
-        .unwrap()
-        .to_owned();
+/// Acme over HTTP: its owner, project Web, team Core, and signed-in members
+/// without any permission.
+struct Console {
+    owner: Client,
+    project: String,
+    team: String,
+}
 
-    let mut plain = owner.fresh();
-    plain.sign_up("Plain", "plain@example.com").await;
-    let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let plain_id: Uuid =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = 'plain@example.com'")
-            .fetch_one(&pool)
+impl Console {
+    async fn new(pool: &SqlitePool) -> Self {
+        let mut owner = Client::new(pool.clone()).await;
+        owner.sign_up("Owner", "owner@example.com").await;
+        owner.create_org("Acme").await;
+        let project = owner
+            .call("create_project", &[("slug", "acme"), ("name", "Web")])
+            .await;
+        assert_eq!(project.status, 200, "{:?}", project.body);
+        let project = project.body.as_str().unwrap().to_owned();
+        let team = owner
+            .call("create_team", &[("slug", "acme"), ("name", "Core")])
+            .await
+            .body
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Self {
+            owner,
+            project,
+            team,
+        }
+    }
+
+    /// A signed-in plain member of Acme with no permissions, and their id.
+    async fn plain_member(&self, name: &str, email: &str) -> (Client, String) {
+        let pool = &self.owner.state.pool;
+        let mut client = self.owner.fresh();
+        client.sign_up(name, email).await;
+        let org: Uuid = sqlx::query_scalar("SELECT id FROM organizations")
+            .fetch_one(pool)
             .await
             .unwrap();
-    join(&pool, org, plain_id, Role::Member).await;
-    let plain_key = plain_id.to_string();
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        join(pool, org, id, Role::Member).await;
+        (client, id.to_string())
+    }
+
+    /// The owner's call, which must succeed.
+    async fn owner_does(&mut self, endpoint: &str, form: &[(&str, &str)]) {
+        let reply = self.owner.call(endpoint, form).await;
+        assert_eq!(reply.status, 200, "{endpoint}: {:?}", reply.body);
+    }
+}
+
+#[sqlx::test]
+async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) {
+    let console = Console::new(&pool).await;
+    let (mut plain, plain_key) = console.plain_member("Plain", "plain@example.com").await;
+    let Console {
+        mut owner,
+        project,
+        team,
+    } = console;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
             "revoke_team_grant",
@@ -419,6 +455,156 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
     );
     let teams = plain.call("list_teams", &[("slug", "acme")]).await;
     assert_eq!(teams.body[0]["name"], "Core Platform");
+}
+
+#[sqlx::test]
+async fn every_read_function_shows_a_plain_member_names_but_no_addresses(pool: SqlitePool) {
+    let mut console = Console::new(&pool).await;
+    let (mut olga, olga_key) = console.plain_member("Olga Other", "olga@example.com").await;
+    let (mut plain, plain_key) = console.plain_member("Plain", "plain@example.com").await;
+    let (team, project) = (console.team.clone(), console.project.clone());
+    let core = [("slug", "acme"), ("team", team.as_str())];
+    for (permission, place) in [("billing:manage", ""), ("projects:view", project.as_str())] {
+        let grant = [("permission", permission), ("project", place)];
+        console
+            .owner_does("grant_team", &[&core[..], &grant].concat())
+            .await;
+    }
+    for email in ["olga@example.com", "plain@example.com"] {
+        console
+            .owner_does(
+                "add_team_member",
+                &[&core[..], &[("email", email)]].concat(),
+            )
+            .await;
+    }
+    // Olga has been active, so there is a last-active time to hide.
+    assert_eq!(
+        olga.call("organization", &[("slug", "acme")]).await.status,
+        200
+    );
+
+    let members = |search: &'static str, role: &'static str, sort: &'static str| {
+        vec![
+            ("slug", "acme"),
+            ("search", search),
+            ("role", role),
+            ("sort", sort),
+            ("after", ""),
+        ]
+    };
+    let at_acme = vec![("slug", "acme")];
+    let reads: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("list_members", members("", "", "name")),
+        ("seats", at_acme.clone()),
+        ("my_permissions", at_acme.clone()),
+        ("list_teams", at_acme.clone()),
+        ("list_projects", at_acme.clone()),
+        (
+            "project_access",
+            vec![("slug", "acme"), ("project", &project)],
+        ),
+        ("organization", at_acme.clone()),
+        ("dashboard", at_acme.clone()),
+        ("heartbeat", vec![("org", "acme")]),
+        ("inbox", vec![]),
+        ("current_user", vec![]),
+    ];
+    let mut answers = std::collections::HashMap::new();
+    for (endpoint, form) in reads {
+        let reply = plain.call(endpoint, &form).await;
+        assert_eq!(reply.status, 200, "{endpoint}: {:?}", reply.body);
+        let text = reply.body.to_string();
+        assert!(
+            !text.contains("olga@example.com"),
+            "{endpoint} shows a member's address: {text}"
+        );
+        // The dashboard names the owners and admins to ask for access, with their addresses.
+        assert_eq!(
+            text.contains("owner@example.com"),
+            endpoint == "dashboard",
+            "{endpoint}: {text}"
+        );
+        answers.insert(endpoint, text);
+    }
+    // The directory: names and teams, nothing else about a member.
+    let directory = &answers["list_members"];
+    assert!(
+        directory.contains("Olga Other") && directory.contains("Core"),
+        "{directory}"
+    );
+    for hidden in ["email", "role", "joined_at", "last_active_at"] {
+        assert!(
+            !directory.contains(&format!("\"{hidden}\"")),
+            "{hidden}: {directory}"
+        );
+    }
+    // Teams: names of members, not what the team holds.
+    let teams = &answers["list_teams"].to_lowercase();
+    assert!(teams.contains("olga other"), "{teams}");
+    assert!(
+        !teams.contains("billing") && !teams.contains("projects"),
+        "{teams}"
+    );
+    assert!(answers["project_access"].contains("Olga Other"));
+    // Search matches names only, so addresses cannot be probed through it.
+    for (search, found) in [("Olga", 1), ("olga@", 0), ("example.com", 0)] {
+        let reply = plain
+            .call("list_members", &members(search, "", "name"))
+            .await;
+        assert_eq!(reply.body["total"], found, "{search}: {:?}", reply.body);
+    }
+    // Filtering by role or ordering by join date would reveal what the directory hides.
+    for form in [members("", "admin", "name"), members("", "", "joined")] {
+        assert_eq!(
+            plain.call("list_members", &form).await.status,
+            403,
+            "{form:?}"
+        );
+    }
+    for (endpoint, form) in [
+        ("list_activity", vec![("slug", "acme"), ("action", "")]),
+        ("list_invitations", vec![("slug", "acme"), ("status", "")]),
+        (
+            "member_permissions",
+            vec![("slug", "acme"), ("user_id", &olga_key), ("project", "")],
+        ),
+    ] {
+        let reply = plain.call(endpoint, &form).await;
+        assert_eq!(reply.status, 403, "{endpoint}: {:?}", reply.body);
+    }
+
+    // With `members:view` the same member sees the members list and what
+    // teams hold (billing:manage stays: it comes from team Core).
+    let grant = [
+        ("user_id", plain_key.as_str()),
+        ("project", ""),
+        ("permissions", "members:view,billing:manage"),
+    ];
+    console
+        .owner_does("set_member_permissions", &[&at_acme[..], &grant].concat())
+        .await;
+    for (endpoint, form, shows) in [
+        (
+            "list_members",
+            members("", "owner", "joined"),
+            "owner@example.com",
+        ),
+        ("list_members", members("", "", "name"), "olga@example.com"),
+        ("list_teams", at_acme.clone(), "billing"),
+        (
+            "project_access",
+            vec![("slug", "acme"), ("project", &project)],
+            "olga@example.com",
+        ),
+    ] {
+        let reply = plain.call(endpoint, &form).await;
+        let text = reply.body.to_string().to_lowercase();
+        assert!(
+            reply.status == 200 && text.contains(shows),
+            "{endpoint}: {text}"
+        );
+    }
 }
 
 /// A new user who is already an active member of acme with `role`.
@@ -663,6 +849,7 @@ async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(poo
     let described: Vec<String> = teams::list(&pool, &o.owner).await.unwrap()[0]
         .grants
         .iter()
+        .flatten()
         .map(|g| g.describe())
         .collect();
     assert_eq!(

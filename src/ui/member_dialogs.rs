@@ -66,7 +66,7 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let title = Signal::derive(move || {
         editing
             .get()
-            .map(|m| format!("Change role of {}", m.name))
+            .map(|m| format!("Change role of {}", m.entry.name))
             .unwrap_or_else(|| "Change role".into())
     });
     let save = move |_| {
@@ -75,7 +75,12 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         };
         let new = role.get_untracked();
         run_change(error, open, refresh, move || {
-            change_role(slug.get_value(), m.user_id, new, m.role.as_str().to_owned())
+            change_role(
+                slug.get_value(),
+                m.entry.user_id,
+                new,
+                m.role.as_str().to_owned(),
+            )
         });
     };
     let transfer = move |_| {
@@ -83,7 +88,7 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
             return;
         };
         run_change(error, open, refresh, move || async move {
-            transfer_ownership(slug.get_value(), m.user_id).await?;
+            transfer_ownership(slug.get_value(), m.entry.user_id).await?;
             hard_navigate(&format!("/orgs/{}/members", slug.get_value()));
             Ok(())
         });
@@ -127,7 +132,7 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let title = Signal::derive(move || {
         removing
             .get()
-            .map(|m| format!("Remove {}?", m.name))
+            .map(|m| format!("Remove {}?", m.entry.name))
             .unwrap_or_else(|| "Remove member".into())
     });
     let remove = move |_| {
@@ -141,7 +146,7 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         run_change(error, open, refresh, move || {
             remove_member(
                 slug.get_value(),
-                m.user_id,
+                m.entry.user_id,
                 m.role.as_str().to_owned(),
                 projects,
                 invites,
@@ -153,7 +158,7 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
             <div class="stack">
                 <FormAlert message=error/>
                 <p>{move || removing.get().map(|m| format!(
-                    "{} ({}) will lose access to {} on their next request and will be emailed about it.", m.name, m.email, org_name.get_value()
+                    "{} ({}) will lose access to {} on their next request and will be emailed about it.", m.entry.name, m.email, org_name.get_value()
                 ))}</p>
                 <label class="check"><input type="checkbox" bind:checked=from_projects/>" Also remove them from all projects in this organization"</label>
                 <label class="check"><input type="checkbox" bind:checked=revoke_invites/>" Also revoke the pending invitations they sent"</label>
@@ -212,7 +217,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     // "" is the whole organization, else a project id.
     let scope = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
-    let shown = move || (editing.get().map(|m| m.user_id), scope.get());
+    let shown = move || (editing.get().map(|m| m.entry.user_id), scope.get());
     // Rows come back with the (member, place) they are for, so a slow answer
     // for an earlier choice can never be saved as this one.
     let rows = Resource::new(shown, move |(user, scope)| async move {
@@ -257,7 +262,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let title = Signal::derive(move || {
         editing
             .get()
-            .map(|m| format!("Permissions of {}", m.name))
+            .map(|m| format!("Permissions of {}", m.entry.name))
             .unwrap_or_else(|| "Permissions".into())
     });
     let save = move |_| {
@@ -267,7 +272,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         let keys = chosen.get_untracked().join(",");
         let scope = scope.get_untracked();
         run_change(error, open, refresh, move || {
-            set_member_permissions(slug.get_value(), m.user_id, scope, keys)
+            set_member_permissions(slug.get_value(), m.entry.user_id, scope, keys)
         });
     };
     view! {
@@ -337,7 +342,7 @@ pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let title = Signal::derive(move || {
         editing
             .get()
-            .map(|m| format!("Teams of {}", m.name))
+            .map(|m| format!("Teams of {}", m.entry.name))
             .unwrap_or_else(|| "Teams".into())
     });
     view! {
@@ -351,8 +356,8 @@ pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                             Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                             Ok(list) if list.is_empty() => view! { <p class="empty">"No teams yet. Create one on the Teams page."</p> }.into_any(),
                             Ok(list) => list.into_iter().map(|t| {
-                                let in_team = t.members.iter().any(|x| x.user_id == m.user_id);
-                                let (team, user, email) = (t.id, m.user_id, m.email.clone());
+                                let in_team = t.members.iter().any(|x| x.user_id == m.entry.user_id);
+                                let (team, user, email) = (t.id, m.entry.user_id, m.email.clone());
                                 view! {
                                     <label class="check">
                                         <input type="checkbox" prop:checked=in_team on:change=move |ev| {

@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 
+use super::access::Sight;
 use super::accounts::User;
 use super::invitations::store::seats_used;
 use super::organizations::{parse_role, Member};
-use crate::api::members::{MemberItem, MemberPage, SeatUsage};
+use crate::api::members::{DirectoryEntry, MemberItem, MemberPage, MemberRows, SeatUsage};
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -78,6 +79,19 @@ impl MemberQuery {
             after,
         })
     }
+
+    /// Refuses, in the name directory, what would reveal what it hides: a
+    /// role filter lists who holds a role, join-date order tells who came when.
+    fn within(&self, sight: Sight) -> Result<(), AppError> {
+        let hidden = self.role.is_some() || self.sort == MemberSort::Joined;
+        if sight == Sight::Directory && hidden {
+            return Err(AppError::Forbidden(
+                "Filtering by role and sorting by joined date need the “Members: view” permission."
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn encode_cursor(key: &str, id: Uuid) -> String {
@@ -101,8 +115,39 @@ struct Row {
     teams: Option<String>,
 }
 
-/// Pushes the WHERE clause shared by the page and its count.
-fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, org: Uuid, query: &'a MemberQuery) {
+impl Row {
+    /// The row as the name directory shows it.
+    fn entry(self) -> DirectoryEntry {
+        DirectoryEntry {
+            user_id: self.user_id,
+            name: self.name,
+            teams: self
+                .teams
+                .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The row as the members list shows it.
+    fn item(self) -> Result<MemberItem, AppError> {
+        Ok(MemberItem {
+            email: self.email.clone(),
+            role: parse_role(&self.role)?,
+            joined_at: self.joined_at,
+            last_active_at: self.last_active_at,
+            entry: self.entry(),
+        })
+    }
+}
+
+/// Pushes the WHERE clause shared by the page and its count. In the name
+/// directory search matches names only, so nobody probes addresses through it.
+fn push_filters<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    org: Uuid,
+    query: &'a MemberQuery,
+    sight: Sight,
+) {
     qb.push(" WHERE m.org_id = ")
         .push_bind(org)
         .push(" AND m.status = 'active'");
@@ -119,20 +164,28 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, org: Uuid, query: &'a Mem
         );
         qb.push(" AND (u.name LIKE ")
             .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR u.email LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+            .push(" ESCAPE '\\'");
+        if sight == Sight::Members {
+            qb.push(" OR u.email LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(")");
     }
 }
 
-/// One page of active members. Keyset pagination: each page continues after
-/// the last row of the previous one, so rows are neither lost nor repeated
-/// while members join, and no page costs more than its own rows.
+/// One page of active members, as `actor` may see them (see [`Sight`]).
+/// Keyset pagination: each page continues after the last row of the previous
+/// one, so rows are neither lost nor repeated while members join, and no
+/// page costs more than its own rows.
 pub async fn list(
     pool: &SqlitePool,
     actor: &Member,
     query: &MemberQuery,
 ) -> Result<MemberPage, AppError> {
+    let mut conn = pool.acquire().await?;
+    let sight = Sight::load(&mut conn, actor).await?;
+    query.within(sight)?;
     let key = match query.sort {
         MemberSort::Name => "m.sort_name",
         MemberSort::Joined => "m.joined_at",
@@ -143,7 +196,7 @@ pub async fn list(
                  WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams
          FROM memberships m JOIN users u ON u.id = m.user_id"
     ));
-    push_filters(&mut qb, actor.org.id, query);
+    push_filters(&mut qb, actor.org.id, query, sight);
     if let Some((after_key, after_id)) = &query.after {
         qb.push(format!(" AND ({key} > "))
             .push_bind(after_key.clone())
@@ -155,7 +208,7 @@ pub async fn list(
     }
     qb.push(format!(" ORDER BY {key}, m.user_id LIMIT "))
         .push_bind(PAGE_SIZE + 1);
-    let mut rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let mut rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| encode_cursor(&r.sort_key, r.user_id))
@@ -169,25 +222,14 @@ pub async fn list(
         "memberships m"
     };
     let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {from}"));
-    push_filters(&mut count, actor.org.id, query);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            Ok(MemberItem {
-                user_id: r.user_id,
-                name: r.name,
-                email: r.email,
-                role: parse_role(&r.role)?,
-                joined_at: r.joined_at,
-                last_active_at: r.last_active_at,
-                teams: r
-                    .teams
-                    .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
-                    .unwrap_or_default(),
-            })
-        })
-        .collect::<Result<_, AppError>>()?;
+    push_filters(&mut count, actor.org.id, query, sight);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let items = match sight {
+        Sight::Members => {
+            MemberRows::List(rows.into_iter().map(Row::item).collect::<Result<_, _>>()?)
+        }
+        Sight::Directory => MemberRows::Directory(rows.into_iter().map(Row::entry).collect()),
+    };
     Ok(MemberPage { items, next, total })
 }
 

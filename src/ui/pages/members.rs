@@ -1,9 +1,12 @@
 //! The Members page: seats, search, filter, sort, pages, role changes, removal.
+//! Without `members:view` it is the name directory: names and teams only.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::members::{list_members, seats, MemberItem};
+use crate::api::members::{
+    list_members, seats, DirectoryEntry, MemberItem, MemberRows, SEES_MEMBER_LIST,
+};
 use crate::domain::access::Permission;
 use crate::domain::policy::may_change_role;
 use crate::domain::Role;
@@ -47,9 +50,16 @@ pub fn Members() -> impl IntoView {
     let removing = RwSignal::new(None::<MemberItem>);
     let permissions = RwSignal::new(None::<MemberItem>);
     let teams = RwSignal::new(None::<MemberItem>);
-    // Row actions follow the permission the server checks, not the role alone.
-    let can_manage = expect_context::<MyPermissions>().has(Permission::MEMBERS_MANAGE);
-    let my_role = org.role;
+    let actions = RowActions {
+        editing,
+        removing,
+        permissions,
+        teams,
+    };
+    let mine = expect_context::<MyPermissions>();
+    // The directory's search matches names only, and it has no role filter
+    // or join-date order: those would reveal what it hides.
+    let sees_list = SEES_MEMBER_LIST.into_iter().any(|p| mine.has(p));
     view! {
         <Title text="Members"/>
         <section class="page">
@@ -62,24 +72,26 @@ pub fn Members() -> impl IntoView {
             <div class="toolbar">
                 <div class="field">
                     <label for="member-search">"Search members"</label>
-                    <input id="member-search" type="search" placeholder="Name or email" maxlength="254"
+                    <input id="member-search" type="search" placeholder=if sees_list { "Name or email" } else { "Name" } maxlength="254"
                         prop:value=move || search.get()
                         on:change=move |ev| set_filter(search, ev)/>
                 </div>
-                <div class="field">
-                    <label for="member-role">"Role filter"</label>
-                    <select id="member-role" prop:value=move || role.get() on:change=move |ev| set_filter(role, ev)>
-                        <option value="">"All roles"</option>
-                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="member-sort">"Sort by"</label>
-                    <select id="member-sort" prop:value=move || sort.get() on:change=move |ev| set_filter(sort, ev)>
-                        <option value="name">"Name"</option>
-                        <option value="joined">"Joined date"</option>
-                    </select>
-                </div>
+                {sees_list.then(|| view! {
+                    <div class="field">
+                        <label for="member-role">"Role filter"</label>
+                        <select id="member-role" prop:value=move || role.get() on:change=move |ev| set_filter(role, ev)>
+                            <option value="">"All roles"</option>
+                            {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="member-sort">"Sort by"</label>
+                        <select id="member-sort" prop:value=move || sort.get() on:change=move |ev| set_filter(sort, ev)>
+                            <option value="name">"Name"</option>
+                            <option value="joined">"Joined date"</option>
+                        </select>
+                    </div>
+                })}
             </div>
             <ReloadingList loading="Loading members…">
                 {move || Suspend::new(async move {
@@ -90,49 +102,10 @@ pub fn Members() -> impl IntoView {
                             let next = p.next.clone();
                             let first = cursors.with_untracked(Vec::is_empty);
                             view! {
-                                <table aria-label="Members">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
-                                        <th scope="col">"Teams"</th><th scope="col">"Joined"</th><th scope="col">"Last active"</th>
-                                        {can_manage.then(|| view! { <th scope="col">"Actions"</th> })}
-                                    </tr></thead>
-                                    <tbody>
-                                        {p.items.into_iter().map(|m| {
-                                            let edit_item = m.clone();
-                                            let remove_item = m.clone();
-                                            let perms_item = m.clone();
-                                            let teams_item = m.clone();
-                                            let manageable = can_manage && may_change_role(my_role, m.role, m.role).is_ok();
-                                            view! {
-                                                <tr>
-                                                    <td>{m.name.clone()}</td>
-                                                    <td>{m.email.clone()}</td>
-                                                    <td>{m.role.label()}</td>
-                                                    <td>{m.teams.join(", ")}</td>
-                                                    <td>{day(m.joined_at)}</td>
-                                                    <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
-                                                    {can_manage.then(|| view! {
-                                                        <td>
-                                                            // Teams need members:manage only; the rest also the role rule.
-                                                            <button type="button" class="button" aria-label=format!("Teams of {}", m.name)
-                                                                on:click=move |_| teams.set(Some(teams_item.clone()))>"Teams"</button>
-                                                            {manageable.then(|| view! {
-                                                                <button type="button" class="button" aria-label=format!("Change role of {}", m.name)
-                                                                    on:click=move |_| editing.set(Some(edit_item.clone()))>"Change role"</button>
-                                                                {(m.role != Role::Owner).then(|| view! {
-                                                                    <button type="button" class="button" aria-label=format!("Permissions of {}", m.name)
-                                                                        on:click=move |_| permissions.set(Some(perms_item.clone()))>"Permissions"</button>
-                                                                })}
-                                                                <button type="button" class="button button-quiet" aria-label=format!("Remove {}", m.name)
-                                                                    on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
-                                                            })}
-                                                        </td>
-                                                    })}
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                {match p.items {
+                                    MemberRows::List(items) => view! { <MemberTable items actions/> }.into_any(),
+                                    MemberRows::Directory(entries) => view! { <DirectoryTable entries/> }.into_any(),
+                                }}
                                 <nav class="toolbar pager" aria-label="Pages">
                                     <span>{format!("{} members", p.total)}</span>
                                     <span style="flex:1"></span>
@@ -152,6 +125,92 @@ pub fn Members() -> impl IntoView {
             <EditTeams editing=teams/>
             <LeaveButton/>
         </section>
+    }
+}
+
+/// The dialogs a row's buttons open, each with the member it is for.
+#[derive(Clone, Copy)]
+struct RowActions {
+    editing: RwSignal<Option<MemberItem>>,
+    removing: RwSignal<Option<MemberItem>>,
+    permissions: RwSignal<Option<MemberItem>>,
+    teams: RwSignal<Option<MemberItem>>,
+}
+
+/// The members list, for those with `members:view`: addresses, roles, dates
+/// and, with `members:manage`, the row actions.
+#[component]
+fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    // Row actions follow the permission the server checks, not the role alone.
+    let can_manage = expect_context::<MyPermissions>().has(Permission::MEMBERS_MANAGE);
+    let my_role = org.role;
+    let RowActions {
+        editing,
+        removing,
+        permissions,
+        teams,
+    } = actions;
+    view! {
+        <table aria-label="Members">
+            <thead><tr>
+                <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
+                <th scope="col">"Teams"</th><th scope="col">"Joined"</th><th scope="col">"Last active"</th>
+                {can_manage.then(|| view! { <th scope="col">"Actions"</th> })}
+            </tr></thead>
+            <tbody>
+                {items.into_iter().map(|m| {
+                    let name = m.entry.name.clone();
+                    let edit_item = m.clone();
+                    let remove_item = m.clone();
+                    let perms_item = m.clone();
+                    let teams_item = m.clone();
+                    let manageable = can_manage && may_change_role(my_role, m.role, m.role).is_ok();
+                    view! {
+                        <tr>
+                            <td>{name.clone()}</td>
+                            <td>{m.email.clone()}</td>
+                            <td>{m.role.label()}</td>
+                            <td>{m.entry.teams.join(", ")}</td>
+                            <td>{day(m.joined_at)}</td>
+                            <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
+                            {can_manage.then(|| view! {
+                                <td>
+                                    // Teams need members:manage only; the rest also the role rule.
+                                    <button type="button" class="button" aria-label=format!("Teams of {name}")
+                                        on:click=move |_| teams.set(Some(teams_item.clone()))>"Teams"</button>
+                                    {manageable.then(|| view! {
+                                        <button type="button" class="button" aria-label=format!("Change role of {name}")
+                                            on:click=move |_| editing.set(Some(edit_item.clone()))>"Change role"</button>
+                                        {(m.role != Role::Owner).then(|| view! {
+                                            <button type="button" class="button" aria-label=format!("Permissions of {name}")
+                                                on:click=move |_| permissions.set(Some(perms_item.clone()))>"Permissions"</button>
+                                        })}
+                                        <button type="button" class="button button-quiet" aria-label=format!("Remove {name}")
+                                            on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
+                                    })}
+                                </td>
+                            })}
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The name directory every member sees: who is here and in which teams.
+#[component]
+fn DirectoryTable(entries: Vec<DirectoryEntry>) -> impl IntoView {
+    view! {
+        <table aria-label="Members">
+            <thead><tr><th scope="col">"Name"</th><th scope="col">"Teams"</th></tr></thead>
+            <tbody>
+                {entries.into_iter().map(|e| view! {
+                    <tr><td>{e.name}</td><td>{e.teams.join(", ")}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

@@ -138,12 +138,16 @@ fn ProjectRow(project: ProjectItem, can_manage: bool) -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match access.await {
-                        Ok(Some(rows)) => Some(view! {
-                            <table aria-label=table_label.get_value()>
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Why"</th></tr></thead>
-                                <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.name}</td><td>{r.email}</td><td>{r.why}</td></tr> }).collect_view()}</tbody>
-                            </table>
-                        }.into_any()),
+                        Ok(Some(rows)) => Some({
+                            // Addresses come only to those who see the members list.
+                            let emails = rows.iter().any(|r| r.email.is_some());
+                            view! {
+                                <table aria-label=table_label.get_value()>
+                                    <thead><tr><th scope="col">"Name"</th>{emails.then(|| view! { <th scope="col">"Email"</th> })}<th scope="col">"Why"</th></tr></thead>
+                                    <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.name}</td>{emails.then(|| view! { <td>{r.email}</td> })}<td>{r.why}</td></tr> }).collect_view()}</tbody>
+                                </table>
+                            }.into_any()
+                        }),
                         Ok(None) => None,
                         Err(e) => Some(view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any()),
                     }

@@ -1,13 +1,15 @@
 //! The Teams page: create, rename and delete teams, add and remove members,
 //! and give a team permissions, org-wide or on one project; members inherit
-//! what their teams hold.
+//! what their teams hold. Without `members:view` a team shows its name and
+//! its members' names only.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use uuid::Uuid;
 
 use crate::api::access::{
     add_team_member, create_team, delete_team, grant_team, list_projects, list_teams,
-    remove_team_member, rename_team, revoke_team_grant, ProjectItem, TeamItem,
+    remove_team_member, rename_team, revoke_team_grant, ProjectItem, TeamGrant, TeamItem,
 };
 use crate::domain::access::{Permission, CATALOGUE};
 use crate::error::AppError;
@@ -80,8 +82,9 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
     let slug = StoredValue::new(org.slug.clone());
     let mine = expect_context::<MyPermissions>();
     let manage = mine.has(Permission::MEMBERS_MANAGE);
-    // Who is in a team decides what they get: changing that needs everything it gives.
-    let manage_people = manage && team.grants.iter().all(|g| mine.has(g.permission));
+    // Who is in a team decides what they get: changing that needs everything
+    // it gives. Managers always see the grants (members:manage shows them).
+    let manage_people = manage && team.grants.iter().flatten().all(|g| mine.has(g.permission));
     let id = team.id;
     let email = RwSignal::new(String::new());
     // The first permission offered, so what is shown is what is sent.
@@ -137,26 +140,7 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                     on_submit=rename on_cancel=Callback::new(move |()| renaming.set(false))/>
             </Show>
             <FormAlert message=error/>
-            <h3>"Permissions"</h3>
-            {team.grants.is_empty().then(|| view! { <p class="empty">"None yet: its members get nothing from this team."</p> })}
-            <ul aria-label=format!("Permissions of {}", team.name)>
-                {team.grants.into_iter().map(|g| {
-                    let what = g.describe();
-                    // Nobody takes away what they do not hold themselves.
-                    let removable = manage && mine.has(g.permission);
-                    let label = format!("Take {what} from {team_name}");
-                    let (key, at) = (g.permission.key(), g.project.map(|p| p.id.to_string()).unwrap_or_default());
-                    view! {
-                        <li>
-                            {what}
-                            {removable.then(|| view! {
-                                <button type="button" class="button button-quiet" aria-label=label
-                                    on:click=move |_| run(error, refresh, revoke_team_grant(slug.get_value(), id, key.clone(), at.clone()))>"Remove"</button>
-                            })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
+            {team.grants.map(|grants| view! { <TeamGrants id team=team_name.clone() grants error/> })}
             <h3>"Members"</h3>
             {team.members.is_empty().then(|| view! { <p class="empty">"No members yet."</p> })}
             <ul aria-label=format!("Members of {}", team.name)>
@@ -165,7 +149,10 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                     let label = format!("Remove {} from {}", m.name, team_name);
                     view! {
                         <li>
-                            {format!("{} ({})", m.name, m.email)}
+                            {match &m.email {
+                                Some(email) => format!("{} ({email})", m.name),
+                                None => m.name.clone(),
+                            }}
                             {manage_people.then(|| view! {
                                 <button type="button" class="button button-quiet" aria-label=label
                                     on:click=move |_| run(error, refresh, async move { remove_team_member(slug.get_value(), id, user).await })>"Remove"</button>
@@ -195,5 +182,42 @@ fn TeamCard(team: TeamItem, projects: Vec<ProjectItem>) -> impl IntoView {
                 confirm_label="Delete team"
                 on_confirm=Callback::new(move |()| run(error, refresh, async move { delete_team(slug.get_value(), id).await }))/>
         </section>
+    }
+}
+
+/// What a team holds; each grant can be taken away by a manager who holds it.
+#[component]
+fn TeamGrants(
+    id: Uuid,
+    team: String,
+    grants: Vec<TeamGrant>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    let refresh = expect_context::<OrgRefresh>();
+    let slug = StoredValue::new(org.slug.clone());
+    let mine = expect_context::<MyPermissions>();
+    let manage = mine.has(Permission::MEMBERS_MANAGE);
+    view! {
+        <h3>"Permissions"</h3>
+        {grants.is_empty().then(|| view! { <p class="empty">"None yet: its members get nothing from this team."</p> })}
+        <ul aria-label=format!("Permissions of {team}")>
+            {grants.into_iter().map(|g| {
+                let what = g.describe();
+                // Nobody takes away what they do not hold themselves.
+                let removable = manage && mine.has(g.permission);
+                let label = format!("Take {what} from {team}");
+                let (key, at) = (g.permission.key(), g.project.map(|p| p.id.to_string()).unwrap_or_default());
+                view! {
+                    <li>
+                        {what}
+                        {removable.then(|| view! {
+                            <button type="button" class="button button-quiet" aria-label=label
+                                on:click=move |_| run(error, refresh, revoke_team_grant(slug.get_value(), id, key.clone(), at.clone()))>"Remove"</button>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
