@@ -182,7 +182,9 @@ pub fn LeaveButton() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match leave_organization(slug.get_value()).await {
                 Ok(()) => hard_navigate("/"),
-                Err(err) => error.set(Some(err.to_string())),
+                Err(err) => {
+                    error.try_set(Some(err.to_string()));
+                }
             }
         });
     });
@@ -370,10 +372,10 @@ pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                                                     remove_team_member(slug.get_value(), team, user).await
                                                 };
                                                 match result {
-                                                    Ok(()) => { error.set(None); refresh.bump(); }
-                                                    Err(e) => error.set(Some(e.to_string())),
+                                                    Ok(()) => { error.try_set(None); refresh.bump(); }
+                                                    Err(e) => { error.try_set(Some(e.to_string())); }
                                                 }
-                                                version.update(|v| *v += 1);
+                                                version.try_update(|v| *v += 1);
                                             });
                                         }/>
                                         {t.name}

@@ -67,19 +67,25 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match accept_invitation(token.get_value()).await {
                 Ok(org) => hard_navigate(&format!("/orgs/{}", org.slug)),
-                Err(err) => error.set(Some(err.to_string())),
+                Err(err) => {
+                    error.try_set(Some(err.to_string()));
+                }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let decline = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
             match decline_invitation(token.get_value()).await {
-                Ok(()) => declined.set(true),
-                Err(err) => error.set(Some(err.to_string())),
+                Ok(()) => {
+                    declined.try_set(true);
+                }
+                Err(err) => {
+                    error.try_set(Some(err.to_string()));
+                }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let switch_account = {
