@@ -1,10 +1,16 @@
+use chrono::Utc;
 use sqlx::SqlitePool;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::domain::Email;
-use crate::server::config::MailTransportConfig;
-use crate::server::mail::outbox::{self, DeliveryStatus};
+use crate::server::config::{Config, MailTransportConfig};
+use crate::server::mail::outbox::{self, DeliveryStatus, OutboxRow};
 use crate::server::mail::{enqueue, transport::Transport, worker, OutgoingMail};
 use crate::server::testing;
+
+/// Longer than any healthy pass in these tests; a pass that takes this long hangs.
+const HANG: Duration = Duration::from_secs(10);
 
 fn mail(to: &str) -> OutgoingMail {
     OutgoingMail {
@@ -123,4 +129,48 @@ async fn retry_waits_for_its_backoff(pool: SqlitePool) {
             .unwrap(),
         0
     );
+}
+
+/// One worker pass that must end within `HANG`, so a hang fails the test.
+async fn pass(pool: &SqlitePool, transport: &Transport, config: &Config) -> usize {
+    tokio::time::timeout(HANG, worker::deliver_due(pool, transport, config))
+        .await
+        .expect("the worker pass hung")
+        .expect("the worker pass could read the outbox")
+}
+
+async fn row(pool: &SqlitePool, id: i64) -> OutboxRow {
+    outbox::get(&mut pool.acquire().await.unwrap(), id)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(pool: SqlitePool) {
+    let smtp = testing::SilentSmtp::start().await;
+    let mut state = testing::state(pool.clone());
+    let config = Arc::make_mut(&mut state.config);
+    config.mail_send_timeout = Duration::from_millis(300);
+    config.mail_retry_base = Duration::from_millis(500);
+    let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
+    let max = i64::from(config.mail_max_attempts);
+    for attempt in 1..=max {
+        let wait = row(&pool, id).await.next_attempt_at - Utc::now();
+        tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
+        assert_eq!(pass(&pool, &smtp.transport, config).await, 1);
+        let row = row(&pool, id).await;
+        assert_eq!(row.attempts, attempt);
+        assert_eq!(
+            row.last_error.as_deref(),
+            Some("the mail server did not answer within 300 ms")
+        );
+        if attempt < max {
+            assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Pending);
+            assert!(row.next_attempt_at > Utc::now(), "retried after a backoff");
+        } else {
+            assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Failed);
+        }
+    }
 }

@@ -49,10 +49,38 @@ pub async fn deliver_due(
 ) -> Result<usize, sqlx::Error> {
     let rows = outbox::due(&mut *pool.acquire().await?, Utc::now(), 50).await?;
     for row in &rows {
-        let result = transport.send(&config.mail_from, row).await;
+        let result = send_within_deadline(transport, config, row).await;
         record_attempt(pool, row, result, config).await?;
     }
     Ok(rows.len())
+}
+
+/// Sends `row`, giving up after `MAIL_SEND_TIMEOUT_SECS`: lettre's own timeout
+/// does not cover every phase, and a server that accepts the connection but
+/// never answers would otherwise hold the worker, and all mail, forever.
+async fn send_within_deadline(
+    transport: &Transport,
+    config: &Config,
+    row: &OutboxRow,
+) -> Result<(), String> {
+    let deadline = config.mail_send_timeout;
+    tokio::time::timeout(deadline, transport.send(&config.mail_from, row))
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "the mail server did not answer within {}",
+                duration_text(deadline)
+            ))
+        })
+}
+
+/// "30 s"; "300 ms" when not a whole number of seconds.
+fn duration_text(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
+    }
 }
 
 /// Writes the outcome of one attempt; after the last one the message, and
@@ -116,5 +144,11 @@ mod tests {
         assert_eq!(backoff(base, 2), Duration::from_secs(20));
         assert_eq!(backoff(base, 3), Duration::from_secs(40));
         assert_eq!(backoff(base, 30), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn deadlines_read_in_seconds_or_milliseconds() {
+        assert_eq!(duration_text(Duration::from_secs(30)), "30 s");
+        assert_eq!(duration_text(Duration::from_millis(300)), "300 ms");
     }
 }
