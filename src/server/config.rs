@@ -54,11 +54,14 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
     }
 }
 
-/// `MAIL_SEND_TIMEOUT_SECS`: zero would fail every delivery, so it is refused.
+/// `MAIL_SEND_TIMEOUT_SECS`: zero would fail every delivery, and a claimed
+/// message's lease (twice the deadline) must stay a sane time.
 fn send_timeout() -> Result<Duration, String> {
     match number("MAIL_SEND_TIMEOUT_SECS", 30)? {
-        0 => Err("MAIL_SEND_TIMEOUT_SECS must be at least 1 (seconds one delivery may take)".into()),
-        secs => Ok(Duration::from_secs(secs)),
+        secs @ 1..=3600 => Ok(Duration::from_secs(secs)),
+        other => Err(format!(
+            "MAIL_SEND_TIMEOUT_SECS must be between 1 and 3600 (seconds one delivery may take), got {other}"
+        )),
     }
 }
 

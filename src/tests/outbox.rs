@@ -174,3 +174,108 @@ async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(po
         }
     }
 }
+
+/// The Message-ID header of every `.eml` file in `dir`.
+fn message_ids_in(dir: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|file| std::fs::read_to_string(file.unwrap().path()).unwrap())
+        .map(|eml| {
+            eml.lines()
+                .find_map(|line| line.strip_prefix("Message-ID: "))
+                .expect("every mail has a Message-ID")
+                .to_owned()
+        })
+        .collect()
+}
+
+fn mail_dir(config: &Config) -> &str {
+    let MailTransportConfig::File { dir } = &config.mail else {
+        unreachable!("tests write mail to files")
+    };
+    dir
+}
+
+#[sqlx::test]
+async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
+    let smtp = testing::SilentSmtp::start().await;
+    let mut state = testing::state(pool.clone());
+    Arc::make_mut(&mut state.config).mail_send_timeout = Duration::from_secs(60);
+    let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
+    let started = Utc::now();
+    let worker_pass = {
+        let (pool, transport, config) = (pool.clone(), smtp.transport.clone(), state.config.clone());
+        tokio::spawn(async move { worker::deliver_due(&pool, &transport, &config).await })
+    };
+    tokio::time::timeout(HANG, smtp.accepted.notified())
+        .await
+        .expect("the worker connects to the mail server");
+    let during_send = row(&pool, id).await;
+    // The process dies while the mail server may already have the message.
+    worker_pass.abort();
+    assert_eq!(during_send.attempts, 1, "the attempt is counted before sending");
+    assert!(
+        during_send.next_attempt_at > started + chrono::Duration::minutes(2),
+        "leased for longer than a send may take: {}",
+        during_send.next_attempt_at
+    );
+    let files = Transport::from_config(&state.config.mail).unwrap();
+    assert_eq!(
+        pass(&pool, &files, &state.config).await,
+        0,
+        "not sent again while the lease runs"
+    );
+}
+
+#[sqlx::test]
+async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: SqlitePool) {
+    let state = testing::state(pool.clone());
+    let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
+    let stored: String = sqlx::query_scalar("SELECT message_id FROM outbox WHERE id = ?")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let transport = Transport::from_config(&state.config.mail).unwrap();
+    assert_eq!(pass(&pool, &transport, &state.config).await, 1);
+    assert_eq!(
+        message_ids_in(mail_dir(&state.config)),
+        [format!("<{stored}@gatehouse.test>")],
+        "the stored id at the From domain"
+    );
+    std::fs::remove_dir_all(mail_dir(&state.config)).unwrap();
+}
+
+#[sqlx::test]
+async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same_message_id(
+    pool: SqlitePool,
+) {
+    let state = testing::state(pool.clone());
+    let transport = Transport::from_config(&state.config.mail).unwrap();
+    let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
+        .await
+        .unwrap();
+    // A worker claims the message, the mail server takes it, and the process
+    // dies before the outcome is recorded.
+    let lease_until = Utc::now() + chrono::Duration::milliseconds(300);
+    let claimed = outbox::claim_next(&mut pool.acquire().await.unwrap(), Utc::now(), lease_until)
+        .await
+        .unwrap()
+        .expect("the message is due");
+    transport.send(&state.config.mail_from, &claimed).await.unwrap();
+    assert_eq!(pass(&pool, &transport, &state.config).await, 0, "leased");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(pass(&pool, &transport, &state.config).await, 1, "the lease ran out");
+    assert_eq!(pass(&pool, &transport, &state.config).await, 0, "sent once more, not again");
+    let row = row(&pool, id).await;
+    assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Sent);
+    assert_eq!(row.attempts, 2);
+    let ids = message_ids_in(mail_dir(&state.config));
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1], "the copy is recognisable as the same message");
+    std::fs::remove_dir_all(mail_dir(&state.config)).unwrap();
+}
