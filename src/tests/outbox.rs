@@ -1,5 +1,6 @@
 use chrono::Utc;
 use sqlx::SqlitePool;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use crate::domain::Email;
 use crate::server::config::{Config, MailTransportConfig};
 use crate::server::mail::outbox::{self, DeliveryStatus, OutboxRow};
 use crate::server::mail::{enqueue, transport::Transport, worker, OutgoingMail};
-use crate::server::testing;
+use crate::server::{db, testing, token::SecretToken};
 
 /// Longer than any healthy pass in these tests; a pass that takes this long hangs.
 const HANG: Duration = Duration::from_secs(10);
@@ -278,4 +279,61 @@ async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same
     assert_eq!(ids.len(), 2);
     assert_eq!(ids[0], ids[1], "the copy is recognisable as the same message");
     std::fs::remove_dir_all(mail_dir(&state.config)).unwrap();
+}
+
+/// The SQLite files of the database at `db` (main file, WAL, shared memory)
+/// that contain `secret` as written.
+fn database_files_holding(db: &Path, secret: &str) -> Vec<String> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| format!("{}{suffix}", db.display()))
+        .filter(|path| {
+            std::fs::read(path).is_ok_and(|bytes| {
+                bytes
+                    .windows(secret.len())
+                    .any(|window| window == secret.as_bytes())
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn delivered_link_secrets_leave_no_trace_in_the_database_files() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-test-db-{}", uuid::Uuid::new_v4()));
+    let db_file = dir.join("gatehouse.db");
+    let pool = db::connect(&format!("sqlite://{}", db_file.display()))
+        .await
+        .unwrap();
+    let config = Config::for_tests(dir.join("mail").to_str().unwrap());
+    let transport = Transport::from_config(&config.mail).unwrap();
+    // Short and long bodies: long ones spill into SQLite overflow pages.
+    let secrets: Vec<String> = (0..12).map(|_| SecretToken::generate().secret).collect();
+    for (i, secret) in secrets.iter().enumerate() {
+        let link = format!("http://127.0.0.1:3000/invite/{secret}");
+        let padding = "Welcome aboard. ".repeat(if i % 2 == 0 { 1 } else { 500 });
+        let mail = OutgoingMail {
+            text: format!("{padding}\n\nAccept or decline: {link}\n"),
+            html: format!("<p>{padding}</p><p><a href=\"{link}\">{link}</a></p>"),
+            ..mail("ann@example.com")
+        };
+        enqueue(&mut pool.acquire().await.unwrap(), &mail)
+            .await
+            .unwrap();
+    }
+    assert!(
+        secrets
+            .iter()
+            .all(|secret| !database_files_holding(&db_file, secret).is_empty()),
+        "queued secrets are on disk, so the search below can find them"
+    );
+    while pass(&pool, &transport, &config).await > 0 {}
+    for secret in &secrets {
+        assert_eq!(
+            database_files_holding(&db_file, secret),
+            Vec::<String>::new(),
+            "a delivered link secret is still on disk"
+        );
+    }
+    pool.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }

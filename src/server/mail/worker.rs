@@ -72,15 +72,35 @@ pub async fn deliver_due(
     // each message at most once.
     let started = Utc::now();
     let mut handled = 0;
+    let mut blanked = false;
     while handled < PASS_SIZE {
         let claimed =
             outbox::claim_next(&mut *pool.acquire().await?, started, after(lease(config))).await?;
         let Some(row) = claimed else { break };
         let result = send_within_deadline(transport, config, &row).await;
-        record_attempt(pool, &row, result, config).await?;
+        blanked |= record_attempt(pool, &row, result, config).await?;
         handled += 1;
     }
+    if blanked {
+        truncate_wal(pool).await;
+    }
     Ok(handled)
+}
+
+/// Copies the WAL into the database file and empties it: its old frames still
+/// hold the bodies just blanked, link secrets included (`secure_delete` zeroes
+/// them in the pages themselves). A busy checkpoint only leaves them there
+/// until a later one, so it is logged rather than failing the pass.
+async fn truncate_wal(pool: &SqlitePool) {
+    const LEFT: &str = "blanked mail bodies stay in the database WAL file until a later checkpoint";
+    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(pool)
+        .await
+    {
+        Ok((0, _, _)) => {}
+        Ok(_) => tracing::warn!("WAL checkpoint was busy (another connection held the database); {LEFT}"),
+        Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; {LEFT}"),
+    }
 }
 
 /// Sends `row`, giving up after `MAIL_SEND_TIMEOUT_SECS`: lettre's own timeout
@@ -113,15 +133,15 @@ fn duration_text(duration: Duration) -> String {
 
 /// Writes the outcome of the attempt `row` was claimed for; after the last
 /// one the message, and whatever it was delivering, is marked failed with the
-/// reason.
+/// reason. Returns whether the message is finished and its bodies blanked.
 async fn record_attempt(
     pool: &SqlitePool,
     row: &OutboxRow,
     result: Result<(), String>,
     config: &Config,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    match result {
+    let finished = match result {
         Ok(()) => {
             // Bodies carry secret links; once delivered they are not kept.
             sqlx::query("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, text_body = '', html_body = '' WHERE id = ?")
@@ -129,6 +149,7 @@ async fn record_attempt(
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
+            true
         }
         Err(reason) if row.attempts >= i64::from(config.mail_max_attempts) => {
             tracing::warn!(outbox_id = row.id, %reason, "mail delivery gave up");
@@ -138,6 +159,7 @@ async fn record_attempt(
                 .execute(&mut *tx)
                 .await?;
             crate::server::invitations::store::delivery_failed(&mut tx, row.id, &reason).await?;
+            true
         }
         Err(reason) => {
             let delay = backoff(config.mail_retry_base, row.attempts as u32);
@@ -148,9 +170,11 @@ async fn record_attempt(
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
+            false
         }
-    }
-    tx.commit().await
+    };
+    tx.commit().await?;
+    Ok(finished)
 }
 
 #[cfg(test)]
