@@ -168,7 +168,10 @@ async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(po
             Some("the mail server did not answer within 300 ms")
         );
         if attempt < max {
-            assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Pending);
+            assert_eq!(
+                DeliveryStatus::from_db(&row.status),
+                DeliveryStatus::Pending
+            );
             assert!(row.next_attempt_at > Utc::now(), "retried after a backoff");
         } else {
             assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Failed);
@@ -207,7 +210,8 @@ async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
         .unwrap();
     let started = Utc::now();
     let worker_pass = {
-        let (pool, transport, config) = (pool.clone(), smtp.transport.clone(), state.config.clone());
+        let (pool, transport, config) =
+            (pool.clone(), smtp.transport.clone(), state.config.clone());
         tokio::spawn(async move { worker::deliver_due(&pool, &transport, &config).await })
     };
     tokio::time::timeout(HANG, smtp.accepted.notified())
@@ -216,7 +220,10 @@ async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
     let during_send = row(&pool, id).await;
     // The process dies while the mail server may already have the message.
     worker_pass.abort();
-    assert_eq!(during_send.attempts, 1, "the attempt is counted before sending");
+    assert_eq!(
+        during_send.attempts, 1,
+        "the attempt is counted before sending"
+    );
     assert!(
         during_send.next_attempt_at > started + chrono::Duration::minutes(2),
         "leased for longer than a send may take: {}",
@@ -267,17 +274,31 @@ async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same
         .await
         .unwrap()
         .expect("the message is due");
-    transport.send(&state.config.mail_from, &claimed).await.unwrap();
+    transport
+        .send(&state.config.mail_from, &claimed)
+        .await
+        .unwrap();
     assert_eq!(pass(&pool, &transport, &state.config).await, 0, "leased");
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(pass(&pool, &transport, &state.config).await, 1, "the lease ran out");
-    assert_eq!(pass(&pool, &transport, &state.config).await, 0, "sent once more, not again");
+    assert_eq!(
+        pass(&pool, &transport, &state.config).await,
+        1,
+        "the lease ran out"
+    );
+    assert_eq!(
+        pass(&pool, &transport, &state.config).await,
+        0,
+        "sent once more, not again"
+    );
     let row = row(&pool, id).await;
     assert_eq!(DeliveryStatus::from_db(&row.status), DeliveryStatus::Sent);
     assert_eq!(row.attempts, 2);
     let ids = message_ids_in(mail_dir(&state.config));
     assert_eq!(ids.len(), 2);
-    assert_eq!(ids[0], ids[1], "the copy is recognisable as the same message");
+    assert_eq!(
+        ids[0], ids[1],
+        "the copy is recognisable as the same message"
+    );
     std::fs::remove_dir_all(mail_dir(&state.config)).unwrap();
 }
 

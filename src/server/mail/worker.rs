@@ -98,7 +98,9 @@ async fn truncate_wal(pool: &SqlitePool) {
         .await
     {
         Ok((0, _, _)) => {}
-        Ok(_) => tracing::warn!("WAL checkpoint was busy (another connection held the database); {LEFT}"),
+        Ok(_) => {
+            tracing::warn!("WAL checkpoint was busy (another connection held the database); {LEFT}")
+        }
         Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; {LEFT}"),
     }
 }
