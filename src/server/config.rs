@@ -27,6 +27,9 @@ pub struct Config {
     pub mail_max_attempts: u32,
     /// First retry delay; doubles with every further attempt.
     pub mail_retry_base: Duration,
+    /// Longest one delivery attempt may take, connection to answer, before it
+    /// counts as failed: lettre's own timeout does not cover every phase.
+    pub mail_send_timeout: Duration,
     /// Sign-in attempts allowed per email and per client in one window.
     pub sign_in_limit: u32,
     /// Invitations one user may create per window.
@@ -48,6 +51,17 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
             .trim()
             .parse()
             .map_err(|_| format!("{name} must be a number, got {raw:?}")),
+    }
+}
+
+/// `MAIL_SEND_TIMEOUT_SECS`: zero would fail every delivery, and a claimed
+/// message's lease (twice the deadline) must stay a sane time.
+fn send_timeout() -> Result<Duration, String> {
+    match number("MAIL_SEND_TIMEOUT_SECS", 30)? {
+        secs @ 1..=3600 => Ok(Duration::from_secs(secs)),
+        other => Err(format!(
+            "MAIL_SEND_TIMEOUT_SECS must be between 1 and 3600 (seconds one delivery may take), got {other}"
+        )),
     }
 }
 
@@ -88,6 +102,7 @@ impl Config {
                 .unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.localhost>".into()),
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 5)?,
             mail_retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", 10_000)?),
+            mail_send_timeout: send_timeout()?,
             sign_in_limit: number("RATE_LIMIT_SIGN_IN", 10)?,
             invite_limit: number("RATE_LIMIT_INVITES", 50)?,
             token_lookup_limit: number("RATE_LIMIT_TOKEN_LOOKUPS", 60)?,
@@ -116,6 +131,7 @@ impl Config {
             mail_from: "Gatehouse <no-reply@gatehouse.test>".into(),
             mail_max_attempts: 3,
             mail_retry_base: Duration::from_millis(1),
+            mail_send_timeout: Duration::from_secs(5),
             sign_in_limit: 5,
             invite_limit: 50,
             token_lookup_limit: 60,

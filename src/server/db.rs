@@ -1,4 +1,4 @@
-//! The SQLite pool: WAL, foreign keys on, migrations applied at start-up.
+//! The SQLite pool: WAL, foreign keys and secure delete on, migrations applied at start-up.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -23,6 +23,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // Zero deleted and overwritten content, so a blanked mail body (with
+        // its link secret) leaves no readable copy in the page it lived in.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)

@@ -36,6 +36,53 @@ pub fn refused_smtp() -> super::mail::transport::Transport {
     .expect("a valid SMTP URL")
 }
 
+/// An SMTP server that accepts connections and never says a word, like a
+/// stuck relay; it stops when dropped.
+pub struct SilentSmtp {
+    /// A transport that delivers to it.
+    pub transport: super::mail::transport::Transport,
+    /// Signalled when a connection is accepted.
+    pub accepted: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentSmtp {
+    /// Listens on a free loopback port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free loopback port");
+        let port = listener.local_addr().expect("a bound port").port();
+        let accepted = Arc::new(tokio::sync::Notify::new());
+        let signal = accepted.clone();
+        let task = tokio::spawn(async move {
+            // Held, never read or written, so every client waits for a greeting.
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+                signal.notify_one();
+            }
+        });
+        let transport = super::mail::transport::Transport::from_config(
+            &super::config::MailTransportConfig::Smtp {
+                url: format!("smtp://127.0.0.1:{port}"),
+            },
+        )
+        .expect("a valid SMTP URL");
+        Self {
+            transport,
+            accepted,
+            task,
+        }
+    }
+}
+
+impl Drop for SilentSmtp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// One answer from a server function.
 #[derive(Debug)]
 pub struct Reply {

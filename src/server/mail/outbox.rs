@@ -37,6 +37,8 @@ impl DeliveryStatus {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: i64,
+    /// Left part of the Message-ID header, the same on every attempt.
+    pub message_id: String,
     pub to_addr: String,
     pub subject: String,
     pub text_body: String,
@@ -52,9 +54,10 @@ pub struct OutboxRow {
 pub async fn enqueue(conn: &mut SqliteConnection, mail: &OutgoingMail) -> Result<i64, sqlx::Error> {
     let now = Utc::now();
     let id = sqlx::query_scalar(
-        "INSERT INTO outbox (to_addr, subject, text_body, html_body, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
+    .bind(uuid::Uuid::new_v4().simple().to_string())
     .bind(mail.to.as_str())
     .bind(&mail.subject)
     .bind(&mail.text)
@@ -66,26 +69,31 @@ pub async fn enqueue(conn: &mut SqliteConnection, mail: &OutgoingMail) -> Result
     Ok(id)
 }
 
-/// Messages whose next attempt is due, oldest first.
-pub async fn due(
+/// Takes the oldest message due by `due_by` for one attempt, the one way rows
+/// are taken: counts the attempt and leases the row until `lease_until` in one
+/// committed statement before anything is sent. A crash during or after the
+/// send therefore leaves a row that is not due again until the lease runs out,
+/// and two workers can never take the same row.
+pub async fn claim_next(
     conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    due_by: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<OutboxRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at
-         FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?
+         WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1)
+         RETURNING id, message_id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at",
     )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(conn)
+    .bind(lease_until)
+    .bind(due_by)
+    .fetch_optional(conn)
     .await
 }
 
 /// Reads one row (tests and the console's delivery column).
 pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<OutboxRow, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at
+        "SELECT id, message_id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at
          FROM outbox WHERE id = ?",
     )
     .bind(id)

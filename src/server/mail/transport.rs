@@ -36,12 +36,14 @@ impl Transport {
     pub async fn send(&self, from: &str, row: &OutboxRow) -> Result<(), String> {
         let from: Mailbox = from
             .parse()
-            .map_err(|e| format!("invalid From address: {e}"))?;
+            .map_err(|e| format!("invalid From address (MAIL_FROM): {e}"))?;
+        let message_id = format!("<{}@{}>", row.message_id, from.email.domain());
         let to: Mailbox = row
             .to_addr
             .parse()
             .map_err(|e| format!("invalid recipient: {e}"))?;
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(from)
             .to(to)
             .subject(&row.subject)

@@ -1,6 +1,6 @@
 //! The background worker that drains the outbox, retrying with backoff.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,68 +41,142 @@ pub async fn run(pool: SqlitePool, transport: Transport, config: Arc<Config>, wa
     }
 }
 
-/// One pass over the due messages; returns how many were handled.
+/// Messages one pass takes at most, so the worker comes back to its loop
+/// regularly even behind a long backlog.
+const PASS_SIZE: usize = 50;
+
+/// How long a claimed message is left alone: well past the send deadline, so
+/// only the message of an attempt that crashed ever sees its lease run out.
+fn lease(config: &Config) -> Duration {
+    config
+        .mail_send_timeout
+        .saturating_mul(2)
+        .max(Duration::from_secs(300))
+}
+
+/// The moment `delay` from now.
+fn after(delay: Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+}
+
+/// One pass over the due messages; returns how many were handled. Each one is
+/// claimed (attempt counted, leased) before it is sent, then its outcome is
+/// recorded: a crash in between sends it again once the lease runs out, with
+/// the same Message-ID, rather than losing it.
 pub async fn deliver_due(
     pool: &SqlitePool,
     transport: &Transport,
     config: &Config,
 ) -> Result<usize, sqlx::Error> {
-    let rows = outbox::due(&mut *pool.acquire().await?, Utc::now(), 50).await?;
-    for row in &rows {
-        let result = transport.send(&config.mail_from, row).await;
-        record_attempt(pool, row, result, config).await?;
+    // Retried messages become due after the pass started, so a pass tries
+    // each message at most once.
+    let started = Utc::now();
+    let mut handled = 0;
+    let mut blanked = false;
+    while handled < PASS_SIZE {
+        let claimed =
+            outbox::claim_next(&mut *pool.acquire().await?, started, after(lease(config))).await?;
+        let Some(row) = claimed else { break };
+        let result = send_within_deadline(transport, config, &row).await;
+        blanked |= record_attempt(pool, &row, result, config).await?;
+        handled += 1;
     }
-    Ok(rows.len())
+    if blanked {
+        truncate_wal(pool).await;
+    }
+    Ok(handled)
 }
 
-/// Writes the outcome of one attempt; after the last one the message, and
-/// whatever it was delivering, is marked failed with the reason.
+/// Copies the WAL into the database file and empties it: its old frames still
+/// hold the bodies just blanked, link secrets included (`secure_delete` zeroes
+/// them in the pages themselves). A busy checkpoint only leaves them there
+/// until a later one, so it is logged rather than failing the pass.
+async fn truncate_wal(pool: &SqlitePool) {
+    const LEFT: &str = "blanked mail bodies stay in the database WAL file until a later checkpoint";
+    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(pool)
+        .await
+    {
+        Ok((0, _, _)) => {}
+        Ok(_) => {
+            tracing::warn!("WAL checkpoint was busy (another connection held the database); {LEFT}")
+        }
+        Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; {LEFT}"),
+    }
+}
+
+/// Sends `row`, giving up after `MAIL_SEND_TIMEOUT_SECS`: lettre's own timeout
+/// does not cover every phase, and a server that accepts the connection but
+/// never answers would otherwise hold the worker, and all mail, forever.
+async fn send_within_deadline(
+    transport: &Transport,
+    config: &Config,
+    row: &OutboxRow,
+) -> Result<(), String> {
+    let deadline = config.mail_send_timeout;
+    tokio::time::timeout(deadline, transport.send(&config.mail_from, row))
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "the mail server did not answer within {}",
+                duration_text(deadline)
+            ))
+        })
+}
+
+/// "30 s"; "300 ms" when not a whole number of seconds.
+fn duration_text(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
+    }
+}
+
+/// Writes the outcome of the attempt `row` was claimed for; after the last
+/// one the message, and whatever it was delivering, is marked failed with the
+/// reason. Returns whether the message is finished and its bodies blanked.
 async fn record_attempt(
     pool: &SqlitePool,
     row: &OutboxRow,
     result: Result<(), String>,
     config: &Config,
-) -> Result<(), sqlx::Error> {
-    let now = Utc::now();
-    let attempts = row.attempts + 1;
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    match result {
+    let finished = match result {
         Ok(()) => {
             // Bodies carry secret links; once delivered they are not kept.
-            sqlx::query("UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL, text_body = '', html_body = '' WHERE id = ?")
-                .bind(attempts)
-                .bind(now)
+            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, text_body = '', html_body = '' WHERE id = ?")
+                .bind(Utc::now())
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
+            true
         }
-        Err(reason) if attempts >= i64::from(config.mail_max_attempts) => {
+        Err(reason) if row.attempts >= i64::from(config.mail_max_attempts) => {
             tracing::warn!(outbox_id = row.id, %reason, "mail delivery gave up");
-            sqlx::query("UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?, text_body = '', html_body = '' WHERE id = ?")
-                .bind(attempts)
+            sqlx::query("UPDATE outbox SET status = 'failed', last_error = ?, text_body = '', html_body = '' WHERE id = ?")
                 .bind(&reason)
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
             crate::server::invitations::store::delivery_failed(&mut tx, row.id, &reason).await?;
+            true
         }
         Err(reason) => {
-            let delay = backoff(config.mail_retry_base, attempts as u32);
+            let delay = backoff(config.mail_retry_base, row.attempts as u32);
             tracing::info!(outbox_id = row.id, %reason, retry_in_ms = delay.as_millis() as u64, "mail delivery will be retried");
-            let next =
-                now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
-            sqlx::query(
-                "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-            )
-            .bind(attempts)
-            .bind(&reason)
-            .bind(next)
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?")
+                .bind(&reason)
+                .bind(after(delay))
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            false
         }
-    }
-    tx.commit().await
+    };
+    tx.commit().await?;
+    Ok(finished)
 }
 
 #[cfg(test)]
@@ -116,5 +190,11 @@ mod tests {
         assert_eq!(backoff(base, 2), Duration::from_secs(20));
         assert_eq!(backoff(base, 3), Duration::from_secs(40));
         assert_eq!(backoff(base, 30), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn deadlines_read_in_seconds_or_milliseconds() {
+        assert_eq!(duration_text(Duration::from_secs(30)), "30 s");
+        assert_eq!(duration_text(Duration::from_millis(300)), "300 ms");
     }
 }
