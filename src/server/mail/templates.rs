@@ -111,20 +111,6 @@ pub fn removed(to: &Email, name: &str, org_name: &str, base_url: &str) -> Outgoi
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_text_is_escaped_in_html() {
-        let to = Email::parse("a@example.com").unwrap();
-        let mail = verify_email(&to, "<b>Eve</b>", "http://x/verify/abc");
-        assert!(mail.html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
-        assert!(!mail.html.contains("<b>Eve"));
-        assert!(mail.text.contains("http://x/verify/abc"));
-    }
-}
-
 /// "Reset your Gatehouse password". It greets nobody by name: the name on an
 /// unconfirmed account was typed by whoever signed up, maybe not the owner of
 /// this mailbox.
@@ -140,5 +126,19 @@ pub fn password_reset(to: &Email, link: &str) -> OutgoingMail {
         subject: "Reset your Gatehouse password".into(),
         text: format!("{}\n\n{}\n\nChoose a new password: {link}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n", paragraphs[0], paragraphs[1]),
         html: html_layout(&paragraphs, "Choose a new password", link),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped_in_html() {
+        let to = Email::parse("a@example.com").unwrap();
+        let mail = verify_email(&to, "<b>Eve</b>", "http://x/verify/abc");
+        assert!(mail.html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
+        assert!(!mail.html.contains("<b>Eve"));
+        assert!(mail.text.contains("http://x/verify/abc"));
     }
 }
