@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
+pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

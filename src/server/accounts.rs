@@ -10,7 +10,7 @@ use super::password::{self, PasswordHashText};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
 use super::{audit, db};
-use crate::api::auth::EmailTaken;
+use crate::model::auth::EmailTaken;
 use crate::domain::password::check_new_password;
 use crate::domain::text::Name;
 use crate::domain::Email;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::accounts::User;
 use super::organizations::parse_role;
-use crate::api::inbox::{Inbox, InboxInvitation, Notice, Pulse};
+use crate::model::inbox::{Inbox, InboxInvitation, Notice, Pulse};
 use crate::error::AppError;
 
 /// What a notice is about.

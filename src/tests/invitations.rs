@@ -3,7 +3,7 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 
 use super::{join, last_mail_to, member, secret_of, user};
-use crate::api::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
+use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::{join, last_mail_to, member, user};
-use crate::api::members::{MemberItem, MemberPage, MemberRows};
+use crate::model::members::{MemberItem, MemberPage, MemberRows};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::accounts::User;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::access::ProjectItem;
+use crate::model::access::ProjectItem;
 use crate::error::AppError;
 
 /// The message for `field` in the latest result of an action.

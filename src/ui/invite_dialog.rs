@@ -5,9 +5,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::access::list_teams;
-use crate::api::invitations::{
-    create_invitation, resend_invitation, revoke_invitation, IssuedInvitation,
-};
+use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation};
+use crate::model::invitations::IssuedInvitation;
 use crate::domain::access::{preset, Permission, CATALOGUE};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -15,7 +14,7 @@ use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
 use crate::ui::form::{self, toggle};
 use crate::ui::format::moment;
-use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
+use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
 
 /// The Invite button, shown only to those holding `members:invite`.
 #[component]

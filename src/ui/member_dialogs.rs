@@ -3,14 +3,14 @@
 
 use leptos::prelude::*;
 
-use crate::api::members::{
-    change_role, leave_organization, remove_member, transfer_ownership, MemberItem,
-};
+use crate::api::members::{change_role, leave_organization, remove_member, transfer_ownership};
+
+use crate::model::members::MemberItem;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ui::dialog::{Confirm, Modal};
 use crate::ui::form::{submit, toggle, FormAlert, ScopeSelect};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 use crate::ui::session::hard_navigate;
 
 /// An open flag that follows `item` being set, and clears it when closed.

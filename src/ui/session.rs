@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{current_user, SessionUser};
+use crate::api::auth::current_user;
+
+use crate::model::auth::SessionUser;
 use crate::error::AppError;
 
 /// Context holding the signed-in user (or `None`).

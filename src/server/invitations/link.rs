@@ -6,8 +6,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::store::{permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
-use crate::api::invitations::{InvitationDetails, LinkState};
-use crate::api::orgs::OrgSummary;
+use crate::model::invitations::{InvitationDetails, LinkState};
+use crate::model::orgs::OrgSummary;
 use crate::domain::access::Permission;
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
 use crate::error::AppError;

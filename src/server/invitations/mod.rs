@@ -12,7 +12,7 @@ use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, Invit
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
-use crate::api::invitations::{
+use crate::model::invitations::{
     Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
 };
 use crate::domain::access::{admin_default, Access, Grant, Permission};

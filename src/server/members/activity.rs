@@ -2,7 +2,7 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use crate::api::members::{ActivityItem, ActivityPage};
+use crate::model::members::{ActivityItem, ActivityPage};
 use crate::domain::policy;
 use crate::error::AppError;
 use crate::server::organizations::Member;

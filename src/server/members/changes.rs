@@ -7,7 +7,7 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::api::access::{MyAccess, PermissionSwitch};
+use crate::model::access::{MyAccess, PermissionSwitch};
 use crate::domain::access::{Grant, Permission, Scope, Switch, CATALOGUE};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};

@@ -18,7 +18,7 @@ use super::access::Sight;
 use super::accounts::User;
 use super::invitations::store::seats_used;
 use super::organizations::{parse_role, Member};
-use crate::api::members::{DirectoryEntry, MemberItem, MemberPage, MemberRows, SeatUsage};
+use crate::model::members::{DirectoryEntry, MemberItem, MemberPage, MemberRows, SeatUsage};
 use crate::domain::Role;
 use crate::error::AppError;
 

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::members::list_activity;
 use crate::ui::format::moment;
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 use crate::ui::list::ReloadingList;
 
 /// Actions the filter offers.

@@ -5,16 +5,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::invitations::{
-    list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem,
-    InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
-};
+use crate::api::invitations::{list_invitations, resend_invitation, revoke_invitation};
+
+use crate::model::invitations::{Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Confirm;
 use crate::ui::format::{day, moment};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 use crate::ui::list::ReloadingList;
 
 /// The invitations of the organization.
