@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod router;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
 

@@ -5,10 +5,10 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::{audit, db};
-use crate::model::orgs::{OrgSummary, OrgView};
 use crate::domain::text::{slugify, Name};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::orgs::{OrgSummary, OrgView};
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {

@@ -1,6 +1,7 @@
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
+use super::support::{self, Client};
 use super::{join, member, secret_of, user};
 use crate::domain::access::{Grant, Permission, Scope, Switch};
 use crate::domain::Role;
@@ -10,8 +11,7 @@ use crate::server::invitations::{self, link, NewInvitation};
 use crate::server::members::{self, Removal};
 use crate::server::organizations::Member;
 use crate::server::state::AppState;
-use crate::server::testing::Client;
-use crate::server::{organizations, projects, teams, testing};
+use crate::server::{organizations, projects, teams};
 
 struct Org {
     state: AppState,
@@ -23,7 +23,7 @@ struct Org {
 
 /// "acme" with projects Web and API, and a team Backend that sees API.
 async fn org(pool: &SqlitePool) -> Org {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     organizations::create(pool, owner.id, "Acme").await.unwrap();
     let owner = member(pool, &owner, "acme").await;

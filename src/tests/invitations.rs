@@ -2,20 +2,21 @@ use chrono::{Duration, Utc};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
+use super::support;
 use super::{join, last_mail_to, member, secret_of, user};
-use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
 use crate::server::invitations::{self, link, NewInvitation};
 use crate::server::mail::worker;
+use crate::server::organizations;
 use crate::server::organizations::Member;
 use crate::server::state::AppState;
-use crate::server::{organizations, testing};
 
 /// An organization "acme" owned by owner@example.com.
 async fn setup(pool: &SqlitePool) -> (AppState, Member) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     organizations::create(pool, owner.id, "Acme").await.unwrap();
     let owner = member(pool, &owner, "acme").await;
@@ -661,7 +662,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
         .await
         .unwrap();
     let issued = invite_member(&state, &owner, "ann@example.com").await;
-    let down = testing::refused_smtp();
+    let down = support::refused_smtp();
     worker::deliver_due(&pool, &down, &state.config)
         .await
         .unwrap();

@@ -1,8 +1,8 @@
 use sqlx::SqlitePool;
 
+use super::support::Client;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::server::testing::Client;
 
 /// Ann owns "acme"; returns her client.
 async fn acme(pool: SqlitePool) -> Client {

@@ -3,15 +3,16 @@ use sqlx::SqlitePool;
 use std::collections::HashSet;
 use uuid::Uuid;
 
+use super::support;
 use super::{join, last_mail_to, member, user};
-use crate::model::members::{MemberItem, MemberPage, MemberRows};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::members::{MemberItem, MemberPage, MemberRows};
 use crate::server::accounts::User;
 use crate::server::members::{self, MemberQuery, Removal};
 use crate::server::organizations::Member;
 use crate::server::state::AppState;
-use crate::server::{invitations, organizations, testing};
+use crate::server::{invitations, organizations};
 
 struct Acme {
     state: AppState,
@@ -22,7 +23,7 @@ struct Acme {
 
 /// "acme" with an owner, an admin and a member.
 async fn acme(pool: &SqlitePool) -> Acme {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     let org = organizations::create(pool, owner.id, "Acme").await.unwrap();
     let admin = user(&state, "admin@example.com").await;

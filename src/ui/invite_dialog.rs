@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use crate::api::access::list_teams;
 use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation};
-use crate::model::invitations::IssuedInvitation;
 use crate::domain::access::{preset, Permission, CATALOGUE};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::IssuedInvitation;
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
 use crate::ui::form::{self, toggle};

@@ -5,13 +5,12 @@ use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::api::access::my_permissions;
-
-use crate::model::access::MyAccess;
 use crate::api::auth::sign_out;
-use crate::model::auth::SessionUser;
 use crate::api::orgs::{organization, switch_organization};
-use crate::model::orgs::OrgView;
 use crate::error::AppError;
+use crate::model::access::MyAccess;
+use crate::model::auth::SessionUser;
+use crate::model::orgs::OrgView;
 use crate::ui::org_context::{slug_in_path, AccessPulse, MyPermissions, OrgContext, OrgRefresh};
 use crate::ui::session::{hard_navigate, use_session};
 

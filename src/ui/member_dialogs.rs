@@ -4,10 +4,9 @@
 use leptos::prelude::*;
 
 use crate::api::members::{change_role, leave_organization, remove_member, transfer_ownership};
-
-use crate::model::members::MemberItem;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::members::MemberItem;
 use crate::ui::dialog::{Confirm, Modal};
 use crate::ui::form::{submit, toggle, FormAlert, ScopeSelect};
 use crate::ui::org_context::{OrgContext, OrgRefresh};

@@ -6,9 +6,8 @@
 use leptos::prelude::*;
 
 use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read};
-
-use crate::model::inbox::Pulse;
 use crate::error::AppError;
+use crate::model::inbox::Pulse;
 use crate::ui::format::moment;
 use crate::ui::invitation_actions::InvitationActions;
 use crate::ui::org_context::{slug_in_path, AccessPulse};

@@ -3,9 +3,8 @@
 use leptos::prelude::*;
 
 use crate::api::auth::current_user;
-
-use crate::model::auth::SessionUser;
 use crate::error::AppError;
+use crate::model::auth::SessionUser;
 
 /// Context holding the signed-in user (or `None`).
 #[derive(Clone, Copy)]

@@ -12,15 +12,15 @@ use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, Invit
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
-use crate::model::invitations::{
-    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
-};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
 use crate::domain::text::parse_note;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
+use crate::model::invitations::{
+    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
+};
 use crate::server::mail::outbox::DeliveryStatus;
 
 /// What the invite dialog sends, as typed.

@@ -7,11 +7,11 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::model::access::{MyAccess, PermissionSwitch};
 use crate::domain::access::{Grant, Permission, Scope, Switch, CATALOGUE};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
+use crate::model::access::{MyAccess, PermissionSwitch};
 use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::organizations::{parse_role, refresh, Member};

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::auth::{password_reset_preview, RequestPasswordReset, ResetPassword as ResetPasswordFn};
+use crate::api::auth::{
+    password_reset_preview, RequestPasswordReset, ResetPassword as ResetPasswordFn,
+};
 use crate::error::AppError;
 use crate::ui::form::{field_error, form_error, Field, FormAlert};
 use crate::ui::pages::auth::{navigate_on_success, password_hint};

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
-use crate::api::access::{add_project_member, create_project, list_projects, project_access, update_project};
-
+use crate::api::access::{
+    add_project_member, create_project, list_projects, project_access, update_project,
+};
 use crate::model::access::ProjectItem;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
