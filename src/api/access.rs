@@ -1,8 +1,10 @@
 //! Projects, teams and permissions.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
+use crate::domain::access::Permission;
 use crate::error::AppError;
 use crate::model::access::{MyAccess, PermissionSwitch, ProjectAccessRow, ProjectList, TeamItem};
 
@@ -217,13 +219,13 @@ pub async fn member_permissions(
 }
 
 /// Sets what a member holds (org-wide when `project` is empty, else on that
-/// project) to exactly `permissions` (comma-separated keys).
-#[server(endpoint = "set_member_permissions")]
+/// project) to exactly `permissions`; JSON-encoded, since it carries a list.
+#[server(endpoint = "set_member_permissions", input = Json)]
 pub async fn set_member_permissions(
     slug: String,
     user_id: Uuid,
     project: String,
-    permissions: String,
+    permissions: Vec<Permission>,
 ) -> Result<(), AppError> {
     use crate::server::members;
     super::ssr::reply(

@@ -2,38 +2,27 @@
 //! the invitee's side (look at, accept or decline a link).
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::invitations::{InvitationDetails, InvitationList, IssuedInvitation};
+use crate::model::invitations::{
+    InvitationDetails, InvitationList, InvitationRequest, IssuedInvitation,
+};
 use crate::model::orgs::OrgSummary;
 
-/// Invites `email` into the organization at `slug`.
-#[server(endpoint = "create_invitation")]
+/// Invites `request.email` into the organization at `slug`; JSON-encoded,
+/// since the request carries lists.
+#[server(endpoint = "create_invitation", input = Json)]
 pub async fn create_invitation(
     slug: String,
-    email: String,
-    role: String,
-    note: String,
-    notify_email: String,
-    teams: String,
-    permissions: String,
-    #[server(default)] withheld: String,
+    request: InvitationRequest,
 ) -> Result<IssuedInvitation, AppError> {
-    use crate::server::invitations::{self, NewInvitation};
+    use crate::server::invitations;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let input = NewInvitation {
-                email: &email,
-                role: &role,
-                note: &note,
-                notify_email: &notify_email,
-                teams: &teams,
-                permissions: &permissions,
-                withheld: &withheld,
-            };
-            invitations::create(&state, &member, input).await
+            invitations::create(&state, &member, request).await
         }
         .await,
     )

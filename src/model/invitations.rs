@@ -4,8 +4,42 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::access::Permission;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
+
+/// What the invite dialog asks for: who, in which role, and what they carry beyond it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationRequest {
+    pub email: String,
+    pub role: Role,
+    /// Why access is needed; empty for none.
+    pub note: String,
+    /// Another address to send the mail to; empty for the invited one.
+    pub notify_email: String,
+    /// Teams to join on accepting.
+    pub teams: Vec<Uuid>,
+    /// Permissions granted org-wide on accepting.
+    pub permissions: Vec<Permission>,
+    /// Admin defaults to hold back (Admin invitations only).
+    #[serde(default)]
+    pub withheld: Vec<Permission>,
+}
+
+impl InvitationRequest {
+    /// Only an address and a role: no note, other address, teams or permissions.
+    pub fn plain(email: &str, role: Role) -> Self {
+        Self {
+            email: email.to_owned(),
+            role,
+            note: String::new(),
+            notify_email: String::new(),
+            teams: Vec::new(),
+            permissions: Vec::new(),
+            withheld: Vec::new(),
+        }
+    }
+}
 
 /// A link just issued by create or resend: the only time the secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

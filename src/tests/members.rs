@@ -7,6 +7,7 @@ use super::support;
 use super::{join, last_mail_to, member, user};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::InvitationRequest;
 use crate::model::members::{MemberItem, MemberPage, MemberRows};
 use crate::server::accounts::User;
 use crate::server::members::{self, MemberQuery, Removal};
@@ -213,7 +214,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
     invitations::create(
         &a.state,
         &a.owner,
-        invitations::NewInvitation::plain("member@example.com", "admin"),
+        InvitationRequest::plain("member@example.com", Role::Admin),
     )
     .await
     .unwrap();
@@ -235,7 +236,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
             .await
             .unwrap();
     }
-    let new = |email| invitations::NewInvitation::plain(email, "member");
+    let new = |email| InvitationRequest::plain(email, Role::Member);
     invitations::create(&a.state, &a.admin, new("x@example.com"))
         .await
         .unwrap();

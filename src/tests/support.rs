@@ -138,8 +138,19 @@ impl Client {
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
+        self.post(endpoint, "application/x-www-form-urlencoded", body)
+            .await
+    }
+
+    /// Calls a JSON-encoded `/api/<endpoint>` with its arguments as one object.
+    pub async fn call_json(&mut self, endpoint: &str, arguments: Value) -> Reply {
+        self.post(endpoint, "application/json", arguments.to_string())
+            .await
+    }
+
+    async fn post(&mut self, endpoint: &str, content_type: &str, body: String) -> Reply {
         let mut request = Request::post(format!("/api/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_TYPE, content_type)
             .header(header::ACCEPT, "application/json");
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);
