@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use gatehouse::domain::Role;
+use gatehouse::model::invitations::InvitationRequest;
 use gatehouse::server::accounts::User;
 use gatehouse::server::config::Config;
-use gatehouse::server::invitations::{self, link, NewInvitation};
+use gatehouse::server::invitations::{self, link};
 use gatehouse::server::members::{self, MemberQuery};
 use gatehouse::server::organizations::{self, Member};
 use gatehouse::server::state::AppState;
@@ -125,10 +127,13 @@ async fn main() {
         for i in 0..SAMPLES {
             let email = format!("invitee{i}@example.com");
             let t = Instant::now();
-            let issued =
-                invitations::create(&state, &actor, NewInvitation::plain(&email, "member"))
-                    .await
-                    .unwrap();
+            let issued = invitations::create(
+                &state,
+                &actor,
+                InvitationRequest::plain(&email, Role::Member),
+            )
+            .await
+            .unwrap();
             samples.push(t.elapsed());
             invites.push((email, issued.link));
         }

@@ -5,7 +5,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::ui::layout::{AccessPulse, OrgLayout, TopBar};
+use crate::ui::layout::{OrgLayout, TopBar};
+use crate::ui::org_context::AccessPulse;
 use crate::ui::pages::auth::{SignIn, SignUp};
 use crate::ui::pages::password_reset::{ForgotPassword, ResetPassword};
 use crate::ui::pages::{

@@ -7,6 +7,9 @@ pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod router;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

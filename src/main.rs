@@ -4,7 +4,7 @@
 #[tokio::main]
 async fn main() -> Result<(), String> {
     use gatehouse::server::{
-        config::Config, db, mail, rate_limit::RateLimiter, router, session, state::AppState,
+        config::Config, db, mail, rate_limit::RateLimiter, session, state::AppState,
     };
     use std::net::SocketAddr;
     use std::sync::Arc;
@@ -40,7 +40,9 @@ async fn main() -> Result<(), String> {
         state.mail.clone(),
     ));
     let sessions = state.pool.clone();
-    let app = router::build(state).await.map_err(|e| e.to_string())?;
+    let app = gatehouse::router::build(state)
+        .await
+        .map_err(|e| e.to_string())?;
     // After build: it creates the session table.
     tokio::spawn(session::purge_expired(sessions));
 

@@ -143,7 +143,10 @@ test('an admin narrowed while their console is open loses the invite button with
   await expect(bobPage.getByLabel('New team name')).toHaveCount(0);
   const slug = base.split('/')[2];
   const forged = await bobPage.request.post('/api/create_invitation', {
-    form: { slug, email: uniqueEmail('sneaky'), role: 'member', note: '', notify_email: '', teams: '', permissions: '' },
+    data: {
+      slug,
+      request: { email: uniqueEmail('sneaky'), role: 'member', note: '', notify_email: '', teams: [], permissions: [] },
+    },
   });
   expect(forged.status()).toBe(403);
   expect(await forged.text()).toContain('Members: invite people');

@@ -1,160 +1,37 @@
 //! Invitations: the administrator's side (create, list, resend, revoke) and
 //! the invitee's side (look at, accept or decline a link).
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
-use super::orgs::OrgSummary;
-use crate::domain::invitation::InvitationStatus;
-use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::{
+    InvitationDetails, InvitationList, InvitationRequest, IssuedInvitation,
+};
+use crate::model::orgs::OrgSummary;
 
-/// A link just issued by create or resend: the only time the secret is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IssuedInvitation {
-    pub invitation_id: Uuid,
-    pub email: String,
-    pub link: String,
-    pub expires_at: DateTime<Utc>,
-    /// Where the mail goes (the notification address when one was given).
-    pub mailed_to: String,
-}
-
-/// How far the invitation mail got.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Delivery {
-    Queued,
-    Retrying { reason: String },
-    Delivered,
-    Failed { reason: String },
-}
-
-/// One row of the Invitations tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InvitationItem {
-    pub id: Uuid,
-    pub email: String,
-    pub role: Role,
-    /// True as of the moment of the request (expired even before any sweep).
-    pub status: InvitationStatus,
-    pub invited_by: String,
-    pub sent_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub delivery: Delivery,
-    pub note: Option<String>,
-    /// Whether the viewer may resend or revoke it.
-    pub can_manage: bool,
-}
-
-/// What an invitation link is now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LinkState {
-    Open,
-    Accepted,
-    Declined,
-    Revoked,
-    Expired,
-    Failed,
-    /// A resend issued a newer link; this one is dead.
-    Replaced,
-}
-
-impl LinkState {
-    /// What happened to a link that can no longer be used, and what to do.
-    pub fn explain(self, org: &str) -> String {
-        match self {
-            Self::Open => format!("This invitation to {org} is open."),
-            Self::Accepted => format!("This invitation was already accepted. Sign in to open {org}."),
-            Self::Declined => format!("This invitation was declined. If that was a mistake, ask an admin of {org} to invite you again."),
-            Self::Revoked => format!("This invitation was withdrawn by an admin of {org}. If you still need access, ask them to invite you again."),
-            Self::Expired => format!("This invitation has expired. Ask an admin of {org} to resend it."),
-            Self::Failed => format!("This invitation could not be delivered and was stopped. Ask an admin of {org} to resend it."),
-            Self::Replaced => format!("A newer invitation to {org} was sent, so this link no longer works. Use the link in the most recent email, or ask an admin to resend it."),
-        }
-    }
-
-    /// The page heading for this state.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Open => "You are invited",
-            Self::Accepted => "Invitation already accepted",
-            Self::Declined => "Invitation declined",
-            Self::Revoked => "Invitation withdrawn",
-            Self::Expired => "Invitation expired",
-            Self::Failed => "Invitation stopped",
-            Self::Replaced => "This link was replaced",
-        }
-    }
-}
-
-/// What the invitee sees at `/invite/<token>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InvitationDetails {
-    pub org_name: String,
-    pub inviter_name: String,
-    pub email: String,
-    pub role: Role,
-    pub note: Option<String>,
-    /// Teams they will join.
-    pub teams: Vec<String>,
-    /// Labels of the permissions they will get beyond their role.
-    pub permissions: Vec<String>,
-    /// Labels of the role's permissions held back (a narrowed Admin).
-    pub withheld: Vec<String>,
-    pub expires_at: DateTime<Utc>,
-    pub state: LinkState,
-    /// Email of the signed-in account, if any.
-    pub signed_in_as: Option<String>,
-}
-
-/// Invites `email` into the organization at `slug`.
-#[server(endpoint = "create_invitation")]
+/// Invites `request.email` into the organization at `slug`; JSON-encoded,
+/// since the request carries lists.
+#[server(endpoint = "create_invitation", input = Json)]
 pub async fn create_invitation(
     slug: String,
-    email: String,
-    role: String,
-    note: String,
-    notify_email: String,
-    teams: String,
-    permissions: String,
-    #[server(default)] withheld: String,
+    request: InvitationRequest,
 ) -> Result<IssuedInvitation, AppError> {
-    use crate::server::invitations::{self, NewInvitation};
+    use crate::server::invitations;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let input = NewInvitation {
-                email: &email,
-                role: &role,
-                note: &note,
-                notify_email: &notify_email,
-                teams: &teams,
-                permissions: &permissions,
-                withheld: &withheld,
-            };
-            invitations::create(&state, &member, input).await
+            invitations::create(&state, &member, request).await
         }
         .await,
     )
 }
 
-/// How many invitations one list shows at most (the newest).
-pub const INVITATIONS_SHOWN: usize = 1000;
-
-/// The newest invitations of one status (or all).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InvitationList {
-    pub items: Vec<InvitationItem>,
-    /// Older ones exist beyond [`INVITATIONS_SHOWN`].
-    pub more: bool,
-}
-
 /// Every invitation of the organization, newest first, optionally one status only.
 #[server(endpoint = "list_invitations")]
 pub async fn list_invitations(slug: String, status: String) -> Result<InvitationList, AppError> {
+    use crate::domain::invitation::InvitationStatus;
     use crate::server::invitations;
     super::ssr::reply(
         async {

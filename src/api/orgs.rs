@@ -1,32 +1,9 @@
 //! Organizations: create, list, switch, and one organization's header data.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::domain::Role;
 use crate::error::AppError;
-
-/// An organization in the selector.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrgSummary {
-    pub id: Uuid,
-    pub name: String,
-    pub slug: String,
-    /// The signed-in user's role in it.
-    pub role: Role,
-}
-
-/// One organization as a member sees it on its pages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrgView {
-    pub id: Uuid,
-    pub name: String,
-    pub slug: String,
-    pub role: Role,
-    pub seat_limit: i64,
-    pub invitation_ttl_days: i64,
-}
+use crate::model::orgs::{DashboardInfo, OrgSummary, OrgView};
 
 /// Creates an organization owned by the signed-in user and makes it active.
 #[server(endpoint = "create_organization")]
@@ -92,19 +69,6 @@ pub async fn update_settings(
         }
         .await,
     )
-}
-
-/// What the dashboard needs beyond the organization itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DashboardInfo {
-    /// Seats used and the limit.
-    pub seats: super::members::SeatUsage,
-    /// Projects the signed-in member can see.
-    pub visible_projects: i64,
-    /// Projects in the organization (not archived).
-    pub total_projects: i64,
-    /// Owners and admins, to ask for access: (name, email).
-    pub admins: Vec<(String, String)>,
 }
 
 /// The dashboard's project counts and who the admins are.

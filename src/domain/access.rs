@@ -103,11 +103,6 @@ impl Resource {
     }
 }
 
-/// A comma-separated list named a permission the catalogue does not have.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Unknown permission {0:?}.")]
-pub struct UnknownPermission(pub String);
-
 impl Permission {
     /// See every project.
     pub const PROJECTS_VIEW: Self = p(Resource::Projects, Action::View);
@@ -119,15 +114,6 @@ impl Permission {
     pub const MEMBERS_VIEW: Self = p(Resource::Members, Action::View);
     /// Send invitations.
     pub const MEMBERS_INVITE: Self = p(Resource::Members, Action::Invite);
-
-    /// Parses a comma-separated list of keys, as forms send it; blanks are skipped.
-    pub fn parse_list(text: &str) -> Result<Vec<Self>, UnknownPermission> {
-        text.split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(|k| Self::parse(k).ok_or_else(|| UnknownPermission(k.to_owned())))
-            .collect()
-    }
 
     /// The stored spelling, `resource:action`.
     pub fn key(self) -> String {
@@ -415,14 +401,6 @@ mod tests {
             Some(p(Members, Invite))
         );
         assert_eq!(Permission::parse("logs:delete"), None);
-        assert_eq!(
-            Permission::parse_list(" logs:view, ,members:invite"),
-            Ok(vec![p(Logs, View), p(Members, Invite)])
-        );
-        assert_eq!(
-            Permission::parse_list("logs:view,root"),
-            Err(UnknownPermission("root".into()))
-        );
     }
 
     #[test]

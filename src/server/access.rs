@@ -208,7 +208,7 @@ pub async fn require(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sight {
     /// The members list: addresses, roles, dates, and what teams hold (see
-    /// [`SEES_MEMBER_LIST`](crate::api::members::SEES_MEMBER_LIST)).
+    /// [`SEES_MEMBER_LIST`](crate::model::members::SEES_MEMBER_LIST)).
     Members,
     /// The name directory every member sees: names and team names only.
     Directory,
@@ -217,7 +217,7 @@ pub enum Sight {
 impl Sight {
     /// What `access` sees.
     pub fn of(access: &Access) -> Self {
-        use crate::api::members::SEES_MEMBER_LIST;
+        use crate::model::members::SEES_MEMBER_LIST;
         if SEES_MEMBER_LIST
             .into_iter()
             .any(|p| access.allows(p, Scope::Organization))

@@ -10,11 +10,11 @@ use super::password::{self, PasswordHashText};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
 use super::{audit, db};
-use crate::api::auth::EmailTaken;
 use crate::domain::password::check_new_password;
 use crate::domain::text::Name;
 use crate::domain::Email;
 use crate::error::AppError;
+use crate::model::auth::EmailTaken;
 
 /// How long an email verification link stays valid.
 const VERIFICATION_TTL: Duration = Duration::days(3);

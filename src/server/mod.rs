@@ -1,4 +1,4 @@
-//! Server-only code: configuration, storage, sessions, mail and the router.
+//! Server-only code: configuration, storage, sessions, mail and background jobs.
 
 pub mod access;
 pub mod accounts;
@@ -15,12 +15,8 @@ pub mod password;
 pub mod password_reset;
 pub mod projects;
 pub mod rate_limit;
-pub mod router;
 pub mod safety_net;
 pub mod session;
 pub mod state;
 pub mod teams;
 pub mod token;
-
-#[cfg(test)]
-pub mod testing;

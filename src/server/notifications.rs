@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::accounts::User;
 use super::organizations::parse_role;
-use crate::api::inbox::{Inbox, InboxInvitation, Notice, Pulse};
 use crate::error::AppError;
+use crate::model::inbox::{Inbox, InboxInvitation, Notice, Pulse};
 
 /// What a notice is about.
 #[derive(Debug, Clone, Copy)]

@@ -5,10 +5,10 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::{audit, db};
-use crate::api::orgs::{OrgSummary, OrgView};
 use crate::domain::text::{slugify, Name};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::orgs::{OrgSummary, OrgView};
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {
@@ -252,7 +252,7 @@ pub async fn update_settings(
 pub async fn dashboard(
     pool: &SqlitePool,
     actor: &Member,
-) -> Result<crate::api::orgs::DashboardInfo, AppError> {
+) -> Result<crate::model::orgs::DashboardInfo, AppError> {
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM projects WHERE org_id = ? AND archived_at IS NULL",
     )
@@ -271,7 +271,7 @@ pub async fn dashboard(
     .bind(actor.org.id)
     .fetch_all(pool)
     .await?;
-    Ok(crate::api::orgs::DashboardInfo {
+    Ok(crate::model::orgs::DashboardInfo {
         seats: crate::server::members::seat_usage(pool, actor).await?,
         visible_projects: visible,
         total_projects: total,

@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use super::organizations::{active_member_by_email, parse_role, Member};
 use super::{access, audit, db};
-use crate::api::access::{ProjectAccessRow, ProjectItem, ProjectList};
 use crate::domain::access::{Permission, Scope, Source};
 use crate::domain::text::Name;
 use crate::error::AppError;
+use crate::model::access::{ProjectAccessRow, ProjectItem, ProjectList};
 
 /// Projects the actor can see (not archived), by name.
 pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<ProjectList, AppError> {

@@ -7,11 +7,11 @@ use uuid::Uuid;
 use super::access::{self, Holder, Sight};
 use super::organizations::{active_member_by_email, Member};
 use super::{audit, db};
-use crate::api::access::{ProjectItem, TeamGrant, TeamItem, TeamMember};
 use crate::domain::access::{Grant, Permission};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::text::Name;
 use crate::error::AppError;
+use crate::model::access::{ProjectItem, TeamGrant, TeamItem, TeamMember};
 
 /// Teams of the organization with their members and grants, as `actor` may
 /// see them (see [`Sight`]).

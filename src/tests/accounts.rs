@@ -1,9 +1,9 @@
 use sqlx::SqlitePool;
 
+use super::support::{self, Client, Reply};
 use super::{last_mail_to, link_path};
 use crate::error::AppError;
 use crate::server::accounts::{self, SignUp};
-use crate::server::testing::{self, Client, Reply};
 
 fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
     SignUp {
@@ -15,7 +15,7 @@ fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
 
 #[sqlx::test]
 async fn sign_up_stores_normalized_user_and_queues_verification(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let user = accounts::sign_up(&state, input(" Ann ", " Ann@Example.COM ", "long enough"))
         .await
         .unwrap();
@@ -37,7 +37,7 @@ async fn sign_up_stores_normalized_user_and_queues_verification(pool: SqlitePool
 
 #[sqlx::test]
 async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let field = |r: Result<accounts::User, AppError>| match r {
         Err(AppError::Invalid { field, .. }) => field,
         other => panic!("expected a field error, got {other:?}"),
@@ -89,7 +89,7 @@ async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: SqlitePool) {
-    let state = testing::state(pool);
+    let state = support::state(pool);
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
         .unwrap();
@@ -117,7 +117,7 @@ async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: Sqlite
 
 #[sqlx::test]
 async fn sign_in_is_rate_limited_per_email(pool: SqlitePool) {
-    let state = testing::state(pool);
+    let state = support::state(pool);
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
         .unwrap();
@@ -133,7 +133,7 @@ async fn sign_in_is_rate_limited_per_email(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn verification_link_works_once(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let user = accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
         .unwrap();
@@ -172,7 +172,7 @@ async fn verification_link_works_once(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn expired_verification_link_is_refused(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
         .unwrap();
@@ -191,7 +191,7 @@ async fn expired_verification_link_is_refused(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn expired_sessions_are_purged_and_live_ones_kept(pool: SqlitePool) {
-    let mut ann = testing::Client::new(pool.clone()).await;
+    let mut ann = support::Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     let mut bob = ann.fresh();
     bob.sign_up("Bob", "bob@example.com").await;

@@ -2,8 +2,8 @@ use axum::body::Body;
 use axum::http::{header, Request};
 use sqlx::SqlitePool;
 
+use super::support::Client;
 use crate::error::AppError;
-use crate::server::testing::Client;
 
 #[sqlx::test]
 async fn signed_out_calls_are_refused(pool: SqlitePool) {
@@ -195,12 +195,12 @@ async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
     let site = std::env::temp_dir().join(format!("gatehouse-site-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/gatehouse.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    let mut state = crate::server::testing::state(pool);
+    let mut state = super::support::state(pool);
     state.leptos_options = LeptosOptions::builder()
         .output_name("gatehouse")
         .site_root(site.to_str().unwrap())
         .build();
-    let router = crate::server::router::build(state).await.unwrap();
+    let router = crate::router::build(state).await.unwrap();
     // A page rendered on this thread just redirected, and its reactive owner
     // is still the thread's current one when the WASM is asked for.
     let page = Owner::new();

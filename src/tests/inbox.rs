@@ -1,14 +1,16 @@
 use chrono::{Duration, Utc};
 use sqlx::SqlitePool;
 
+use super::support::{self, Client};
 use super::{member, user};
+use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::InvitationRequest;
 use crate::server::accounts::{self, User};
+use crate::server::invitations;
 use crate::server::invitations::link::{self, LinkKey};
-use crate::server::invitations::{self, NewInvitation};
 use crate::server::state::AppState;
-use crate::server::testing::Client;
-use crate::server::{notifications, organizations, testing};
+use crate::server::{notifications, organizations};
 
 async fn verified(state: &AppState, email: &str) -> User {
     let u = user(state, email).await;
@@ -25,7 +27,7 @@ async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &
         .await
         .unwrap();
     let owner = member(&state.pool, &owner, &summary.slug).await;
-    let input = NewInvitation::plain(invitee, "member");
+    let input = InvitationRequest::plain(invitee, Role::Member);
     invitations::create(state, &owner, input)
         .await
         .unwrap()
@@ -34,7 +36,7 @@ async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &
 
 #[sqlx::test]
 async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let ann = verified(&state, "ann@example.com").await;
     org_inviting(&state, "a@example.com", "Acme", "ann@example.com").await;
     org_inviting(&state, "b@example.com", "Globex", "ann@example.com").await;
@@ -66,7 +68,7 @@ async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs
 
 #[sqlx::test]
 async fn an_unverified_address_sees_no_invitations(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let squatter = user(&state, "ceo@example.com").await;
     let id = org_inviting(&state, "a@example.com", "Acme", "ceo@example.com").await;
     assert!(notifications::inbox(&pool, &squatter)
@@ -88,7 +90,7 @@ async fn an_unverified_address_sees_no_invitations(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn answers_and_changes_leave_notices(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let ann = verified(&state, "ann@example.com").await;
     let bob = verified(&state, "bob@example.com").await;
     let owner = user(&state, "owner@example.com").await;
@@ -97,9 +99,13 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
         .unwrap();
     let owner_member = member(&pool, &owner, "acme").await;
     for email in ["ann@example.com", "bob@example.com"] {
-        invitations::create(&state, &owner_member, NewInvitation::plain(email, "member"))
-            .await
-            .unwrap();
+        invitations::create(
+            &state,
+            &owner_member,
+            InvitationRequest::plain(email, Role::Member),
+        )
+        .await
+        .unwrap();
     }
     let inbox = notifications::inbox(&pool, &ann).await.unwrap();
     link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann)
@@ -152,17 +158,12 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
     owner.sign_up("Owner", "owner@example.com").await;
     owner.create_org("Acme").await;
     let reply = owner
-        .call(
+        .call_json(
             "create_invitation",
-            &[
-                ("slug", "acme"),
-                ("email", "ann@example.com"),
-                ("role", "member"),
-                ("note", ""),
-                ("notify_email", ""),
-                ("teams", ""),
-                ("permissions", ""),
-            ],
+            serde_json::json!({
+                "slug": "acme",
+                "request": InvitationRequest::plain("ann@example.com", Role::Member),
+            }),
         )
         .await;
     let id = reply.body["invitation_id"].as_str().unwrap().to_owned();
@@ -194,7 +195,7 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let id = org_inviting(&state, "owner@example.com", "Acme", "ann@example.com").await;
     let ann = verified(&state, "ann@example.com").await;
     let beat = |org: Option<&'static str>| {

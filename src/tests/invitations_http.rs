@@ -1,8 +1,8 @@
 use sqlx::SqlitePool;
 
+use super::support::Client;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::server::testing::Client;
 
 /// Ann owns "acme"; returns her client.
 async fn acme(pool: SqlitePool) -> Client {
@@ -12,16 +12,20 @@ async fn acme(pool: SqlitePool) -> Client {
     ann
 }
 
-fn invite_form<'a>(slug: &'a str, email: &'a str, role: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("slug", slug),
-        ("email", email),
-        ("role", role),
-        ("note", ""),
-        ("notify_email", ""),
-        ("teams", ""),
-        ("permissions", ""),
-    ]
+/// The arguments of `create_invitation` for a plain invitation; `role` as
+/// the wire spells it, so a test can also send one that does not exist.
+fn invitation(slug: &str, email: &str, role: &str) -> serde_json::Value {
+    serde_json::json!({
+        "slug": slug,
+        "request": {
+            "email": email,
+            "role": role,
+            "note": "",
+            "notify_email": "",
+            "teams": [],
+            "permissions": [],
+        },
+    })
 }
 
 async fn user_id(pool: &SqlitePool, email: &str) -> uuid::Uuid {
@@ -53,9 +57,9 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
     )
     .await;
     let reply = bob
-        .call(
+        .call_json(
             "create_invitation",
-            &invite_form("acme", "x@example.com", "member"),
+            invitation("acme", "x@example.com", "member"),
         )
         .await;
     assert_eq!(reply.status, 403, "{:?}", reply.body);
@@ -66,17 +70,17 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
         .unwrap();
     // The new role counts on the very next request.
     let reply = bob
-        .call(
+        .call_json(
             "create_invitation",
-            &invite_form("acme", "x@example.com", "owner"),
+            invitation("acme", "x@example.com", "owner"),
         )
         .await;
     assert_eq!(reply.status, 403);
     assert!(matches!(reply.error(), Some(AppError::Forbidden(m)) if m.contains("Only owners")));
     let reply = bob
-        .call(
+        .call_json(
             "create_invitation",
-            &invite_form("acme", "x@example.com", "admin"),
+            invitation("acme", "x@example.com", "admin"),
         )
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
@@ -86,9 +90,9 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
 async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: SqlitePool) {
     let mut ann = acme(pool.clone()).await;
     let created = ann
-        .call(
+        .call_json(
             "create_invitation",
-            &invite_form("acme", "x@example.com", "member"),
+            invitation("acme", "x@example.com", "member"),
         )
         .await;
     let id = created.body["invitation_id"].as_str().unwrap().to_owned();
@@ -122,9 +126,9 @@ async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Sq
 async fn list_responses_never_carry_the_secret(pool: SqlitePool) {
     let mut ann = acme(pool).await;
     let created = ann
-        .call(
+        .call_json(
             "create_invitation",
-            &invite_form("acme", "x@example.com", "member"),
+            invitation("acme", "x@example.com", "member"),
         )
         .await;
     let secret = super::secret_of(created.body["link"].as_str().unwrap());
@@ -143,14 +147,14 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
     let mut ann = acme(pool.clone()).await;
     let mut bob = ann.fresh();
     bob.sign_up("Bob", "bob@example.com").await;
-    let form = invite_form("acme", "bob@example.com", "member");
+    let form = invitation("acme", "bob@example.com", "member");
     // Revoked.
-    let revoked = ann.call("create_invitation", &form).await;
+    let revoked = ann.call_json("create_invitation", form.clone()).await;
     let id = revoked.body["invitation_id"].as_str().unwrap().to_owned();
     ann.call("revoke_invitation", &[("slug", "acme"), ("id", &id)])
         .await;
     // Replaced by a resend.
-    let replaced = ann.call("create_invitation", &form).await;
+    let replaced = ann.call_json("create_invitation", form.clone()).await;
     let id = replaced.body["invitation_id"].as_str().unwrap().to_owned();
     let fresh = ann
         .call("resend_invitation", &[("slug", "acme"), ("id", &id)])
@@ -181,9 +185,9 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
 async fn accepting_switches_the_console_to_the_organization(pool: SqlitePool) {
     let mut ann = acme(pool).await;
     let created = ann
-        .call(
+        .call_json(
             "create_invitation",
-            &invite_form("acme", "bob@example.com", "admin"),
+            invitation("acme", "bob@example.com", "admin"),
         )
         .await;
     assert_eq!(created.status, 200);
@@ -240,7 +244,7 @@ async fn token_lookups_are_rate_limited(pool: SqlitePool) {
 /// returns their client and the shareable link's secret the inviter saw.
 async fn invited_newcomer(ann: &mut Client, name: &str, email: &str) -> (Client, String) {
     let created = ann
-        .call("create_invitation", &invite_form("acme", email, "member"))
+        .call_json("create_invitation", invitation("acme", email, "member"))
         .await;
     assert_eq!(created.status, 200, "{:?}", created.body);
     let mut newcomer = ann.fresh();
@@ -318,4 +322,18 @@ async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: Sqli
         .call("invitation_preview", &[("token", &mailed)])
         .await;
     assert_eq!(reply.error(), Some(AppError::Conflict(used.into())));
+}
+
+#[sqlx::test]
+async fn an_unknown_role_or_permission_is_bad_input(pool: SqlitePool) {
+    let mut ann = acme(pool).await;
+    let mut unknown_permission = invitation("acme", "x@example.com", "member");
+    unknown_permission["request"]["permissions"] = serde_json::json!(["root:all"]);
+    for arguments in [
+        invitation("acme", "x@example.com", "root"),
+        unknown_permission,
+    ] {
+        let reply = ann.call_json("create_invitation", arguments).await;
+        assert_eq!(reply.status, 400, "{:?}", reply.body);
+    }
 }

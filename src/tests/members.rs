@@ -3,15 +3,17 @@ use sqlx::SqlitePool;
 use std::collections::HashSet;
 use uuid::Uuid;
 
+use super::support;
 use super::{join, last_mail_to, member, user};
-use crate::api::members::{MemberItem, MemberPage, MemberRows};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::InvitationRequest;
+use crate::model::members::{MemberItem, MemberPage, MemberRows};
 use crate::server::accounts::User;
 use crate::server::members::{self, MemberQuery, Removal};
 use crate::server::organizations::Member;
 use crate::server::state::AppState;
-use crate::server::{invitations, organizations, testing};
+use crate::server::{invitations, organizations};
 
 struct Acme {
     state: AppState,
@@ -22,7 +24,7 @@ struct Acme {
 
 /// "acme" with an owner, an admin and a member.
 async fn acme(pool: &SqlitePool) -> Acme {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     let org = organizations::create(pool, owner.id, "Acme").await.unwrap();
     let admin = user(&state, "admin@example.com").await;
@@ -212,7 +214,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
     invitations::create(
         &a.state,
         &a.owner,
-        invitations::NewInvitation::plain("member@example.com", "admin"),
+        InvitationRequest::plain("member@example.com", Role::Admin),
     )
     .await
     .unwrap();
@@ -234,7 +236,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
             .await
             .unwrap();
     }
-    let new = |email| invitations::NewInvitation::plain(email, "member");
+    let new = |email| InvitationRequest::plain(email, Role::Member);
     invitations::create(&a.state, &a.admin, new("x@example.com"))
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 use sqlx::SqlitePool;
 
+use super::support::Client;
 use crate::domain::Role;
-use crate::server::testing::Client;
 
 async fn id_of(pool: &SqlitePool, email: &str) -> String {
     let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")

@@ -10,6 +10,7 @@ mod members;
 mod members_http;
 mod organizations;
 mod outbox;
+mod support;
 mod trust;
 
 use sqlx::SqlitePool;

@@ -1,12 +1,13 @@
 use sqlx::SqlitePool;
 
+use super::support;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::accounts::{self, SignUp};
-use crate::server::{organizations, testing};
+use crate::server::organizations;
 
 async fn user(pool: &SqlitePool, email: &str) -> uuid::Uuid {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     accounts::sign_up(
         &state,
         SignUp {
@@ -99,7 +100,7 @@ async fn outsiders_and_removed_members_see_not_found(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn only_owners_change_settings_within_bounds(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let ann = accounts::sign_up(
         &state,
         SignUp {

@@ -4,11 +4,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::support;
 use crate::domain::Email;
 use crate::server::config::{Config, MailTransportConfig};
 use crate::server::mail::outbox::{self, DeliveryStatus, OutboxRow};
 use crate::server::mail::{enqueue, transport::Transport, worker, OutgoingMail};
-use crate::server::{db, testing, token::SecretToken};
+use crate::server::{db, token::SecretToken};
 
 /// Longer than any healthy pass in these tests; a pass that takes this long hangs.
 const HANG: Duration = Duration::from_secs(10);
@@ -24,7 +25,7 @@ fn mail(to: &str) -> OutgoingMail {
 
 #[sqlx::test]
 async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
         .unwrap();
@@ -68,11 +69,11 @@ async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
         .unwrap();
-    let transport = testing::refused_smtp();
+    let transport = support::refused_smtp();
     let max = state.config.mail_max_attempts as i64;
     for attempt in 1..=max {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -110,13 +111,13 @@ async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Sqlit
 
 #[sqlx::test]
 async fn retry_waits_for_its_backoff(pool: SqlitePool) {
-    let mut state = testing::state(pool.clone());
+    let mut state = support::state(pool.clone());
     std::sync::Arc::make_mut(&mut state.config).mail_retry_base =
         std::time::Duration::from_secs(60);
     enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
         .unwrap();
-    let transport = testing::refused_smtp();
+    let transport = support::refused_smtp();
     assert_eq!(
         worker::deliver_due(&pool, &transport, &state.config)
             .await
@@ -148,8 +149,8 @@ async fn row(pool: &SqlitePool, id: i64) -> OutboxRow {
 
 #[sqlx::test]
 async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(pool: SqlitePool) {
-    let smtp = testing::SilentSmtp::start().await;
-    let mut state = testing::state(pool.clone());
+    let smtp = support::SilentSmtp::start().await;
+    let mut state = support::state(pool.clone());
     let config = Arc::make_mut(&mut state.config);
     config.mail_send_timeout = Duration::from_millis(300);
     config.mail_retry_base = Duration::from_millis(500);
@@ -202,8 +203,8 @@ fn mail_dir(config: &Config) -> &str {
 
 #[sqlx::test]
 async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
-    let smtp = testing::SilentSmtp::start().await;
-    let mut state = testing::state(pool.clone());
+    let smtp = support::SilentSmtp::start().await;
+    let mut state = support::state(pool.clone());
     Arc::make_mut(&mut state.config).mail_send_timeout = Duration::from_secs(60);
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
@@ -239,7 +240,7 @@ async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: SqlitePool) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
         .unwrap();
@@ -262,7 +263,7 @@ async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: SqlitePool) {
 async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same_message_id(
     pool: SqlitePool,
 ) {
-    let state = testing::state(pool.clone());
+    let state = support::state(pool.clone());
     let transport = Transport::from_config(&state.config.mail).unwrap();
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await

@@ -10,10 +10,12 @@ use axum::Router;
 use http_body_util::BodyExt;
 use sqlx::SqlitePool;
 
+use super::support;
 use crate::error::AppError;
+use crate::router;
+use crate::server::accounts;
 use crate::server::safety_net::Deadlines;
 use crate::server::state::AppState;
-use crate::server::{accounts, router, testing};
 
 /// A body that sends one piece and then never another.
 fn stalling_body() -> Body {
@@ -41,7 +43,7 @@ async fn misbehaving_app(pool: SqlitePool) -> Router {
         headers: Duration::from_millis(300),
         body_idle: Duration::from_millis(300),
     };
-    router::build_with(testing::state(pool), extra, deadlines)
+    router::build_with(support::state(pool), extra, deadlines)
         .await
         .expect("router builds")
 }
@@ -104,7 +106,7 @@ async fn a_response_that_never_starts_or_stalls_is_cut_off(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn a_client_over_its_limit_cannot_lock_someone_elses_account(pool: SqlitePool) {
-    let state = testing::state(pool);
+    let state = support::state(pool);
     crate::tests::user(&state, "victim@example.com").await;
     let client_limit = state.config.sign_in_limit * 10;
     // The attacker spends its own allowance on invented addresses...

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::access::ProjectItem;
 use crate::error::AppError;
+use crate::model::access::ProjectItem;
 
 /// The message for `field` in the latest result of an action.
 pub fn field_error<T: Clone + Send + Sync + 'static>(

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::inbox::{accept_invitation_by_id, decline_invitation_by_id, InboxInvitation};
+use crate::api::inbox::{accept_invitation_by_id, decline_invitation_by_id};
+use crate::model::inbox::InboxInvitation;
 use crate::ui::format::day;
 use crate::ui::session::hard_navigate;
 

@@ -5,17 +5,16 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::access::list_teams;
-use crate::api::invitations::{
-    create_invitation, resend_invitation, revoke_invitation, IssuedInvitation,
-};
+use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation};
 use crate::domain::access::{preset, Permission, CATALOGUE};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::invitations::{InvitationRequest, IssuedInvitation};
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
 use crate::ui::form::{self, toggle};
 use crate::ui::format::moment;
-use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
+use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
 
 /// The Invite button, shown only to those holding `members:invite`.
 #[component]
@@ -50,7 +49,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     let note = RwSignal::new(String::new());
     let notify = RwSignal::new(String::new());
     let chosen_teams = RwSignal::new(Vec::<Uuid>::new());
-    let chosen_permissions = RwSignal::new(Vec::<String>::new());
+    let chosen_permissions = RwSignal::new(Vec::<Permission>::new());
     let outcome = RwSignal::new(None::<Result<IssuedInvitation, AppError>>);
     let pending = RwSignal::new(false);
     let slug = StoredValue::new(org_slug);
@@ -63,7 +62,6 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
         let preset = preset(role)
             .into_iter()
             .filter(|p| mine.with_value(|m| m.has(*p)))
-            .map(|p| p.key())
             .collect();
         chosen_permissions.set(preset);
     });
@@ -81,27 +79,20 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
         leptos::task::spawn_local(async move {
             let slug = slug.get_value();
             match call {
-                Call::Create => finish(
-                    create_invitation(
-                        slug,
-                        email.get_untracked(),
-                        role.get_untracked(),
-                        note.get_untracked(),
-                        notify.get_untracked(),
-                        chosen_teams
-                            .get_untracked()
-                            .iter()
-                            .map(Uuid::to_string)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        chosen_permissions.get_untracked().join(","),
-                        withheld(
-                            role.get_untracked().parse().unwrap_or(Role::Member),
-                            &chosen_permissions.get_untracked(),
-                        ),
-                    )
-                    .await,
-                ),
+                Call::Create => {
+                    let role = role.get_untracked().parse().unwrap_or(Role::Member);
+                    let permissions = chosen_permissions.get_untracked();
+                    let request = InvitationRequest {
+                        email: email.get_untracked(),
+                        role,
+                        note: note.get_untracked(),
+                        notify_email: notify.get_untracked(),
+                        teams: chosen_teams.get_untracked(),
+                        withheld: withheld(role, &permissions),
+                        permissions,
+                    };
+                    finish(create_invitation(slug, request).await)
+                }
                 Call::Resend(id) => finish(resend_invitation(slug, id).await),
                 Call::Revoke(id) => match revoke_invitation(slug, id).await {
                     Ok(()) => {
@@ -220,14 +211,12 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                                         Role::Member => "Preset for the role. You can only give permissions you hold.",
                                     }}</p>
                                     {CATALOGUE.into_iter().filter(|p| mine.with_value(|m| m.has(*p))).map(|p| {
-                                        let key = p.key();
-                                        let toggled = key.clone();
                                         let owner = move || chosen_role() == Role::Owner;
                                         view! {
                                             <label class="check">
-                                                <input type="checkbox" prop:checked=move || owner() || chosen_permissions.with(|c| c.contains(&key))
+                                                <input type="checkbox" prop:checked=move || owner() || chosen_permissions.with(|c| c.contains(&p))
                                                     disabled=owner
-                                                    on:change=move |ev| toggle(chosen_permissions, toggled.clone(), event_target_checked(&ev))/>
+                                                    on:change=move |ev| toggle(chosen_permissions, p, event_target_checked(&ev))/>
                                                 {p.label()}
                                             </label>
                                         }
@@ -252,16 +241,14 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
 /// The Admin defaults left unticked: held back from the invitee. (Inviting an
 /// Admin needs every Admin default, so the picker shows them all.) Other
 /// roles hold nothing back.
-fn withheld(role: Role, chosen: &[String]) -> String {
+fn withheld(role: Role, chosen: &[Permission]) -> Vec<Permission> {
     if role != Role::Admin {
-        return String::new();
+        return Vec::new();
     }
     preset(Role::Admin)
         .into_iter()
-        .filter(|p| !chosen.contains(&p.key()))
-        .map(|p| p.key())
-        .collect::<Vec<_>>()
-        .join(",")
+        .filter(|p| !chosen.contains(p))
+        .collect()
 }
 
 /// What a button in the dialog asks for.

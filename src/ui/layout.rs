@@ -4,20 +4,15 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_params_map};
 
-use crate::api::access::{my_permissions, MyAccess};
-use crate::api::auth::{sign_out, SessionUser};
-use crate::api::orgs::{organization, switch_organization, OrgView};
-use crate::domain::access::Permission;
+use crate::api::access::my_permissions;
+use crate::api::auth::sign_out;
+use crate::api::orgs::{organization, switch_organization};
 use crate::error::AppError;
+use crate::model::access::MyAccess;
+use crate::model::auth::SessionUser;
+use crate::model::orgs::OrgView;
+use crate::ui::org_context::{slug_in_path, AccessPulse, MyPermissions, OrgContext, OrgRefresh};
 use crate::ui::session::{hard_navigate, use_session};
-
-/// The slug of the organization in the current URL, if any.
-pub(crate) fn slug_in_path(path: &str) -> Option<String> {
-    path.strip_prefix("/orgs/")
-        .and_then(|rest| rest.split('/').next())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
 
 /// The bar across the top of every page.
 #[component]
@@ -102,58 +97,6 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
     }
 }
 
-/// Bumped after a change so the organization's lists load again.
-#[derive(Clone, Copy)]
-pub struct OrgRefresh(RwSignal<u32>);
-
-impl OrgRefresh {
-    /// Asks every list that tracks this to reload; a no-op once the frame is
-    /// gone (it is called when a request started by a closed page answers).
-    pub fn bump(self) {
-        self.0.try_update(|v| *v += 1);
-    }
-
-    /// The current version; read it inside a resource's source to track it.
-    pub fn version(self) -> u32 {
-        self.0.get()
-    }
-}
-
-/// The signed-in member's access version in the organization in view, as the
-/// heartbeat last saw it. It moves when their role, grants or teams change;
-/// the organization frame then checks what it offers against the server.
-#[derive(Clone, Copy)]
-pub struct AccessPulse(RwSignal<Option<(String, i64)>>);
-
-impl AccessPulse {
-    /// Provided once for the whole app: the bell reports, the frame listens.
-    pub fn provide() {
-        provide_context(Self(RwSignal::new(None)));
-    }
-
-    pub fn report(self, org: String, version: i64) {
-        let seen = Some((org, version));
-        if self.0.with_untracked(|now| *now != seen) {
-            self.0.set(seen);
-        }
-    }
-}
-
-/// Context for pages inside an organization.
-#[derive(Clone)]
-pub struct OrgContext(pub OrgView);
-
-/// The org-wide permissions of the signed-in member, so pages offer only
-/// what the server would allow (which checks again on every call).
-#[derive(Clone)]
-pub struct MyPermissions(Vec<Permission>);
-
-impl MyPermissions {
-    pub fn has(&self, permission: Permission) -> bool {
-        self.0.contains(&permission)
-    }
-}
-
 /// The frame of every organization page: loads the organization (or says it
 /// was not found) and shows the navigation.
 #[component]
@@ -210,8 +153,8 @@ fn OrgFrame(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl Int
         .is_admin()
         .then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
     provide_context(OrgContext(org.clone()));
-    provide_context(MyPermissions(mine.permissions));
-    provide_context(OrgRefresh(RwSignal::new(0)));
+    provide_context(MyPermissions::new(mine.permissions));
+    OrgRefresh::provide();
     view! {
         <div class="org-frame">
             <nav class="sidenav" aria-label="Organization pages">
@@ -239,7 +182,7 @@ fn follow_access(slug: String, shown: MyAccess, generation: RwSignal<u32>) {
     let loaded = StoredValue::new(shown.version);
     let (slug, shown) = (StoredValue::new(slug), StoredValue::new(shown));
     Effect::new(move |_| {
-        let Some((seen, version)) = pulse.0.get() else {
+        let Some((seen, version)) = pulse.seen() else {
             return;
         };
         if slug.with_value(|s| *s != seen) || loaded.get_value() == version {
@@ -257,16 +200,4 @@ fn follow_access(slug: String, shown: MyAccess, generation: RwSignal<u32>) {
             }
         });
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::slug_in_path;
-
-    #[test]
-    fn slugs_from_paths() {
-        assert_eq!(slug_in_path("/orgs/acme/members").as_deref(), Some("acme"));
-        assert_eq!(slug_in_path("/orgs/acme").as_deref(), Some("acme"));
-        assert_eq!(slug_in_path("/sign-in"), None);
-    }
 }

@@ -3,14 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::api::members::{
-    change_role, leave_organization, remove_member, transfer_ownership, MemberItem,
-};
+use crate::api::members::{change_role, leave_organization, remove_member, transfer_ownership};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::members::MemberItem;
 use crate::ui::dialog::{Confirm, Modal};
 use crate::ui::form::{submit, toggle, FormAlert, ScopeSelect};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 use crate::ui::session::hard_navigate;
 
 /// An open flag that follows `item` being set, and clears it when closed.
@@ -210,7 +209,7 @@ pub fn LeaveButton() -> impl IntoView {
 #[component]
 pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     use crate::api::access::{list_projects, member_permissions, set_member_permissions};
-    use crate::domain::access::Switch;
+    use crate::domain::access::{Permission, Switch};
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let open = open_while_some(editing);
@@ -218,7 +217,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     // "" is the whole organization, else a project id.
     let scope = RwSignal::new(String::new());
-    let chosen = RwSignal::new(Vec::<String>::new());
+    let chosen = RwSignal::new(Vec::<Permission>::new());
     let shown = move || (editing.get().map(|m| m.entry.user_id), scope.get());
     // Rows come back with the (member, place) they are for, so a slow answer
     // for an earlier choice can never be saved as this one.
@@ -247,7 +246,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                 chosen.set(
                     rows.iter()
                         .filter(|r| r.switch != Switch::Off)
-                        .map(|r| r.permission.key())
+                        .map(|r| r.permission)
                         .collect(),
                 );
                 ready.set(true);
@@ -271,10 +270,10 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         let Some(m) = editing.get_untracked() else {
             return;
         };
-        let keys = chosen.get_untracked().join(",");
+        let permissions = chosen.get_untracked();
         let scope = scope.get_untracked();
         run_change(error, open, refresh, move || {
-            set_member_permissions(slug.get_value(), m.entry.user_id, scope, keys)
+            set_member_permissions(slug.get_value(), m.entry.user_id, scope, permissions)
         });
     };
     view! {
@@ -293,8 +292,7 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                         match rows.await.1 {
                             Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                             Ok(rows) => rows.into_iter().map(|row| {
-                                let key = row.permission.key();
-                                let (checked_key, toggled_key) = (key.clone(), key);
+                                let permission = row.permission;
                                 let why = match row.switch {
                                     Switch::Fixed(why) => format!(" ({why})"),
                                     _ => String::new(),
@@ -302,8 +300,8 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                                 view! {
                                     <label class="check">
                                         <input type="checkbox" disabled=!row.yours
-                                            prop:checked=move || chosen.with(|c| c.contains(&checked_key))
-                                            on:change=move |ev| toggle(chosen, toggled_key.clone(), event_target_checked(&ev))/>
+                                            prop:checked=move || chosen.with(|c| c.contains(&permission))
+                                            on:change=move |ev| toggle(chosen, permission, event_target_checked(&ev))/>
                                         {row.permission.label()}
                                         <span class="hint">{why}</span>
                                     </label>

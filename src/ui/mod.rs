@@ -12,5 +12,6 @@ pub mod layout;
 pub mod list;
 pub mod member_dialogs;
 pub mod notification_bell;
+pub mod org_context;
 pub mod pages;
 pub mod session;

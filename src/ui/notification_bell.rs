@@ -5,11 +5,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read, Pulse};
+use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read};
 use crate::error::AppError;
+use crate::model::inbox::Pulse;
 use crate::ui::format::moment;
 use crate::ui::invitation_actions::InvitationActions;
-use crate::ui::layout::{slug_in_path, AccessPulse};
+use crate::ui::org_context::{slug_in_path, AccessPulse};
 use crate::ui::session::hard_navigate;
 
 /// How often the page asks the server for the badge and its membership.

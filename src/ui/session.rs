@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{current_user, SessionUser};
+use crate::api::auth::current_user;
 use crate::error::AppError;
+use crate::model::auth::SessionUser;
 
 /// Context holding the signed-in user (or `None`).
 #[derive(Clone, Copy)]

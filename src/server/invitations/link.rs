@@ -6,11 +6,11 @@ use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::store::{permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
-use crate::api::invitations::{InvitationDetails, LinkState};
-use crate::api::orgs::OrgSummary;
 use crate::domain::access::Permission;
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
 use crate::error::AppError;
+use crate::model::invitations::{InvitationDetails, LinkState};
+use crate::model::orgs::OrgSummary;
 use crate::server::accounts::{mark_verified, User};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::token::hash_secret;

@@ -12,46 +12,17 @@ use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, Invit
 use super::organizations::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
-use crate::api::invitations::{
-    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
-};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
 use crate::domain::text::parse_note;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
+use crate::model::invitations::{
+    Delivery, InvitationItem, InvitationList, InvitationRequest, IssuedInvitation,
+    INVITATIONS_SHOWN,
+};
 use crate::server::mail::outbox::DeliveryStatus;
-
-/// What the invite dialog sends, as typed.
-pub struct NewInvitation<'a> {
-    pub email: &'a str,
-    pub role: &'a str,
-    pub note: &'a str,
-    /// Optional other address to send the mail to; empty means the invited address.
-    pub notify_email: &'a str,
-    /// Comma-separated ids of teams to join on accepting.
-    pub teams: &'a str,
-    /// Comma-separated permission keys granted org-wide on accepting.
-    pub permissions: &'a str,
-    /// Comma-separated admin defaults to hold back (Admin invitations only).
-    pub withheld: &'a str,
-}
-
-impl<'a> NewInvitation<'a> {
-    /// Only an address and a role: no note, other address, teams or permissions.
-    pub fn plain(email: &'a str, role: &'a str) -> Self {
-        Self {
-            email,
-            role,
-            note: "",
-            notify_email: "",
-            teams: "",
-            permissions: "",
-            withheld: "",
-        }
-    }
-}
 
 /// Checked invitation input.
 struct InvitationInput {
@@ -70,38 +41,25 @@ struct Carried {
     withheld: Vec<Permission>,
 }
 
-fn split_list(text: &str) -> impl Iterator<Item = &str> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
-    let email = Email::parse(input.email).map_err(|e| AppError::invalid("email", e))?;
-    let role: Role = input
-        .role
-        .parse()
-        .map_err(|e| AppError::invalid("role", e))?;
-    let note = parse_note(input.note).map_err(|e| AppError::invalid("note", e))?;
+fn parse_input(input: InvitationRequest) -> Result<InvitationInput, AppError> {
+    let email = Email::parse(&input.email).map_err(|e| AppError::invalid("email", e))?;
+    let role = input.role;
+    let note = parse_note(&input.note).map_err(|e| AppError::invalid("note", e))?;
     let notify_email = match input.notify_email.trim() {
         "" => None,
         other => Some(Email::parse(other).map_err(|e| AppError::invalid("notify_email", e))?),
     };
     let notify_email = notify_email.filter(|n| *n != email);
-    let teams = split_list(input.teams)
-        .map(|t| {
-            t.parse()
-                .map_err(|_| AppError::invalid("teams", "Choose teams from the list."))
-        })
-        .collect::<Result<Vec<Uuid>, _>>()?;
     // What the role already gives is not stored again, so a later role change stays meaningful.
     let by_role = Access::new(role, [], []);
-    let grants = Permission::parse_list(input.permissions)
-        .map_err(|e| AppError::invalid("permissions", e))?
+    let grants = input
+        .permissions
         .into_iter()
         .map(Grant::org_wide)
         .filter(|g| !by_role.allows(g.permission(), g.scope()))
         .collect();
-    let withheld: Vec<Permission> = Permission::parse_list(input.withheld)
-        .map_err(|e| AppError::invalid("permissions", e))?
+    let withheld: Vec<Permission> = input
+        .withheld
         .into_iter()
         .filter(|p| admin_default(*p))
         .collect();
@@ -117,7 +75,7 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
         note,
         notify_email,
         carried: Carried {
-            teams,
+            teams: input.teams,
             grants,
             withheld,
         },
@@ -129,7 +87,7 @@ fn parse_input(input: NewInvitation<'_>) -> Result<InvitationInput, AppError> {
 pub async fn create(
     state: &AppState,
     actor: &Member,
-    input: NewInvitation<'_>,
+    input: InvitationRequest,
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
     state.limits.hit(

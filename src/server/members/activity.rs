@@ -2,9 +2,9 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use crate::api::members::{ActivityItem, ActivityPage};
 use crate::domain::policy;
 use crate::error::AppError;
+use crate::model::members::{ActivityItem, ActivityPage};
 use crate::server::organizations::Member;
 
 const PAGE: i64 = 50;

@@ -7,11 +7,11 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::api::access::{MyAccess, PermissionSwitch};
 use crate::domain::access::{Grant, Permission, Scope, Switch, CATALOGUE};
 use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
+use crate::model::access::{MyAccess, PermissionSwitch};
 use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::organizations::{parse_role, refresh, Member};
@@ -290,17 +290,15 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Sets what `user` holds at `scope` to exactly the comma-separated `keys`
-/// (needs `members:manage`, the right to change this member's role, and the
+/// Sets what `user` holds at `scope` to exactly `wanted` (needs `members:manage`, the right to change this member's role, and the
 /// permissions themselves).
 pub async fn set_permissions(
     state: &AppState,
     actor: &Member,
     user: Uuid,
     scope: Scope,
-    keys: &str,
+    wanted: &[Permission],
 ) -> Result<(), AppError> {
-    let wanted = Permission::parse_list(keys).map_err(|e| AppError::invalid("permissions", e))?;
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let them = target(&mut tx, actor.org.id, user, None).await?;
@@ -315,7 +313,7 @@ pub async fn set_permissions(
         &mine,
         (user, them.role),
         scope,
-        &wanted,
+        wanted,
     )
     .await?;
     let keys = wanted.iter().map(|p| p.key()).collect::<Vec<_>>().join(",");

@@ -18,9 +18,9 @@ use super::access::Sight;
 use super::accounts::User;
 use super::invitations::store::seats_used;
 use super::organizations::{parse_role, Member};
-use crate::api::members::{DirectoryEntry, MemberItem, MemberPage, MemberRows, SeatUsage};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::model::members::{DirectoryEntry, MemberItem, MemberPage, MemberRows, SeatUsage};
 
 /// Rows per page of the members table.
 pub const PAGE_SIZE: i64 = 50;

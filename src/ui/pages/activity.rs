@@ -5,8 +5,8 @@ use leptos_meta::Title;
 
 use crate::api::members::list_activity;
 use crate::ui::format::moment;
-use crate::ui::layout::{OrgContext, OrgRefresh};
 use crate::ui::list::ReloadingList;
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 
 /// Actions the filter offers.
 const ACTIONS: [&str; 14] = [

@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::{EmailTaken, SignIn as SignInFn, SignUp as SignUpFn};
+use crate::api::auth::{SignIn as SignInFn, SignUp as SignUpFn};
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::model::auth::EmailTaken;
 use crate::ui::form::{field_error, form_error, Field, FormAlert};
 use crate::ui::session::{hard_navigate, safe_next};
 

@@ -5,17 +5,17 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::invitations::{
-    list_invitations, resend_invitation, revoke_invitation, Delivery, InvitationItem,
-    InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
-};
+use crate::api::invitations::{list_invitations, resend_invitation, revoke_invitation};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
+use crate::model::invitations::{
+    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
+};
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Confirm;
 use crate::ui::format::{day, moment};
-use crate::ui::layout::{OrgContext, OrgRefresh};
 use crate::ui::list::ReloadingList;
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 
 /// The invitations of the organization.
 #[component]

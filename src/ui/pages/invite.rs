@@ -5,10 +5,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::auth::sign_out;
-use crate::api::invitations::{
-    accept_invitation, decline_invitation, invitation_preview, InvitationDetails, LinkState,
-};
+use crate::api::invitations::{accept_invitation, decline_invitation, invitation_preview};
 use crate::error::AppError;
+use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::ui::form::FormAlert;
 use crate::ui::format::moment;
 use crate::ui::pages::auth::urlencode;

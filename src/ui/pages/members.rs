@@ -4,18 +4,17 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::members::{
-    list_members, seats, DirectoryEntry, MemberItem, MemberRows, SEES_MEMBER_LIST,
-};
+use crate::api::members::{list_members, seats};
 use crate::domain::access::Permission;
 use crate::domain::policy::may_change_role;
 use crate::domain::Role;
+use crate::model::members::{DirectoryEntry, MemberItem, MemberRows, SEES_MEMBER_LIST};
 use crate::ui::format::{day, moment};
-use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
 use crate::ui::list::ReloadingList;
 use crate::ui::member_dialogs::{
     EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember,
 };
+use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
 
 /// The organization's active members.
 #[component]

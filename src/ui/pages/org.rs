@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::ResendVerification;
-use crate::ui::layout::OrgContext;
+use crate::ui::org_context::OrgContext;
 use crate::ui::session::use_session;
 
 /// The organization's home page.

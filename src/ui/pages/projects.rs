@@ -6,11 +6,12 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::api::access::{
-    add_project_member, create_project, list_projects, project_access, update_project, ProjectItem,
+    add_project_member, create_project, list_projects, project_access, update_project,
 };
+use crate::model::access::ProjectItem;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 
 /// Projects of the organization visible to the signed-in member.
 #[component]

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use crate::api::orgs::UpdateSettings;
 use crate::domain::Role;
 use crate::ui::form::{field_error, form_error, FormAlert};
-use crate::ui::layout::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh};
 use crate::ui::pages::members::SeatUsage;
 
 /// The settings form.

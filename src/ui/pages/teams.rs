@@ -9,13 +9,14 @@ use uuid::Uuid;
 
 use crate::api::access::{
     add_team_member, create_team, delete_team, grant_team, list_projects, list_teams,
-    remove_team_member, rename_team, revoke_team_grant, ProjectItem, TeamGrant, TeamItem,
+    remove_team_member, rename_team, revoke_team_grant,
 };
 use crate::domain::access::{Permission, CATALOGUE};
 use crate::error::AppError;
+use crate::model::access::{ProjectItem, TeamGrant, TeamItem};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm, ScopeSelect};
-use crate::ui::layout::{MyPermissions, OrgContext, OrgRefresh};
+use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
 
 /// Runs a team change; on success the organization's lists reload.
 fn run(

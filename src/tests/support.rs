@@ -10,10 +10,10 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-use super::config::Config;
-use super::mail::MailWaker;
-use super::rate_limit::RateLimiter;
-use super::state::AppState;
+use crate::server::config::Config;
+use crate::server::mail::MailWaker;
+use crate::server::rate_limit::RateLimiter;
+use crate::server::state::AppState;
 
 /// State over `pool` with file mail into a fresh temporary directory.
 pub fn state(pool: SqlitePool) -> AppState {
@@ -29,10 +29,12 @@ pub fn state(pool: SqlitePool) -> AppState {
 
 /// An SMTP transport whose every delivery fails at once: port 9 on
 /// loopback, where nothing listens.
-pub fn refused_smtp() -> super::mail::transport::Transport {
-    super::mail::transport::Transport::from_config(&super::config::MailTransportConfig::Smtp {
-        url: "smtp://127.0.0.1:9".into(),
-    })
+pub fn refused_smtp() -> crate::server::mail::transport::Transport {
+    crate::server::mail::transport::Transport::from_config(
+        &crate::server::config::MailTransportConfig::Smtp {
+            url: "smtp://127.0.0.1:9".into(),
+        },
+    )
     .expect("a valid SMTP URL")
 }
 
@@ -40,7 +42,7 @@ pub fn refused_smtp() -> super::mail::transport::Transport {
 /// stuck relay; it stops when dropped.
 pub struct SilentSmtp {
     /// A transport that delivers to it.
-    pub transport: super::mail::transport::Transport,
+    pub transport: crate::server::mail::transport::Transport,
     /// Signalled when a connection is accepted.
     pub accepted: Arc<tokio::sync::Notify>,
     task: tokio::task::JoinHandle<()>,
@@ -63,8 +65,8 @@ impl SilentSmtp {
                 signal.notify_one();
             }
         });
-        let transport = super::mail::transport::Transport::from_config(
-            &super::config::MailTransportConfig::Smtp {
+        let transport = crate::server::mail::transport::Transport::from_config(
+            &crate::server::config::MailTransportConfig::Smtp {
                 url: format!("smtp://127.0.0.1:{port}"),
             },
         )
@@ -110,7 +112,7 @@ impl Client {
     /// A signed-out client of a fresh application over `pool`.
     pub async fn new(pool: SqlitePool) -> Self {
         let state = state(pool);
-        let router = super::router::build(state.clone())
+        let router = crate::router::build(state.clone())
             .await
             .expect("router builds");
         Self {
@@ -136,8 +138,19 @@ impl Client {
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
+        self.post(endpoint, "application/x-www-form-urlencoded", body)
+            .await
+    }
+
+    /// Calls a JSON-encoded `/api/<endpoint>` with its arguments as one object.
+    pub async fn call_json(&mut self, endpoint: &str, arguments: Value) -> Reply {
+        self.post(endpoint, "application/json", arguments.to_string())
+            .await
+    }
+
+    async fn post(&mut self, endpoint: &str, content_type: &str, body: String) -> Reply {
         let mut request = Request::post(format!("/api/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_TYPE, content_type)
             .header(header::ACCEPT, "application/json");
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);

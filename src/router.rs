@@ -1,5 +1,5 @@
-//! The axum router: Leptos pages and server functions, sessions, and the
-//! cross-site request check.
+//! The axum router, where the console meets the server: Leptos pages and
+//! server functions, sessions, and the cross-site request check.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -14,11 +14,10 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
-use crate::error::AppError;
-
-use super::safety_net::{self, Deadlines, Panicked};
-use super::state::AppState;
 use crate::app::{shell, App};
+use crate::error::AppError;
+use crate::server::safety_net::{self, Deadlines, Panicked};
+use crate::server::state::AppState;
 
 /// Builds the whole HTTP application over `state`.
 pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {

@@ -1,0 +1,47 @@
+//! The signed-in person, and how sign-up refuses a taken address.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::orgs::OrgSummary;
+
+/// The signed-in person as the console shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    /// Organizations they are an active member of.
+    pub organizations: Vec<OrgSummary>,
+    /// Slug of the organization the console opens on.
+    pub active_org: Option<String>,
+}
+
+/// Why sign-up refused an address that already has an account. The form
+/// recognises the message and links to the way on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailTaken {
+    /// The address was confirmed: its owner should sign in.
+    Confirmed,
+    /// Nobody confirmed the address: whoever receives its mail may claim the
+    /// account by resetting its password.
+    Unconfirmed,
+}
+
+impl EmailTaken {
+    /// The message beside the email field.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Confirmed => "An account with this email already exists. Sign in instead.",
+            Self::Unconfirmed => "An account with this email exists but was never confirmed. If the address is yours, reset the password to claim it.",
+        }
+    }
+
+    /// Which refusal `message` is, if it is one of these.
+    pub fn from_message(message: &str) -> Option<Self> {
+        [Self::Confirmed, Self::Unconfirmed]
+            .into_iter()
+            .find(|taken| taken.message() == message)
+    }
+}
