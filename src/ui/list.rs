@@ -10,21 +10,40 @@ pub fn ReloadingList(
     children: ChildrenFn,
 ) -> impl IntoView {
     let pending = RwSignal::new(false);
-    // `Transition` reports through an effect that runs as a task of its own,
-    // so it can fire after this list's owner is gone (a streamed response
-    // that has finished, a page navigated away from): setting a disposed
-    // signal panics, and a panic while rendering left the request hanging.
+    // A streamed page can render this attribute after the list's owner is
+    // gone (a frame rebuilt while the response streams): read, never panic.
+    let busy = move || pending.try_get().unwrap_or(false).to_string();
+    let fallback = move || view! { <p class="loading" role="status">{loading}</p> }.into_any();
+    view! {
+        <div class="reloading-list" aria-busy=busy>
+            {transition(fallback, pending, children)}
+        </div>
+    }
+}
+
+/// In the browser, the transition reports when it is reloading; its setter
+/// tolerates a list that is already gone (a page navigated away from).
+#[cfg(feature = "hydrate")]
+fn transition(
+    fallback: impl Fn() -> AnyView + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let set_pending = SignalSetter::map(move |busy| {
         pending.try_set(busy);
     });
-    view! {
-        <div class="reloading-list" aria-busy=move || pending.get().to_string()>
-            <Transition
-                fallback=move || view! { <p class="loading" role="status">{loading}</p> }
-                set_pending=set_pending
-            >
-                {children()}
-            </Transition>
-        </div>
-    }
+    view! { <Transition fallback=fallback set_pending=set_pending>{children()}</Transition> }
+}
+
+/// On the server nothing reloads, so nothing reports: `set_pending` runs an
+/// effect that writes one signal while holding the reactive arena's lock,
+/// which under concurrent renders deadlocked the whole server (and, once
+/// the list was gone, panicked).
+#[cfg(not(feature = "hydrate"))]
+fn transition(
+    fallback: impl Fn() -> AnyView + Send + Sync + 'static,
+    _pending: RwSignal<bool>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! { <Transition fallback=fallback>{children()}</Transition> }
 }
