@@ -3,6 +3,7 @@
 //! `server/` that does the work, and answer with a typed error.
 
 pub mod access;
+pub mod api_keys;
 pub mod auth;
 pub mod inbox;
 pub mod invitations;
@@ -58,7 +59,14 @@ pub(crate) mod ssr {
     pub async fn member_of(slug: &str) -> Result<(AppState, Member), AppError> {
         let (state, _, user) = signed_in().await?;
         let org = organizations::view(&state.pool, user.id, slug).await?;
-        Ok((state, Member { user, org }))
+        Ok((
+            state,
+            Member {
+                user,
+                org,
+                api_key: None,
+            },
+        ))
     }
 
     /// A form's "where": empty for the whole organization, else a project id.

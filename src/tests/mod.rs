@@ -78,6 +78,7 @@ pub async fn member(
     crate::server::organizations::Member {
         user: user.clone(),
         org,
+        api_key: None,
     }
 }
 

@@ -194,7 +194,8 @@ pub async fn list(
     let mut rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| super::db::encode_cursor(&r.sort_key, r.user_id))
+        rows.last()
+            .map(|r| super::db::encode_cursor(&r.sort_key, r.user_id))
     } else {
         None
     };
