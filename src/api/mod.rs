@@ -9,6 +9,8 @@ pub mod inbox;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
+#[cfg(feature = "ssr")]
+pub mod rest;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -1,6 +1,7 @@
 //! Database and HTTP-level tests over a fresh SQLite per test (`#[sqlx::test]`).
 
 mod access;
+mod api_v1;
 mod accounts;
 mod http;
 mod inbox;
