@@ -488,6 +488,41 @@ async fn members_page_like_the_console(pool: SqlitePool) {
     assert_eq!(search.body["total"], 1);
 }
 
+/// The labels the Playwright journey (end2end/tests/api-keys.spec.ts) uses.
+#[sqlx::test]
+async fn settings_shows_api_keys_to_admins_only(pool: SqlitePool) {
+    let ann = acme(&pool).await;
+    let html = ann.page("/orgs/acme/settings").await;
+    for label in [
+        "API keys",
+        r#"<label for="api-key-name">Key name</label>"#,
+        "<legend>Scopes</legend>",
+        "members:read",
+        "invitations:write",
+        r#"<label for="api-key-expiry">Expires after</label>"#,
+        "Create API key",
+    ] {
+        assert!(html.contains(label), "{label} missing from Settings");
+    }
+    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = ?", "acme").await;
+    let mut dee = ann.fresh();
+    dee.sign_up("Dee", "dee@example.com").await;
+    let dee_id = id_of(
+        &pool,
+        "SELECT id FROM users WHERE email = ?",
+        "dee@example.com",
+    )
+    .await;
+    super::join(&pool, org, dee_id, Role::Member).await;
+    let html = dee.page("/orgs/acme/settings").await;
+    assert!(html.contains("Seat limit") && !html.contains("Create API key"));
+    // Nor may a member create one by calling the server function.
+    let reply = dee
+        .call_json("create_api_key", json!({ "slug": "acme", "request": { "name": "Mine", "scopes": ["members:read"], "expires_in_days": null } }))
+        .await;
+    assert_eq!(reply.status, 403);
+}
+
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {

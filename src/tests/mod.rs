@@ -1,8 +1,8 @@
 //! Database and HTTP-level tests over a fresh SQLite per test (`#[sqlx::test]`).
 
 mod access;
-mod api_v1;
 mod accounts;
+mod api_v1;
 mod http;
 mod inbox;
 mod invitations;

@@ -246,6 +246,17 @@ impl Client {
         }
     }
 
+    /// The HTML of the page at `path` as the signed-in user sees it.
+    pub async fn page(&self, path: &str) -> String {
+        let mut request = Request::get(path);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = self.raw(request.body(Body::empty()).unwrap()).await;
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
     /// A raw request through the whole router (pages, headers).
     pub async fn raw(&self, request: Request<Body>) -> axum::response::Response {
         self.router.clone().oneshot(request).await.unwrap()
