@@ -204,6 +204,18 @@ impl KeyHolder {
     }
 }
 
+/// The stored key behind a presented secret, with its organization's slug.
+#[derive(sqlx::FromRow)]
+struct PresentedKey {
+    id: Uuid,
+    name: String,
+    scopes: String,
+    created_by: Uuid,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    slug: String,
+}
+
 /// Checks a presented secret for the organization at `slug`: 401 when it is
 /// malformed, unknown, revoked or expired or its creator is no longer an
 /// active member; 404 when it belongs to another organization; 429 past the
@@ -219,23 +231,22 @@ pub async fn authenticate(
             "The API key is not a Gatehouse key (it starts with ghk_; check that it was copied whole).".into(),
         ));
     }
-    let row: Option<(
-        Uuid,
-        String,
-        String,
-        Uuid,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        String,
-    )> = sqlx::query_as(
+    let row: Option<PresentedKey> = sqlx::query_as(
         "SELECT k.id, k.name, k.scopes, k.created_by, k.expires_at, k.revoked_at, o.slug
              FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = ?",
     )
     .bind(hash_secret(secret))
     .fetch_optional(&state.pool)
     .await?;
-    let (id, name, scopes, creator, expires_at, revoked_at, key_slug) =
-        row.ok_or_else(|| AppError::BadApiKey("The API key is not known.".into()))?;
+    let PresentedKey {
+        id,
+        name,
+        scopes,
+        created_by: creator,
+        expires_at,
+        revoked_at,
+        slug: key_slug,
+    } = row.ok_or_else(|| AppError::BadApiKey("The API key is not known.".into()))?;
     let now = Utc::now();
     if revoked_at.is_some() {
         return Err(AppError::BadApiKey(format!(
