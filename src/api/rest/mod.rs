@@ -18,15 +18,6 @@ use crate::server::api_keys::{self, KeyHolder};
 use crate::server::organizations::Member;
 use crate::server::state::AppState;
 
-/// Every `/api/v1` route as (method, path), as the router serves them.
-pub const ROUTES: [(&str, &str); 5] = [
-    ("GET", "/api/v1/orgs/{slug}"),
-    ("GET", "/api/v1/orgs/{slug}/members"),
-    ("GET", "/api/v1/orgs/{slug}/invitations"),
-    ("POST", "/api/v1/orgs/{slug}/invitations"),
-    ("DELETE", "/api/v1/orgs/{slug}/invitations/{id}"),
-];
-
 /// The `/api/v1` routes; unknown paths below it answer a 404 problem.
 pub fn routes() -> Router<AppState> {
     Router::new()
