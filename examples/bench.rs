@@ -93,6 +93,7 @@ async fn main() {
             org: organizations::view(&pool, owner.id, &org.slug)
                 .await
                 .unwrap(),
+            api_key: None,
         };
         println!("\n{n} members (seeded in {:.1} s)", seeded.as_secs_f64());
 

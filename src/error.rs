@@ -17,6 +17,10 @@ pub enum AppError {
     /// The request needs a signed-in user.
     #[error("You are signed out. Sign in to continue.")]
     SignedOut,
+    /// An API request's key is missing, malformed, unknown, revoked or expired,
+    /// or its creator has left; the text says which.
+    #[error("{0}")]
+    BadApiKey(String),
     /// Sign-in failed; deliberately does not say which part was wrong.
     #[error("Email or password is wrong.")]
     WrongCredentials,
@@ -71,7 +75,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Invalid { .. } | Self::Transport(_) => 400,
-            Self::SignedOut | Self::WrongCredentials => 401,
+            Self::SignedOut | Self::WrongCredentials | Self::BadApiKey(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) | Self::PendingInvitationExists { .. } => 409,

@@ -57,6 +57,7 @@ pub async fn build_with(
         // the WASM with another page's redirect (302 to /onboarding), which
         // left that page unhydrated.
         .nest_service(&pkg_path, ServeDir::new(pkg_dir))
+        .merge(crate::api::rest::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .merge(extra);
     Ok(safety_net::harden(app, deadlines)

@@ -31,18 +31,11 @@ pub async fn create_invitation(
 /// Every invitation of the organization, newest first, optionally one status only.
 #[server(endpoint = "list_invitations")]
 pub async fn list_invitations(slug: String, status: String) -> Result<InvitationList, AppError> {
-    use crate::domain::invitation::InvitationStatus;
     use crate::server::invitations;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let filter = match status.as_str() {
-                "" | "all" => None,
-                s => Some(
-                    s.parse::<InvitationStatus>()
-                        .map_err(|e| AppError::invalid("status", e))?,
-                ),
-            };
+            let filter = invitations::parse_status_filter(&status)?;
             invitations::list(&state.pool, &member, filter).await
         }
         .await,

@@ -3,11 +3,14 @@
 //! `server/` that does the work, and answer with a typed error.
 
 pub mod access;
+pub mod api_keys;
 pub mod auth;
 pub mod inbox;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
+#[cfg(feature = "ssr")]
+pub mod rest;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
@@ -58,7 +61,14 @@ pub(crate) mod ssr {
     pub async fn member_of(slug: &str) -> Result<(AppState, Member), AppError> {
         let (state, _, user) = signed_in().await?;
         let org = organizations::view(&state.pool, user.id, slug).await?;
-        Ok((state, Member { user, org }))
+        Ok((
+            state,
+            Member {
+                user,
+                org,
+                api_key: None,
+            },
+        ))
     }
 
     /// A form's "where": empty for the whole organization, else a project id.

@@ -147,6 +147,9 @@ pub const INVITATIONS_SHOWN: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvitationList {
     pub items: Vec<InvitationItem>,
-    /// Older ones exist beyond [`INVITATIONS_SHOWN`].
+    /// Older ones exist beyond this page.
     pub more: bool,
+    /// The cursor of the next (older) page, when there is one.
+    #[serde(default)]
+    pub next: Option<String>,
 }

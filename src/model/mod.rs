@@ -3,6 +3,7 @@
 //! passes them through, so neither endpoint layer owns a shape.
 
 pub mod access;
+pub mod api_keys;
 pub mod auth;
 pub mod inbox;
 pub mod invitations;

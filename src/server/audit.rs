@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::organizations::Member;
 
-/// Records a member doing `action` to `target` in their organization.
+/// Records a member doing `action` to `target` in their organization, with
+/// the API key they used when they acted through one.
 pub async fn by(
     conn: &mut SqliteConnection,
     actor: &Member,
@@ -14,15 +15,17 @@ pub async fn by(
     target: &str,
     details: &str,
 ) -> Result<(), sqlx::Error> {
-    record(
-        conn,
-        Some(actor.org.id),
-        Some(actor.user.id),
-        action,
-        target,
-        details,
-    )
-    .await
+    sqlx::query("INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(actor.org.id)
+        .bind(actor.user.id)
+        .bind(actor.api_key.as_ref().map(|key| key.id))
+        .bind(action)
+        .bind(target)
+        .bind(details)
+        .bind(Utc::now())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Records `actor` doing `action` to `target` in `org`.

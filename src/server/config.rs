@@ -38,6 +38,8 @@ pub struct Config {
     pub token_lookup_limit: u32,
     /// Length of every rate-limit window.
     pub rate_window: Duration,
+    /// Requests one API key may make in one window.
+    pub api_key_limit: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -107,6 +109,7 @@ impl Config {
             invite_limit: number("RATE_LIMIT_INVITES", 50)?,
             token_lookup_limit: number("RATE_LIMIT_TOKEN_LOOKUPS", 60)?,
             rate_window: Duration::from_secs(number("RATE_LIMIT_WINDOW_SECS", 600)?),
+            api_key_limit: number("RATE_LIMIT_API_KEY", 1000)?,
         })
     }
 
@@ -136,6 +139,7 @@ impl Config {
             invite_limit: 50,
             token_lookup_limit: 60,
             rate_window: Duration::from_secs(600),
+            api_key_limit: 1000,
         }
     }
 }

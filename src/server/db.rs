@@ -4,6 +4,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
+use uuid::Uuid;
+
+use crate::error::AppError;
 
 /// Opens (creating if needed) the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
@@ -41,4 +44,28 @@ pub async fn begin_write(
     pool: &SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// A keyset-paging cursor: the id and sort key of the last row of a page.
+pub fn encode_cursor(key: &str, id: Uuid) -> String {
+    format!("{id}.{key}")
+}
+
+/// The sort key and id in a cursor from [`encode_cursor`]; empty for the
+/// first page, a field error on `after` for anything else.
+pub fn parse_cursor(after: &str) -> Result<Option<(String, Uuid)>, AppError> {
+    let after = after.trim();
+    if after.is_empty() {
+        return Ok(None);
+    }
+    after
+        .split_once('.')
+        .and_then(|(id, key)| Some((key.to_owned(), id.parse().ok()?)))
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "after",
+                "This page link is out of date. Start from the first page.",
+            )
+        })
 }

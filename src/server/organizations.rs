@@ -34,6 +34,15 @@ impl OrgRow {
 pub struct Member {
     pub user: super::accounts::User,
     pub org: OrgView,
+    /// The API key they act through, or `None` in the console.
+    pub api_key: Option<KeyInUse>,
+}
+
+/// An API key acting for its creator: Activity names it beside them.
+#[derive(Debug, Clone)]
+pub struct KeyInUse {
+    pub id: Uuid,
+    pub name: String,
 }
 
 /// `member` as of now, read inside the caller's write transaction: their role

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod api_v1;
 mod http;
 mod inbox;
 mod invitations;
@@ -78,6 +79,7 @@ pub async fn member(
     crate::server::organizations::Member {
         user: user.clone(),
         org,
+        api_key: None,
     }
 }
 

@@ -101,6 +101,30 @@ impl Reply {
     }
 }
 
+/// One answer from `/api/v1`.
+#[derive(Debug)]
+pub struct RestReply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: Value,
+}
+
+impl RestReply {
+    /// Asserts a problem-details answer with `status`; returns its `detail`.
+    pub fn problem(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/problem+json")
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        self.body["detail"].as_str().expect("a detail").to_owned()
+    }
+}
+
 /// A browser-like client of the real router: keeps the session cookie.
 pub struct Client {
     pub state: AppState,
@@ -111,7 +135,14 @@ pub struct Client {
 impl Client {
     /// A signed-out client of a fresh application over `pool`.
     pub async fn new(pool: SqlitePool) -> Self {
-        let state = state(pool);
+        Self::with_config(pool, |_| {}).await
+    }
+
+    /// A signed-out client of a fresh application whose configuration
+    /// `adjust` changed (lower rate limits, for example).
+    pub async fn with_config(pool: SqlitePool, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut state = state(pool);
+        adjust(Arc::make_mut(&mut state.config));
         let router = crate::router::build(state.clone())
             .await
             .expect("router builds");
@@ -174,6 +205,56 @@ impl Client {
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         Reply { status, body }
+    }
+
+    /// A `/api/v1` request with `key` as its bearer token and an optional
+    /// JSON body; the session cookie is not sent.
+    pub async fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> RestReply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(key) = key {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self.raw(request.body(body).unwrap()).await;
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let content_type = header_text(header::CONTENT_TYPE);
+        let retry_after = header_text(header::RETRY_AFTER);
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        RestReply {
+            status,
+            content_type,
+            retry_after,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The HTML of the page at `path` as the signed-in user sees it.
+    pub async fn page(&self, path: &str) -> String {
+        let mut request = Request::get(path);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = self.raw(request.body(Body::empty()).unwrap()).await;
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// A raw request through the whole router (pages, headers).

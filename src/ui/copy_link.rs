@@ -2,11 +2,15 @@
 
 use leptos::prelude::*;
 
-/// Shows `link` in a labelled read-only field with a Copy button.
+/// Shows `link` (or another secret) in a labelled read-only field with a Copy button.
 #[component]
 pub fn CopyLink(
     link: String,
     #[prop(default = "Invitation link")] label: &'static str,
+    /// What the hint says until the Copy button is pressed.
+    #[prop(default = "Anyone with this link can see the invitation. It is shown only now.")]
+    hint: &'static str,
+    #[prop(default = "Copy link")] button: &'static str,
 ) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let id = format!("copy-{}", link.len());
@@ -22,12 +26,12 @@ pub fn CopyLink(
             <label for=id.clone()>{label}</label>
             <div class="copy-row">
                 <input id=id readonly value=link on:focus=|ev| select_all(&ev)/>
-                <button type="button" class="button" on:click=copy>"Copy link"</button>
+                <button type="button" class="button" on:click=copy>{button}</button>
             </div>
             <p class="hint" role="status">{move || match copied.get() {
                 Some(true) => "Copied to the clipboard.",
                 Some(false) => "Copying is blocked here: select the link and copy it by hand.",
-                None => "Anyone with this link can see the invitation. It is shown only now.",
+                None => hint,
             }}</p>
         </div>
     }

@@ -1,5 +1,6 @@
 //! The console's components and pages.
 
+pub mod api_keys;
 pub mod client_only;
 pub mod copy_link;
 pub mod dialog;

@@ -393,15 +393,53 @@ struct ListRow {
     mail_status: Option<String>,
     mail_attempts: Option<i64>,
     mail_error: Option<String>,
+    sort_key: String,
 }
 
-/// The organization's invitations (or, for a delegated inviter, those they
-/// sent), the newest [`INVITATIONS_SHOWN`] of the status asked for; statuses
-/// are true as of now (a pending one past its expiry is expired).
+/// What one page of invitations asks for.
+#[derive(Debug, Clone)]
+pub struct InvitationQuery {
+    /// One status only (true as of now), or all.
+    pub status: Option<InvitationStatus>,
+    /// Creation time (as stored) and id of the last row of the previous page.
+    pub after: Option<(String, Uuid)>,
+    /// Rows per page.
+    pub limit: usize,
+}
+
+/// A status filter as typed: empty or `all` for every status.
+pub fn parse_status_filter(status: &str) -> Result<Option<InvitationStatus>, AppError> {
+    match status.trim() {
+        "" | "all" => Ok(None),
+        s => s
+            .parse::<InvitationStatus>()
+            .map(Some)
+            .map_err(|e| AppError::invalid("status", e)),
+    }
+}
+
+/// The newest [`INVITATIONS_SHOWN`] invitations of the status asked for, as
+/// the console's Invitations tab shows them.
 pub async fn list(
     pool: &SqlitePool,
     actor: &Member,
     filter: Option<InvitationStatus>,
+) -> Result<InvitationList, AppError> {
+    let query = InvitationQuery {
+        status: filter,
+        after: None,
+        limit: INVITATIONS_SHOWN,
+    };
+    page(pool, actor, &query).await
+}
+
+/// One page of the organization's invitations (or, for a delegated inviter,
+/// those they sent), newest first, keyset-paged by creation time and id;
+/// statuses are true as of now (a pending one past its expiry is expired).
+pub async fn page(
+    pool: &SqlitePool,
+    actor: &Member,
+    query: &InvitationQuery,
 ) -> Result<InvitationList, AppError> {
     let mut conn = pool.acquire().await?;
     let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
@@ -410,23 +448,31 @@ pub async fn list(
         policy::InvitationsVisible::Own => Some(actor.user.id),
     };
     let now = Utc::now();
+    let (after_key, after_id) = query.after.clone().unzip();
     let mut rows: Vec<ListRow> = sqlx::query_as(
         "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
-                i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error
+                i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error,
+                i.created_at AS sort_key
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
          WHERE i.org_id = ?1 AND (?2 IS NULL OR i.invited_by = ?2)
            AND (?3 IS NULL OR ?3 = CASE WHEN i.status = 'pending' AND i.expires_at <= ?4 THEN 'expired' ELSE i.status END)
-         ORDER BY i.created_at DESC LIMIT ?5",
+           AND (?6 IS NULL OR (i.created_at, i.id) < (?6, ?7))
+         ORDER BY i.created_at DESC, i.id DESC LIMIT ?5",
     )
     .bind(actor.org.id)
     .bind(only_sent_by)
-    .bind(filter.map(InvitationStatus::as_str))
+    .bind(query.status.map(InvitationStatus::as_str))
     .bind(now)
-    .bind(INVITATIONS_SHOWN as i64 + 1)
+    .bind(query.limit as i64 + 1)
+    .bind(after_key)
+    .bind(after_id)
     .fetch_all(&mut *conn)
     .await?;
-    let more = rows.len() > INVITATIONS_SHOWN;
-    rows.truncate(INVITATIONS_SHOWN);
+    let more = rows.len() > query.limit;
+    rows.truncate(query.limit);
+    let next = more
+        .then(|| rows.last().map(|r| db::encode_cursor(&r.sort_key, r.id)))
+        .flatten();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let stored: InvitationStatus = row.status.parse().map_err(|_| AppError::Internal)?;
@@ -463,5 +509,5 @@ pub async fn list(
             note: row.note,
         });
     }
-    Ok(InvitationList { items, more })
+    Ok(InvitationList { items, more, next })
 }

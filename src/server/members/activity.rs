@@ -18,8 +18,12 @@ pub async fn activity(
 ) -> Result<ActivityPage, AppError> {
     policy::may_administer(actor.org.role)?;
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT a.id, u.name AS actor, a.action, a.target, a.details, a.at
-         FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id WHERE a.org_id = ",
+        "SELECT a.id,
+                CASE WHEN k.id IS NULL THEN u.name
+                     ELSE 'API key ' || k.name || ' (created by ' || u.name || ')' END AS actor,
+                a.action, a.target, a.details, a.at
+         FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
+         LEFT JOIN api_keys k ON k.id = a.api_key_id WHERE a.org_id = ",
     );
     qb.push_bind(actor.org.id);
     if !action.is_empty() {

@@ -63,15 +63,7 @@ impl MemberQuery {
             "joined" => MemberSort::Joined,
             _ => return Err(AppError::invalid("sort", "Sort by name or by joined date.")),
         };
-        let after = match after.trim() {
-            "" => None,
-            cursor => Some(decode_cursor(cursor).ok_or_else(|| {
-                AppError::invalid(
-                    "after",
-                    "This page link is out of date. Start from the first page.",
-                )
-            })?),
-        };
+        let after = super::db::parse_cursor(after)?;
         Ok(Self {
             search: (!search.is_empty()).then(|| search.to_owned()),
             role,
@@ -92,15 +84,6 @@ impl MemberQuery {
         }
         Ok(())
     }
-}
-
-fn encode_cursor(key: &str, id: Uuid) -> String {
-    format!("{id}.{key}")
-}
-
-fn decode_cursor(cursor: &str) -> Option<(String, Uuid)> {
-    let (id, key) = cursor.split_once('.')?;
-    Some((key.to_owned(), id.parse().ok()?))
 }
 
 #[derive(sqlx::FromRow)]
@@ -211,7 +194,8 @@ pub async fn list(
     let mut rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| encode_cursor(&r.sort_key, r.user_id))
+        rows.last()
+            .map(|r| super::db::encode_cursor(&r.sort_key, r.user_id))
     } else {
         None
     };
@@ -280,8 +264,11 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let id = Uuid::from_u128(7);
-        let cursor = encode_cursor("ann.lee", id);
-        assert_eq!(decode_cursor(&cursor), Some(("ann.lee".to_owned(), id)));
+        let cursor = crate::server::db::encode_cursor("ann.lee", id);
+        assert_eq!(
+            crate::server::db::parse_cursor(&cursor).unwrap(),
+            Some(("ann.lee".to_owned(), id))
+        );
         assert!(MemberQuery::parse("", "", "", "nonsense").is_err());
         assert!(MemberQuery::parse("", "root", "", "").is_err());
         assert!(MemberQuery::parse("", "", "age", "").is_err());

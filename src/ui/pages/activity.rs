@@ -9,7 +9,9 @@ use crate::ui::list::ReloadingList;
 use crate::ui::org_context::{OrgContext, OrgRefresh};
 
 /// Actions the filter offers.
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 16] = [
+    "api_key.created",
+    "api_key.revoked",
     "invitation.created",
     "invitation.resent",
     "invitation.revoked",

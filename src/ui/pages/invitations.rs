@@ -87,7 +87,7 @@ pub fn Invitations() -> impl IntoView {
                                 "No invitations with this status."
                             }}</p>
                         }.into_any(),
-                        Ok(InvitationList { items: rows, more }) => view! {
+                        Ok(InvitationList { items: rows, more, .. }) => view! {
                             {more.then(|| view! {
                                 <p class="hint" role="note">{if filter.get_untracked().is_empty() {
                                     format!("Showing the newest {INVITATIONS_SHOWN} invitations. Filter by status to find older ones.")

@@ -1,10 +1,12 @@
-//! Organization settings: seat limit and invitation lifetime (owners change them).
+//! Organization settings: seat limit and invitation lifetime (owners change
+//! them), and API keys (owners and admins).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::orgs::UpdateSettings;
 use crate::domain::Role;
+use crate::ui::api_keys::ApiKeys;
 use crate::ui::form::{field_error, form_error, FormAlert};
 use crate::ui::org_context::{OrgContext, OrgRefresh};
 use crate::ui::pages::members::SeatUsage;
@@ -25,6 +27,10 @@ pub fn Settings() -> impl IntoView {
             refresh.bump();
         }
     });
+    let api_keys = org
+        .role
+        .is_admin()
+        .then(|| view! { <ApiKeys slug=org.slug.clone()/> });
     view! {
         <Title text="Settings"/>
         <section class="page">
@@ -50,6 +56,7 @@ pub fn Settings() -> impl IntoView {
                 </div>
                 {is_owner.then(|| view! { <button type="submit" class="button button-primary">"Save settings"</button> })}
             </ActionForm>
+            {api_keys}
         </section>
     }
 }
