@@ -1,6 +1,7 @@
 //! Pure rules shared by the server and the browser: no IO here.
 
 pub mod access;
+pub mod bulk;
 pub mod email;
 pub mod invitation;
 pub mod password;
