@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod bulk;
 mod http;
 mod inbox;
 mod invitations;
