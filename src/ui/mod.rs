@@ -1,5 +1,6 @@
 //! The console's components and pages.
 
+pub mod bulk_invite_dialog;
 pub mod client_only;
 pub mod copy_link;
 pub mod dialog;
