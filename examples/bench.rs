@@ -166,7 +166,11 @@ async fn main() {
             samples.push(t.elapsed());
             assert_eq!(report.invited(), MAX_BULK_ROWS);
         }
-        println!("  {:<32} {}", "bulk invite, 500 rows (1 call)", stats(samples));
+        println!(
+            "  {:<32} {}",
+            "bulk invite, 500 rows (1 call)",
+            stats(samples)
+        );
         pool.close().await;
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -7,8 +7,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::invitations::{
-    BulkReport, BulkRequest, InvitationDetails, InvitationList, InvitationRequest,
-    IssuedInvitation,
+    BulkReport, BulkRequest, InvitationDetails, InvitationList, InvitationRequest, IssuedInvitation,
 };
 use crate::model::orgs::OrgSummary;
 

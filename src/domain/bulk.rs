@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn reads_addresses_by_line_comma_and_semicolon() {
         let rows = parse_bulk("a@x.io\n b@x.io, c@x.io; d@x.io\n\n;e@x.io,").unwrap();
-        assert_eq!(emails(&rows), ["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"]);
+        assert_eq!(
+            emails(&rows),
+            ["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io"]
+        );
         assert!(rows.iter().all(|r| r.role.is_none() && r.teams.is_empty()));
     }
 
@@ -190,7 +193,9 @@ mod tests {
         assert_eq!(parse_bulk(" \n\n").unwrap_err(), BulkParseError::Empty);
         let exactly: String = (0..MAX_BULK_ROWS).map(|i| format!("p{i}@x.io\n")).collect();
         assert_eq!(parse_bulk(&exactly).unwrap().len(), MAX_BULK_ROWS);
-        let over: String = (0..MAX_BULK_ROWS + 10).map(|i| format!("p{i}@x.io,")).collect();
+        let over: String = (0..MAX_BULK_ROWS + 10)
+            .map(|i| format!("p{i}@x.io,"))
+            .collect();
         assert_eq!(parse_bulk(&over).unwrap_err(), BulkParseError::TooMany(510));
     }
 }

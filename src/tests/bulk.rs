@@ -40,11 +40,19 @@ async fn count(pool: &SqlitePool, sql: &str) -> i64 {
 }
 
 async fn pending(pool: &SqlitePool) -> i64 {
-    count(pool, "SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await
+    count(
+        pool,
+        "SELECT COUNT(*) FROM invitations WHERE status = 'pending'",
+    )
+    .await
 }
 
 async fn invitation_mails(pool: &SqlitePool) -> i64 {
-    count(pool, "SELECT COUNT(*) FROM outbox WHERE text_body LIKE '%/invite/%'").await
+    count(
+        pool,
+        "SELECT COUNT(*) FROM outbox WHERE text_body LIKE '%/invite/%'",
+    )
+    .await
 }
 
 fn addresses(n: usize, domain: &str) -> Vec<BulkLine> {
@@ -58,7 +66,10 @@ async fn a_dry_run_reports_and_changes_nothing(pool: SqlitePool) {
     let mut ann = acme(&pool, 10).await;
     let report = send(&mut ann, &addresses(3, "x.test"), true).await;
     assert!(report.dry_run);
-    assert!(report.rows.iter().all(|r| r.outcome == BulkOutcome::WillInvite));
+    assert!(report
+        .rows
+        .iter()
+        .all(|r| r.outcome == BulkOutcome::WillInvite));
     assert_eq!(report.invited(), 3);
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM invitations").await, 0);
     assert_eq!(invitation_mails(&pool).await, 0);
@@ -79,12 +90,11 @@ async fn five_hundred_rows_commit_in_one_request(pool: SqlitePool) {
     assert_eq!(invitation_mails(&pool).await, 500);
     let created = "SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'";
     assert_eq!(count(&pool, created).await, 500);
-    let details: String = sqlx::query_scalar(
-        "SELECT details FROM audit_events WHERE action = 'invitation.bulk'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let details: String =
+        sqlx::query_scalar("SELECT details FROM audit_events WHERE action = 'invitation.bulk'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(details, "invited 500");
     // One more row is over the bound, refused as a whole.
     let reply = ann
@@ -107,7 +117,10 @@ async fn each_row_gets_its_own_outcome(pool: SqlitePool) {
     .unwrap();
     super::join(&pool, org, bob_id, Role::Admin).await;
     let carl = send(&mut ann, &[BulkLine::address("carl@example.com")], false).await;
-    let BulkOutcome::Invited { invitation_id: carl } = carl.rows[0].outcome else {
+    let BulkOutcome::Invited {
+        invitation_id: carl,
+    } = carl.rows[0].outcome
+    else {
         panic!("Carl was not invited: {carl:?}");
     };
     let text = "not-an-address\n\
@@ -123,7 +136,10 @@ async fn each_row_gets_its_own_outcome(pool: SqlitePool) {
         vec![
             ("not-an-address", None),
             ("d1@example.com", invites.clone()),
-            ("D1@example.com", Some(BulkOutcome::Repeated { first_row: 2 })),
+            (
+                "D1@example.com",
+                Some(BulkOutcome::Repeated { first_row: 2 }),
+            ),
             ("ann@example.com", Some(BulkOutcome::AlreadyMember)),
             (
                 "carl@example.com",
@@ -148,7 +164,10 @@ async fn each_row_gets_its_own_outcome(pool: SqlitePool) {
                 assert_eq!(row.outcome, outcome, "{}", row.email);
             }
         }
-        assert!(matches!(&report.rows[0].outcome, BulkOutcome::Invalid { .. }));
+        assert!(matches!(
+            &report.rows[0].outcome,
+            BulkOutcome::Invalid { .. }
+        ));
         assert!(
             matches!(&report.rows[5].outcome, BulkOutcome::NotAllowed { reason } if reason.contains("Only owners"))
         );
@@ -158,7 +177,10 @@ async fn each_row_gets_its_own_outcome(pool: SqlitePool) {
         assert_eq!(report.invited(), 3);
         if !dry_run {
             for i in [1, 6, 7] {
-                assert!(matches!(report.rows[i].outcome, BulkOutcome::Invited { .. }));
+                assert!(matches!(
+                    report.rows[i].outcome,
+                    BulkOutcome::Invited { .. }
+                ));
             }
         }
     }
@@ -181,7 +203,10 @@ async fn concurrent_batches_never_exceed_the_seats(pool: SqlitePool) {
         let reply = client
             .call(
                 "sign_in",
-                &[("email", "ann@example.com"), ("password", "correct horse battery")],
+                &[
+                    ("email", "ann@example.com"),
+                    ("password", "correct horse battery"),
+                ],
             )
             .await;
         assert_eq!(reply.status, 200, "{:?}", reply.body);

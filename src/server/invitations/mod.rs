@@ -149,7 +149,10 @@ enum Obstacle {
     /// A role, permission or team beyond the inviter's, or a team gone.
     NotAllowed(AppError),
     AlreadyMember,
-    AlreadyInvited { id: Uuid, sent_at: DateTime<Utc> },
+    AlreadyInvited {
+        id: Uuid,
+        sent_at: DateTime<Utc>,
+    },
 }
 
 /// The per-invitation rules shared by create, resend and bulk: the inviter's
