@@ -199,9 +199,7 @@ impl BulkOutcome {
             Self::WillInvite => "Will invite".into(),
             Self::Invited { .. } => "Invited".into(),
             Self::AlreadyMember => "Already a member".into(),
-            Self::AlreadyInvited { .. } => {
-                "Already invited: resend it from the Invitations tab".into()
-            }
+            Self::AlreadyInvited { .. } => "Already invited".into(),
             Self::Invalid { reason } => format!("Invalid: {reason}"),
             Self::Repeated { first_row } => format!("Repeated in this list (row {first_row})"),
             Self::NoSeatLeft => "No seat left: raise the seat limit in Settings".into(),

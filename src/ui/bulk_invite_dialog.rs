@@ -6,12 +6,12 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::access::list_teams;
-use crate::api::invitations::bulk_invite;
+use crate::api::invitations::{bulk_invite, resend_invitation};
 use crate::domain::access::Permission;
 use crate::domain::bulk::parse_bulk;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::model::invitations::{BulkReport, BulkRequest};
+use crate::model::invitations::{BulkOutcome, BulkReport, BulkRequest};
 use crate::ui::dialog::Modal;
 use crate::ui::form::{self, FormAlert, TeamChecks};
 use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
@@ -80,7 +80,7 @@ fn BulkInviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl
 
     view! {
         {move || match outcome.get() {
-            Some(Ok(report)) => view! { <BulkResult report run pending outcome open/> }.into_any(),
+            Some(Ok(report)) => view! { <BulkResult report slug run pending outcome open/> }.into_any(),
             _ => view! {
                 <form class="stack" novalidate on:submit=move |ev| { ev.prevent_default(); run(true); }>
                     <FormAlert message=form::form_error(outcome.into())/>
@@ -130,6 +130,7 @@ fn BulkInviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl
 #[component]
 fn BulkResult(
     report: BulkReport,
+    slug: StoredValue<String>,
     run: impl Fn(bool) + Copy + Send + Sync + 'static,
     pending: RwSignal<bool>,
     outcome: RwSignal<Option<Result<BulkReport, AppError>>>,
@@ -163,7 +164,15 @@ fn BulkResult(
                         <tr>
                             <td>{i + 1}</td>
                             <th scope="row">{row.email.clone()}</th>
-                            <td>{row.outcome.describe()}</td>
+                            <td>
+                                {row.outcome.describe()}
+                                {match row.outcome {
+                                    BulkOutcome::AlreadyInvited { invitation_id } => Some(view! {
+                                        <ResendButton slug id=invitation_id email=row.email.clone()/>
+                                    }),
+                                    _ => None,
+                                }}
+                            </td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -185,6 +194,27 @@ fn BulkResult(
                 }}
             </div>
         </div>
+    }
+}
+
+/// Resends an invitation the batch found pending; says how that went.
+#[component]
+fn ResendButton(slug: StoredValue<String>, id: Uuid, email: String) -> impl IntoView {
+    let result = RwSignal::new(None::<Result<(), AppError>>);
+    let resend = move |_| {
+        leptos::task::spawn_local(async move {
+            let done = resend_invitation(slug.get_value(), id).await.map(|_| ());
+            result.try_set(Some(done));
+        });
+    };
+    view! {
+        {move || match result.get() {
+            None => view! {
+                <button type="button" class="button" aria-label=format!("Resend the invitation to {email}") on:click=resend>"Resend"</button>
+            }.into_any(),
+            Some(Ok(())) => view! { <span role="status">" Resent."</span> }.into_any(),
+            Some(Err(err)) => view! { <span role="alert">{format!(" {err}")}</span> }.into_any(),
+        }}
     }
 }
 
