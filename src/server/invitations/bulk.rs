@@ -85,7 +85,7 @@ pub async fn bulk_invite(
     if request.dry_run {
         tx.rollback().await?;
     } else {
-        let rows = report.rows.len().to_string();
+        let rows = format!("{} rows", report.rows.len());
         audit::by(&mut tx, actor, "invitation.bulk", &rows, &counts(&report)).await?;
         tx.commit().await?;
         state.mail.wake();

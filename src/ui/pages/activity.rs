@@ -9,8 +9,9 @@ use crate::ui::list::ReloadingList;
 use crate::ui::org_context::{OrgContext, OrgRefresh};
 
 /// Actions the filter offers.
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "invitation.created",
+    "invitation.bulk",
     "invitation.resent",
     "invitation.revoked",
     "invitation.accepted",
