@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::invitations::{
-    InvitationDetails, InvitationList, InvitationRequest, IssuedInvitation,
+    BulkReport, BulkRequest, InvitationDetails, InvitationList, InvitationRequest, IssuedInvitation,
 };
 use crate::model::orgs::OrgSummary;
 
@@ -23,6 +23,20 @@ pub async fn create_invitation(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
             invitations::create(&state, &member, request).await
+        }
+        .await,
+    )
+}
+
+/// Checks (dry run) or sends a batch of invitations into the organization at
+/// `slug`, one outcome per row; JSON-encoded.
+#[server(endpoint = "bulk_invite", input = Json)]
+pub async fn bulk_invite(slug: String, request: BulkRequest) -> Result<BulkReport, AppError> {
+    use crate::server::invitations::bulk;
+    super::ssr::reply(
+        async {
+            let (state, member) = super::ssr::member_of(&slug).await?;
+            bulk::bulk_invite(&state, &member, request).await
         }
         .await,
     )

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::access::Permission;
+use crate::domain::bulk::BulkLine;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 
@@ -152,4 +153,81 @@ pub struct InvitationList {
     /// The cursor of the next (older) page, when there is one.
     #[serde(default)]
     pub next: Option<String>,
+}
+
+/// A batch of people to invite at once (Members → "Invite many").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkRequest {
+    /// The people, as read by [`crate::domain::bulk::parse_bulk`]; at most
+    /// [`crate::domain::bulk::MAX_BULK_ROWS`].
+    pub rows: Vec<BulkLine>,
+    /// The role of rows that name none.
+    pub role: Role,
+    /// Teams every row joins (besides the row's own).
+    pub teams: Vec<Uuid>,
+    /// Only check: report what would happen and change nothing.
+    pub dry_run: bool,
+}
+
+/// What happened (or, in a dry run, would happen) to one row of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BulkOutcome {
+    /// Dry run: this row would be invited.
+    WillInvite,
+    /// The invitation was created and its mail queued.
+    Invited { invitation_id: Uuid },
+    /// The address belongs to an active member already.
+    AlreadyMember,
+    /// A pending invitation to this address exists; it can be resent.
+    AlreadyInvited { invitation_id: Uuid },
+    /// The address (or the row's note or a team it names) is not valid.
+    Invalid { reason: String },
+    /// The address appeared earlier in this list (1-based row number).
+    Repeated { first_row: usize },
+    /// Every seat is taken by earlier rows, members and pending invitations.
+    NoSeatLeft,
+    /// A role or permission beyond the inviter's own.
+    NotAllowed { reason: String },
+}
+
+impl BulkOutcome {
+    /// Whether the row is (or would be) invited.
+    pub fn invites(&self) -> bool {
+        matches!(self, Self::WillInvite | Self::Invited { .. })
+    }
+
+    /// The outcome in the inviter's words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::WillInvite => "Will invite".into(),
+            Self::Invited { .. } => "Invited".into(),
+            Self::AlreadyMember => "Already a member".into(),
+            Self::AlreadyInvited { .. } => "Already invited".into(),
+            Self::Invalid { reason } => format!("Invalid: {reason}"),
+            Self::Repeated { first_row } => format!("Repeated in this list (row {first_row})"),
+            Self::NoSeatLeft => "No seat left: raise the seat limit in Settings".into(),
+            Self::NotAllowed { reason } => format!("Not allowed: {reason}"),
+        }
+    }
+}
+
+/// One row's address and outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkRowResult {
+    pub email: String,
+    pub outcome: BulkOutcome,
+}
+
+/// The answer to a batch: one result per row, in the request's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkReport {
+    pub dry_run: bool,
+    pub rows: Vec<BulkRowResult>,
+}
+
+impl BulkReport {
+    /// How many rows are (or would be) invited.
+    pub fn invited(&self) -> usize {
+        self.rows.iter().filter(|r| r.outcome.invites()).count()
+    }
 }

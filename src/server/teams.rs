@@ -292,3 +292,18 @@ async fn change_grant(
     tx.commit().await?;
     Ok(())
 }
+
+/// The organization's team ids by lower-cased name, to read teams named in a list.
+pub(super) async fn ids_by_name(
+    conn: &mut sqlx::SqliteConnection,
+    org: Uuid,
+) -> Result<std::collections::HashMap<String, Uuid>, AppError> {
+    let rows: Vec<(String, Uuid)> = sqlx::query_as("SELECT name, id FROM teams WHERE org_id = ?")
+        .bind(org)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, id)| (name.to_lowercase(), id))
+        .collect())
+}

@@ -2,7 +2,11 @@
 
 mod access;
 mod accounts;
+<<<<<<< HEAD
 mod api_v1;
+=======
+mod bulk;
+>>>>>>> bulk
 mod http;
 mod inbox;
 mod invitations;

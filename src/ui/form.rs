@@ -150,3 +150,31 @@ pub fn ScopeSelect(
         </div>
     }
 }
+
+/// Checkboxes for the teams an invitee joins (nothing when there are no teams).
+#[component]
+pub fn TeamChecks(
+    teams: Vec<crate::model::access::TeamItem>,
+    chosen: RwSignal<Vec<uuid::Uuid>>,
+    legend: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    (!teams.is_empty()).then(|| {
+        view! {
+            <fieldset class="picker">
+                <legend>{legend}</legend>
+                {teams.into_iter().map(|t| {
+                    let id = t.id;
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" prop:checked=move || chosen.with(|c| c.contains(&id))
+                                on:change=move |ev| toggle(chosen, id, event_target_checked(&ev))/>
+                            {t.name}
+                        </label>
+                    }
+                }).collect_view()}
+                <p class="field-error">{move || error.get()}</p>
+            </fieldset>
+        }
+    })
+}

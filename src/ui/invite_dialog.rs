@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::model::invitations::{InvitationRequest, IssuedInvitation};
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
-use crate::ui::form::{self, toggle};
+use crate::ui::form::{self, toggle, TeamChecks};
 use crate::ui::format::moment;
 use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
 
@@ -187,22 +187,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         {move || Suspend::new(async move {
                             let teams = teams.await.unwrap_or_default();
                             view! {
-                                {(!teams.is_empty()).then(|| view! {
-                                    <fieldset class="picker">
-                                        <legend>"Teams (optional)"</legend>
-                                        {teams.into_iter().map(|t| {
-                                            let id = t.id;
-                                            view! {
-                                                <label class="check">
-                                                    <input type="checkbox" prop:checked=move || chosen_teams.with(|c| c.contains(&id))
-                                                        on:change=move |ev| toggle(chosen_teams, id, event_target_checked(&ev))/>
-                                                    {t.name}
-                                                </label>
-                                            }
-                                        }).collect_view()}
-                                        <p class="field-error">{move || field_error("teams").get()}</p>
-                                    </fieldset>
-                                })}
+                                <TeamChecks teams chosen=chosen_teams legend="Teams (optional)" error=field_error("teams")/>
                                 <fieldset class="picker">
                                     <legend>"Permissions"</legend>
                                     <p class="hint">{move || match chosen_role() {

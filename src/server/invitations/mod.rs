@@ -1,6 +1,7 @@
 //! Invitations, the administrator's side: create, list, resend, revoke.
 //! The invitee's side (the link) is in [`link`].
 
+pub mod bulk;
 pub mod link;
 pub mod store;
 
@@ -102,6 +103,7 @@ pub async fn create(
     Ok(issued)
 }
 
+/// Checks, then stores one invitation with its link, mail and audit event.
 async fn insert(
     conn: &mut sqlx::SqliteConnection,
     state: &AppState,
@@ -112,29 +114,23 @@ async fn insert(
     let org = &actor.org;
     let now = Utc::now();
     let access = access::load(conn, org.id, actor.user.id, org.role).await?;
-    policy::may_invite(&access, input.role)?;
-    check_delegation(conn, org.id, &access, input).await?;
     expire_stale(conn, org.id, now).await?;
-    let member: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ? AND m.status = 'active' AND u.email = ?",
-    )
-    .bind(org.id)
-    .bind(input.email.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    if member > 0 {
-        return Err(AppError::invalid(
-            "email",
-            format!("{} is already a member of {}.", input.email, org.name),
-        ));
-    }
-    if let Some((id, sent_at)) = pending_for(conn, org.id, &input.email).await? {
-        return Err(AppError::PendingInvitationExists {
-            invitation_id: id,
-            email: input.email.to_string(),
-            sent_on: sent_at.format("%Y-%m-%d").to_string(),
-        });
+    match obstacle(conn, actor, &access, input).await? {
+        None => {}
+        Some(Obstacle::NotAllowed(e)) => return Err(e),
+        Some(Obstacle::AlreadyMember) => {
+            return Err(AppError::invalid(
+                "email",
+                format!("{} is already a member of {}.", input.email, org.name),
+            ))
+        }
+        Some(Obstacle::AlreadyInvited { id, sent_at }) => {
+            return Err(AppError::PendingInvitationExists {
+                invitation_id: id,
+                email: input.email.to_string(),
+                sent_on: sent_at.format("%Y-%m-%d").to_string(),
+            })
+        }
     }
     let used = seats_used(conn, org.id, now, None).await?;
     if used >= org.seat_limit {
@@ -144,6 +140,66 @@ async fn insert(
             org.seat_limit
         )));
     }
+    store(conn, state, actor, input, now).await
+}
+
+/// Why one checked invitation cannot be created (seats aside, which a batch
+/// counts as a whole).
+enum Obstacle {
+    /// A role, permission or team beyond the inviter's, or a team gone.
+    NotAllowed(AppError),
+    AlreadyMember,
+    AlreadyInvited {
+        id: Uuid,
+        sent_at: DateTime<Utc>,
+    },
+}
+
+/// The per-invitation rules shared by create, resend and bulk: the inviter's
+/// rights, then membership and pending invitations. Stale invitations must be
+/// expired first. Only database failures are errors.
+async fn obstacle(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &Member,
+    access: &Access,
+    input: &InvitationInput,
+) -> Result<Option<Obstacle>, AppError> {
+    let org = &actor.org;
+    let allowed = match policy::may_invite(access, input.role) {
+        Ok(()) => check_delegation(conn, org.id, access, input).await,
+        Err(refused) => Err(refused.into()),
+    };
+    match allowed {
+        Err(AppError::Internal) => return Err(AppError::Internal),
+        Err(refused) => return Ok(Some(Obstacle::NotAllowed(refused))),
+        Ok(()) => {}
+    }
+    let member: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.org_id = ? AND m.status = 'active' AND u.email = ?",
+    )
+    .bind(org.id)
+    .bind(input.email.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if member > 0 {
+        return Ok(Some(Obstacle::AlreadyMember));
+    }
+    Ok(pending_for(conn, org.id, &input.email)
+        .await?
+        .map(|(id, sent_at)| Obstacle::AlreadyInvited { id, sent_at }))
+}
+
+/// Stores a checked invitation (seat counted by the caller) with its teams,
+/// grants, link, queued mail and audit event.
+async fn store(
+    conn: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    actor: &Member,
+    input: &InvitationInput,
+    now: DateTime<Utc>,
+) -> Result<IssuedInvitation, AppError> {
+    let org = &actor.org;
     let id = Uuid::new_v4();
     let expires_at = now + Duration::days(org.invitation_ttl_days);
     sqlx::query(

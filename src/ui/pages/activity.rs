@@ -9,10 +9,11 @@ use crate::ui::list::ReloadingList;
 use crate::ui::org_context::{OrgContext, OrgRefresh};
 
 /// Actions the filter offers.
-const ACTIONS: [&str; 16] = [
+const ACTIONS: [&str; 17] = [
     "api_key.created",
     "api_key.revoked",
     "invitation.created",
+    "invitation.bulk",
     "invitation.resent",
     "invitation.revoked",
     "invitation.accepted",

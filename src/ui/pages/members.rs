@@ -65,6 +65,7 @@ pub fn Members() -> impl IntoView {
             <div class="toolbar">
                 <h1>"Members"</h1>
                 <span style="flex:1"></span>
+                <crate::ui::bulk_invite_dialog::BulkInviteIfAllowed/>
                 <crate::ui::invite_dialog::InviteIfAllowed/>
             </div>
             <SeatUsage/>
