@@ -1,11 +1,8 @@
 //! Pure rules shared by the server and the browser: no IO here.
 
 pub mod access;
-<<<<<<< HEAD
 pub mod api_key;
-=======
 pub mod bulk;
->>>>>>> bulk
 pub mod email;
 pub mod invitation;
 pub mod password;

@@ -2,11 +2,8 @@
 
 mod access;
 mod accounts;
-<<<<<<< HEAD
 mod api_v1;
-=======
 mod bulk;
->>>>>>> bulk
 mod http;
 mod inbox;
 mod invitations;

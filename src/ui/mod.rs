@@ -1,10 +1,7 @@
 //! The console's components and pages.
 
-<<<<<<< HEAD
 pub mod api_keys;
-=======
 pub mod bulk_invite_dialog;
->>>>>>> bulk
 pub mod client_only;
 pub mod copy_link;
 pub mod dialog;
