@@ -15,17 +15,15 @@ pub async fn by(
     target: &str,
     details: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(actor.org.id)
-        .bind(actor.user.id)
-        .bind(actor.api_key.as_ref().map(|key| key.id))
-        .bind(action)
-        .bind(target)
-        .bind(details)
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
-    Ok(())
+    let key = actor.api_key.as_ref().map(|key| key.id);
+    insert(
+        conn,
+        Some(actor.org.id),
+        Some(actor.user.id),
+        key,
+        [action, target, details],
+    )
+    .await
 }
 
 /// Records `actor` doing `action` to `target` in `org`.
@@ -37,9 +35,21 @@ pub async fn record(
     target: &str,
     details: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (org_id, actor_id, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?)")
+    insert(conn, org, actor, None, [action, target, details]).await
+}
+
+/// The one INSERT of an audit event: action, target and details as text.
+async fn insert(
+    conn: &mut SqliteConnection,
+    org: Option<Uuid>,
+    actor: Option<Uuid>,
+    api_key: Option<Uuid>,
+    [action, target, details]: [&str; 3],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(org)
         .bind(actor)
+        .bind(api_key)
         .bind(action)
         .bind(target)
         .bind(details)

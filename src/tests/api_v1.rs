@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
-use super::support::Client;
+use super::support::{urlencode, Client};
 use crate::domain::api_key::is_well_formed;
 use crate::domain::Role;
 
@@ -521,15 +521,4 @@ async fn settings_shows_api_keys_to_admins_only(pool: SqlitePool) {
         .call_json("create_api_key", json!({ "slug": "acme", "request": { "name": "Mine", "scopes": ["members:read"], "expires_in_days": null } }))
         .await;
     assert_eq!(reply.status, 403);
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -290,7 +290,8 @@ impl Client {
     }
 }
 
-fn urlencode(text: &str) -> String {
+/// Percent-encodes a form value or a query parameter.
+pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -38,11 +38,7 @@ pub async fn bulk_invite(
         }
         _ => {}
     }
-    state.limits.hit(
-        &format!("invite:{}", actor.user.id),
-        state.config.invite_limit,
-        state.config.rate_window,
-    )?;
+    super::limit_invites(state, actor)?;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
     let actor = &refresh(&mut tx, actor).await?;

@@ -91,11 +91,7 @@ pub async fn create(
     input: InvitationRequest,
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
-    state.limits.hit(
-        &format!("invite:{}", actor.user.id),
-        state.config.invite_limit,
-        state.config.rate_window,
-    )?;
+    limit_invites(state, actor)?;
     let mut tx = db::begin_write(&state.pool).await?;
     let issued = insert(&mut tx, state, actor, &input).await?;
     tx.commit().await?;
@@ -335,6 +331,15 @@ async fn pending_for(
     .await?)
 }
 
+/// Counts one invite, resend or batch against the inviter's allowance.
+pub(super) fn limit_invites(state: &AppState, actor: &Member) -> Result<(), AppError> {
+    state.limits.hit(
+        &format!("invite:{}", actor.user.id),
+        state.config.invite_limit,
+        state.config.rate_window,
+    )
+}
+
 /// Resends: a pending invitation gets a new link (the old one dies) and its
 /// expiry restarts; an expired, failed, declined or revoked one is invited again.
 pub async fn resend(
@@ -342,11 +347,7 @@ pub async fn resend(
     actor: &Member,
     id: Uuid,
 ) -> Result<IssuedInvitation, AppError> {
-    state.limits.hit(
-        &format!("invite:{}", actor.user.id),
-        state.config.invite_limit,
-        state.config.rate_window,
-    )?;
+    limit_invites(state, actor)?;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
