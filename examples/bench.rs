@@ -9,11 +9,12 @@ use chrono::Utc;
 use gatehouse::domain::bulk::{BulkLine, MAX_BULK_ROWS};
 use gatehouse::domain::Role;
 use gatehouse::model::invitations::{BulkRequest, InvitationRequest};
-use gatehouse::server::accounts::User;
+use gatehouse::model::members::{MemberFilter, MemberSort};
+use gatehouse::server::actor::{Member, User};
 use gatehouse::server::config::Config;
 use gatehouse::server::invitations::{self, bulk, link};
 use gatehouse::server::members::{self, MemberQuery};
-use gatehouse::server::organizations::{self, Member};
+use gatehouse::server::organizations;
 use gatehouse::server::state::AppState;
 use gatehouse::server::{db, fixtures, mail::MailWaker, rate_limit::RateLimiter};
 use uuid::Uuid;
@@ -104,11 +105,16 @@ async fn main() {
         println!("\n{n} members (seeded in {:.1} s)", seeded.as_secs_f64());
 
         for (label, search, sort) in [
-            ("list first page, by name", "", "name"),
-            ("list first page, by joined", "", "joined"),
-            ("search \"member12\"", "member12", "name"),
+            ("list first page, by name", "", MemberSort::Name),
+            ("list first page, by joined", "", MemberSort::Joined),
+            ("search \"member12\"", "member12", MemberSort::Name),
         ] {
-            let query = MemberQuery::parse(search, "", sort, "").unwrap();
+            let query = MemberQuery::parse(&MemberFilter {
+                search: search.into(),
+                sort,
+                ..MemberFilter::default()
+            })
+            .unwrap();
             let mut samples = Vec::new();
             for _ in 0..SAMPLES {
                 let t = Instant::now();
@@ -118,9 +124,13 @@ async fn main() {
             }
             println!("  {label:<32} {}", stats(samples));
         }
-        let mut query = MemberQuery::parse("", "", "name", "").unwrap();
-        let mid = members::list(&pool, &actor, &query).await.unwrap();
-        query = MemberQuery::parse("", "", "name", mid.next.as_deref().unwrap_or("")).unwrap();
+        let first = MemberQuery::parse(&MemberFilter::default()).unwrap();
+        let mid = members::list(&pool, &actor, &first).await.unwrap();
+        let query = MemberQuery::parse(&MemberFilter {
+            after: mid.next.unwrap_or_default(),
+            ..MemberFilter::default()
+        })
+        .unwrap();
         let mut samples = Vec::new();
         for _ in 0..SAMPLES {
             let t = Instant::now();

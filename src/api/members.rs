@@ -1,29 +1,23 @@
 //! Members of an organization: the table, seats, role changes, removal, leaving, activity.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
+use crate::domain::Role;
 use crate::error::AppError;
-use crate::model::members::{ActivityPage, MemberPage, SeatUsage};
+use crate::model::members::{ActivityPage, MemberFilter, MemberPage, SeatUsage};
 
-/// A page of the organization's active members. `sort` is `name` or `joined`,
-/// `role` empty for all, `after` the cursor of the previous page or empty.
+/// A page of the organization's active members, as `filter` asks.
 /// Without `members:view` it is the name directory: search matches names
 /// only, and filtering by role or sorting by join date is refused.
-#[server(endpoint = "list_members")]
-pub async fn list_members(
-    slug: String,
-    search: String,
-    role: String,
-    sort: String,
-    after: String,
-) -> Result<MemberPage, AppError> {
+#[server(endpoint = "list_members", input = Json)]
+pub async fn list_members(slug: String, filter: MemberFilter) -> Result<MemberPage, AppError> {
     use crate::server::members::{self, MemberQuery};
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let query = MemberQuery::parse(&search, &role, &sort, &after)?;
-            members::list(&state.pool, &member, &query).await
+            members::list(&state.pool, &member, &MemberQuery::parse(&filter)?).await
         }
         .await,
     )
@@ -48,19 +42,14 @@ pub async fn seats(slug: String) -> Result<SeatUsage, AppError> {
 pub async fn change_role(
     slug: String,
     user_id: Uuid,
-    role: String,
-    expected_role: String,
+    role: Role,
+    expected_role: Role,
 ) -> Result<(), AppError> {
-    use crate::domain::Role;
     use crate::server::members;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let role: Role = role.parse().map_err(|e| AppError::invalid("role", e))?;
-            let expected: Role = expected_role
-                .parse()
-                .map_err(|e| AppError::invalid("expected_role", e))?;
-            members::change_role(&state, &member, user_id, role, expected).await
+            members::change_role(&state, &member, user_id, role, Some(expected_role)).await
         }
         .await,
     )
@@ -84,21 +73,17 @@ pub async fn transfer_ownership(slug: String, user_id: Uuid) -> Result<(), AppEr
 pub async fn remove_member(
     slug: String,
     user_id: Uuid,
-    expected_role: String,
+    expected_role: Role,
     remove_from_projects: bool,
     revoke_their_invitations: bool,
 ) -> Result<(), AppError> {
-    use crate::domain::Role;
     use crate::server::members::{self, Removal};
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
-            let expected: Role = expected_role
-                .parse()
-                .map_err(|e| AppError::invalid("expected_role", e))?;
             let removal = Removal {
                 user_id,
-                expected,
+                expected: Some(expected_role),
                 remove_from_projects,
                 revoke_their_invitations,
             };

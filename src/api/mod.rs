@@ -19,8 +19,9 @@ pub(crate) mod ssr {
 
     use crate::domain::access::{Grant, Permission, Scope};
     use crate::error::AppError;
-    use crate::server::accounts::User;
-    use crate::server::organizations::{self, Member};
+    use crate::server::actor::Member;
+    use crate::server::actor::User;
+    use crate::server::organizations;
     use crate::server::{session, state::AppState};
 
     /// Sets the HTTP status of an error answer so expected failures are 4xx, never 500.

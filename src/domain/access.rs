@@ -9,6 +9,7 @@ use super::Role;
 
 /// Something in an organization that access is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Resource {
     Projects,
     Databases,
@@ -24,6 +25,7 @@ pub enum Resource {
 
 /// What may be done to a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Action {
     View,
     Manage,
@@ -33,6 +35,7 @@ pub enum Action {
 
 /// One entry of the catalogue, e.g. `logs:view` or `members:invite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Permission {
     pub resource: Resource,
     pub action: Action,

@@ -17,6 +17,7 @@ pub const MAX_BULK_ROWS: usize = 500;
 
 /// One person to invite, as written in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkLine {
     /// The address as written (trimmed, not yet checked).
     pub email: String,

@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// Where an invitation is in its life. Every state but `Pending` is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum InvitationStatus {
     Pending,
     Accepted,

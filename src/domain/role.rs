@@ -7,6 +7,7 @@ use std::str::FromStr;
 /// A member's role in one organization, from most to least powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     Owner,
     Admin,

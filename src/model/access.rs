@@ -8,6 +8,7 @@ use crate::domain::Role;
 
 /// A project the signed-in member can see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProjectItem {
     pub id: Uuid,
     pub name: String,
@@ -31,6 +32,7 @@ pub struct ProjectAccessRow {
 
 /// A member of a team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamMember {
     pub user_id: Uuid,
     pub name: String,
@@ -40,6 +42,7 @@ pub struct TeamMember {
 
 /// A permission a team holds: org-wide, or on one project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamGrant {
     pub permission: Permission,
     pub project: Option<ProjectItem>,
@@ -57,6 +60,7 @@ impl TeamGrant {
 
 /// A team with its members and what it holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamItem {
     pub id: Uuid,
     pub name: String,

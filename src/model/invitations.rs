@@ -11,6 +11,7 @@ use crate::domain::Role;
 
 /// What the invite dialog asks for: who, in which role, and what they carry beyond it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationRequest {
     pub email: String,
     pub role: Role,
@@ -44,6 +45,7 @@ impl InvitationRequest {
 
 /// A link just issued by create or resend: the only time the secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IssuedInvitation {
     pub invitation_id: Uuid,
     pub email: String,
@@ -55,6 +57,7 @@ pub struct IssuedInvitation {
 
 /// How far the invitation mail got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Delivery {
     Queued,
     Retrying { reason: String },
@@ -64,6 +67,7 @@ pub enum Delivery {
 
 /// One row of the Invitations tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationItem {
     pub id: Uuid,
     pub email: String,
@@ -146,6 +150,7 @@ pub const INVITATIONS_SHOWN: usize = 1000;
 
 /// The newest invitations of one status (or all).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationList {
     pub items: Vec<InvitationItem>,
     /// Older ones exist beyond this page.
@@ -157,6 +162,7 @@ pub struct InvitationList {
 
 /// A batch of people to invite at once (Members → "Invite many").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkRequest {
     /// The people, as read by [`crate::domain::bulk::parse_bulk`]; at most
     /// [`crate::domain::bulk::MAX_BULK_ROWS`].
@@ -171,6 +177,7 @@ pub struct BulkRequest {
 
 /// What happened (or, in a dry run, would happen) to one row of a batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum BulkOutcome {
     /// Dry run: this row would be invited.
     WillInvite,
@@ -213,6 +220,7 @@ impl BulkOutcome {
 
 /// One row's address and outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkRowResult {
     pub email: String,
     pub outcome: BulkOutcome,
@@ -220,6 +228,7 @@ pub struct BulkRowResult {
 
 /// The answer to a batch: one result per row, in the request's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkReport {
     pub dry_run: bool,
     pub rows: Vec<BulkRowResult>,

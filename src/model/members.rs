@@ -12,8 +12,46 @@ use crate::domain::Role;
 pub const SEES_MEMBER_LIST: [Permission; 2] =
     [Permission::MEMBERS_VIEW, Permission::MEMBERS_MANAGE];
 
+/// Order of the members list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum MemberSort {
+    /// By name (case-insensitive), then id.
+    #[default]
+    Name,
+    /// By join time, oldest first, then id.
+    Joined,
+}
+
+/// What the members list shows: the console's search, role filter and sort,
+/// and the `next` cursor of the previous page (empty for the first).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct MemberFilter {
+    /// Name or address contains this (names only in the directory).
+    pub search: String,
+    /// Only members with this role.
+    pub role: Option<Role>,
+    pub sort: MemberSort,
+    pub after: String,
+}
+
+/// A role change as a script asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoleChange {
+    pub role: Role,
+    /// The role the caller believes the member has; if it changed meanwhile
+    /// the answer is 409 instead of an overwrite.
+    #[serde(default)]
+    pub expected_role: Option<Role>,
+}
+
 /// A member as everyone in the organization sees them: the name directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DirectoryEntry {
     pub user_id: Uuid,
     pub name: String,
@@ -24,6 +62,7 @@ pub struct DirectoryEntry {
 /// One row of the members list (`members:view`): the directory entry and
 /// what only the list shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberItem {
     pub entry: DirectoryEntry,
     pub email: String,
@@ -34,6 +73,7 @@ pub struct MemberItem {
 
 /// The rows of one page, as the caller may see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum MemberRows {
     /// The members list, for those with `members:view` (or `members:manage`).
     List(Vec<MemberItem>),
@@ -53,6 +93,7 @@ impl MemberRows {
 
 /// One page of members and where the next one starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberPage {
     pub items: MemberRows,
     /// Opaque cursor of the next page; `None` on the last page.
@@ -85,6 +126,7 @@ impl SeatUsage {
 /// One audit event as the Activity page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivityItem {
     pub id: i64,
     pub actor: Option<String>,
@@ -96,6 +138,7 @@ pub struct ActivityItem {
 
 /// One page of activity, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivityPage {
     pub items: Vec<ActivityItem>,
     /// Pass as `before` to get the next (older) page.

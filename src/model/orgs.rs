@@ -18,6 +18,7 @@ pub struct OrgSummary {
 
 /// One organization as a member sees it on its pages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrgView {
     pub id: Uuid,
     pub name: String,

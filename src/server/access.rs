@@ -3,7 +3,7 @@
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use super::organizations::Member;
+use super::actor::Member;
 use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -193,7 +193,7 @@ pub async fn require(
     actor: &Member,
     permission: Permission,
 ) -> Result<Access, AppError> {
-    let actor = super::organizations::refresh(conn, actor).await?;
+    let actor = super::actor::refresh(conn, actor).await?;
     let access = load(conn, actor.org.id, actor.user.id, actor.org.role).await?;
     if !access.allows(permission, Scope::Organization) {
         return Err(AppError::Forbidden(format!(

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
+use super::actor::User;
 use super::mail::{enqueue, templates};
 use super::password::{self, PasswordHashText};
 use super::state::AppState;
@@ -18,16 +19,6 @@ use crate::model::auth::EmailTaken;
 
 /// How long an email verification link stays valid.
 const VERIFICATION_TTL: Duration = Duration::days(3);
-
-/// A stored account.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct User {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub email_verified_at: Option<DateTime<Utc>>,
-    pub last_active_at: Option<DateTime<Utc>>,
-}
 
 /// What sign-up asks for, as typed.
 pub struct SignUp<'a> {

@@ -9,7 +9,8 @@ use rand::Rng;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::organizations::{self, KeyInUse, Member};
+use super::actor::{self, KeyInUse, Member};
+use super::organizations;
 use super::state::AppState;
 use super::token::hash_secret;
 use super::{accounts, audit, db};
@@ -102,7 +103,7 @@ pub async fn create(
         .join(" ");
 
     let mut tx = db::begin_write(pool).await?;
-    let actor = organizations::refresh(&mut tx, actor).await?;
+    let actor = actor::refresh(&mut tx, actor).await?;
     policy::may_administer(actor.org.role)?;
     sqlx::query(
         "INSERT INTO api_keys (id, org_id, name, scopes, secret_hash, last_four, created_by, created_at, expires_at)
@@ -159,7 +160,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ApiKeyItem>, 
 /// Revokes a key at once (owners and admins); revoking twice is a no-op.
 pub async fn revoke(pool: &SqlitePool, actor: &Member, id: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
-    let actor = organizations::refresh(&mut tx, actor).await?;
+    let actor = actor::refresh(&mut tx, actor).await?;
     policy::may_administer(actor.org.role)?;
     let name: Option<(String, Option<DateTime<Utc>>)> =
         sqlx::query_as("SELECT name, revoked_at FROM api_keys WHERE id = ? AND org_id = ?")

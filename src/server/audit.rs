@@ -4,7 +4,7 @@ use chrono::Utc;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use super::organizations::Member;
+use super::actor::Member;
 
 /// Records a member doing `action` to `target` in their organization, with
 /// the API key they used when they acted through one.

@@ -2,11 +2,13 @@
 
 pub mod access;
 pub mod accounts;
+pub mod actor;
 pub mod api_keys;
 pub mod audit;
 pub mod config;
 pub mod db;
 pub mod fixtures;
+pub mod idempotency;
 pub mod invitations;
 pub mod mail;
 pub mod members;

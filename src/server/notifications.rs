@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::accounts::User;
-use super::organizations::parse_role;
+use super::actor::{parse_role, User};
 use crate::error::AppError;
 use crate::model::inbox::{Inbox, InboxInvitation, Notice, Pulse};
 

@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::accounts::{self, mark_verified, User};
+use super::accounts::{self, mark_verified};
+use super::actor::User;
 use super::mail::{enqueue, templates};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::organizations::{active_member_by_email, parse_role, Member};
+use super::actor::{active_member_by_email, parse_role, Member};
 use super::{access, audit, db};
 use crate::domain::access::{Permission, Scope, Source};
 use crate::domain::text::Name;

@@ -6,7 +6,8 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::accounts::{self, User};
+use crate::server::accounts;
+use crate::server::actor::User;
 
 const USER_KEY: &str = "user_id";
 /// When this session signed in: a password reset ends every session of the

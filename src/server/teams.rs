@@ -5,7 +5,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::access::{self, Holder, Sight};
-use super::organizations::{active_member_by_email, Member};
+use super::actor::{active_member_by_email, Member};
 use super::{audit, db};
 use crate::domain::access::{Grant, Permission};
 use crate::domain::policy::{self, PolicyError};

@@ -38,7 +38,7 @@ async fn sign_up_stores_normalized_user_and_queues_verification(pool: SqlitePool
 #[sqlx::test]
 async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
     let state = support::state(pool.clone());
-    let field = |r: Result<accounts::User, AppError>| match r {
+    let field = |r: Result<crate::server::actor::User, AppError>| match r {
         Err(AppError::Invalid { field, .. }) => field,
         other => panic!("expected a field error, got {other:?}"),
     };

@@ -35,11 +35,11 @@ async fn send(client: &mut Client, rows: &[BulkLine], dry_run: bool) -> BulkRepo
     serde_json::from_value(reply.body).unwrap()
 }
 
-async fn count(pool: &SqlitePool, sql: &str) -> i64 {
+pub(super) async fn count(pool: &SqlitePool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-async fn pending(pool: &SqlitePool) -> i64 {
+pub(super) async fn pending(pool: &SqlitePool) -> i64 {
     count(
         pool,
         "SELECT COUNT(*) FROM invitations WHERE status = 'pending'",

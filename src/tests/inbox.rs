@@ -6,7 +6,8 @@ use super::{member, user};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
-use crate::server::accounts::{self, User};
+use crate::server::accounts;
+use crate::server::actor::User;
 use crate::server::invitations;
 use crate::server::invitations::link::{self, LinkKey};
 use crate::server::state::AppState;
@@ -141,7 +142,7 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
 
     let removal = crate::server::members::Removal {
         user_id: ann.id,
-        expected: crate::domain::Role::Member,
+        expected: Some(crate::domain::Role::Member),
         remove_from_projects: false,
         revoke_their_invitations: false,
     };

@@ -9,10 +9,10 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
+use crate::server::actor::Member;
 use crate::server::invitations::{self, link};
 use crate::server::mail::worker;
 use crate::server::organizations;
-use crate::server::organizations::Member;
 use crate::server::state::AppState;
 
 /// An organization "acme" owned by owner@example.com.

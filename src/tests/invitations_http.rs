@@ -210,15 +210,9 @@ async fn accepting_switches_the_console_to_the_organization(pool: SqlitePool) {
     assert_eq!(me.body["active_org"], "acme");
     assert_eq!(me.body["email_verified"], true);
     let members = ann
-        .call(
+        .call_json(
             "list_members",
-            &[
-                ("slug", "acme"),
-                ("search", ""),
-                ("role", ""),
-                ("sort", "name"),
-                ("after", ""),
-            ],
+            serde_json::json!({ "slug": "acme", "filter": {} }),
         )
         .await;
     assert_eq!(members.body["total"], 2);

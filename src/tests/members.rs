@@ -8,10 +8,9 @@ use super::{join, last_mail_to, member, user};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
-use crate::model::members::{MemberItem, MemberPage, MemberRows};
-use crate::server::accounts::User;
+use crate::model::members::{MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort};
+use crate::server::actor::{Member, User};
 use crate::server::members::{self, MemberQuery, Removal};
-use crate::server::organizations::Member;
 use crate::server::state::AppState;
 use crate::server::{invitations, organizations};
 
@@ -49,7 +48,7 @@ async fn role_of(pool: &SqlitePool, user: &User) -> Option<Role> {
 fn removal(user: Uuid, expected: Role) -> Removal {
     Removal {
         user_id: user,
-        expected,
+        expected: Some(expected),
         remove_from_projects: false,
         revoke_their_invitations: false,
     }
@@ -61,29 +60,29 @@ async fn role_change_matrix(pool: SqlitePool) {
     let (o, ad, m) = (&a.owner, &a.admin, &a.plain);
     // Members change nothing.
     assert!(matches!(
-        members::change_role(&a.state, m, ad.user.id, Role::Member, Role::Admin).await,
+        members::change_role(&a.state, m, ad.user.id, Role::Member, Some(Role::Admin)).await,
         Err(AppError::Forbidden(_))
     ));
     // Admins never touch owners and never make owners.
     assert!(matches!(
-        members::change_role(&a.state, ad, o.user.id, Role::Admin, Role::Owner).await,
+        members::change_role(&a.state, ad, o.user.id, Role::Admin, Some(Role::Owner)).await,
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
-        members::change_role(&a.state, ad, m.user.id, Role::Owner, Role::Member).await,
+        members::change_role(&a.state, ad, m.user.id, Role::Owner, Some(Role::Member)).await,
         Err(AppError::Forbidden(_))
     ));
-    members::change_role(&a.state, ad, m.user.id, Role::Admin, Role::Member)
+    members::change_role(&a.state, ad, m.user.id, Role::Admin, Some(Role::Member))
         .await
         .unwrap();
     assert_eq!(role_of(&pool, &m.user).await, Some(Role::Admin));
     // Owners do everything.
-    members::change_role(&a.state, o, m.user.id, Role::Owner, Role::Admin)
+    members::change_role(&a.state, o, m.user.id, Role::Owner, Some(Role::Admin))
         .await
         .unwrap();
     assert_eq!(role_of(&pool, &m.user).await, Some(Role::Owner));
     // A stale view is reported, not overwritten.
-    let stale = members::change_role(&a.state, o, m.user.id, Role::Member, Role::Admin)
+    let stale = members::change_role(&a.state, o, m.user.id, Role::Member, Some(Role::Admin))
         .await
         .unwrap_err();
     assert!(
@@ -109,7 +108,7 @@ async fn the_last_owner_cannot_be_demoted_or_leave(pool: SqlitePool) {
         &a.owner,
         a.owner.user.id,
         Role::Admin,
-        Role::Owner,
+        Some(Role::Owner),
     )
     .await
     .unwrap_err();
@@ -129,7 +128,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: SqlitePool
             &a.owner,
             a.admin.user.id,
             Role::Owner,
-            Role::Admin,
+            Some(Role::Admin),
         )
         .await
         .unwrap();
@@ -137,11 +136,11 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: SqlitePool
         let (s1, s2) = (a.state.clone(), a.state.clone());
         let (o1, o2) = (a.owner.clone(), second.clone());
         let t1 = tokio::spawn(async move {
-            members::change_role(&s1, &o1, o2.user.id, Role::Member, Role::Owner).await
+            members::change_role(&s1, &o1, o2.user.id, Role::Member, Some(Role::Owner)).await
         });
         let (o1, o2) = (a.owner.clone(), second.clone());
         let t2 = tokio::spawn(async move {
-            members::change_role(&s2, &o2, o1.user.id, Role::Member, Role::Owner).await
+            members::change_role(&s2, &o2, o1.user.id, Role::Member, Some(Role::Owner)).await
         });
         let (r1, r2) = (t1.await.unwrap(), t2.await.unwrap());
         assert!(r1.is_ok() != r2.is_ok(), "exactly one wins: {r1:?} {r2:?}");
@@ -258,7 +257,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
     assert_eq!(rows(a.plain.user.id).await, 1, "kept without the option");
     let full = Removal {
         user_id: a.admin.user.id,
-        expected: Role::Admin,
+        expected: Some(Role::Admin),
         remove_from_projects: true,
         revoke_their_invitations: true,
     };
@@ -300,28 +299,39 @@ async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) {
         .unwrap();
 }
 
+/// The checked query for the list's controls.
+fn query(search: &str, role: Option<Role>, sort: MemberSort, after: &str) -> MemberQuery {
+    MemberQuery::parse(&MemberFilter {
+        search: search.into(),
+        role,
+        sort,
+        after: after.into(),
+    })
+    .unwrap()
+}
+
 #[sqlx::test]
 async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 160, "Seed").await;
-    for sort in ["name", "joined"] {
+    for sort in [MemberSort::Name, MemberSort::Joined] {
         let mut seen = HashSet::new();
         let mut after = String::new();
         let mut pages = 0;
         loop {
-            let query = MemberQuery::parse("", "", sort, &after).unwrap();
+            let query = query("", None, sort, &after);
             let page = members::list(&pool, &a.owner, &query).await.unwrap();
             assert!(listed(&page).len() as i64 <= members::PAGE_SIZE);
             for item in listed(&page) {
                 assert!(
                     seen.insert(item.entry.user_id),
-                    "{sort}: repeated {}",
+                    "{sort:?}: repeated {}",
                     item.email
                 );
             }
             pages += 1;
             // Someone joins between page loads.
-            seed_members(&pool, a.owner.org.id, 3, &format!("Late{sort}{pages}x")).await;
+            seed_members(&pool, a.owner.org.id, 3, &format!("Late{sort:?}{pages}x")).await;
             match page.next {
                 Some(next) => after = next,
                 None => break,
@@ -337,7 +347,7 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
         .collect();
         assert!(
             originals.is_subset(&seen),
-            "{sort}: every member present before paging was listed"
+            "{sort:?}: every member present before paging was listed"
         );
         assert!(pages >= 4);
     }
@@ -347,18 +357,18 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
 async fn search_filter_and_totals(pool: SqlitePool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 30, "Zed").await;
-    let q = MemberQuery::parse("ADMIN@", "", "name", "").unwrap();
+    let q = query("ADMIN@", None, MemberSort::Name, "");
     let page = members::list(&pool, &a.owner, &q).await.unwrap();
     assert_eq!(
         (page.total, listed(&page)[0].email.as_str()),
         (1, "admin@example.com")
     );
-    let q = MemberQuery::parse("", "owner", "name", "").unwrap();
+    let q = query("", Some(Role::Owner), MemberSort::Name, "");
     assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 1);
-    let q = MemberQuery::parse("zed", "member", "joined", "").unwrap();
+    let q = query("zed", Some(Role::Member), MemberSort::Joined, "");
     assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 30);
     // LIKE wildcards in the search are literal.
-    let q = MemberQuery::parse("%", "", "name", "").unwrap();
+    let q = query("%", None, MemberSort::Name, "");
     assert_eq!(members::list(&pool, &a.owner, &q).await.unwrap().total, 0);
     let usage = members::seat_usage(&pool, &a.owner).await.unwrap();
     assert_eq!((usage.active, usage.pending, usage.limit), (33, 0, 10));

@@ -3,6 +3,8 @@
 mod access;
 mod accounts;
 mod api_v1;
+mod api_v1_bulk;
+mod api_v1_routes;
 mod bulk;
 mod http;
 mod inbox;
@@ -42,7 +44,7 @@ pub fn link_path(text: &str, marker: &str) -> String {
 pub async fn user(
     state: &crate::server::state::AppState,
     email: &str,
-) -> crate::server::accounts::User {
+) -> crate::server::actor::User {
     let name = email.split('@').next().unwrap();
     crate::server::accounts::sign_up(
         state,
@@ -71,13 +73,13 @@ pub async fn join(pool: &SqlitePool, org: uuid::Uuid, user: uuid::Uuid, role: cr
 /// `user` acting in the organization at `slug`.
 pub async fn member(
     pool: &SqlitePool,
-    user: &crate::server::accounts::User,
+    user: &crate::server::actor::User,
     slug: &str,
-) -> crate::server::organizations::Member {
+) -> crate::server::actor::Member {
     let org = crate::server::organizations::view(pool, user.id, slug)
         .await
         .unwrap();
-    crate::server::organizations::Member {
+    crate::server::actor::Member {
         user: user.clone(),
         org,
         api_key: None,

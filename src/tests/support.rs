@@ -107,6 +107,7 @@ pub struct RestReply {
     pub status: u16,
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
+    pub headers: header::HeaderMap,
     pub body: Value,
 }
 
@@ -216,7 +217,22 @@ impl Client {
         key: Option<&str>,
         body: Option<Value>,
     ) -> RestReply {
+        self.rest_with(method, path, key, body, &[]).await
+    }
+
+    /// [`Self::rest`] with extra request headers.
+    pub async fn rest_with(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> RestReply {
         let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(key) = key {
             request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
         }
@@ -237,11 +253,13 @@ impl Client {
         let content_type = header_text(header::CONTENT_TYPE);
         let retry_after = header_text(header::RETRY_AFTER);
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         RestReply {
             status,
             content_type,
             retry_after,
+            headers,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }

@@ -72,14 +72,11 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         let Some(m) = editing.get_untracked() else {
             return;
         };
-        let new = role.get_untracked();
+        let Ok(new) = role.get_untracked().parse::<Role>() else {
+            return;
+        };
         run_change(error, open, refresh, move || {
-            change_role(
-                slug.get_value(),
-                m.entry.user_id,
-                new,
-                m.role.as_str().to_owned(),
-            )
+            change_role(slug.get_value(), m.entry.user_id, new, m.role)
         });
     };
     let transfer = move |_| {
@@ -143,13 +140,7 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
             revoke_invites.get_untracked(),
         );
         run_change(error, open, refresh, move || {
-            remove_member(
-                slug.get_value(),
-                m.entry.user_id,
-                m.role.as_str().to_owned(),
-                projects,
-                invites,
-            )
+            remove_member(slug.get_value(), m.entry.user_id, m.role, projects, invites)
         });
     };
     view! {

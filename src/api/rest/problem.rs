@@ -19,8 +19,10 @@ impl From<AppError> for Problem {
 }
 
 /// The body of a problem answer.
-#[derive(Serialize)]
-struct ProblemBody {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemBody {
+    /// `urn:gatehouse:problem:` and the kind, e.g. `invalid`, `unauthorized`,
+    /// `forbidden`, `not-found`, `conflict`, `rate-limited`.
     r#type: String,
     title: &'static str,
     status: u16,
@@ -34,6 +36,22 @@ struct ProblemBody {
     /// The pending invitation that is in the way (409 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     invitation_id: Option<uuid::Uuid>,
+}
+
+/// Every route's error answers, for the OpenAPI document.
+// Only described in the document; answers are built as `Problem`.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum Problems {
+    /// Bad input (400), a missing, wrong, revoked or expired key (401), a
+    /// scope or permission that does not cover the call (403), nothing there
+    /// (404), a conflict with the current state (409), too many requests
+    /// (429, with `Retry-After`).
+    #[response(status = "4XX", content_type = "application/problem+json")]
+    Client(ProblemBody),
+    /// The server failed or is busy (503, with `Retry-After`).
+    #[response(status = "5XX", content_type = "application/problem+json")]
+    Server(ProblemBody),
 }
 
 impl Problem {

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::model::invitations::{
     BulkOutcome, BulkReport, BulkRequest, BulkRowResult, InvitationRequest,
 };
-use crate::server::organizations::{refresh, Member};
+use crate::server::actor::{refresh, Member};
 use crate::server::state::AppState;
 use crate::server::{access, audit, db, teams};
 

@@ -10,7 +10,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, InvitationRow};
-use super::organizations::{parse_role, refresh, Member};
+use super::actor::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
 use crate::domain::access::{admin_default, Access, Grant, Permission};

@@ -8,9 +8,9 @@ use crate::domain::access::Permission;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::server::actor::parse_role;
 use crate::server::audit;
 use crate::server::mail::{enqueue, templates};
-use crate::server::organizations::parse_role;
 use crate::server::token::SecretToken;
 
 /// An invitation row with what its pages and mail need.

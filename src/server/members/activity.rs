@@ -5,7 +5,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use crate::domain::policy;
 use crate::error::AppError;
 use crate::model::members::{ActivityItem, ActivityPage};
-use crate::server::organizations::Member;
+use crate::server::actor::Member;
 
 const PAGE: i64 = 50;
 

@@ -12,9 +12,9 @@ use crate::domain::policy::{self, PolicyError};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::access::{MyAccess, PermissionSwitch};
+use crate::server::actor::{parse_role, refresh, Member};
 use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
-use crate::server::organizations::{parse_role, refresh, Member};
 use crate::server::state::AppState;
 use crate::server::{access, audit, db, projects};
 
@@ -88,18 +88,19 @@ async fn set_role(
     Ok(())
 }
 
-/// Changes a member's role; it takes effect on their next request.
+/// Changes a member's role; it takes effect on their next request. With
+/// `expected`, a member whose role is no longer that one is a conflict.
 pub async fn change_role(
     state: &AppState,
     actor: &Member,
     user: Uuid,
     new: Role,
-    expected: Role,
+    expected: Option<Role>,
 ) -> Result<(), AppError> {
     let org = &actor.org;
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
-    let them = target(&mut tx, org.id, user, Some(expected)).await?;
+    let them = target(&mut tx, org.id, user, expected).await?;
     policy::may_change_role(mine.role(), them.role, new)?;
     policy::may_grant_role_access(&mine, new)?;
     if them.role == new {
@@ -164,8 +165,9 @@ pub async fn transfer_ownership(
 #[derive(Debug, Clone)]
 pub struct Removal {
     pub user_id: Uuid,
-    /// The role the admin saw; a different one means someone changed them meanwhile.
-    pub expected: Role,
+    /// The role the admin saw, if any; a different one means someone changed
+    /// them meanwhile.
+    pub expected: Option<Role>,
     /// Also take away their access to every project of the organization.
     pub remove_from_projects: bool,
     /// Also revoke the pending invitations they sent.
@@ -181,7 +183,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     }
     let mut tx = db::begin_write(&state.pool).await?;
     let mine = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
-    let them = target(&mut tx, org.id, removal.user_id, Some(removal.expected)).await?;
+    let them = target(&mut tx, org.id, removal.user_id, removal.expected).await?;
     policy::may_remove(mine.role(), them.role, false)?;
     if them.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, &them.name, "be removed").await?;

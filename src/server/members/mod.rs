@@ -15,24 +15,17 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use super::access::Sight;
-use super::accounts::User;
+use super::actor::User;
+use super::actor::{parse_role, Member};
 use super::invitations::store::seats_used;
-use super::organizations::{parse_role, Member};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::model::members::{DirectoryEntry, MemberItem, MemberPage, MemberRows, SeatUsage};
+use crate::model::members::{
+    DirectoryEntry, MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort, SeatUsage,
+};
 
 /// Rows per page of the members table.
 pub const PAGE_SIZE: i64 = 50;
-
-/// Order of the members table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberSort {
-    /// By name (case-insensitive), then id.
-    Name,
-    /// By join time, oldest first, then id.
-    Joined,
-}
 
 /// A checked request for one page of members.
 #[derive(Debug, Clone)]
@@ -45,30 +38,20 @@ pub struct MemberQuery {
 }
 
 impl MemberQuery {
-    /// Parses the table's controls as sent by the browser.
-    pub fn parse(search: &str, role: &str, sort: &str, after: &str) -> Result<Self, AppError> {
-        let search = search.trim();
+    /// Checks the list's controls as sent by the console or the API.
+    pub fn parse(filter: &MemberFilter) -> Result<Self, AppError> {
+        let search = filter.search.trim();
         if search.chars().count() > 254 {
             return Err(AppError::invalid(
                 "search",
                 "Search for at most 254 characters.",
             ));
         }
-        let role = match role.trim() {
-            "" | "all" => None,
-            r => Some(r.parse().map_err(|e| AppError::invalid("role", e))?),
-        };
-        let sort = match sort.trim() {
-            "" | "name" => MemberSort::Name,
-            "joined" => MemberSort::Joined,
-            _ => return Err(AppError::invalid("sort", "Sort by name or by joined date.")),
-        };
-        let after = super::db::parse_cursor(after)?;
         Ok(Self {
             search: (!search.is_empty()).then(|| search.to_owned()),
-            role,
-            sort,
-            after,
+            role: filter.role,
+            sort: filter.sort,
+            after: super::db::parse_cursor(&filter.after)?,
         })
     }
 
@@ -269,10 +252,18 @@ mod tests {
             crate::server::db::parse_cursor(&cursor).unwrap(),
             Some(("ann.lee".to_owned(), id))
         );
-        assert!(MemberQuery::parse("", "", "", "nonsense").is_err());
-        assert!(MemberQuery::parse("", "root", "", "").is_err());
-        assert!(MemberQuery::parse("", "", "age", "").is_err());
-        let q = MemberQuery::parse("  bob ", "admin", "joined", "").unwrap();
+        let filter = |search: &str, after: &str| MemberFilter {
+            search: search.into(),
+            role: Some(Role::Admin),
+            sort: MemberSort::Joined,
+            after: after.into(),
+        };
+        assert!(MemberQuery::parse(&filter("", "nonsense")).is_err());
+        assert!(MemberQuery::parse(&filter(&"x".repeat(255), "")).is_err());
+        // Unknown roles and orders do not get past the wire types.
+        assert!(serde_json::from_str::<MemberFilter>(r#"{"role":"root"}"#).is_err());
+        assert!(serde_json::from_str::<MemberFilter>(r#"{"sort":"age"}"#).is_err());
+        let q = MemberQuery::parse(&filter("  bob ", "")).unwrap();
         assert_eq!(
             (q.search.as_deref(), q.role, q.sort),
             (Some("bob"), Some(Role::Admin), MemberSort::Joined)

@@ -8,7 +8,9 @@ use crate::api::members::{list_members, seats};
 use crate::domain::access::Permission;
 use crate::domain::policy::may_change_role;
 use crate::domain::Role;
-use crate::model::members::{DirectoryEntry, MemberItem, MemberRows, SEES_MEMBER_LIST};
+use crate::model::members::{
+    DirectoryEntry, MemberFilter, MemberItem, MemberRows, MemberSort, SEES_MEMBER_LIST,
+};
 use crate::ui::format::{day, moment};
 use crate::ui::list::ReloadingList;
 use crate::ui::member_dialogs::{
@@ -36,14 +38,21 @@ pub fn Members() -> impl IntoView {
         move || {
             (
                 slug.get_value(),
-                search.get(),
-                role.get(),
-                sort.get(),
-                cursors.get().last().cloned().unwrap_or_default(),
+                MemberFilter {
+                    search: search.get(),
+                    // The selects offer only valid values; "" is "all roles".
+                    role: role.get().parse().ok(),
+                    sort: if sort.get() == "joined" {
+                        MemberSort::Joined
+                    } else {
+                        MemberSort::Name
+                    },
+                    after: cursors.get().last().cloned().unwrap_or_default(),
+                },
                 refresh.version(),
             )
         },
-        |(slug, search, role, sort, after, _)| list_members(slug, search, role, sort, after),
+        |(slug, filter, _)| list_members(slug, filter),
     );
     let editing = RwSignal::new(None::<MemberItem>);
     let removing = RwSignal::new(None::<MemberItem>);

@@ -1,0 +1,12 @@
+-- Answers to /api/v1 requests sent with an Idempotency-Key, per API key, so
+-- a retried request gets the first answer instead of acting twice. A row
+-- with no status is a first request still being answered. Kept a day.
+CREATE TABLE idempotent_requests (
+    api_key_id   BLOB NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+    key          TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+    request_hash BLOB NOT NULL,
+    status       INTEGER,
+    body         TEXT,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (api_key_id, key)
+);

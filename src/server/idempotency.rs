@@ -1,0 +1,145 @@
+//! Idempotency keys of the JSON API: the first request with a key is
+//! answered and its answer kept for a day; a retry with the same key and the
+//! same request gets that answer again instead of acting twice.
+
+use std::future::Future;
+
+use chrono::{Duration, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::db;
+use crate::error::AppError;
+
+/// How long an answer is replayed.
+const KEPT: Duration = Duration::hours(24);
+/// A first request unanswered this long was cut off (its client went away);
+/// a retry may take its place.
+const ABANDONED: Duration = Duration::minutes(5);
+
+/// A request made idempotent: which key sent it, under which
+/// `Idempotency-Key`, and a digest of what it asked.
+pub struct Idempotent<'a> {
+    pub api_key: Uuid,
+    pub key: &'a str,
+    request_hash: Vec<u8>,
+}
+
+impl<'a> Idempotent<'a> {
+    /// Checks the header's value (1 to 255 visible ASCII characters) and
+    /// digests the request: its path and body.
+    pub fn new(api_key: Uuid, key: &'a str, path: &str, body: &[u8]) -> Result<Self, AppError> {
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "Send an Idempotency-Key of 1 to 255 visible ASCII characters, such as a UUID.",
+            ));
+        }
+        let mut digest = Sha256::new();
+        digest.update(path.as_bytes());
+        digest.update([0]);
+        digest.update(body);
+        Ok(Self {
+            api_key,
+            key,
+            request_hash: digest.finalize().to_vec(),
+        })
+    }
+}
+
+/// A JSON answer, and whether it is the replay of an earlier one.
+pub struct Answer {
+    pub json: String,
+    pub replayed: bool,
+}
+
+/// Runs `act` once per key: the first time its answer is kept, later times
+/// the kept answer is returned. An error keeps nothing (the services commit
+/// nothing when they fail), so a retry runs again.
+pub async fn once<T, F, Fut>(
+    pool: &SqlitePool,
+    request: &Idempotent<'_>,
+    act: F,
+) -> Result<Answer, AppError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    if let Some(json) = claim(pool, request).await? {
+        return Ok(Answer {
+            json,
+            replayed: true,
+        });
+    }
+    match act().await {
+        Ok(value) => {
+            let json = serde_json::to_string(&value).map_err(|_| AppError::Internal)?;
+            sqlx::query(
+                "UPDATE idempotent_requests SET status = 200, body = ? WHERE api_key_id = ? AND key = ?",
+            )
+            .bind(&json)
+            .bind(request.api_key)
+            .bind(request.key)
+            .execute(pool)
+            .await?;
+            Ok(Answer {
+                json,
+                replayed: false,
+            })
+        }
+        Err(err) => {
+            sqlx::query("DELETE FROM idempotent_requests WHERE api_key_id = ? AND key = ?")
+                .bind(request.api_key)
+                .bind(request.key)
+                .execute(pool)
+                .await?;
+            Err(err)
+        }
+    }
+}
+
+/// Takes the key for this request, or returns the answer kept for it.
+async fn claim(pool: &SqlitePool, request: &Idempotent<'_>) -> Result<Option<String>, AppError> {
+    let now = Utc::now();
+    let mut tx = db::begin_write(pool).await?;
+    sqlx::query("DELETE FROM idempotent_requests WHERE api_key_id = ? AND created_at < ?")
+        .bind(request.api_key)
+        .bind(now - KEPT)
+        .execute(&mut *tx)
+        .await?;
+    let kept: Option<(Vec<u8>, Option<String>, chrono::DateTime<Utc>)> = sqlx::query_as(
+        "SELECT request_hash, body, created_at FROM idempotent_requests WHERE api_key_id = ? AND key = ?",
+    )
+    .bind(request.api_key)
+    .bind(request.key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match kept {
+        Some((hash, _, _)) if hash != request.request_hash => Err(AppError::invalid(
+            "Idempotency-Key",
+            "This Idempotency-Key was already used for a different request. Send a new key with a new request.",
+        )),
+        Some((_, Some(body), _)) => Ok(Some(body)),
+        Some((_, None, started)) if now - started < ABANDONED => Err(AppError::Conflict(
+            "A request with this Idempotency-Key is still being answered. Try again in a moment."
+                .into(),
+        )),
+        _ => {
+            sqlx::query(
+                "INSERT INTO idempotent_requests (api_key_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (api_key_id, key) DO UPDATE SET created_at = excluded.created_at",
+            )
+            .bind(request.api_key)
+            .bind(request.key)
+            .bind(&request.request_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(None)
+        }
+    }
+}
