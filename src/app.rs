@@ -15,6 +15,7 @@ use crate::ui::pages::{
     verify::VerifyEmail,
 };
 use crate::ui::session::provide_session;
+use crate::ui::toast::{Toaster, Toasts};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,13 +43,15 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_session();
     AccessPulse::provide();
+    Toasts::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Gatehouse".to_owned() } else { format!("{page} · Gatehouse") }/>
         <Router>
+            <Toaster/>
             <TopBar/>
             <main id="main">
-                <Routes fallback=|| view! { <section class="page"><h1>"Page not found"</h1><p><a href="/">"Go to the console"</a></p></section> }>
+                <Routes fallback=|| view! { <section class="page"><Title text="Page not found"/><h1>"Page not found"</h1><p><a href="/">"Go to the console"</a></p></section> }>
                     <Route path=path!("") view=Home/>
                     <Route path=path!("/sign-in") view=SignIn/>
                     <Route path=path!("/sign-up") view=SignUp/>

@@ -30,6 +30,9 @@ test('invite with a team and custom permissions; the new member sees exactly the
   const dialog = page.getByRole('dialog', { name: 'Invite member' });
   await dialog.getByLabel('Email address').fill(dev);
   await dialog.getByLabel('Platform').check();
+  // The permission picker folds away so the dialog fits the window.
+  await expect(dialog.getByLabel('Logs: view')).toBeHidden();
+  await dialog.getByRole('button', { name: 'Customize permissions' }).click();
   await expect(dialog.getByLabel('Logs: view')).toBeChecked();
   await dialog.getByLabel('Databases: view').check();
   await dialog.getByRole('button', { name: 'Send invitation' }).click();
@@ -271,6 +274,7 @@ test('an Admin invited with a permission held back joins without it', async ({ p
   await dialog.getByLabel('Email address').fill(ada);
   await dialog.getByLabel('Role').selectOption({ label: 'Owner' });
   await expect(dialog.getByText('Owners hold every permission.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Customize permissions' }).click();
   await expect(dialog.getByLabel('Billing: manage')).toBeChecked();
   await expect(dialog.getByLabel('Billing: manage')).toBeDisabled();
   await dialog.getByLabel('Role').selectOption({ label: 'Admin' });

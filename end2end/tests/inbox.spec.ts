@@ -53,7 +53,8 @@ test('a user declines from the dashboard prompt and the inviter is told in the b
   await expect(bell).toHaveAccessibleName(/Notifications \(\d+ open\)/, { timeout: 20_000 });
   await bell.click();
   const panel = page.getByRole('region', { name: 'Notifications panel' });
-  await expect(panel).toContainText(`${carol} declined your invitation to ${orgName}.`);
+  // Notices name people, not addresses.
+  await expect(panel).toContainText(`Carol Prompt declined your invitation to ${orgName}.`);
   await panel.getByRole('button', { name: 'Mark all as read' }).click();
   await expect(bell).toHaveAccessibleName('Notifications');
 });

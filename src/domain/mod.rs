@@ -3,6 +3,7 @@
 pub mod access;
 pub mod api_key;
 pub mod bulk;
+pub mod dates;
 pub mod email;
 pub mod invitation;
 pub mod password;

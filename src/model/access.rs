@@ -84,6 +84,7 @@ pub struct PermissionSwitch {
 /// offers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyAccess {
+    pub user_id: Uuid,
     pub role: Role,
     /// The membership's access version these were read at (see the heartbeat).
     pub version: i64,

@@ -259,7 +259,7 @@ pub async fn authenticate(
     if let Some(at) = expires_at.filter(|at| *at <= now) {
         return Err(AppError::BadApiKey(format!(
             "The API key {name} expired on {}.",
-            at.format("%Y-%m-%d %H:%M UTC")
+            crate::domain::dates::moment(at)
         )));
     }
     if key_slug != slug {

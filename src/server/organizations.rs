@@ -182,7 +182,8 @@ pub async fn update_settings(
     view(pool, actor.user.id, &actor.org.slug).await
 }
 
-/// Project counts for the member's dashboard and the admins to ask for access.
+/// Project counts for the member's dashboard and the other admins to ask for
+/// access (never the member themselves).
 /// Visibility is the member's effective access (role, own grants, teams).
 pub async fn dashboard(
     pool: &SqlitePool,
@@ -200,10 +201,11 @@ pub async fn dashboard(
         .len() as i64;
     let admins: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ? AND m.status = 'active' AND m.role IN ('owner', 'admin')
+         WHERE m.org_id = ? AND m.status = 'active' AND m.role IN ('owner', 'admin') AND m.user_id != ?
          ORDER BY m.role DESC, u.name COLLATE NOCASE LIMIT 10",
     )
     .bind(actor.org.id)
+    .bind(actor.user.id)
     .fetch_all(pool)
     .await?;
     Ok(crate::model::orgs::DashboardInfo {

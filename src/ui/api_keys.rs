@@ -4,12 +4,12 @@ use leptos::prelude::*;
 
 use crate::api::api_keys::{create_api_key, list_api_keys, revoke_api_key};
 use crate::domain::api_key::ApiScope;
+use crate::domain::dates::{day, moment};
 use crate::error::AppError;
 use crate::model::api_keys::{ApiKeyItem, ApiKeyRequest, IssuedApiKey};
 use crate::ui::copy_link::CopyLink;
 use crate::ui::form::{self, toggle, FormAlert};
-use crate::ui::format::{day, moment};
-use crate::ui::list::ReloadingList;
+use crate::ui::list::{ReloadingList, TableBox};
 
 /// Expiry choices: label and days (`None` for never).
 const EXPIRIES: [(&str, &str); 4] = [
@@ -100,7 +100,7 @@ pub fn ApiKeys(slug: String) -> impl IntoView {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
                         Ok(list) => view! {
-                            <table aria-label="API keys">
+                            <TableBox><table aria-label="API keys">
                                 <thead><tr>
                                     <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Scopes"</th>
                                     <th scope="col">"Created"</th><th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col">""</th>
@@ -108,7 +108,7 @@ pub fn ApiKeys(slug: String) -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|key| key_row(key, slug, version, revoke_error)).collect_view()}
                                 </tbody>
-                            </table>
+                            </table></TableBox>
                         }.into_any(),
                     }
                 })}

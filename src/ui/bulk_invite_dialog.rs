@@ -3,6 +3,8 @@
 //! then "Send N invitations" and the per-row result.
 
 use leptos::prelude::*;
+
+use crate::ui::list::TableBox;
 use uuid::Uuid;
 
 use crate::api::access::list_teams;
@@ -154,7 +156,7 @@ fn BulkResult(
             {(!report.dry_run).then(|| view! {
                 <div class="alert alert-success" role="status">{caption.clone()}</div>
             })}
-            <table class="bulk-result">
+            <TableBox><table class="bulk-result">
                 <caption>{caption.clone()}</caption>
                 <thead>
                     <tr><th scope="col">"Row"</th><th scope="col">"Address"</th><th scope="col">"Outcome"</th></tr>
@@ -176,7 +178,7 @@ fn BulkResult(
                         </tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></TableBox>
             <div class="dialog-actions">
                 {if report.dry_run {
                     view! {

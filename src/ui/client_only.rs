@@ -6,10 +6,35 @@
 
 use leptos::prelude::*;
 
+/// Whether the page has hydrated: false on the server and until the WASM
+/// has taken over the page, then true.
+pub fn hydrated() -> RwSignal<bool> {
+    let mounted = RwSignal::new(false);
+    // Effects run only in the browser, once hydrated.
+    Effect::new(move |_| mounted.set(true));
+    mounted
+}
+
 /// Children shown once the page has hydrated.
 #[component]
 pub fn ClientOnly(children: ChildrenFn) -> impl IntoView {
-    let mounted = RwSignal::new(false);
-    Effect::new(move |_| mounted.set(true));
+    let mounted = hydrated();
     move || mounted.get().then(|| children())
+}
+
+/// A form's submit button, disabled until the page has hydrated (pressing
+/// Enter earlier would post the form natively and lose its answer) and while
+/// `busy`, when it shows `busy_label`.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(into)] busy: Signal<bool>,
+) -> impl IntoView {
+    let ready = hydrated();
+    view! {
+        <button type="submit" class="button button-primary" disabled=move || !ready.get() || busy.get()>
+            {move || if busy.get() { busy_label } else { label }}
+        </button>
+    }
 }

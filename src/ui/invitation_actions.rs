@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use crate::api::inbox::{accept_invitation_by_id, decline_invitation_by_id};
+use crate::domain::dates::day;
 use crate::model::inbox::InboxInvitation;
-use crate::ui::format::day;
-use crate::ui::session::hard_navigate;
+use crate::ui::toast::{navigate_with_toast, use_toasts};
 
 /// One pending invitation with its buttons; `on_change` runs after a decline.
 #[component]
@@ -20,7 +20,10 @@ pub fn InvitationActions(invitation: InboxInvitation, on_change: Callback<()>) -
         busy.set(true);
         leptos::task::spawn_local(async move {
             match accept_invitation_by_id(id).await {
-                Ok(org) => hard_navigate(&format!("/orgs/{}", org.slug)),
+                Ok(org) => navigate_with_toast(
+                    &format!("/orgs/{}", org.slug),
+                    &format!("You joined {}.", org.name),
+                ),
                 Err(err) => {
                     error.try_set(Some(err.to_string()));
                     busy.try_set(false);
@@ -28,11 +31,16 @@ pub fn InvitationActions(invitation: InboxInvitation, on_change: Callback<()>) -
             }
         });
     };
+    let toasts = use_toasts();
+    let declined = StoredValue::new(format!("You declined the invitation to {org}."));
     let decline = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
             match decline_invitation_by_id(id).await {
-                Ok(()) => on_change.run(()),
+                Ok(()) => {
+                    toasts.show(declined.get_value());
+                    on_change.run(());
+                }
                 Err(err) => {
                     error.try_set(Some(err.to_string()));
                 }

@@ -7,13 +7,13 @@ use uuid::Uuid;
 use crate::api::access::list_teams;
 use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation};
 use crate::domain::access::{preset, Permission, CATALOGUE};
+use crate::domain::dates::moment;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationRequest, IssuedInvitation};
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Modal;
 use crate::ui::form::{self, toggle, TeamChecks};
-use crate::ui::format::moment;
 use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
 
 /// The Invite button, shown only to those holding `members:invite`.
@@ -110,6 +110,25 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     };
 
     let field_error = move |field: &'static str| form::field_error(outcome.into(), field);
+    // Whatever the answer, focus goes where the person must look next: the
+    // address when it is wrong, the problem beside Send, or the sent link.
+    let email_input = NodeRef::<leptos::html::Input>::new();
+    let problem = NodeRef::<leptos::html::Div>::new();
+    let sent = NodeRef::<leptos::html::Div>::new();
+    let customize = RwSignal::new(false);
+    Effect::new(move |_| {
+        let answer = outcome.get();
+        request_animation_frame(move || {
+            let _ = match answer {
+                None => Ok(()),
+                Some(Ok(_)) => sent.get_untracked().map_or(Ok(()), |el| el.focus()),
+                Some(Err(err)) if err.field_message("email").is_some() => {
+                    email_input.get_untracked().map_or(Ok(()), |el| el.focus())
+                }
+                Some(Err(_)) => problem.get_untracked().map_or(Ok(()), |el| el.focus()),
+            };
+        });
+    });
     let roles: Vec<Role> = [Role::Member, Role::Admin, Role::Owner]
         .into_iter()
         .filter(|r| inviter.may_grant(*r))
@@ -119,7 +138,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
         {move || match outcome.get() {
             Some(Ok(issued)) => view! {
                 <div class="stack">
-                    <div class="alert alert-success" role="status">
+                    <div class="alert alert-success" role="status" tabindex="-1" node_ref=sent>
                         {format!("Invitation sent to {}. The email is on its way to {}.", issued.email, issued.mailed_to)}
                     </div>
                     <p>{format!("The link works until {}.", moment(issued.expires_at))}</p>
@@ -137,29 +156,9 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
             }.into_any(),
             _ => view! {
                 <form class="stack" novalidate on:submit=move |ev| { ev.prevent_default(); run(Call::Create); }>
-                    {move || notice.get().map(|n| view! { <div class="alert alert-info" role="status">{n}</div> })}
-                    {move || match outcome.get() {
-                        Some(Err(AppError::PendingInvitationExists { invitation_id, email: who, sent_on })) => Some(view! {
-                            <div class="alert alert-error" role="alert">
-                                <p>{format!("{who} already has a pending invitation (sent {sent_on}).")}</p>
-                                <div class="dialog-actions">
-                                    <button type="button" class="button" on:click=move |_| run(Call::Resend(invitation_id))>"Resend invitation"</button>
-                                    <button type="button" class="button button-danger" on:click=move |_| run(Call::Revoke(invitation_id))>"Revoke invitation"</button>
-                                </div>
-                            </div>
-                        }.into_any()),
-                        Some(Err(err @ AppError::Invalid { .. })) if err.field_message("email").is_none()
-                            && err.field_message("role").is_none() && err.field_message("note").is_none()
-                            && err.field_message("notify_email").is_none() && err.field_message("teams").is_none()
-                            && err.field_message("permissions").is_none() => Some(view! {
-                            <div class="alert alert-error" role="alert">{err.to_string()}</div>
-                        }.into_any()),
-                        Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
-                        Some(Err(err)) => Some(view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any()),
-                    }}
                     <div class="field">
                         <label for="invite-email">"Email address"</label>
-                        <input id="invite-email" type="email" autocomplete="off" autofocus maxlength="254" bind:value=email
+                        <input id="invite-email" type="email" autocomplete="off" autofocus maxlength="254" bind:value=email node_ref=email_input
                             aria-invalid=move || field_error("email").get().is_some().to_string()
                             aria-describedby="invite-email-error"/>
                         <p class="field-error" id="invite-email-error">{move || field_error("email").get()}</p>
@@ -173,7 +172,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                     </div>
                     <div class="field">
                         <label for="invite-note">"Why do they need access? (optional)"</label>
-                        <textarea id="invite-note" rows="3" maxlength="500" bind:value=note
+                        <textarea id="invite-note" rows="2" maxlength="500" bind:value=note
                             placeholder="Shown to the invitee in the email"></textarea>
                         <p class="field-error">{move || field_error("note").get()}</p>
                     </div>
@@ -190,27 +189,62 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                                 <TeamChecks teams chosen=chosen_teams legend="Teams (optional)" error=field_error("teams")/>
                                 <fieldset class="picker">
                                     <legend>"Permissions"</legend>
-                                    <p class="hint">{move || match chosen_role() {
+                                    <p class="hint" id="invite-permissions-hint">{move || match chosen_role() {
                                         Role::Owner => "Owners hold every permission.",
                                         Role::Admin => "The Admin preset: untick what they should not hold. You can only give permissions you hold.",
                                         Role::Member => "Preset for the role. You can only give permissions you hold.",
                                     }}</p>
+                                    <button type="button" class="button button-quiet" aria-controls="invite-permissions"
+                                        aria-expanded=move || customize.get().to_string()
+                                        on:click=move |_| customize.update(|c| *c = !*c)>
+                                        {move || if customize.get() { "Hide permissions" } else { "Customize permissions" }}
+                                    </button>
+                                    <span class="hint">{move || match (chosen_role(), chosen_permissions.with(Vec::len)) {
+                                        (Role::Owner, _) => String::new(),
+                                        (_, 1) => " 1 permission chosen.".to_owned(),
+                                        (_, n) => format!(" {n} permissions chosen."),
+                                    }}</span>
+                                    <div id="invite-permissions" class="stack" hidden=move || !customize.get()>
                                     {CATALOGUE.into_iter().filter(|p| mine.with_value(|m| m.has(*p))).map(|p| {
-                                        let owner = move || chosen_role() == Role::Owner;
-                                        view! {
-                                            <label class="check">
-                                                <input type="checkbox" prop:checked=move || owner() || chosen_permissions.with(|c| c.contains(&p))
-                                                    disabled=owner
-                                                    on:change=move |ev| toggle(chosen_permissions, p, event_target_checked(&ev))/>
-                                                {p.label()}
-                                            </label>
-                                        }
-                                    }).collect_view()}
+                                            let owner = move || chosen_role() == Role::Owner;
+                                            view! {
+                                                <label class="check">
+                                                    <input type="checkbox" prop:checked=move || owner() || chosen_permissions.with(|c| c.contains(&p))
+                                                        disabled=owner
+                                                        on:change=move |ev| toggle(chosen_permissions, p, event_target_checked(&ev))/>
+                                                    {p.label()}
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                    </div>
                                     <p class="field-error">{move || field_error("permissions").get()}</p>
                                 </fieldset>
                             }
                         })}
                     </Transition>
+                    // Beside Send, where the person is looking when it answers.
+                    <div class="form-problem" tabindex="-1" node_ref=problem>
+                    {move || notice.get().map(|n| view! { <div class="alert alert-info" role="status">{n}</div> })}
+                        {move || match outcome.get() {
+                            Some(Err(AppError::PendingInvitationExists { invitation_id, email: who, sent_on })) => Some(view! {
+                                <div class="alert alert-error" role="alert">
+                                    <p>{format!("{who} already has a pending invitation (sent {sent_on}).")}</p>
+                                    <div class="dialog-actions">
+                                        <button type="button" class="button" on:click=move |_| run(Call::Resend(invitation_id))>"Resend invitation"</button>
+                                        <button type="button" class="button button-danger" on:click=move |_| run(Call::Revoke(invitation_id))>"Revoke invitation"</button>
+                                    </div>
+                                </div>
+                            }.into_any()),
+                            Some(Err(err @ AppError::Invalid { .. })) if err.field_message("email").is_none()
+                                && err.field_message("role").is_none() && err.field_message("note").is_none()
+                                && err.field_message("notify_email").is_none() && err.field_message("teams").is_none()
+                                && err.field_message("permissions").is_none() => Some(view! {
+                                <div class="alert alert-error" role="alert">{err.to_string()}</div>
+                            }.into_any()),
+                            Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
+                            Some(Err(err)) => Some(view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any()),
+                        }}
+                    </div>
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
                         <button type="submit" class="button button-primary" disabled=move || pending.get()>

@@ -7,17 +7,29 @@ use leptos_router::hooks::{use_location, use_params_map};
 use crate::api::access::my_permissions;
 use crate::api::auth::sign_out;
 use crate::api::orgs::{organization, switch_organization};
+use crate::domain::access::Permission;
 use crate::error::AppError;
 use crate::model::access::MyAccess;
 use crate::model::auth::SessionUser;
 use crate::model::orgs::OrgView;
 use crate::ui::org_context::{slug_in_path, AccessPulse, MyPermissions, OrgContext, OrgRefresh};
-use crate::ui::session::{hard_navigate, use_session};
+use crate::ui::popover::{close_on_outside_press, escape_closes};
+use crate::ui::session::{hard_navigate, urlencode, use_session};
 
 /// The bar across the top of every page.
 #[component]
 pub fn TopBar() -> impl IntoView {
     let session = use_session();
+    let location = use_location();
+    // Signing in or up from a page (an invitation, say) comes back to it.
+    let back_to = move |page: &str| {
+        let here = location.pathname.get();
+        if here == "/" || here.starts_with("/sign-") {
+            page.to_owned()
+        } else {
+            format!("{page}?next={}", urlencode(&here))
+        }
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Gatehouse"</a>
@@ -27,8 +39,8 @@ pub fn TopBar() -> impl IntoView {
                         Ok(Some(user)) => view! { <SignedInBar user/> }.into_any(),
                         _ => view! {
                             <nav class="topbar-actions" aria-label="Account">
-                                <a href="/sign-in">"Sign in"</a>
-                                <a class="button" href="/sign-up">"Sign up"</a>
+                                <a href=move || back_to("/sign-in")>"Sign in"</a>
+                                <a class="button" href=move || back_to("/sign-up")>"Sign up"</a>
                             </nav>
                         }.into_any(),
                     }
@@ -63,6 +75,11 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
     });
     let orgs = user.organizations.clone();
     let has_orgs = !orgs.is_empty();
+    let email = StoredValue::new(user.email.clone());
+    let menu_open = RwSignal::new(false);
+    let menu_wrap = NodeRef::<leptos::html::Div>::new();
+    let menu_button = NodeRef::<leptos::html::Button>::new();
+    close_on_outside_press(menu_wrap, menu_open);
     view! {
         <div class="topbar-org">
             {has_orgs.then(|| view! {
@@ -86,13 +103,18 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
         </div>
         <nav class="topbar-actions" aria-label="Account">
             <crate::ui::client_only::ClientOnly><crate::ui::notification_bell::NotificationBell/></crate::ui::client_only::ClientOnly>
-            <details class="user-menu">
-                <summary aria-label=format!("Account menu for {}", user.name)>{user.name.clone()}</summary>
-                <div class="menu">
-                    <p class="menu-email">{user.email.clone()}</p>
-                    <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
-                </div>
-            </details>
+            <div class="user-menu" node_ref=menu_wrap on:keydown=escape_closes(menu_open, menu_button)>
+                <button type="button" class="user-menu-button" node_ref=menu_button aria-haspopup="true"
+                    aria-expanded=move || menu_open.get().to_string() aria-controls="account-menu"
+                    aria-label=format!("Account menu for {}", user.name)
+                    on:click=move |_| menu_open.update(|o| *o = !*o)>{user.name.clone()}</button>
+                <Show when=move || menu_open.get()>
+                    <div class="menu" id="account-menu">
+                        <p class="menu-email">{email.get_value()}</p>
+                        <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                    </div>
+                </Show>
+            </div>
         </nav>
     }
 }
@@ -140,30 +162,50 @@ pub fn OrgLayout() -> impl IntoView {
 fn OrgFrame(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl IntoView {
     follow_access(org.slug.clone(), mine.clone(), generation);
     let base = format!("/orgs/{}", org.slug);
-    let links = [
-        ("Dashboard", base.clone()),
-        ("Members", format!("{base}/members")),
-        ("Invitations", format!("{base}/invitations")),
-        ("Teams", format!("{base}/teams")),
-        ("Projects", format!("{base}/projects")),
-        ("Settings", format!("{base}/settings")),
-    ];
-    let admin_links = org
-        .role
-        .is_admin()
-        .then(|| view! { <li><A href=format!("{base}/activity") exact=true>"Activity"</A></li> });
+    let permissions = MyPermissions::new(&mine);
+    // Only pages that would answer rather than refuse.
+    let sees_invitations = [
+        Permission::MEMBERS_VIEW,
+        Permission::MEMBERS_MANAGE,
+        Permission::MEMBERS_INVITE,
+    ]
+    .into_iter()
+    .any(|p| permissions.has(p));
+    let links: Vec<(&str, String)> = [
+        Some(("Dashboard", base.clone())),
+        Some(("Members", format!("{base}/members"))),
+        sees_invitations.then(|| ("Invitations", format!("{base}/invitations"))),
+        Some(("Teams", format!("{base}/teams"))),
+        Some(("Projects", format!("{base}/projects"))),
+        Some(("Settings", format!("{base}/settings"))),
+        org.role
+            .is_admin()
+            .then(|| ("Activity", format!("{base}/activity"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     provide_context(OrgContext(org.clone()));
-    provide_context(MyPermissions::new(mine.permissions));
+    provide_context(permissions);
     OrgRefresh::provide();
+    // On a phone the navigation folds into a menu behind a button.
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
     view! {
         <div class="org-frame">
             <nav class="sidenav" aria-label="Organization pages">
                 <p class="sidenav-org">{org.name.clone()}</p>
-                <ul>
+                <button type="button" class="sidenav-toggle" aria-controls="org-pages"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| menu_open.update(|o| *o = !*o)>"Pages"</button>
+                <ul id="org-pages" class:open=move || menu_open.get()>
                     {links.into_iter().map(|(label, href)| view! {
                         <li><A href=href exact=true>{label}</A></li>
                     }).collect_view()}
-                    {admin_links}
                 </ul>
             </nav>
             <div class="org-content">

@@ -47,3 +47,11 @@ fn transition(
 ) -> impl IntoView {
     view! { <Transition fallback=fallback>{children()}</Transition> }
 }
+
+/// A table's box: on a narrow screen the table scrolls sideways inside it
+/// instead of making the page wider than the screen. It takes focus so the
+/// keyboard can scroll it too.
+#[component]
+pub fn TableBox(children: Children) -> impl IntoView {
+    view! { <div class="table-box" tabindex="0">{children()}</div> }
+}

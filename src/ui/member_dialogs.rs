@@ -10,13 +10,20 @@ use crate::model::members::MemberItem;
 use crate::ui::dialog::{Confirm, Modal};
 use crate::ui::form::{submit, toggle, FormAlert, ScopeSelect};
 use crate::ui::org_context::{OrgContext, OrgRefresh};
-use crate::ui::session::hard_navigate;
+use crate::ui::toast::{navigate_with_toast, use_toasts};
 
 /// An open flag that follows `item` being set, and clears it when closed.
-fn open_while_some<T: Clone + Send + Sync + 'static>(item: RwSignal<Option<T>>) -> RwSignal<bool> {
+/// Each opening starts clean: `error` from an earlier person is cleared.
+fn open_while_some<T: Clone + Send + Sync + 'static>(
+    item: RwSignal<Option<T>>,
+    error: RwSignal<Option<String>>,
+) -> RwSignal<bool> {
     let open = RwSignal::new(false);
     Effect::new(move |_| {
         let want = item.with(Option::is_some);
+        if want {
+            error.set(None);
+        }
         if open.get_untracked() != want {
             open.set(want);
         }
@@ -29,38 +36,43 @@ fn open_while_some<T: Clone + Send + Sync + 'static>(item: RwSignal<Option<T>>) 
     open
 }
 
-/// Runs a membership change; on success the dialog closes and the lists reload.
+/// Runs a membership change; on success the dialog closes, the lists reload
+/// and `done` is announced.
 fn run_change<F>(
     error: RwSignal<Option<String>>,
     open: RwSignal<bool>,
-    refresh: OrgRefresh,
+    done: String,
     change: impl FnOnce() -> F + 'static,
 ) where
     F: std::future::Future<Output = Result<(), AppError>> + 'static,
 {
+    let refresh = expect_context::<OrgRefresh>();
+    let toasts = use_toasts();
     submit(error, async move {
         change().await?;
-        open.set(false);
+        open.try_set(false);
         refresh.bump();
+        toasts.show(done);
         Ok(())
     });
 }
 
-/// "Change role" for one member; owners may also hand over ownership.
+/// "Change role" for one member; owners may also hand over ownership, after
+/// a confirmation of its own that names the organization and the new owner.
 #[component]
 pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
-    let refresh = expect_context::<OrgRefresh>();
-    let open = open_while_some(editing);
     let role = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let open = open_while_some(editing, error);
+    let confirm_transfer = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(m) = editing.get() {
             role.set(m.role.as_str().to_owned());
-            error.set(None);
         }
     });
     let slug = StoredValue::new(org.slug.clone());
+    let org_name = StoredValue::new(org.name.clone());
     let me = org.role;
     let title = Signal::derive(move || {
         editing
@@ -75,20 +87,52 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         let Ok(new) = role.get_untracked().parse::<Role>() else {
             return;
         };
-        run_change(error, open, refresh, move || {
+        let done = format!("{} is now {}.", m.entry.name, new.label());
+        run_change(error, open, done, move || {
             change_role(slug.get_value(), m.entry.user_id, new, m.role)
         });
     };
-    let transfer = move |_| {
+    let transfer = Callback::new(move |()| {
         let Some(m) = editing.get_untracked() else {
             return;
         };
-        run_change(error, open, refresh, move || async move {
+        submit(error, async move {
             transfer_ownership(slug.get_value(), m.entry.user_id).await?;
-            hard_navigate(&format!("/orgs/{}/members", slug.get_value()));
+            navigate_with_toast(
+                &format!("/orgs/{}/members", slug.get_value()),
+                &format!(
+                    "{} is now the owner of {}. You are an admin.",
+                    m.entry.name,
+                    org_name.get_value()
+                ),
+            );
             Ok(())
         });
-    };
+    });
+    let transfer_title = Signal::derive(move || {
+        editing
+            .get()
+            .map(|m| {
+                format!(
+                    "Make {} the owner of {}?",
+                    m.entry.name,
+                    org_name.get_value()
+                )
+            })
+            .unwrap_or_default()
+    });
+    let transfer_message = Signal::derive(move || {
+        editing
+            .get()
+            .map(|m| {
+                format!(
+                    "{} becomes the owner of {}. You become an admin at once and can no longer manage owners; only the new owner can make you owner again.",
+                    m.entry.name,
+                    org_name.get_value()
+                )
+            })
+            .unwrap_or_default()
+    });
     let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| me.may_grant(*r)).collect();
     view! {
         <Modal open title>
@@ -103,7 +147,7 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                 </div>
                 {(me == Role::Owner).then(|| view! {
                     <p class="hint">"Handing over the organization? Make them the owner and become an admin yourself."</p>
-                    <button type="button" class="button" on:click=transfer>"Transfer ownership"</button>
+                    <button type="button" class="button button-danger-quiet" on:click=move |_| confirm_transfer.set(true)>"Transfer ownership…"</button>
                 })}
                 <div class="dialog-actions">
                     <button type="button" class="button" on:click=move |_| open.set(false)>"Cancel"</button>
@@ -111,6 +155,13 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
                 </div>
             </div>
         </Modal>
+        <Confirm
+            open=confirm_transfer
+            title=transfer_title
+            message=transfer_message
+            confirm_label="Transfer ownership"
+            on_confirm=transfer
+        />
     }
 }
 
@@ -118,11 +169,17 @@ pub fn EditMember(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
 #[component]
 pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
-    let refresh = expect_context::<OrgRefresh>();
-    let open = open_while_some(removing);
+    let error = RwSignal::new(None::<String>);
+    let open = open_while_some(removing, error);
     let from_projects = RwSignal::new(false);
     let revoke_invites = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    // Each person starts with the cascades off.
+    Effect::new(move |_| {
+        if removing.with(Option::is_some) {
+            from_projects.set(false);
+            revoke_invites.set(false);
+        }
+    });
     let slug = StoredValue::new(org.slug.clone());
     let org_name = StoredValue::new(org.name.clone());
     let title = Signal::derive(move || {
@@ -139,7 +196,12 @@ pub fn RemoveMember(removing: RwSignal<Option<MemberItem>>) -> impl IntoView {
             from_projects.get_untracked(),
             revoke_invites.get_untracked(),
         );
-        run_change(error, open, refresh, move || {
+        let done = format!(
+            "{} was removed from {}.",
+            m.entry.name,
+            org_name.get_value()
+        );
+        run_change(error, open, done, move || {
             remove_member(slug.get_value(), m.entry.user_id, m.role, projects, invites)
         });
     };
@@ -168,10 +230,12 @@ pub fn LeaveButton() -> impl IntoView {
     let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let slug = StoredValue::new(org.slug.clone());
+    let left = format!("You left {}.", org.name);
     let leave = Callback::new(move |()| {
+        let left = left.clone();
         leptos::task::spawn_local(async move {
             match leave_organization(slug.get_value()).await {
-                Ok(()) => hard_navigate("/"),
+                Ok(()) => navigate_with_toast("/", &left),
                 Err(err) => {
                     error.try_set(Some(err.to_string()));
                 }
@@ -202,10 +266,9 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     use crate::api::access::{list_projects, member_permissions, set_member_permissions};
     use crate::domain::access::{Permission, Switch};
     let OrgContext(org) = expect_context::<OrgContext>();
-    let refresh = expect_context::<OrgRefresh>();
-    let open = open_while_some(editing);
     let slug = StoredValue::new(org.slug.clone());
     let error = RwSignal::new(None::<String>);
+    let open = open_while_some(editing, error);
     // "" is the whole organization, else a project id.
     let scope = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<Permission>::new());
@@ -263,7 +326,8 @@ pub fn EditPermissions(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
         };
         let permissions = chosen.get_untracked();
         let scope = scope.get_untracked();
-        run_change(error, open, refresh, move || {
+        let done = format!("Permissions of {} saved.", m.entry.name);
+        run_change(error, open, done, move || {
             set_member_permissions(slug.get_value(), m.entry.user_id, scope, permissions)
         });
     };
@@ -316,9 +380,9 @@ pub fn EditTeams(editing: RwSignal<Option<MemberItem>>) -> impl IntoView {
     use crate::api::access::{add_team_member, list_teams, remove_team_member};
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
-    let open = open_while_some(editing);
     let slug = StoredValue::new(org.slug.clone());
     let error = RwSignal::new(None::<String>);
+    let open = open_while_some(editing, error);
     let version = RwSignal::new(0u32);
     let teams = Resource::new(
         move || (open.get(), version.get()),

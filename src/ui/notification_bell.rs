@@ -6,12 +6,14 @@
 use leptos::prelude::*;
 
 use crate::api::inbox::{heartbeat, load_inbox, mark_notices_read};
+use crate::domain::dates::moment;
 use crate::error::AppError;
 use crate::model::inbox::Pulse;
-use crate::ui::format::moment;
 use crate::ui::invitation_actions::InvitationActions;
 use crate::ui::org_context::{slug_in_path, AccessPulse};
-use crate::ui::session::hard_navigate;
+use crate::ui::popover::{close_on_outside_press, escape_closes, BellIcon};
+use crate::ui::session::{hard_navigate, use_session};
+use crate::ui::toast::navigate_with_toast;
 
 /// How often the page asks the server for the badge and its membership.
 const POLL_SECONDS: u64 = 3;
@@ -20,6 +22,10 @@ const POLL_SECONDS: u64 = 3;
 #[component]
 pub fn NotificationBell() -> impl IntoView {
     let open = RwSignal::new(false);
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    let button = NodeRef::<leptos::html::Button>::new();
+    close_on_outside_press(wrap, open);
+    let session = use_session();
     let tick = RwSignal::new(0u32);
     let version = RwSignal::new(0u32);
     let location = leptos_router::hooks::use_location();
@@ -45,7 +51,13 @@ pub fn NotificationBell() -> impl IntoView {
             pulse.report(org, version);
         }
         Some((org, Ok(_))) if member_of.with_value(|m| m.as_ref() == Some(&org)) => {
-            hard_navigate("/")
+            let name = session
+                .user
+                .get_untracked()
+                .and_then(|u| u.ok().flatten())
+                .and_then(|u| u.organizations.into_iter().find(|o| o.slug == org))
+                .map_or(org, |o| o.name);
+            navigate_with_toast("/", &format!("You were removed from {name}."))
         }
         Some((_, Err(AppError::SignedOut))) => hard_navigate("/"),
         _ => {}
@@ -70,11 +82,11 @@ pub fn NotificationBell() -> impl IntoView {
         });
     };
     view! {
-        <div class="bell-wrap" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <button type="button" class="bell" aria-expanded=move || open.get().to_string() aria-controls="bell-panel"
+        <div class="bell-wrap" node_ref=wrap on:keydown=escape_closes(open, button)>
+            <button type="button" class="bell" node_ref=button aria-expanded=move || open.get().to_string() aria-controls="bell-panel"
                 aria-label=move || match count() { 0 => "Notifications".to_owned(), n => format!("Notifications ({n} open)") }
                 on:click=move |_| open.update(|o| *o = !*o)>
-                <span aria-hidden="true">"🔔"</span>
+                <BellIcon/>
                 {move || match count() {
                     0 => None,
                     n => Some(view! { <span class="badge" data-testid="bell-badge">{n}</span> }),

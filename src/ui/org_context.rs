@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
+use uuid::Uuid;
+
 use crate::domain::access::Permission;
+use crate::model::access::MyAccess;
 use crate::model::orgs::OrgView;
 
 /// The slug of the organization in the current URL, if any.
@@ -19,20 +22,39 @@ pub fn slug_in_path(path: &str) -> Option<String> {
 #[derive(Clone)]
 pub struct OrgContext(pub OrgView);
 
-/// The org-wide permissions of the signed-in member, so pages offer only
-/// what the server would allow (which checks again on every call).
+/// The document title of a page inside an organization, e.g.
+/// "Members · Acme Rockets · Gatehouse".
+#[component]
+pub fn OrgTitle(page: &'static str) -> impl IntoView {
+    let OrgContext(org) = expect_context::<OrgContext>();
+    view! { <leptos_meta::Title text=format!("{page} · {}", org.name)/> }
+}
+
+/// Who the signed-in member is and their org-wide permissions, so pages
+/// offer only what the server would allow (which checks again on every call).
 #[derive(Clone)]
-pub struct MyPermissions(Vec<Permission>);
+pub struct MyPermissions {
+    me: Uuid,
+    permissions: Vec<Permission>,
+}
 
 impl MyPermissions {
-    /// The permissions as the server reported them.
-    pub fn new(permissions: Vec<Permission>) -> Self {
-        Self(permissions)
+    /// The member's access as the server reported it.
+    pub fn new(access: &MyAccess) -> Self {
+        Self {
+            me: access.user_id,
+            permissions: access.permissions.clone(),
+        }
     }
 
     /// Whether the member holds `permission` org-wide.
     pub fn has(&self, permission: Permission) -> bool {
-        self.0.contains(&permission)
+        self.permissions.contains(&permission)
+    }
+
+    /// Whether `user` is the signed-in member.
+    pub fn is_me(&self, user: Uuid) -> bool {
+        self.me == user
     }
 }
 

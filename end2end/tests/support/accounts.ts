@@ -46,7 +46,7 @@ export async function onboard(page: Page, orgName: string) {
 
 /** Signs out through the user menu. */
 export async function signOut(page: Page) {
-  await page.locator('summary[aria-label^="Account menu"]').click();
+  await page.getByRole('button', { name: /^Account menu for / }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/sign-in/);
 }

@@ -379,9 +379,20 @@ async fn decide(
         &row.role,
     )
     .await?;
+    // The inviter knows people by name; one who answered without signing in
+    // is known by the address only.
+    let name: Option<String> = match by {
+        Some(user) => {
+            sqlx::query_scalar("SELECT name FROM users WHERE id = ?")
+                .bind(user)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
     let message = format!(
         "{} {} your invitation to {}.",
-        row.email,
+        name.as_deref().unwrap_or(&row.email),
         next.as_str(),
         row.org_name
     );

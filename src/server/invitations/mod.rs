@@ -124,7 +124,7 @@ async fn insert(
             return Err(AppError::PendingInvitationExists {
                 invitation_id: id,
                 email: input.email.to_string(),
-                sent_on: sent_at.format("%Y-%m-%d").to_string(),
+                sent_on: crate::domain::dates::day(sent_at),
             })
         }
     }

@@ -21,8 +21,9 @@ pub async fn activity(
         "SELECT a.id,
                 CASE WHEN k.id IS NULL THEN u.name
                      ELSE 'API key ' || k.name || ' (created by ' || u.name || ')' END AS actor,
-                a.action, a.target, a.details, a.at
+                a.action, a.target, t.name AS target_name, a.details, a.at
          FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
+         LEFT JOIN users t ON t.email = a.target
          LEFT JOIN api_keys k ON k.id = a.api_key_id WHERE a.org_id = ",
     );
     qb.push_bind(actor.org.id);

@@ -345,6 +345,7 @@ pub async fn my_permissions(state: &AppState, actor: &Member) -> Result<MyAccess
     .await?;
     let held = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
     Ok(MyAccess {
+        user_id: actor.user.id,
         role: actor.org.role,
         version,
         permissions: CATALOGUE

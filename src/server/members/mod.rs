@@ -25,7 +25,7 @@ use crate::model::members::{
 };
 
 /// Rows per page of the members table.
-pub const PAGE_SIZE: i64 = 50;
+pub const PAGE_SIZE: i64 = crate::model::members::MEMBERS_PER_PAGE as i64;
 
 /// A checked request for one page of members.
 #[derive(Debug, Clone)]

@@ -1,32 +1,31 @@
 //! The Activity page: who did what to whom, newest first.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::members::list_activity;
-use crate::ui::format::moment;
-use crate::ui::list::ReloadingList;
-use crate::ui::org_context::{OrgContext, OrgRefresh};
+use crate::domain::dates::moment;
+use crate::ui::list::{ReloadingList, TableBox};
+use crate::ui::org_context::{OrgContext, OrgRefresh, OrgTitle};
 
-/// Actions the filter offers.
-const ACTIONS: [&str; 17] = [
-    "api_key.created",
-    "api_key.revoked",
-    "invitation.created",
-    "invitation.bulk",
-    "invitation.resent",
-    "invitation.revoked",
-    "invitation.accepted",
-    "invitation.declined",
-    "invitation.expired",
-    "invitation.failed",
-    "member.role_changed",
-    "member.ownership_transferred",
-    "member.removed",
-    "member.left",
-    "organization.created",
-    "organization.settings_changed",
-    "user.email_verified",
+/// Actions the filter offers, as people name them.
+const ACTIONS: [(&str, &str); 17] = [
+    ("invitation.created", "Invitation sent"),
+    ("invitation.bulk", "Invitations sent in a batch"),
+    ("invitation.resent", "Invitation sent again"),
+    ("invitation.revoked", "Invitation revoked"),
+    ("invitation.accepted", "Invitation accepted"),
+    ("invitation.declined", "Invitation declined"),
+    ("invitation.expired", "Invitation expired"),
+    ("invitation.failed", "Invitation undeliverable"),
+    ("member.role_changed", "Role changed"),
+    ("member.ownership_transferred", "Ownership transferred"),
+    ("member.removed", "Member removed"),
+    ("member.left", "Member left"),
+    ("api_key.created", "API key created"),
+    ("api_key.revoked", "API key revoked"),
+    ("organization.created", "Organization created"),
+    ("organization.settings_changed", "Settings changed"),
+    ("user.email_verified", "Email confirmed"),
 ];
 
 /// Audit events of the organization (owners and admins).
@@ -53,7 +52,7 @@ pub fn Activity() -> impl IntoView {
         |(slug, action, before, _)| list_activity(slug, action, before),
     );
     view! {
-        <Title text="Activity"/>
+        <OrgTitle page="Activity"/>
         <section class="page">
             <div class="toolbar">
                 <h1>"Activity"</h1>
@@ -62,7 +61,7 @@ pub fn Activity() -> impl IntoView {
                     <label for="activity-action">"Action"</label>
                     <select id="activity-action" bind:value=action>
                         <option value="">"All actions"</option>
-                        {ACTIONS.into_iter().map(|a| view! { <option value=a>{a}</option> }).collect_view()}
+                        {ACTIONS.into_iter().map(|(code, label)| view! { <option value=code>{label}</option> }).collect_view()}
                     </select>
                 </div>
             </div>
@@ -75,20 +74,17 @@ pub fn Activity() -> impl IntoView {
                             let next = p.next_before;
                             let first = befores.with_untracked(Vec::is_empty);
                             view! {
-                                <table aria-label="Activity">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Details"</th></tr></thead>
+                                <TableBox><table aria-label="Activity">
+                                    <thead><tr><th scope="col">"When"</th><th scope="col">"What happened"</th></tr></thead>
                                     <tbody>
                                         {p.items.into_iter().map(|a| view! {
                                             <tr>
-                                                <td>{moment(a.at)}</td>
-                                                <td>{a.actor.unwrap_or_else(|| "Gatehouse".into())}</td>
-                                                <td><code>{a.action}</code></td>
-                                                <td>{a.target}</td>
-                                                <td>{a.details}</td>
+                                                <td class="nowrap">{moment(a.at)}</td>
+                                                <td>{a.sentence()}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
-                                </table>
+                                </table></TableBox>
                                 <nav class="toolbar pager" aria-label="Pages">
                                     <span style="flex:1"></span>
                                     <button type="button" class="button" disabled=first on:click=move |_| befores.update(|b| { b.pop(); })>"Newer"</button>

@@ -6,8 +6,9 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::{SignIn as SignInFn, SignUp as SignUpFn};
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::model::auth::EmailTaken;
+use crate::ui::client_only::SubmitButton;
 use crate::ui::form::{field_error, form_error, Field, FormAlert};
-use crate::ui::session::{hard_navigate, safe_next};
+use crate::ui::session::{hard_navigate, safe_next, urlencode};
 
 /// Where to go after signing in, from `?next=`.
 fn next_path() -> Signal<String> {
@@ -44,6 +45,7 @@ pub fn SignUp() -> impl IntoView {
             .and_then(EmailTaken::from_message)
     };
     view! {
+        <leptos_meta::Title text="Create your account"/>
         <section class="page page-narrow">
             <h1>"Create your account"</h1>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
@@ -59,9 +61,7 @@ pub fn SignUp() -> impl IntoView {
                     }.into_any(),
                 })}
                 <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(result, "password")/>
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
-                </button>
+                <SubmitButton label="Create account" busy_label="Creating account…" busy=action.pending()/>
             </ActionForm>
             <p>"Already have an account? " <a href=move || format!("/sign-in?next={}", urlencode(&next.get()))>"Sign in"</a></p>
         </section>
@@ -74,18 +74,6 @@ pub fn password_hint() -> &'static str {
     "8 to 128 characters. A few unrelated words make a strong password."
 }
 
-/// Percent-encodes a path for a query parameter.
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Sign in with email and password.
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -94,15 +82,14 @@ pub fn SignIn() -> impl IntoView {
     let next = next_path();
     navigate_on_success(result, next);
     view! {
+        <leptos_meta::Title text="Sign in"/>
         <section class="page page-narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <FormAlert message=form_error(result)/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(result, "email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(result, "password")/>
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <SubmitButton label="Sign in" busy_label="Signing in…" busy=action.pending()/>
             </ActionForm>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href=move || format!("/sign-up?next={}", urlencode(&next.get()))>"Create an account"</a></p>

@@ -10,6 +10,7 @@ use crate::ui::session::use_session;
 pub fn Home() -> impl IntoView {
     let session = use_session();
     view! {
+        <leptos_meta::Title text="Console"/>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let path = match session.user.await {

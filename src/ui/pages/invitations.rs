@@ -3,9 +3,9 @@
 //! where the viewer may use them.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::invitations::{list_invitations, resend_invitation, revoke_invitation};
+use crate::domain::dates::{day, moment};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
 use crate::model::invitations::{
@@ -13,9 +13,9 @@ use crate::model::invitations::{
 };
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Confirm;
-use crate::ui::format::{day, moment};
-use crate::ui::list::ReloadingList;
-use crate::ui::org_context::{OrgContext, OrgRefresh};
+use crate::ui::list::{ReloadingList, TableBox};
+use crate::ui::org_context::{OrgContext, OrgRefresh, OrgTitle};
+use crate::ui::toast::use_toasts;
 
 /// The invitations of the organization.
 #[component]
@@ -40,11 +40,17 @@ pub fn Invitations() -> impl IntoView {
             resent.try_set(Some(result));
         });
     };
+    let toasts = use_toasts();
     let revoke = Callback::new(move |()| {
         if let Some(item) = revoking.get_untracked() {
             leptos::task::spawn_local(async move {
                 match revoke_invitation(slug.get_value(), item.id).await {
-                    Ok(()) => refresh.bump(),
+                    Ok(()) => {
+                        // A "sent again" banner would now describe a dead link.
+                        resent.try_set(None);
+                        refresh.bump();
+                        toasts.show(format!("Invitation to {} revoked.", item.email));
+                    }
                     Err(err) => {
                         resent.try_set(Some(Err(err)));
                     }
@@ -53,7 +59,7 @@ pub fn Invitations() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Invitations"/>
+        <OrgTitle page="Invitations"/>
         <section class="page">
             <div class="toolbar">
                 <h1>"Invitations"</h1>
@@ -95,7 +101,7 @@ pub fn Invitations() -> impl IntoView {
                                     format!("Showing the newest {INVITATIONS_SHOWN} invitations with this status.")
                                 }}</p>
                             })}
-                            <table aria-label="Invitations">
+                            <TableBox><table aria-label="Invitations">
                                 <thead><tr>
                                     <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
                                     <th scope="col">"Invited by"</th><th scope="col">"Sent"</th><th scope="col">"Expires / decided"</th>
@@ -104,7 +110,7 @@ pub fn Invitations() -> impl IntoView {
                                 <tbody>
                                     {rows.into_iter().map(|item| row(item, resend, revoking, confirm_open)).collect_view()}
                                 </tbody>
-                            </table>
+                            </table></TableBox>
                         }.into_any(),
                     }
                 })}

@@ -6,12 +6,13 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::auth::sign_out;
 use crate::api::invitations::{accept_invitation, decline_invitation, invitation_preview};
+use crate::domain::dates::moment;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::ui::form::FormAlert;
-use crate::ui::format::moment;
-use crate::ui::pages::auth::urlencode;
 use crate::ui::session::hard_navigate;
+use crate::ui::session::urlencode;
+use crate::ui::toast::navigate_with_toast;
 
 /// Shows the invitation and lets the invitee accept or decline it.
 #[component]
@@ -65,7 +66,10 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             match accept_invitation(token.get_value()).await {
-                Ok(org) => hard_navigate(&format!("/orgs/{}", org.slug)),
+                Ok(org) => navigate_with_toast(
+                    &format!("/orgs/{}", org.slug),
+                    &format!("You joined {}.", org.name),
+                ),
                 Err(err) => {
                     error.try_set(Some(err.to_string()));
                 }

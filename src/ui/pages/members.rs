@@ -2,21 +2,21 @@
 //! Without `members:view` it is the name directory: names and teams only.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::members::{list_members, seats};
 use crate::domain::access::Permission;
+use crate::domain::dates::{day, moment};
 use crate::domain::policy::may_change_role;
 use crate::domain::Role;
 use crate::model::members::{
-    DirectoryEntry, MemberFilter, MemberItem, MemberRows, MemberSort, SEES_MEMBER_LIST,
+    page_range, DirectoryEntry, MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort,
+    SEES_MEMBER_LIST,
 };
-use crate::ui::format::{day, moment};
-use crate::ui::list::ReloadingList;
+use crate::ui::list::{ReloadingList, TableBox};
 use crate::ui::member_dialogs::{
     EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember,
 };
-use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
+use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh, OrgTitle};
 
 /// The organization's active members.
 #[component]
@@ -64,12 +64,30 @@ pub fn Members() -> impl IntoView {
         permissions,
         teams,
     };
+    // Search follows typing, once it pauses, rather than every keystroke.
+    let typing = StoredValue::new(None::<TimeoutHandle>);
+    let search_as_you_type = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(pending) = typing.get_value() {
+            pending.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                if search.get_untracked() != text {
+                    cursors.set(Vec::new());
+                    search.set(text);
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+        typing.set_value(handle.ok());
+    };
     let mine = expect_context::<MyPermissions>();
     // The directory's search matches names only, and it has no role filter
     // or join-date order: those would reveal what it hides.
     let sees_list = SEES_MEMBER_LIST.into_iter().any(|p| mine.has(p));
     view! {
-        <Title text="Members"/>
+        <OrgTitle page="Members"/>
         <section class="page">
             <div class="toolbar">
                 <h1>"Members"</h1>
@@ -83,6 +101,7 @@ pub fn Members() -> impl IntoView {
                     <label for="member-search">"Search members"</label>
                     <input id="member-search" type="search" placeholder=if sees_list { "Name or email" } else { "Name" } maxlength="254"
                         prop:value=move || search.get()
+                        on:input=search_as_you_type
                         on:change=move |ev| set_filter(search, ev)/>
                 </div>
                 {sees_list.then(|| view! {
@@ -108,21 +127,13 @@ pub fn Members() -> impl IntoView {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
                         Ok(p) if p.items.is_empty() => view! { <p class="empty">"No members match this search."</p> }.into_any(),
                         Ok(p) => {
-                            let next = p.next.clone();
-                            let first = cursors.with_untracked(Vec::is_empty);
+                            let pager = pager(&p, cursors);
                             view! {
                                 {match p.items {
                                     MemberRows::List(items) => view! { <MemberTable items actions/> }.into_any(),
                                     MemberRows::Directory(entries) => view! { <DirectoryTable entries/> }.into_any(),
                                 }}
-                                <nav class="toolbar pager" aria-label="Pages">
-                                    <span>{format!("{} members", p.total)}</span>
-                                    <span style="flex:1"></span>
-                                    <button type="button" class="button" disabled=first on:click=move |_| cursors.update(|c| { c.pop(); })>"Previous page"</button>
-                                    <button type="button" class="button" disabled=next.is_none() on:click=move |_| {
-                                        if let Some(n) = next.clone() { cursors.update(|c| c.push(n)); }
-                                    }>"Next page"</button>
-                                </nav>
+                                {pager}
                             }.into_any()
                         }
                     }
@@ -135,6 +146,33 @@ pub fn Members() -> impl IntoView {
             <LeaveButton/>
         </section>
     }
+}
+
+/// Where this page is ("1–50 of 65") and, past one page, the buttons to
+/// the previous and next pages.
+fn pager(page: &MemberPage, cursors: RwSignal<Vec<String>>) -> AnyView {
+    let pages_before = cursors.with_untracked(Vec::len);
+    let shown = match &page.items {
+        MemberRows::List(items) => items.len(),
+        MemberRows::Directory(entries) => entries.len(),
+    };
+    let next = page.next.clone();
+    let range = page_range(pages_before, shown, page.total, next.is_some());
+    if pages_before == 0 && next.is_none() {
+        return view! { <p class="pager hint">{range}</p> }.into_any();
+    }
+    view! {
+        <nav class="toolbar pager" aria-label="Pages">
+            <span>{range}</span>
+            <span style="flex:1"></span>
+            <button type="button" class="button" disabled=pages_before == 0
+                on:click=move |_| cursors.update(|c| { c.pop(); })>"Previous page"</button>
+            <button type="button" class="button" disabled=next.is_none() on:click=move |_| {
+                if let Some(n) = next.clone() { cursors.update(|c| c.push(n)); }
+            }>"Next page"</button>
+        </nav>
+    }
+    .into_any()
 }
 
 /// The dialogs a row's buttons open, each with the member it is for.
@@ -152,7 +190,8 @@ struct RowActions {
 fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     // Row actions follow the permission the server checks, not the role alone.
-    let can_manage = expect_context::<MyPermissions>().has(Permission::MEMBERS_MANAGE);
+    let mine = expect_context::<MyPermissions>();
+    let can_manage = mine.has(Permission::MEMBERS_MANAGE);
     let my_role = org.role;
     let RowActions {
         editing,
@@ -161,7 +200,7 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
         teams,
     } = actions;
     view! {
-        <table aria-label="Members">
+        <TableBox><table aria-label="Members">
             <thead><tr>
                 <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
                 <th scope="col">"Teams"</th><th scope="col">"Joined"</th><th scope="col">"Last active"</th>
@@ -175,9 +214,11 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
                     let perms_item = m.clone();
                     let teams_item = m.clone();
                     let manageable = can_manage && may_change_role(my_role, m.role, m.role).is_ok();
+                    // Leaving is the way out for oneself, not Remove.
+                    let is_me = mine.is_me(m.entry.user_id);
                     view! {
                         <tr>
-                            <td>{name.clone()}</td>
+                            <td>{name.clone()}{is_me.then_some(" (you)")}</td>
                             <td>{m.email.clone()}</td>
                             <td>{m.role.label()}</td>
                             <td>{m.entry.teams.join(", ")}</td>
@@ -195,8 +236,10 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
                                             <button type="button" class="button" aria-label=format!("Permissions of {name}")
                                                 on:click=move |_| permissions.set(Some(perms_item.clone()))>"Permissions"</button>
                                         })}
-                                        <button type="button" class="button button-quiet" aria-label=format!("Remove {name}")
-                                            on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
+                                        {(!is_me).then(|| view! {
+                                            <button type="button" class="button button-quiet" aria-label=format!("Remove {name}")
+                                                on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
+                                        })}
                                     })}
                                 </td>
                             })}
@@ -204,7 +247,7 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></TableBox>
     }
 }
 
@@ -212,14 +255,14 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
 #[component]
 fn DirectoryTable(entries: Vec<DirectoryEntry>) -> impl IntoView {
     view! {
-        <table aria-label="Members">
+        <TableBox><table aria-label="Members">
             <thead><tr><th scope="col">"Name"</th><th scope="col">"Teams"</th></tr></thead>
             <tbody>
                 {entries.into_iter().map(|e| view! {
                     <tr><td>{e.name}</td><td>{e.teams.join(", ")}</td></tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></TableBox>
     }
 }
 

@@ -19,6 +19,7 @@ pub fn Onboarding() -> impl IntoView {
         }
     });
     view! {
+        <leptos_meta::Title text="Create an organization"/>
         <section class="page page-narrow">
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {

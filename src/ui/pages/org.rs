@@ -1,10 +1,9 @@
 //! Pages inside an organization: the dashboard and pages still to come.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::auth::ResendVerification;
-use crate::ui::org_context::OrgContext;
+use crate::ui::org_context::{OrgContext, OrgTitle};
 use crate::ui::session::use_session;
 
 /// The organization's home page.
@@ -12,7 +11,7 @@ use crate::ui::session::use_session;
 pub fn Dashboard() -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     view! {
-        <Title text=org.name.clone()/>
+        <OrgTitle page="Dashboard"/>
         <section class="page">
             <h1>{org.name.clone()}</h1>
             <crate::ui::client_only::ClientOnly><VerificationNotice/></crate::ui::client_only::ClientOnly>
@@ -28,47 +27,66 @@ pub fn Dashboard() -> impl IntoView {
                 </div>
             </div>
             <crate::ui::client_only::ClientOnly>
-                <DashboardDetails slug=org.slug.clone()/>
+                <DashboardDetails slug=org.slug.clone() admin=org.role.is_admin()/>
             </crate::ui::client_only::ClientOnly>
         </section>
     }
 }
 
-/// Seat usage, and an empty project list explained: no projects yet, or no
-/// access granted, with the admins to ask.
+/// Seat usage; for a new organization's admins, the first steps; and an
+/// empty project list explained, with the other admins to ask.
 #[component]
-fn DashboardDetails(slug: String) -> impl IntoView {
+fn DashboardDetails(slug: String, admin: bool) -> impl IntoView {
+    let base = format!("/orgs/{slug}");
     let info = Resource::new(move || slug.clone(), crate::api::orgs::dashboard);
     view! {
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                info.await.ok().map(|d| {
-                    let seats = view! {
-                        <div class="card seats">
-                            <h2>"Seats"</h2>
-                            <p class="card-figure">{d.seats.summary()}</p>
-                        </div>
-                    };
-                    let projects = if d.visible_projects > 0 {
-                        view! { <p class="card">{format!("You can see {} project(s).", d.visible_projects)}</p> }.into_any()
-                    } else {
-                        let why = if d.total_projects == 0 {
-                            "This organization has no projects yet."
-                        } else {
-                            "Nobody has given you access to any of this organization’s projects yet."
+            {move || {
+                let base = base.clone();
+                Suspend::new(async move {
+                    info.await.ok().map(|d| {
+                        let seats = view! {
+                            <div class="card seats">
+                                <h2>"Seats"</h2>
+                                <p class="card-figure">{d.seats.summary()}</p>
+                            </div>
                         };
-                        view! {
-                            <section class="card empty-projects" aria-labelledby="no-projects">
-                                <h2 id="no-projects">"No projects to show"</h2>
-                                <p>{why}</p>
-                                <p>"Either the organization has no projects yet, or nobody has granted you access to one. Ask an admin:"</p>
-                                <ul>{d.admins.into_iter().map(|(name, email)| view! { <li>{format!("{name} ({email})")}</li> }).collect_view()}</ul>
+                        let new_org = d.total_projects == 0 || d.seats.active <= 1;
+                        let first_steps = (admin && new_org).then(|| view! {
+                            <section class="card" aria-labelledby="first-steps">
+                                <h2 id="first-steps">"Getting started"</h2>
+                                <ol class="first-steps">
+                                    <li><a href=format!("{base}/members")>"Invite someone"</a>" to work with you."</li>
+                                    <li><a href=format!("{base}/projects")>"Create a project"</a>" and decide who can see it."</li>
+                                    <li><a href=format!("{base}/teams")>"Create a team"</a>" to give several people the same access."</li>
+                                </ol>
                             </section>
-                        }.into_any()
-                    };
-                    view! { {seats} {projects} }
+                        });
+                        let projects = if d.visible_projects > 0 {
+                            view! { <p class="card">{format!("You can see {} project(s).", d.visible_projects)}</p> }.into_any()
+                        } else if admin {
+                            ().into_any()
+                        } else {
+                            let why = if d.total_projects == 0 {
+                                "This organization has no projects yet."
+                            } else {
+                                "Nobody has given you access to any of this organization’s projects yet."
+                            };
+                            view! {
+                                <section class="card empty-projects" aria-labelledby="no-projects">
+                                    <h2 id="no-projects">"No projects to show"</h2>
+                                    <p>{why}</p>
+                                    {(!d.admins.is_empty()).then(|| view! {
+                                        <p>"To get access, ask an admin:"</p>
+                                        <ul>{d.admins.into_iter().map(|(name, email)| view! { <li>{format!("{name} ({email})")}</li> }).collect_view()}</ul>
+                                    })}
+                                </section>
+                            }.into_any()
+                        };
+                        view! { <div class="dashboard-details">{seats} {first_steps} {projects}</div> }
+                    })
                 })
-            })}
+            }}
         </Transition>
     }
 }

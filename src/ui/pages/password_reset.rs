@@ -9,6 +9,7 @@ use crate::api::auth::{
     password_reset_preview, RequestPasswordReset, ResetPassword as ResetPasswordFn,
 };
 use crate::error::AppError;
+use crate::ui::client_only::SubmitButton;
 use crate::ui::form::{field_error, form_error, Field, FormAlert};
 use crate::ui::pages::auth::{navigate_on_success, password_hint};
 
@@ -27,9 +28,7 @@ pub fn ForgotPassword() -> impl IntoView {
                 <ActionForm action=action attr:class="stack" attr:novalidate=true>
                     <FormAlert message=form_error(result)/>
                     <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(result, "email")/>
-                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Sending…" } else { "Send reset link" }}
-                    </button>
+                    <SubmitButton label="Send reset link" busy_label="Sending…" busy=action.pending()/>
                 </ActionForm>
             }>
                 <p role="status">"If an account exists for that address, we sent a link to reset its password."</p>
@@ -76,9 +75,7 @@ fn NewPasswordForm(email: String, token: String) -> impl IntoView {
             // Unnamed, so not sent: tells password managers which account the new password is for.
             <input type="email" autocomplete="username" value=email.clone() hidden=true readonly=true/>
             <Field label="New password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(result, "password")/>
-            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Saving…" } else { "Set password and sign in" }}
-            </button>
+            <SubmitButton label="Set password and sign in" busy_label="Saving…" busy=action.pending()/>
         </ActionForm>
     }
 }

@@ -2,7 +2,8 @@
 //! archive them and see who has access and why.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+
+use crate::ui::list::TableBox;
 use uuid::Uuid;
 
 use crate::api::access::{
@@ -11,7 +12,7 @@ use crate::api::access::{
 use crate::model::access::ProjectItem;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
-use crate::ui::org_context::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh, OrgTitle};
 
 /// Projects of the organization visible to the signed-in member.
 #[component]
@@ -34,7 +35,7 @@ pub fn Projects() -> impl IntoView {
         })
     });
     view! {
-        <Title text="Projects"/>
+        <OrgTitle page="Projects"/>
         <section class="page">
             <h1>"Projects"</h1>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading projects…"</p> }>
@@ -143,10 +144,10 @@ fn ProjectRow(project: ProjectItem, can_manage: bool) -> impl IntoView {
                             // Addresses come only to those who see the members list.
                             let emails = rows.iter().any(|r| r.email.is_some());
                             view! {
-                                <table aria-label=table_label.get_value()>
+                                <TableBox><table aria-label=table_label.get_value()>
                                     <thead><tr><th scope="col">"Name"</th>{emails.then(|| view! { <th scope="col">"Email"</th> })}<th scope="col">"Why"</th></tr></thead>
                                     <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.name}</td>{emails.then(|| view! { <td>{r.email}</td> })}<td>{r.why}</td></tr> }).collect_view()}</tbody>
-                                </table>
+                                </table></TableBox>
                             }.into_any()
                         }),
                         Ok(None) => None,

@@ -2,13 +2,12 @@
 //! them), and API keys (owners and admins).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::orgs::UpdateSettings;
 use crate::domain::Role;
 use crate::ui::api_keys::ApiKeys;
 use crate::ui::form::{field_error, form_error, FormAlert};
-use crate::ui::org_context::{OrgContext, OrgRefresh};
+use crate::ui::org_context::{OrgContext, OrgRefresh, OrgTitle};
 use crate::ui::pages::members::SeatUsage;
 
 /// The settings form.
@@ -32,7 +31,7 @@ pub fn Settings() -> impl IntoView {
         .is_admin()
         .then(|| view! { <ApiKeys slug=org.slug.clone()/> });
     view! {
-        <Title text="Settings"/>
+        <OrgTitle page="Settings"/>
         <section class="page">
             <h1>"Settings"</h1>
             <SeatUsage/>

@@ -4,7 +4,6 @@
 //! its members' names only.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::api::access::{
@@ -16,7 +15,7 @@ use crate::error::AppError;
 use crate::model::access::{ProjectItem, TeamGrant, TeamItem};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm, ScopeSelect};
-use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh};
+use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh, OrgTitle};
 
 /// Runs a team change; on success the organization's lists reload.
 fn run(
@@ -55,7 +54,7 @@ pub fn Teams() -> impl IntoView {
         })
     });
     view! {
-        <Title text="Teams"/>
+        <OrgTitle page="Teams"/>
         <section class="page">
             <h1>"Teams"</h1>
             {expect_context::<MyPermissions>().has(Permission::MEMBERS_MANAGE).then(|| view! {

@@ -14,6 +14,7 @@ pub fn VerifyEmail() -> impl IntoView {
         verify_email,
     );
     view! {
+        <leptos_meta::Title text="Confirm your email"/>
         <section class="page page-narrow">
             <Suspense fallback=|| view! { <p class="loading" role="status">"Confirming your email…"</p> }>
                 {move || Suspend::new(async move {

@@ -1,4 +1,5 @@
-//! How times are shown in the console.
+//! How times are shown, in the console and in its messages: one format
+//! everywhere, e.g. "Dec 2, 2026".
 
 use chrono::{DateTime, Utc};
 

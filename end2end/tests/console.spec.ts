@@ -1,0 +1,226 @@
+import { expect, test } from './support/fixtures';
+import { hydrated, uniqueEmail, signUp, PASSWORD } from './support/accounts';
+import { inviteAndJoin, ownerWithOrg, invite } from './support/invitations';
+import { linkIn, waitForMail } from './support/mail';
+import { expectAccessible, expectFitsWidth } from './support/axe';
+
+test('on a 390px phone: every page fits, the navigation is a menu, an owner invites someone and removes a member', async ({ page, newPerson }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Pocket Co');
+  const bob = uniqueEmail('bob');
+  await inviteAndJoin(page, newPerson, base, 'Bob Baker', bob);
+  await page.setViewportSize({ width: 390, height: 844 });
+
+  for (const path of ['', '/members', '/invitations', '/teams', '/projects', '/settings', '/activity']) {
+    await page.goto(`${base}${path}`);
+    await hydrated(page);
+    await expectFitsWidth(page, `${path || 'dashboard'} on a phone`);
+  }
+
+  // The side navigation folds into a menu.
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  const nav = page.getByRole('navigation', { name: 'Organization pages' });
+  await expect(nav.getByRole('link', { name: 'Invitations' })).toBeHidden();
+  await nav.getByRole('button', { name: 'Pages' }).click();
+  await nav.getByRole('link', { name: 'Invitations' }).click();
+  await expect(page).toHaveURL(new RegExp(`${base}/invitations$`));
+  await expect(nav.getByRole('link', { name: 'Invitations' })).toBeHidden();
+
+  // Inviting fits the screen: the dialog and its Send button.
+  const carol = uniqueEmail('carol');
+  const dialog = await invite(page, base, carol);
+  await expect(dialog.getByText(`Invitation sent to ${carol}`)).toBeVisible();
+  await expectFitsWidth(page, 'the invite dialog');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  // The bell's panel stays on screen.
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  const panel = page.getByRole('region', { name: 'Notifications panel' });
+  await expect(panel).toBeVisible();
+  const box = (await panel.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+  await expect(page.getByRole('button', { name: /^Notifications/ })).toBeFocused();
+
+  // Removing a member: the row's button is reachable (the table scrolls in its box).
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  const remove = page.getByRole('button', { name: 'Remove Bob Baker' });
+  await remove.scrollIntoViewIfNeeded();
+  await remove.click();
+  const confirm = page.getByRole('dialog', { name: 'Remove Bob Baker?' });
+  await confirm.getByRole('button', { name: 'Remove member' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: `Bob Baker was removed from ${orgName}.` })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Bob Baker/ })).toHaveCount(0);
+  await expectFitsWidth(page, 'members after removal');
+  await expectAccessible(page, 'members on a phone');
+});
+
+test('every page has a title and no axe-core violations, light and dark', async ({ page, newPerson }) => {
+  await page.goto('/sign-up');
+  await hydrated(page);
+  await expect(page).toHaveTitle('Create your account · Gatehouse');
+  await expectAccessible(page, 'sign-up');
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await expect(page).toHaveTitle('Sign in · Gatehouse');
+  await expectAccessible(page, 'sign-in');
+
+  const { orgName, base } = await ownerWithOrg(page, 'Titled Co');
+  const titles: [string, string][] = [
+    ['', 'Dashboard'], ['/members', 'Members'], ['/invitations', 'Invitations'], ['/teams', 'Teams'],
+    ['/projects', 'Projects'], ['/settings', 'Settings'], ['/activity', 'Activity'],
+  ];
+  for (const [path, title] of titles) {
+    await page.goto(`${base}${path}`);
+    await hydrated(page);
+    await expect(page).toHaveTitle(`${title} · ${orgName} · Gatehouse`);
+    await expectAccessible(page, title);
+  }
+  // A new owner's dashboard offers first steps, never "ask an admin" pointing at themselves.
+  await page.goto(base);
+  await hydrated(page);
+  await expect(page.getByRole('region', { name: 'Getting started' })).toContainText('Invite someone');
+  await expect(page.getByRole('region', { name: 'No projects to show' })).toHaveCount(0);
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await expect(page.getByRole('region', { name: 'Notifications panel' })).toBeVisible();
+  await expectAccessible(page, 'the bell open');
+  // The account menu is a real button; opening it closes the bell.
+  const account = page.getByRole('button', { name: /^Account menu for / });
+  await account.click();
+  await expect(page.getByRole('region', { name: 'Notifications panel' })).toBeHidden();
+  await expect(account).toHaveAttribute('aria-expanded', 'true');
+  await page.mouse.click(5, 400);
+  await expect(account).toHaveAttribute('aria-expanded', 'false');
+
+  const dana = uniqueEmail('dana');
+  const dialog = await invite(page, base, dana);
+  await expectAccessible(page, 'the invite dialog, sent');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const link = linkIn(await waitForMail(dana, 'invited you'), '/invite/');
+  const invitee = await newPerson();
+  await invitee.goto(link);
+  await hydrated(invitee);
+  await expect(invitee).toHaveTitle('Invitation · Gatehouse');
+  await expectAccessible(invitee, 'the invitation page');
+  // The header's entries come back to the invitation too.
+  const path = new URL(link, 'http://localhost').pathname;
+  await expect(invitee.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign up' }))
+    .toHaveAttribute('href', `/sign-up?next=${path}`);
+  await invitee.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign up' }).click();
+  await hydrated(invitee);
+  await invitee.getByLabel('Name').fill('Dana Doe');
+  await invitee.getByLabel('Email').fill(dana);
+  await invitee.getByLabel('Password').fill(PASSWORD);
+  await invitee.getByRole('button', { name: 'Create account' }).click();
+  await expect(invitee).toHaveURL(new RegExp(`${path}$`));
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(invitee.getByRole('status').filter({ hasText: `You joined ${orgName}.` })).toBeVisible();
+});
+
+test('your own row says so, ownership moves only after its own confirmation, and changes are announced', async ({ page, newPerson }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Careful Co');
+  await inviteAndJoin(page, newPerson, base, 'Bob Baker', uniqueEmail('bob'));
+  await inviteAndJoin(page, newPerson, base, 'Cy Cole', uniqueEmail('cy'));
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await expect(page.getByRole('row', { name: /Olivia Owner \(you\)/ })).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(0);
+  await expect(page.getByText('3 members')).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Pages', exact: true })).toHaveCount(0);
+
+  // A role change is announced.
+  await page.getByRole('button', { name: 'Change role of Bob Baker' }).click();
+  const edit = page.getByRole('dialog', { name: 'Change role of Bob Baker' });
+  await edit.getByLabel('Role').selectOption({ label: 'Admin' });
+  await edit.getByRole('button', { name: 'Save role' }).click();
+  await expect(edit).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: 'Bob Baker is now Admin.' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Change role of Cy Cole' }).click();
+  const editCy = page.getByRole('dialog', { name: 'Change role of Cy Cole' });
+  await editCy.getByRole('button', { name: 'Transfer ownership…' }).click();
+  const transfer = page.getByRole('dialog', { name: `Make Cy Cole the owner of ${orgName}?` });
+  await expect(transfer).toContainText('You become an admin at once');
+  await expect(transfer.getByRole('button', { name: 'Transfer ownership' })).toHaveClass(/button-danger/);
+  await transfer.getByRole('button', { name: 'Cancel' }).click();
+  await expect(transfer).toBeHidden();
+  await editCy.getByRole('button', { name: 'Cancel' }).click();
+  // Nothing changed: still the owner.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('row', { name: /Olivia Owner/ })).toContainText('Owner');
+
+  await page.getByRole('button', { name: 'Change role of Cy Cole' }).click();
+  await editCy.getByRole('button', { name: 'Transfer ownership…' }).click();
+  await transfer.getByRole('button', { name: 'Transfer ownership' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Cy Cole is now the owner of ${orgName}. You are an admin.` })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Cy Cole/ })).toContainText('Owner');
+  await expect(page.getByRole('row', { name: /Olivia Owner/ })).toContainText('Admin');
+});
+
+test('a refused removal does not follow the admin into the next person’s dialog', async ({ page, newPerson }) => {
+  const { base } = await ownerWithOrg(page, 'Clean Slate');
+  const bobPage = await inviteAndJoin(page, newPerson, base, 'Bob Baker', uniqueEmail('bob'));
+  await inviteAndJoin(page, newPerson, base, 'Cy Cole', uniqueEmail('cy'));
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Remove Bob Baker' }).click();
+  const removeBob = page.getByRole('dialog', { name: 'Remove Bob Baker?' });
+  // Bob leaves meanwhile, so this removal is refused.
+  await bobPage.goto(`${base}/members`);
+  await hydrated(bobPage);
+  await bobPage.getByRole('button', { name: 'Leave organization' }).click();
+  await bobPage.getByRole('dialog', { name: /^Leave / }).getByRole('button', { name: 'Leave organization' }).click();
+  await expect(bobPage.getByRole('status').filter({ hasText: /^You left / })).toBeVisible();
+  await removeBob.getByRole('button', { name: 'Remove member' }).click();
+  await expect(removeBob.getByRole('alert')).toContainText('changed since the page was loaded');
+  await removeBob.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Remove Cy Cole' }).click();
+  const removeCy = page.getByRole('dialog', { name: 'Remove Cy Cole?' });
+  await expect(removeCy).toBeVisible();
+  await expect(removeCy.getByRole('alert')).toHaveCount(0);
+});
+
+test('the invite dialog shows errors where the person looks and keeps focus inside', async ({ page }) => {
+  const { base } = await ownerWithOrg(page, 'Focus Co');
+  const dana = uniqueEmail('dana');
+  const first = await invite(page, base, dana);
+  await first.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite member' });
+  await dialog.getByLabel('Email address').fill('not an address');
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByLabel('Email address')).toBeFocused();
+  await expect(dialog.getByLabel('Email address')).toHaveAttribute('aria-invalid', 'true');
+  await dialog.getByLabel('Email address').fill(dana);
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  // Already invited: said beside Send, with the way on, and focus moves to it.
+  const problem = dialog.getByRole('alert').filter({ hasText: 'already has a pending invitation' });
+  await expect(problem).toBeVisible();
+  await expect(problem.getByRole('button', { name: 'Resend invitation' })).toBeVisible();
+  const focusedInDialog = await dialog.evaluate((d) => d.contains(document.activeElement) && document.activeElement !== document.body);
+  expect(focusedInDialog).toBe(true);
+  // The dialog's content fits an 800px window with the permissions folded: no scrolling inside it.
+  const height = await dialog.evaluate((d) => d.scrollHeight);
+  expect(height).toBeLessThanOrEqual(800 - 32);
+  await problem.getByRole('button', { name: 'Resend invitation' }).click();
+  await expect(dialog.getByText(`Invitation sent to ${dana}`)).toBeFocused();
+});
+
+test('before the page has hydrated, sign-in cannot be submitted', async ({ page }) => {
+  // Hold the WASM back: the server-rendered form shows, its button disabled.
+  await page.route('**/*.wasm', () => {});
+  await page.goto('/sign-in');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+  await page.getByLabel('Email').fill('someone@example.com');
+  await page.getByLabel('Email').press('Enter');
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.unroute('**/*.wasm');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+});
