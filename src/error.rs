@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// An input was refused; `field` names the form field it belongs beside.
+    /// `others` are the refusals of further fields of the same form, so a
+    /// person sees every problem at once, not one per submit.
     #[error("{message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        others: Vec<FieldProblem>,
+    },
     /// The request needs a signed-in user.
     #[error("You are signed out. Sign in to continue.")]
     SignedOut,
@@ -54,19 +61,56 @@ pub enum AppError {
     Transport(String),
 }
 
+/// One refused field of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
 impl AppError {
     /// A refusal of one form field's value.
     pub fn invalid(field: &str, message: impl ToString) -> Self {
         Self::Invalid {
             field: field.to_owned(),
             message: message.to_string(),
+            others: Vec::new(),
+        }
+    }
+
+    /// Every refused field of a form at once, as (field, message); `Ok` when
+    /// there are none.
+    pub fn check_fields<M: ToString>(
+        problems: impl IntoIterator<Item = Option<(&'static str, M)>>,
+    ) -> Result<(), Self> {
+        let mut problems = problems
+            .into_iter()
+            .flatten()
+            .map(|(field, message)| FieldProblem {
+                field: field.to_owned(),
+                message: message.to_string(),
+            });
+        match problems.next() {
+            None => Ok(()),
+            Some(first) => Err(Self::Invalid {
+                field: first.field,
+                message: first.message,
+                others: problems.collect(),
+            }),
         }
     }
 
     /// The message for `field` if this error is about it.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            Self::Invalid { field: f, message } if f == field => Some(message.clone()),
+            Self::Invalid {
+                field: f, message, ..
+            } if f == field => Some(message.clone()),
+            Self::Invalid { others, .. } => others
+                .iter()
+                .find(|p| p.field == field)
+                .map(|p| p.message.clone()),
             _ => None,
         }
     }

@@ -131,6 +131,16 @@ test('your own row says so, ownership moves only after its own confirmation, and
   await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(0);
   await expect(page.getByText('3 members')).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Pages', exact: true })).toHaveCount(0);
+  // Column headers sort, both ways.
+  const names = page.getByRole('table', { name: 'Members' }).locator('tbody tr td:first-child');
+  await expect(names).toHaveText(['Bob Baker', 'Cy Cole', 'Olivia Owner (you)']);
+  await page.getByRole('button', { name: 'Name', exact: true }).click();
+  await expect(page.getByRole('columnheader', { name: 'Name' })).toHaveAttribute('aria-sort', 'descending');
+  await expect(names).toHaveText(['Olivia Owner (you)', 'Cy Cole', 'Bob Baker']);
+  await page.getByRole('button', { name: 'Joined', exact: true }).click();
+  await expect(names).toHaveText(['Olivia Owner (you)', 'Bob Baker', 'Cy Cole']);
+  await page.getByRole('button', { name: 'Joined', exact: true }).click();
+  await expect(names).toHaveText(['Cy Cole', 'Bob Baker', 'Olivia Owner (you)']);
 
   // A role change is announced.
   await page.getByRole('button', { name: 'Change role of Bob Baker' }).click();
@@ -209,6 +219,17 @@ test('the invite dialog shows errors where the person looks and keeps focus insi
   expect(height).toBeLessThanOrEqual(800 - 32);
   await problem.getByRole('button', { name: 'Resend invitation' }).click();
   await expect(dialog.getByText(`Invitation sent to ${dana}`)).toBeFocused();
+});
+
+test('sign-up shows every refused field at once', async ({ page }) => {
+  await page.goto('/sign-up');
+  await hydrated(page);
+  await page.getByLabel('Email').fill('not an address');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  for (const field of ['Name', 'Email', 'Password']) {
+    await expect(page.getByLabel(field)).toHaveAttribute('aria-invalid', 'true');
+  }
 });
 
 test('before the page has hydrated, sign-in cannot be submitted', async ({ page }) => {

@@ -38,6 +38,8 @@ pub struct MemberFilter {
     /// Only members with this role.
     pub role: Option<Role>,
     pub sort: MemberSort,
+    /// Z to A, or newest first.
+    pub descending: bool,
     pub after: String,
 }
 

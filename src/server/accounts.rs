@@ -79,9 +79,15 @@ async fn existing_account(
 
 /// Creates an account and queues its verification mail in the same transaction.
 pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppError> {
-    let name = Name::parse(input.name).map_err(|e| AppError::invalid("name", e))?;
-    let email = Email::parse(input.email).map_err(|e| AppError::invalid("email", e))?;
-    check_new_password(input.password).map_err(|e| AppError::invalid("password", e))?;
+    let (name, email) = (Name::parse(input.name), Email::parse(input.email));
+    let password = check_new_password(input.password);
+    AppError::check_fields([
+        name.as_ref().err().map(|e| ("name", e.to_string())),
+        email.as_ref().err().map(|e| ("email", e.to_string())),
+        password.as_ref().err().map(|e| ("password", e.to_string())),
+    ])?;
+    let name = name.map_err(|e| AppError::invalid("name", e))?;
+    let email = email.map_err(|e| AppError::invalid("email", e))?;
     if let Some(taken) = existing_account(&state.pool, &email).await? {
         return Err(AppError::invalid("email", taken.message()));
     }

@@ -63,6 +63,13 @@ async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
         field(accounts::sign_up(&state, input("A", "a@example.com", &"x".repeat(129))).await),
         "password"
     );
+    // Every refused field at once, not one per submit.
+    let all = accounts::sign_up(&state, input(" ", "not-an-email", "short"))
+        .await
+        .unwrap_err();
+    for field in ["name", "email", "password"] {
+        assert!(all.field_message(field).is_some(), "{field}: {all:?}");
+    }
     let first = accounts::sign_up(&state, input("A", "a@example.com", "long enough"))
         .await
         .unwrap();

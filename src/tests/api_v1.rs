@@ -300,6 +300,18 @@ async fn bad_input_is_a_problem_with_the_consoles_message(pool: SqlitePool) {
     let reply = ann.rest("POST", path, Some(&secret), Some(bad_email)).await;
     reply.problem(400);
     assert_eq!(reply.body["field"], "email");
+    // Several refused inputs are all listed.
+    let mut two_bad = invite("not an address");
+    two_bad["notify_email"] = json!("nor this");
+    let reply = ann.rest("POST", path, Some(&secret), Some(two_bad)).await;
+    reply.problem(400);
+    let fields: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "notify_email"]);
     assert_eq!(
         ann.rest("POST", path, Some(&secret), Some(json!({ "email": 1 })))
             .await

@@ -305,6 +305,7 @@ fn query(search: &str, role: Option<Role>, sort: MemberSort, after: &str) -> Mem
         search: search.into(),
         role,
         sort,
+        descending: false,
         after: after.into(),
     })
     .unwrap()
@@ -314,15 +315,31 @@ fn query(search: &str, role: Option<Role>, sort: MemberSort, after: &str) -> Mem
 async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 160, "Seed").await;
-    for sort in [MemberSort::Name, MemberSort::Joined] {
+    let orders = [
+        (MemberSort::Name, false),
+        (MemberSort::Joined, false),
+        (MemberSort::Name, true),
+        (MemberSort::Joined, true),
+    ];
+    for (sort, descending) in orders {
         let mut seen = HashSet::new();
+        let mut names = Vec::new();
         let mut after = String::new();
         let mut pages = 0;
         loop {
-            let query = query("", None, sort, &after);
+            let query = MemberQuery::parse(&MemberFilter {
+                sort,
+                descending,
+                after: after.clone(),
+                ..MemberFilter::default()
+            })
+            .unwrap();
             let page = members::list(&pool, &a.owner, &query).await.unwrap();
             assert!(listed(&page).len() as i64 <= members::PAGE_SIZE);
             for item in listed(&page) {
+                if !item.entry.name.starts_with("Late") {
+                    names.push(item.entry.name.to_lowercase());
+                }
                 assert!(
                     seen.insert(item.entry.user_id),
                     "{sort:?}: repeated {}",
@@ -331,7 +348,13 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
             }
             pages += 1;
             // Someone joins between page loads.
-            seed_members(&pool, a.owner.org.id, 3, &format!("Late{sort:?}{pages}x")).await;
+            seed_members(
+                &pool,
+                a.owner.org.id,
+                3,
+                &format!("Late{sort:?}{descending}{pages}x"),
+            )
+            .await;
             match page.next {
                 Some(next) => after = next,
                 None => break,
@@ -350,6 +373,14 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
             "{sort:?}: every member present before paging was listed"
         );
         assert!(pages >= 4);
+        if sort == MemberSort::Name {
+            let mut expected = names.clone();
+            expected.sort();
+            if descending {
+                expected.reverse();
+            }
+            assert_eq!(names, expected, "descending: {descending}");
+        }
     }
 }
 

@@ -30,6 +30,9 @@ pub struct ProblemBody {
     /// The input the problem is about (bad input only).
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// Every refused input with its message, when more than one was refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<crate::error::FieldProblem>,
     /// Seconds to wait before trying again (429, 503).
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
@@ -93,6 +96,19 @@ impl IntoResponse for Problem {
             field: match &self.0 {
                 AppError::Invalid { field, .. } => Some(field.clone()),
                 _ => None,
+            },
+            errors: match &self.0 {
+                AppError::Invalid {
+                    field,
+                    message,
+                    others,
+                } if !others.is_empty() => std::iter::once(crate::error::FieldProblem {
+                    field: field.clone(),
+                    message: message.clone(),
+                })
+                .chain(others.iter().cloned())
+                .collect(),
+                _ => Vec::new(),
             },
             retry_after,
             invitation_id: match &self.0 {

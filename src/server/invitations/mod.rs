@@ -43,13 +43,24 @@ struct Carried {
 }
 
 fn parse_input(input: InvitationRequest) -> Result<InvitationInput, AppError> {
-    let email = Email::parse(&input.email).map_err(|e| AppError::invalid("email", e))?;
+    let email = Email::parse(&input.email);
     let role = input.role;
-    let note = parse_note(&input.note).map_err(|e| AppError::invalid("note", e))?;
+    let note = parse_note(&input.note);
     let notify_email = match input.notify_email.trim() {
-        "" => None,
-        other => Some(Email::parse(other).map_err(|e| AppError::invalid("notify_email", e))?),
+        "" => Ok(None),
+        other => Email::parse(other).map(Some),
     };
+    AppError::check_fields([
+        email.as_ref().err().map(|e| ("email", e.to_string())),
+        note.as_ref().err().map(|e| ("note", e.to_string())),
+        notify_email
+            .as_ref()
+            .err()
+            .map(|e| ("notify_email", e.to_string())),
+    ])?;
+    let email = email.map_err(|e| AppError::invalid("email", e))?;
+    let note = note.map_err(|e| AppError::invalid("note", e))?;
+    let notify_email = notify_email.map_err(|e| AppError::invalid("notify_email", e))?;
     let notify_email = notify_email.filter(|n| *n != email);
     // What the role already gives is not stored again, so a later role change stays meaningful.
     let by_role = Access::new(role, [], []);

@@ -35,6 +35,7 @@ pub struct MemberQuery {
     pub sort: MemberSort,
     /// Sort key and id of the last row of the previous page.
     pub after: Option<(String, Uuid)>,
+    pub descending: bool,
 }
 
 impl MemberQuery {
@@ -52,6 +53,7 @@ impl MemberQuery {
             role: filter.role,
             sort: filter.sort,
             after: super::db::parse_cursor(&filter.after)?,
+            descending: filter.descending,
         })
     }
 
@@ -164,15 +166,17 @@ pub async fn list(
     ));
     push_filters(&mut qb, actor.org.id, query, sight);
     if let Some((after_key, after_id)) = &query.after {
-        qb.push(format!(" AND ({key} > "))
+        let beyond = if query.descending { "<" } else { ">" };
+        qb.push(format!(" AND ({key} {beyond} "))
             .push_bind(after_key.clone())
             .push(format!(" OR ({key} = "))
             .push_bind(after_key.clone())
-            .push(" AND m.user_id > ")
+            .push(format!(" AND m.user_id {beyond} "))
             .push_bind(*after_id)
             .push("))");
     }
-    qb.push(format!(" ORDER BY {key}, m.user_id LIMIT "))
+    let order = if query.descending { "DESC" } else { "ASC" };
+    qb.push(format!(" ORDER BY {key} {order}, m.user_id {order} LIMIT "))
         .push_bind(PAGE_SIZE + 1);
     let mut rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
@@ -256,6 +260,7 @@ mod tests {
             search: search.into(),
             role: Some(Role::Admin),
             sort: MemberSort::Joined,
+            descending: false,
             after: after.into(),
         };
         assert!(MemberQuery::parse(&filter("", "nonsense")).is_err());

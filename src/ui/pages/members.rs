@@ -27,6 +27,7 @@ pub fn Members() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
+    let descending = RwSignal::new(false);
     // Cursors of the pages before the current one; the last is the current page's.
     let cursors = RwSignal::new(Vec::<String>::new());
     // Changing what is listed starts again from the first page.
@@ -47,6 +48,7 @@ pub fn Members() -> impl IntoView {
                     } else {
                         MemberSort::Name
                     },
+                    descending: descending.get(),
                     after: cursors.get().last().cloned().unwrap_or_default(),
                 },
                 refresh.version(),
@@ -63,6 +65,11 @@ pub fn Members() -> impl IntoView {
         removing,
         permissions,
         teams,
+    };
+    let sorting = Sorting {
+        sort,
+        descending,
+        cursors,
     };
     // Search follows typing, once it pauses, rather than every keystroke.
     let typing = StoredValue::new(None::<TimeoutHandle>);
@@ -112,13 +119,6 @@ pub fn Members() -> impl IntoView {
                             {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                         </select>
                     </div>
-                    <div class="field">
-                        <label for="member-sort">"Sort by"</label>
-                        <select id="member-sort" prop:value=move || sort.get() on:change=move |ev| set_filter(sort, ev)>
-                            <option value="name">"Name"</option>
-                            <option value="joined">"Joined date"</option>
-                        </select>
-                    </div>
                 })}
             </div>
             <ReloadingList loading="Loading members…">
@@ -130,8 +130,8 @@ pub fn Members() -> impl IntoView {
                             let pager = pager(&p, cursors);
                             view! {
                                 {match p.items {
-                                    MemberRows::List(items) => view! { <MemberTable items actions/> }.into_any(),
-                                    MemberRows::Directory(entries) => view! { <DirectoryTable entries/> }.into_any(),
+                                    MemberRows::List(items) => view! { <MemberTable items actions sorting/> }.into_any(),
+                                    MemberRows::Directory(entries) => view! { <DirectoryTable entries sorting/> }.into_any(),
                                 }}
                                 {pager}
                             }.into_any()
@@ -175,6 +175,46 @@ fn pager(page: &MemberPage, cursors: RwSignal<Vec<String>>) -> AnyView {
     .into_any()
 }
 
+/// The list's order, changed from its column headers: a first press sorts
+/// by that column A to Z (oldest first), the next reverses it.
+#[derive(Clone, Copy)]
+struct Sorting {
+    sort: RwSignal<String>,
+    descending: RwSignal<bool>,
+    cursors: RwSignal<Vec<String>>,
+}
+
+impl Sorting {
+    /// A column header that sorts by `key` (`name` or `joined`).
+    fn header(self, key: &'static str, label: &'static str) -> impl IntoView {
+        let active = move || self.sort.get() == key;
+        let state = move || match (active(), self.descending.get()) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        };
+        let arrow = move || match state() {
+            "ascending" => " ↑",
+            "descending" => " ↓",
+            _ => "",
+        };
+        let press = move |_| {
+            if self.sort.get_untracked() == key {
+                self.descending.update(|d| *d = !*d);
+            } else {
+                self.sort.set(key.to_owned());
+                self.descending.set(false);
+            }
+            self.cursors.set(Vec::new());
+        };
+        view! {
+            <th scope="col" aria-sort=state>
+                <button type="button" class="sort" on:click=press>{label}<span aria-hidden="true">{arrow}</span></button>
+            </th>
+        }
+    }
+}
+
 /// The dialogs a row's buttons open, each with the member it is for.
 #[derive(Clone, Copy)]
 struct RowActions {
@@ -187,7 +227,7 @@ struct RowActions {
 /// The members list, for those with `members:view`: addresses, roles, dates
 /// and, with `members:manage`, the row actions.
 #[component]
-fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
+fn MemberTable(items: Vec<MemberItem>, actions: RowActions, sorting: Sorting) -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     // Row actions follow the permission the server checks, not the role alone.
     let mine = expect_context::<MyPermissions>();
@@ -202,8 +242,8 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
     view! {
         <TableBox><table aria-label="Members">
             <thead><tr>
-                <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
-                <th scope="col">"Teams"</th><th scope="col">"Joined"</th><th scope="col">"Last active"</th>
+                {sorting.header("name", "Name")}<th scope="col">"Email"</th><th scope="col">"Role"</th>
+                <th scope="col">"Teams"</th>{sorting.header("joined", "Joined")}<th scope="col">"Last active"</th>
                 {can_manage.then(|| view! { <th scope="col">"Actions"</th> })}
             </tr></thead>
             <tbody>
@@ -253,10 +293,10 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions) -> impl IntoView {
 
 /// The name directory every member sees: who is here and in which teams.
 #[component]
-fn DirectoryTable(entries: Vec<DirectoryEntry>) -> impl IntoView {
+fn DirectoryTable(entries: Vec<DirectoryEntry>, sorting: Sorting) -> impl IntoView {
     view! {
         <TableBox><table aria-label="Members">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Teams"</th></tr></thead>
+            <thead><tr>{sorting.header("name", "Name")}<th scope="col">"Teams"</th></tr></thead>
             <tbody>
                 {entries.into_iter().map(|e| view! {
                     <tr><td>{e.name}</td><td>{e.teams.join(", ")}</td></tr>
