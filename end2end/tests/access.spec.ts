@@ -1,4 +1,5 @@
 import { expect, test } from './support/fixtures';
+import { memberAction } from './support/members';
 import { PASSWORD, signUp, uniqueEmail, hydrated } from './support/accounts';
 import { invite, inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
@@ -93,7 +94,7 @@ test('invite with a team and custom permissions; the new member sees exactly the
   // From the member's row: join Ops, leave Platform Crew.
   await page.goto(`${base}/members`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Teams of Dev Eloper' }).click();
+  await memberAction(page, 'Dev Eloper', 'Teams of');
   const teams = page.getByRole('dialog', { name: 'Teams of Dev Eloper' });
   await teams.getByLabel('Ops').check();
   await expect(page.getByRole('row', { name: /Dev Eloper/ })).toContainText('Ops');
@@ -125,7 +126,7 @@ test('an admin narrowed while their console is open loses the invite button with
   await page.goto(`${base}/members`);
   await hydrated(page);
   await expect(bobPage.getByRole('columnheader', { name: 'Actions' })).toBeVisible();
-  await page.getByRole('button', { name: 'Permissions of Bob Narrow' }).click();
+  await memberAction(page, 'Bob Narrow', 'Permissions of');
   const editor = page.getByRole('dialog', { name: 'Permissions of Bob Narrow' });
   await expect(editor.getByLabel('Members: invite people')).toBeChecked();
   await editor.getByLabel('Members: invite people').uncheck();
@@ -186,7 +187,7 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   // The editor shows the team's permission as held, locked, with its reason.
   await page.goto(`${base}/members`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Permissions of Dana Dev' }).click();
+  await memberAction(page, 'Dana Dev', 'Permissions of');
   const editor = page.getByRole('dialog', { name: 'Permissions of Dana Dev' });
   const databases = editor.getByRole('checkbox', { name: /^Databases: view/ });
   await expect(databases).toBeChecked();
@@ -222,7 +223,7 @@ test('a team gives a permission org-wide; the editor locks it with the reason, a
   await expect(page.getByRole('list', { name: 'Permissions of Ops' })).not.toContainText('Databases: view');
   await page.goto(`${base}/members`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Permissions of Dana Dev' }).click();
+  await memberAction(page, 'Dana Dev', 'Permissions of');
   const unlocked = page.getByRole('dialog', { name: 'Permissions of Dana Dev' }).getByRole('checkbox', { name: /^Databases: view/ });
   await expect(unlocked).not.toBeChecked();
   await expect(unlocked).toBeEnabled();
@@ -240,7 +241,7 @@ test('a member given members:invite invites, and follows up on their own invitat
   await invite(page, base, theirs);
   await page.goto(`${base}/members`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Permissions of Lee Lead' }).click();
+  await memberAction(page, 'Lee Lead', 'Permissions of');
   const editor = page.getByRole('dialog', { name: 'Permissions of Lee Lead' });
   await editor.getByLabel('Members: invite people').check();
   await editor.getByRole('button', { name: 'Save permissions' }).click();
@@ -295,7 +296,7 @@ test('an Admin invited with a permission held back joins without it', async ({ p
 
   await page.goto(`${base}/members`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Permissions of Ada Admin' }).click();
+  await memberAction(page, 'Ada Admin', 'Permissions of');
   const editor = page.getByRole('dialog', { name: 'Permissions of Ada Admin' });
   await expect(editor.getByLabel('Environment variables: view')).toBeChecked();
   await expect(editor.getByLabel('Environment variables: manage')).not.toBeChecked();

@@ -1,4 +1,5 @@
 import { expect, test } from './support/fixtures';
+import { memberAction } from './support/members';
 import { hydrated, uniqueEmail, signUp, PASSWORD } from './support/accounts';
 import { inviteAndJoin, ownerWithOrg, invite } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
@@ -47,9 +48,9 @@ test('on a 390px phone: every page fits, the navigation is a menu, an owner invi
   // Removing a member: the row's button is reachable (the table scrolls in its box).
   await page.goto(`${base}/members`);
   await hydrated(page);
-  const remove = page.getByRole('button', { name: 'Remove Bob Baker' });
-  await remove.scrollIntoViewIfNeeded();
-  await remove.click();
+  const actions = page.getByRole('button', { name: 'Actions for Bob Baker' });
+  await actions.scrollIntoViewIfNeeded();
+  await memberAction(page, 'Bob Baker', 'Remove');
   const confirm = page.getByRole('dialog', { name: 'Remove Bob Baker?' });
   await confirm.getByRole('button', { name: 'Remove member' }).click();
   await expect(confirm).toBeHidden();
@@ -128,7 +129,12 @@ test('your own row says so, ownership moves only after its own confirmation, and
   await page.goto(`${base}/members`);
   await hydrated(page);
   await expect(page.getByRole('row', { name: /Olivia Owner \(you\)/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Actions for Olivia Owner' }).click();
+  await expect(page.getByRole('button', { name: 'Change role of Olivia Owner' })).toBeVisible();
   await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('button', { name: 'Change role of Olivia Owner' })).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Actions for Olivia Owner' })).toBeFocused();
   await expect(page.getByText('3 members')).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Pages', exact: true })).toHaveCount(0);
   // Column headers sort, both ways.
@@ -143,14 +149,14 @@ test('your own row says so, ownership moves only after its own confirmation, and
   await expect(names).toHaveText(['Cy Cole', 'Bob Baker', 'Olivia Owner (you)']);
 
   // A role change is announced.
-  await page.getByRole('button', { name: 'Change role of Bob Baker' }).click();
+  await memberAction(page, 'Bob Baker', 'Change role of');
   const edit = page.getByRole('dialog', { name: 'Change role of Bob Baker' });
   await edit.getByLabel('Role').selectOption({ label: 'Admin' });
   await edit.getByRole('button', { name: 'Save role' }).click();
   await expect(edit).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: 'Bob Baker is now Admin.' })).toBeVisible();
 
-  await page.getByRole('button', { name: 'Change role of Cy Cole' }).click();
+  await memberAction(page, 'Cy Cole', 'Change role of');
   const editCy = page.getByRole('dialog', { name: 'Change role of Cy Cole' });
   await editCy.getByRole('button', { name: 'Transfer ownership…' }).click();
   const transfer = page.getByRole('dialog', { name: `Make Cy Cole the owner of ${orgName}?` });
@@ -164,7 +170,7 @@ test('your own row says so, ownership moves only after its own confirmation, and
   await hydrated(page);
   await expect(page.getByRole('row', { name: /Olivia Owner/ })).toContainText('Owner');
 
-  await page.getByRole('button', { name: 'Change role of Cy Cole' }).click();
+  await memberAction(page, 'Cy Cole', 'Change role of');
   await editCy.getByRole('button', { name: 'Transfer ownership…' }).click();
   await transfer.getByRole('button', { name: 'Transfer ownership' }).click();
   await expect(page.getByRole('status').filter({ hasText: `Cy Cole is now the owner of ${orgName}. You are an admin.` })).toBeVisible();
@@ -178,7 +184,7 @@ test('a refused removal does not follow the admin into the next person’s dialo
   await inviteAndJoin(page, newPerson, base, 'Cy Cole', uniqueEmail('cy'));
   await page.goto(`${base}/members`);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Remove Bob Baker' }).click();
+  await memberAction(page, 'Bob Baker', 'Remove');
   const removeBob = page.getByRole('dialog', { name: 'Remove Bob Baker?' });
   // Bob leaves meanwhile, so this removal is refused.
   await bobPage.goto(`${base}/members`);
@@ -189,7 +195,7 @@ test('a refused removal does not follow the admin into the next person’s dialo
   await removeBob.getByRole('button', { name: 'Remove member' }).click();
   await expect(removeBob.getByRole('alert')).toContainText('changed since the page was loaded');
   await removeBob.getByRole('button', { name: 'Cancel' }).click();
-  await page.getByRole('button', { name: 'Remove Cy Cole' }).click();
+  await memberAction(page, 'Cy Cole', 'Remove');
   const removeCy = page.getByRole('dialog', { name: 'Remove Cy Cole?' });
   await expect(removeCy).toBeVisible();
   await expect(removeCy.getByRole('alert')).toHaveCount(0);

@@ -1,4 +1,5 @@
 import { expect, test } from './support/fixtures';
+import { memberAction } from './support/members';
 import { uniqueEmail, hydrated } from './support/accounts';
 import { inviteAndJoin, ownerWithOrg } from './support/invitations';
 import { waitForMail } from './support/mail';
@@ -21,7 +22,7 @@ test('admin searches, changes a role and removes a member, who loses the organiz
   await expect(page.getByRole('row', { name: /Bob Baker/ })).toBeVisible();
 
   // Change Bob's role to Admin.
-  await page.getByRole('button', { name: 'Change role of Bob Baker' }).click();
+  await memberAction(page, 'Bob Baker', 'Change role of');
   const edit = page.getByRole('dialog', { name: 'Change role of Bob Baker' });
   await edit.getByLabel('Role').selectOption({ label: 'Admin' });
   await edit.getByRole('button', { name: 'Save role' }).click();
@@ -34,7 +35,7 @@ test('admin searches, changes a role and removes a member, who loses the organiz
 
   // Remove Carol, also from all projects; her open console is sent away.
   await expect(carolPage.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
-  await page.getByRole('button', { name: 'Remove Carol Cook' }).click();
+  await memberAction(page, 'Carol Cook', 'Remove');
   const confirm = page.getByRole('dialog', { name: 'Remove Carol Cook?' });
   await expect(confirm).toContainText(carol);
   await confirm.getByLabel('Also remove them from all projects in this organization').check();
@@ -71,6 +72,8 @@ test('nobody removes themselves, and the last owner cannot leave', async ({ page
   await hydrated(page);
   // One's own row says so and offers no Remove (the server refuses it too); leaving is refused for the last owner.
   await expect(page.getByRole('row', { name: /Olivia Owner \(you\)/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Actions for Olivia Owner' }).click();
+  await expect(page.getByRole('button', { name: 'Teams of Olivia Owner' })).toBeVisible();
   await expect(page.getByRole('button', { name: /^Remove Olivia/ })).toHaveCount(0);
   await page.getByRole('button', { name: 'Leave organization' }).click();
   await page.getByRole('dialog', { name: /^Leave / }).getByRole('button', { name: 'Leave organization' }).click();

@@ -13,7 +13,7 @@ use crate::model::access::MyAccess;
 use crate::model::auth::SessionUser;
 use crate::model::orgs::OrgView;
 use crate::ui::org_context::{slug_in_path, AccessPulse, MyPermissions, OrgContext, OrgRefresh};
-use crate::ui::popover::{close_on_outside_press, escape_closes};
+use crate::ui::popover::{close_on_outside_click, escape_closes};
 use crate::ui::session::{hard_navigate, urlencode, use_session};
 
 /// The bar across the top of every page.
@@ -79,7 +79,7 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let menu_wrap = NodeRef::<leptos::html::Div>::new();
     let menu_button = NodeRef::<leptos::html::Button>::new();
-    close_on_outside_press(menu_wrap, menu_open);
+    close_on_outside_click(menu_wrap, menu_open);
     view! {
         <div class="topbar-org">
             {has_orgs.then(|| view! {

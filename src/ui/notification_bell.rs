@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::model::inbox::Pulse;
 use crate::ui::invitation_actions::InvitationActions;
 use crate::ui::org_context::{slug_in_path, AccessPulse};
-use crate::ui::popover::{close_on_outside_press, escape_closes, BellIcon};
+use crate::ui::popover::{close_on_outside_click, escape_closes, BellIcon};
 use crate::ui::session::{hard_navigate, use_session};
 use crate::ui::toast::navigate_with_toast;
 
@@ -24,7 +24,7 @@ pub fn NotificationBell() -> impl IntoView {
     let open = RwSignal::new(false);
     let wrap = NodeRef::<leptos::html::Div>::new();
     let button = NodeRef::<leptos::html::Button>::new();
-    close_on_outside_press(wrap, open);
+    close_on_outside_click(wrap, open);
     let session = use_session();
     let tick = RwSignal::new(0u32);
     let version = RwSignal::new(0u32);

@@ -1,16 +1,19 @@
-//! Panels that drop from a button (the bell, the account menu): Escape or a
-//! click anywhere else closes them, and Escape gives focus back to the
-//! button. Opening one closes the other, since that click is elsewhere.
+//! Panels that drop from a button (the bell, the account menu, a row's
+//! actions): Escape or a click anywhere else closes them, and Escape gives
+//! focus back to the button. Opening one closes the other, since that click
+//! is elsewhere.
 
 use leptos::html::{Button, Div};
 use leptos::prelude::*;
 
-/// Closes `open` on a pointer press outside `wrap`.
-pub fn close_on_outside_press(wrap: NodeRef<Div>, open: RwSignal<bool>) {
+/// Closes `open` on a click outside `wrap`. A click, not a press: closing
+/// moves what follows the panel, and the press's own click must still land
+/// where it was aimed.
+pub fn close_on_outside_click(wrap: NodeRef<Div>, open: RwSignal<bool>) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        let handle = window_event_listener(leptos::ev::pointerdown, move |ev| {
+        let handle = window_event_listener(leptos::ev::click, move |ev| {
             if !open.get_untracked() {
                 return;
             }

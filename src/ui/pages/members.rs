@@ -17,6 +17,7 @@ use crate::ui::member_dialogs::{
     EditMember, EditPermissions, EditTeams, LeaveButton, RemoveMember,
 };
 use crate::ui::org_context::{MyPermissions, OrgContext, OrgRefresh, OrgTitle};
+use crate::ui::popover::{close_on_outside_click, escape_closes};
 
 /// The organization's active members.
 #[component]
@@ -266,6 +267,7 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions, sorting: Sorting) ->
                             <td>{m.last_active_at.map(moment).unwrap_or_else(|| "Never".into())}</td>
                             {can_manage.then(|| view! {
                                 <td>
+                                    <RowMenu name=name.clone()>
                                     // Teams need members:manage only; the rest also the role rule.
                                     <button type="button" class="button" aria-label=format!("Teams of {name}")
                                         on:click=move |_| teams.set(Some(teams_item.clone()))>"Teams"</button>
@@ -281,6 +283,7 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions, sorting: Sorting) ->
                                                 on:click=move |_| removing.set(Some(remove_item.clone()))>"Remove"</button>
                                         })}
                                     })}
+                                    </RowMenu>
                                 </td>
                             })}
                         </tr>
@@ -288,6 +291,33 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions, sorting: Sorting) ->
                 }).collect_view()}
             </tbody>
         </table></TableBox>
+    }
+}
+
+/// A row's actions behind one button, so each row stays one line. Choosing
+/// an action closes the menu and leaves focus on its button, where the
+/// dialog that opens gives it back.
+#[component]
+fn RowMenu(name: String, children: Children) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let wrap = NodeRef::<leptos::html::Div>::new();
+    let button = NodeRef::<leptos::html::Button>::new();
+    close_on_outside_click(wrap, open);
+    let chosen = move |_| {
+        open.set(false);
+        if let Some(button) = button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    view! {
+        <div class="row-menu" node_ref=wrap on:keydown=escape_closes(open, button)>
+            <button type="button" class="button" node_ref=button aria-label=format!("Actions for {name}")
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>"Actions"</button>
+            <div class="menu row-menu-items" hidden=move || !open.get() on:click=chosen>
+                {children()}
+            </div>
+        </div>
     }
 }
 
