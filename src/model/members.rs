@@ -35,12 +35,21 @@ pub enum MemberSort {
 pub struct MemberFilter {
     /// Name or address contains this (names only in the directory).
     pub search: String,
-    /// Only members with this role.
+    /// Only members with this role; empty or `all` for every role.
+    #[serde(deserialize_with = "role_or_all")]
     pub role: Option<Role>,
     pub sort: MemberSort,
     /// Z to A, or newest first.
     pub descending: bool,
     pub after: String,
+}
+
+/// A role filter as scripts write it: a role, or empty or `all` for none.
+fn role_or_all<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// A role change as a script asks for it.

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -21,16 +21,16 @@ const ABANDONED: Duration = Duration::minutes(5);
 
 /// A request made idempotent: which key sent it, under which
 /// `Idempotency-Key`, and a digest of what it asked.
-pub struct Idempotent<'a> {
+pub struct Idempotent {
     pub api_key: Uuid,
-    pub key: &'a str,
+    pub key: String,
     request_hash: Vec<u8>,
 }
 
-impl<'a> Idempotent<'a> {
+impl Idempotent {
     /// Checks the header's value (1 to 255 visible ASCII characters) and
     /// digests the request: its path and body.
-    pub fn new(api_key: Uuid, key: &'a str, path: &str, body: &[u8]) -> Result<Self, AppError> {
+    pub fn new(api_key: Uuid, key: &str, path: &str, body: &[u8]) -> Result<Self, AppError> {
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(AppError::invalid(
                 "Idempotency-Key",
@@ -43,7 +43,7 @@ impl<'a> Idempotent<'a> {
         digest.update(body);
         Ok(Self {
             api_key,
-            key,
+            key: key.to_owned(),
             request_hash: digest.finalize().to_vec(),
         })
     }
@@ -57,10 +57,27 @@ pub struct Answer {
 
 /// Runs `act` once per key: the first time its answer is kept, later times
 /// the kept answer is returned. An error keeps nothing (the services commit
-/// nothing when they fail), so a retry runs again.
+/// nothing when they fail), so a retry runs again. It runs as a task of its
+/// own, so a client that goes away cannot stop it between the service's
+/// commit and the answer being kept.
 pub async fn once<T, F, Fut>(
+    pool: SqlitePool,
+    request: Idempotent,
+    act: F,
+) -> Result<Answer, AppError>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    tokio::spawn(async move { run_once(&pool, &request, act).await })
+        .await
+        .map_err(|_| AppError::Internal)?
+}
+
+async fn run_once<T, F, Fut>(
     pool: &SqlitePool,
-    request: &Idempotent<'_>,
+    request: &Idempotent,
     act: F,
 ) -> Result<Answer, AppError>
 where
@@ -68,21 +85,25 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
-    if let Some(json) = claim(pool, request).await? {
-        return Ok(Answer {
-            json,
-            replayed: true,
-        });
-    }
+    let claimed_at = match claim(pool, request).await? {
+        Claim::Replay(json) => {
+            return Ok(Answer {
+                json,
+                replayed: true,
+            })
+        }
+        Claim::Taken(at) => at,
+    };
     match act().await {
         Ok(value) => {
             let json = serde_json::to_string(&value).map_err(|_| AppError::Internal)?;
             sqlx::query(
-                "UPDATE idempotent_requests SET status = 200, body = ? WHERE api_key_id = ? AND key = ?",
+                "UPDATE idempotent_requests SET status = 200, body = ? WHERE api_key_id = ? AND key = ? AND created_at = ?",
             )
             .bind(&json)
             .bind(request.api_key)
-            .bind(request.key)
+            .bind(&request.key)
+            .bind(claimed_at)
             .execute(pool)
             .await?;
             Ok(Answer {
@@ -91,30 +112,41 @@ where
             })
         }
         Err(err) => {
-            sqlx::query("DELETE FROM idempotent_requests WHERE api_key_id = ? AND key = ?")
-                .bind(request.api_key)
-                .bind(request.key)
-                .execute(pool)
-                .await?;
+            // Only this claim: a retry may have taken over an abandoned one.
+            sqlx::query(
+                "DELETE FROM idempotent_requests WHERE api_key_id = ? AND key = ? AND created_at = ?",
+            )
+            .bind(request.api_key)
+            .bind(&request.key)
+            .bind(claimed_at)
+            .execute(pool)
+            .await?;
             Err(err)
         }
     }
 }
 
+/// What a claim found: the answer kept for the key, or the key taken (at
+/// this time) for this request.
+enum Claim {
+    Replay(String),
+    Taken(DateTime<Utc>),
+}
+
 /// Takes the key for this request, or returns the answer kept for it.
-async fn claim(pool: &SqlitePool, request: &Idempotent<'_>) -> Result<Option<String>, AppError> {
+async fn claim(pool: &SqlitePool, request: &Idempotent) -> Result<Claim, AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
-    sqlx::query("DELETE FROM idempotent_requests WHERE api_key_id = ? AND created_at < ?")
-        .bind(request.api_key)
+    // Every key's answers expire, also those of keys no longer used.
+    sqlx::query("DELETE FROM idempotent_requests WHERE created_at < ?")
         .bind(now - KEPT)
         .execute(&mut *tx)
         .await?;
-    let kept: Option<(Vec<u8>, Option<String>, chrono::DateTime<Utc>)> = sqlx::query_as(
+    let kept: Option<(Vec<u8>, Option<String>, DateTime<Utc>)> = sqlx::query_as(
         "SELECT request_hash, body, created_at FROM idempotent_requests WHERE api_key_id = ? AND key = ?",
     )
     .bind(request.api_key)
-    .bind(request.key)
+    .bind(&request.key)
     .fetch_optional(&mut *tx)
     .await?;
     match kept {
@@ -122,7 +154,7 @@ async fn claim(pool: &SqlitePool, request: &Idempotent<'_>) -> Result<Option<Str
             "Idempotency-Key",
             "This Idempotency-Key was already used for a different request. Send a new key with a new request.",
         )),
-        Some((_, Some(body), _)) => Ok(Some(body)),
+        Some((_, Some(body), _)) => Ok(Claim::Replay(body)),
         Some((_, None, started)) if now - started < ABANDONED => Err(AppError::Conflict(
             "A request with this Idempotency-Key is still being answered. Try again in a moment."
                 .into(),
@@ -133,13 +165,13 @@ async fn claim(pool: &SqlitePool, request: &Idempotent<'_>) -> Result<Option<Str
                  ON CONFLICT (api_key_id, key) DO UPDATE SET created_at = excluded.created_at",
             )
             .bind(request.api_key)
-            .bind(request.key)
+            .bind(&request.key)
             .bind(&request.request_hash)
             .bind(now)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(None)
+            Ok(Claim::Taken(now))
         }
     }
 }

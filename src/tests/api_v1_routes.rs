@@ -222,6 +222,29 @@ async fn activity_pages_back_in_time_and_needs_its_scope(pool: SqlitePool) {
         assert_eq!(reply.status, 201, "{:?}", reply.body);
     }
     let path = "/api/v1/orgs/acme/activity?action=invitation.created";
+    // Someone with an account who is not a member is named by the address
+    // they were invited at, never by their account's name.
+    super::user(&ann.state, "outsider@example.com").await;
+    let outsider = ann
+        .rest(
+            "POST",
+            "/api/v1/orgs/acme/invitations",
+            Some(&secret),
+            Some(invite("outsider@example.com")),
+        )
+        .await;
+    assert_eq!(outsider.status, 201, "{:?}", outsider.body);
+    let newest = ann.rest("GET", path, Some(&secret), None).await;
+    assert_eq!(newest.body["items"][0]["target"], "outsider@example.com");
+    assert!(
+        newest.body["items"][0]["target_name"].is_null(),
+        "{:?}",
+        newest.body["items"][0]
+    );
+    sqlx::query("DELETE FROM audit_events WHERE target = 'outsider@example.com'")
+        .execute(&pool)
+        .await
+        .unwrap();
     let first = ann.rest("GET", path, Some(&secret), None).await;
     assert_eq!(first.body["items"].as_array().unwrap().len(), 50);
     assert_eq!(first.body["items"][0]["target"], "p54@example.com");

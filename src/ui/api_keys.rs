@@ -100,7 +100,7 @@ pub fn ApiKeys(slug: String) -> impl IntoView {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
                         Ok(list) => view! {
-                            <TableBox><table aria-label="API keys">
+                            <TableBox label="API keys table"><table aria-label="API keys">
                                 <thead><tr>
                                     <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Scopes"</th>
                                     <th scope="col">"Created"</th><th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col">""</th>

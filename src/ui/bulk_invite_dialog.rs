@@ -156,7 +156,7 @@ fn BulkResult(
             {(!report.dry_run).then(|| view! {
                 <div class="alert alert-success" role="status">{caption.clone()}</div>
             })}
-            <TableBox><table class="bulk-result">
+            <TableBox label="Results table"><table class="bulk-result">
                 <caption>{caption.clone()}</caption>
                 <thead>
                     <tr><th scope="col">"Row"</th><th scope="col">"Address"</th><th scope="col">"Outcome"</th></tr>

@@ -29,14 +29,11 @@ pub fn Modal(
 ) -> impl IntoView {
     let node = NodeRef::<Dialog>::new();
     sync_dialog(node, open);
-    let title_id = format!(
-        "dialog-{}",
-        crate::domain::text::slugify(&title.get_untracked())
-    );
-    let labelled_by = title_id.clone();
+    // Named by its title directly: an id made from the title would be shared
+    // by every dialog whose title starts out alike.
     view! {
-        <dialog node_ref=node aria-labelledby=labelled_by on:close=move |_| open.set(false)>
-            <h2 id=title_id>{move || title.get()}</h2>
+        <dialog node_ref=node aria-label=move || title.get() on:close=move |_| open.set(false)>
+            <h2>{move || title.get()}</h2>
             {move || open.get().then(|| children())}
         </dialog>
     }

@@ -38,8 +38,11 @@ pub fn InvitationActions(invitation: InboxInvitation, on_change: Callback<()>) -
         leptos::task::spawn_local(async move {
             match decline_invitation_by_id(id).await {
                 Ok(()) => {
-                    toasts.show(declined.get_value());
-                    on_change.run(());
+                    // The panel may have closed meanwhile.
+                    if let Some(message) = declined.try_get_value() {
+                        toasts.show(message);
+                        on_change.run(());
+                    }
                 }
                 Err(err) => {
                     error.try_set(Some(err.to_string()));

@@ -113,19 +113,33 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     // Whatever the answer, focus goes where the person must look next: the
     // address when it is wrong, the problem beside Send, or the sent link.
     let email_input = NodeRef::<leptos::html::Input>::new();
+    let note_input = NodeRef::<leptos::html::Textarea>::new();
+    let notify_input = NodeRef::<leptos::html::Input>::new();
     let problem = NodeRef::<leptos::html::Div>::new();
     let sent = NodeRef::<leptos::html::Div>::new();
     let customize = RwSignal::new(false);
     Effect::new(move |_| {
         let answer = outcome.get();
+        let told = notice.get().is_some();
         request_animation_frame(move || {
-            let _ = match answer {
-                None => Ok(()),
-                Some(Ok(_)) => sent.get_untracked().map_or(Ok(()), |el| el.focus()),
-                Some(Err(err)) if err.field_message("email").is_some() => {
-                    email_input.get_untracked().map_or(Ok(()), |el| el.focus())
+            let focus = |el: Option<leptos::web_sys::HtmlElement>| el.map(|el| el.focus());
+            let field =
+                |name: &str| matches!(&answer, Some(Err(err)) if err.field_message(name).is_some());
+            // The dialog may have closed before the frame.
+            let _ = match &answer {
+                Some(Ok(_)) => focus(sent.try_get_untracked().flatten().map(Into::into)),
+                Some(Err(_)) if field("email") => {
+                    focus(email_input.try_get_untracked().flatten().map(Into::into))
                 }
-                Some(Err(_)) => problem.get_untracked().map_or(Ok(()), |el| el.focus()),
+                Some(Err(_)) if field("note") => {
+                    focus(note_input.try_get_untracked().flatten().map(Into::into))
+                }
+                Some(Err(_)) if field("notify_email") => {
+                    focus(notify_input.try_get_untracked().flatten().map(Into::into))
+                }
+                Some(Err(_)) => focus(problem.try_get_untracked().flatten().map(Into::into)),
+                None if told => focus(problem.try_get_untracked().flatten().map(Into::into)),
+                None => None,
             };
         });
     });
@@ -172,13 +186,13 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                     </div>
                     <div class="field">
                         <label for="invite-note">"Why do they need access? (optional)"</label>
-                        <textarea id="invite-note" rows="2" maxlength="500" bind:value=note
+                        <textarea id="invite-note" rows="2" maxlength="500" bind:value=note node_ref=note_input
                             placeholder="Shown to the invitee in the email"></textarea>
                         <p class="field-error">{move || field_error("note").get()}</p>
                     </div>
                     <div class="field">
                         <label for="invite-notify">"Send the email to another address (optional)"</label>
-                        <input id="invite-notify" type="email" maxlength="254" bind:value=notify aria-describedby="invite-notify-hint"/>
+                        <input id="invite-notify" type="email" maxlength="254" bind:value=notify node_ref=notify_input aria-describedby="invite-notify-hint"/>
                         <p class="hint" id="invite-notify-hint">"They still sign in with the invited address to accept."</p>
                         <p class="field-error">{move || field_error("notify_email").get()}</p>
                     </div>

@@ -104,16 +104,14 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
         <nav class="topbar-actions" aria-label="Account">
             <crate::ui::client_only::ClientOnly><crate::ui::notification_bell::NotificationBell/></crate::ui::client_only::ClientOnly>
             <div class="user-menu" node_ref=menu_wrap on:keydown=escape_closes(menu_open, menu_button)>
-                <button type="button" class="user-menu-button" node_ref=menu_button aria-haspopup="true"
+                <button type="button" class="user-menu-button" node_ref=menu_button
                     aria-expanded=move || menu_open.get().to_string() aria-controls="account-menu"
                     aria-label=format!("Account menu for {}", user.name)
                     on:click=move |_| menu_open.update(|o| *o = !*o)>{user.name.clone()}</button>
-                <Show when=move || menu_open.get()>
-                    <div class="menu" id="account-menu">
-                        <p class="menu-email">{email.get_value()}</p>
-                        <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
-                    </div>
-                </Show>
+                <div class="menu" id="account-menu" hidden=move || !menu_open.get()>
+                    <p class="menu-email">{email.get_value()}</p>
+                    <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
+                </div>
             </div>
         </nav>
     }

@@ -49,9 +49,13 @@ fn transition(
 }
 
 /// A table's box: on a narrow screen the table scrolls sideways inside it
-/// instead of making the page wider than the screen. It takes focus so the
-/// keyboard can scroll it too.
+/// instead of making the page wider than the screen. A named region that
+/// takes focus, so the keyboard can scroll it too.
 #[component]
-pub fn TableBox(children: Children) -> impl IntoView {
-    view! { <div class="table-box" tabindex="0">{children()}</div> }
+pub fn TableBox(
+    /// What the region holds, e.g. "Members table".
+    label: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! { <div class="table-box" role="region" aria-label=label tabindex="0">{children()}</div> }
 }

@@ -132,8 +132,9 @@ pub async fn bulk(
         .map(|k| k.id)
         .ok_or(AppError::Internal)?;
     let once = Idempotent::new(api_key, key, uri.path(), &bytes)?;
-    let answer = idempotency::once(&state.pool, &once, || {
-        bulk::bulk_invite(&state, &member, request)
+    let pool = state.pool.clone();
+    let answer = idempotency::once(pool, once, move || async move {
+        bulk::bulk_invite(&state, &member, request).await
     })
     .await?;
     let mut response = (

@@ -94,6 +94,7 @@ pub fn routes() -> Router<AppState> {
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }),
         )
         .route("/api/v1/{*rest}", axum::routing::any(no_such_route))
+        .method_not_allowed_fallback(no_such_route)
 }
 
 /// Any other path or method under `/api/v1`: a 404 problem.

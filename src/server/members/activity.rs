@@ -24,6 +24,7 @@ pub async fn activity(
                 a.action, a.target, t.name AS target_name, a.details, a.at
          FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
          LEFT JOIN users t ON t.email = a.target
+              AND EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = t.id AND tm.org_id = a.org_id)
          LEFT JOIN api_keys k ON k.id = a.api_key_id WHERE a.org_id = ",
     );
     qb.push_bind(actor.org.id);

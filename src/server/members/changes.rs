@@ -29,7 +29,8 @@ fn changed_meanwhile() -> AppError {
     AppError::Conflict("This member changed since the page was loaded (someone else changed or removed them). Reload to see the current state.".into())
 }
 
-/// Loads an active member; a missing or changed one is a conflict, not a 500.
+/// Loads an active member; one removed or changed meanwhile is a conflict,
+/// an id that was never a member is not found.
 async fn target(
     conn: &mut SqliteConnection,
     org: Uuid,
@@ -44,7 +45,22 @@ async fn target(
     .bind(user)
     .fetch_optional(&mut *conn)
     .await?;
-    let (role, name, email) = row.ok_or_else(changed_meanwhile)?;
+    let Some((role, name, email)) = row else {
+        // Someone who was a member was changed or removed meanwhile; an id
+        // that never was one names nothing.
+        let ever: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = ? AND user_id = ?)",
+        )
+        .bind(org)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+        return Err(if ever {
+            changed_meanwhile()
+        } else {
+            AppError::NotFound("Member".into())
+        });
+    };
     let role = parse_role(&role)?;
     if expected.is_some_and(|e| e != role) {
         return Err(changed_meanwhile());

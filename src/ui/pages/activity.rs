@@ -8,7 +8,7 @@ use crate::ui::list::{ReloadingList, TableBox};
 use crate::ui::org_context::{OrgContext, OrgRefresh, OrgTitle};
 
 /// Actions the filter offers, as people name them.
-const ACTIONS: [(&str, &str); 17] = [
+const ACTIONS: [(&str, &str); 29] = [
     ("invitation.created", "Invitation sent"),
     ("invitation.bulk", "Invitations sent in a batch"),
     ("invitation.resent", "Invitation sent again"),
@@ -25,6 +25,18 @@ const ACTIONS: [(&str, &str); 17] = [
     ("api_key.revoked", "API key revoked"),
     ("organization.created", "Organization created"),
     ("organization.settings_changed", "Settings changed"),
+    ("member.permissions_changed", "Permissions changed"),
+    ("team.created", "Team created"),
+    ("team.renamed", "Team renamed"),
+    ("team.deleted", "Team deleted"),
+    ("team.member_added", "Added to a team"),
+    ("team.member_removed", "Removed from a team"),
+    ("team.granted", "Team given a permission"),
+    ("team.revoked", "Team permission taken away"),
+    ("project.created", "Project created"),
+    ("project.renamed", "Project renamed"),
+    ("project.archived", "Project archived"),
+    ("project.member_added", "Project access given"),
     ("user.email_verified", "Email confirmed"),
 ];
 
@@ -74,7 +86,7 @@ pub fn Activity() -> impl IntoView {
                             let next = p.next_before;
                             let first = befores.with_untracked(Vec::is_empty);
                             view! {
-                                <TableBox><table aria-label="Activity">
+                                <TableBox label="Activity table"><table aria-label="Activity">
                                     <thead><tr><th scope="col">"When"</th><th scope="col">"What happened"</th></tr></thead>
                                     <tbody>
                                         {p.items.into_iter().map(|a| view! {

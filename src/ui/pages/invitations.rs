@@ -101,7 +101,7 @@ pub fn Invitations() -> impl IntoView {
                                     format!("Showing the newest {INVITATIONS_SHOWN} invitations with this status.")
                                 }}</p>
                             })}
-                            <TableBox><table aria-label="Invitations">
+                            <TableBox label="Invitations table"><table aria-label="Invitations">
                                 <thead><tr>
                                     <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
                                     <th scope="col">"Invited by"</th><th scope="col">"Sent"</th><th scope="col">"Expires / decided"</th>

@@ -74,6 +74,11 @@ pub fn Members() -> impl IntoView {
     };
     // Search follows typing, once it pauses, rather than every keystroke.
     let typing = StoredValue::new(None::<TimeoutHandle>);
+    on_cleanup(move || {
+        if let Some(pending) = typing.try_get_value().flatten() {
+            pending.clear();
+        }
+    });
     let search_as_you_type = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         if let Some(pending) = typing.get_value() {
@@ -81,9 +86,9 @@ pub fn Members() -> impl IntoView {
         }
         let handle = set_timeout_with_handle(
             move || {
-                if search.get_untracked() != text {
-                    cursors.set(Vec::new());
-                    search.set(text);
+                if search.try_get_untracked().is_some_and(|s| s != text) {
+                    cursors.try_set(Vec::new());
+                    search.try_set(text);
                 }
             },
             std::time::Duration::from_millis(300),
@@ -241,7 +246,7 @@ fn MemberTable(items: Vec<MemberItem>, actions: RowActions, sorting: Sorting) ->
         teams,
     } = actions;
     view! {
-        <TableBox><table aria-label="Members">
+        <TableBox label="Members table"><table aria-label="Members">
             <thead><tr>
                 {sorting.header("name", "Name")}<th scope="col">"Email"</th><th scope="col">"Role"</th>
                 <th scope="col">"Teams"</th>{sorting.header("joined", "Joined")}<th scope="col">"Last active"</th>
@@ -325,7 +330,7 @@ fn RowMenu(name: String, children: Children) -> impl IntoView {
 #[component]
 fn DirectoryTable(entries: Vec<DirectoryEntry>, sorting: Sorting) -> impl IntoView {
     view! {
-        <TableBox><table aria-label="Members">
+        <TableBox label="Members table"><table aria-label="Members">
             <thead><tr>{sorting.header("name", "Name")}<th scope="col">"Teams"</th></tr></thead>
             <tbody>
                 {entries.into_iter().map(|e| view! {

@@ -144,7 +144,7 @@ fn ProjectRow(project: ProjectItem, can_manage: bool) -> impl IntoView {
                             // Addresses come only to those who see the members list.
                             let emails = rows.iter().any(|r| r.email.is_some());
                             view! {
-                                <TableBox><table aria-label=table_label.get_value()>
+                                <TableBox label="Access table"><table aria-label=table_label.get_value()>
                                     <thead><tr><th scope="col">"Name"</th>{emails.then(|| view! { <th scope="col">"Email"</th> })}<th scope="col">"Why"</th></tr></thead>
                                     <tbody>{rows.into_iter().map(|r| view! { <tr><td>{r.name}</td>{emails.then(|| view! { <td>{r.email}</td> })}<td>{r.why}</td></tr> }).collect_view()}</tbody>
                                 </table></TableBox>
