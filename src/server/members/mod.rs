@@ -27,6 +27,16 @@ use crate::model::members::{
 /// Rows per page of the members table.
 pub const PAGE_SIZE: i64 = crate::model::members::MEMBERS_PER_PAGE as i64;
 
+/// The order a cursor belongs to.
+fn order_tag(sort: MemberSort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (MemberSort::Name, false) => "name",
+        (MemberSort::Name, true) => "name-desc",
+        (MemberSort::Joined, false) => "joined",
+        (MemberSort::Joined, true) => "joined-desc",
+    }
+}
+
 /// A checked request for one page of members.
 #[derive(Debug, Clone)]
 pub struct MemberQuery {
@@ -48,13 +58,37 @@ impl MemberQuery {
                 "Search for at most 254 characters.",
             ));
         }
+        // A cursor names the order it was made for; in another order it
+        // would continue from an arbitrary place.
+        let order = order_tag(filter.sort, filter.descending);
+        let after = match filter.after.trim() {
+            "" => None,
+            text => match text.split_once(':') {
+                Some((tag, cursor)) if tag == order => super::db::parse_cursor(cursor)?,
+                _ => {
+                    return Err(AppError::invalid(
+                        "after",
+                        "This page link belongs to another order or is out of date. Start from the first page.",
+                    ))
+                }
+            },
+        };
         Ok(Self {
             search: (!search.is_empty()).then(|| search.to_owned()),
             role: filter.role,
             sort: filter.sort,
-            after: super::db::parse_cursor(&filter.after)?,
+            after,
             descending: filter.descending,
         })
+    }
+
+    /// The cursor that continues after `row` in this query's order.
+    fn cursor_after(&self, key: &str, id: Uuid) -> String {
+        format!(
+            "{}:{}",
+            order_tag(self.sort, self.descending),
+            super::db::encode_cursor(key, id)
+        )
     }
 
     /// Refuses, in the name directory, what would reveal what it hides: a
@@ -182,7 +216,7 @@ pub async fn list(
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
         rows.last()
-            .map(|r| super::db::encode_cursor(&r.sort_key, r.user_id))
+            .map(|r| query.cursor_after(&r.sort_key, r.user_id))
     } else {
         None
     };
@@ -268,6 +302,15 @@ mod tests {
         // Unknown roles and orders do not get past the wire types.
         assert!(serde_json::from_str::<MemberFilter>(r#"{"role":"root"}"#).is_err());
         assert!(serde_json::from_str::<MemberFilter>(r#"{"sort":"age"}"#).is_err());
+        // A cursor made for one order is refused in another.
+        let joined = MemberQuery::parse(&filter("", "")).unwrap();
+        let next = joined.cursor_after("2026-01-01", id);
+        assert!(MemberQuery::parse(&filter("", &next)).is_ok());
+        let by_name = MemberFilter {
+            sort: MemberSort::Name,
+            ..filter("", &next)
+        };
+        assert!(MemberQuery::parse(&by_name).is_err());
         let q = MemberQuery::parse(&filter("  bob ", "")).unwrap();
         assert_eq!(
             (q.search.as_deref(), q.role, q.sort),
