@@ -6,10 +6,16 @@ import { linkIn, waitForMail } from './support/mail';
 import { expectAccessible, expectFitsWidth } from './support/axe';
 
 test('on a 390px phone: every page fits, the navigation is a menu, an owner invites someone and removes a member', async ({ page, newPerson }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/sign-in', '/sign-up', '/forgot-password']) {
+    await page.goto(path);
+    await hydrated(page);
+    await expectFitsWidth(page, `${path} on a phone`);
+  }
+  // Signing up, onboarding and inviting all happen at phone size.
   const { orgName, base } = await ownerWithOrg(page, 'Pocket Co');
   const bob = uniqueEmail('bob');
   await inviteAndJoin(page, newPerson, base, 'Bob Baker', bob);
-  await page.setViewportSize({ width: 390, height: 844 });
 
   for (const path of ['', '/members', '/invitations', '/teams', '/projects', '/settings', '/activity']) {
     await page.goto(`${base}${path}`);
