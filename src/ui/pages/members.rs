@@ -31,10 +31,14 @@ pub fn Members() -> impl IntoView {
     let descending = RwSignal::new(false);
     // Cursors of the pages before the current one; the last is the current page's.
     let cursors = RwSignal::new(Vec::<String>::new());
-    // Changing what is listed starts again from the first page.
-    let set_filter = move |filter: RwSignal<String>, ev: leptos::ev::Event| {
-        cursors.set(Vec::new());
-        filter.set(event_target_value(&ev));
+    // Changing what is listed starts again from the first page; the same
+    // value again (typing, then leaving the field) loads nothing. A search
+    // timer may fire after the page is gone: read and write with try_.
+    let set_filter = move |filter: RwSignal<String>, value: String| {
+        if filter.try_get_untracked().is_some_and(|v| v != value) {
+            cursors.try_set(Vec::new());
+            filter.try_set(value);
+        }
     };
     let page = Resource::new(
         move || {
@@ -86,10 +90,7 @@ pub fn Members() -> impl IntoView {
         }
         let handle = set_timeout_with_handle(
             move || {
-                if search.try_get_untracked().is_some_and(|s| s != text) {
-                    cursors.try_set(Vec::new());
-                    search.try_set(text);
-                }
+                set_filter(search, text);
             },
             std::time::Duration::from_millis(300),
         );
@@ -115,12 +116,12 @@ pub fn Members() -> impl IntoView {
                     <input id="member-search" type="search" placeholder=if sees_list { "Name or email" } else { "Name" } maxlength="254"
                         prop:value=move || search.get()
                         on:input=search_as_you_type
-                        on:change=move |ev| set_filter(search, ev)/>
+                        on:change=move |ev| set_filter(search, event_target_value(&ev))/>
                 </div>
                 {sees_list.then(|| view! {
                     <div class="field">
                         <label for="member-role">"Role filter"</label>
-                        <select id="member-role" prop:value=move || role.get() on:change=move |ev| set_filter(role, ev)>
+                        <select id="member-role" prop:value=move || role.get() on:change=move |ev| set_filter(role, event_target_value(&ev))>
                             <option value="">"All roles"</option>
                             {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                         </select>
