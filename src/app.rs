@@ -7,6 +7,7 @@ use leptos_router::path;
 
 use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::org_context::AccessPulse;
+use crate::ui::pages::account::Account;
 use crate::ui::pages::auth::{SignIn, SignUp};
 use crate::ui::pages::password_reset::{ForgotPassword, ResetPassword};
 use crate::ui::pages::{
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password/:token") view=ResetPassword/>
                     <Route path=path!("/onboarding") view=Onboarding/>
                     <Route path=path!("/invite/:token") view=Invite/>
+                    <Route path=path!("/account") view=Account/>
                     <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>
                         <Route path=path!("") view=Dashboard/>
                         <Route path=path!("members") view=Members/>

@@ -53,6 +53,9 @@ pub enum AppError {
     /// The server is at capacity for this kind of work (password hashing).
     #[error("The server is busy. Wait {retry_after_secs} seconds and try again.")]
     Busy { retry_after_secs: u64 },
+    /// A service we depend on (an identity provider) did not answer.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed on the server; the log has the details.
     #[error("Something went wrong on our side. Try again in a moment.")]
     Internal,
@@ -125,6 +128,7 @@ impl AppError {
             Self::Conflict(_) | Self::PendingInvitationExists { .. } => 409,
             Self::RateLimited { .. } => 429,
             Self::Busy { .. } => 503,
+            Self::Unavailable(_) => 502,
             Self::Internal => 500,
         }
     }

@@ -4,7 +4,7 @@
 #[tokio::main]
 async fn main() -> Result<(), String> {
     use gatehouse::server::{
-        config::Config, db, mail, rate_limit::RateLimiter, session, state::AppState,
+        config::Config, db, identity::providers::Providers, mail, rate_limit::RateLimiter, session, state::AppState,
     };
     use std::net::SocketAddr;
     use std::sync::Arc;
@@ -32,6 +32,7 @@ async fn main() -> Result<(), String> {
         config: config.clone(),
         mail: mail::MailWaker::default(),
         limits: Arc::new(RateLimiter::default()),
+        providers: Arc::new(Providers::new(config.providers.clone())),
     };
     tokio::spawn(mail::worker::run(
         pool,

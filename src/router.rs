@@ -58,6 +58,7 @@ pub async fn build_with(
         // left that page unhydrated.
         .nest_service(&pkg_path, ServeDir::new(pkg_dir))
         .merge(crate::api::rest::routes())
+        .merge(crate::api::provider_sign_in::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .merge(extra);
     Ok(safety_net::harden(app, deadlines)

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::auth::SessionUser;
+use crate::model::auth::{ProviderButton, SessionUser, SignInMethods};
 
 /// The signed-in user, or `None` when signed out.
 #[server(endpoint = "current_user")]
@@ -58,7 +58,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
                 },
             )
             .await?;
-            session::sign_in(&session, user.id).await
+            session::sign_in(&session, user.id, None).await
         }
         .await,
     )
@@ -74,7 +74,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             let session = session::current().await?;
             let client = super::ssr::client_key().await;
             let user = accounts::sign_in(&state, &email, &password, &client).await?;
-            session::sign_in(&session, user.id).await
+            session::sign_in(&session, user.id, None).await
         }
         .await,
     )
@@ -160,7 +160,58 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
             let session = session::current().await?;
             super::ssr::limit_token_lookups(&state).await?;
             let user = password_reset::complete(&state.pool, &token, &password).await?;
-            session::sign_in(&session, user.id).await
+            session::sign_in(&session, user.id, None).await
+        }
+        .await,
+    )
+}
+
+/// The identity providers this server offers, for "Continue with ..." buttons.
+#[server(endpoint = "sign_in_providers")]
+pub async fn sign_in_providers() -> Result<Vec<ProviderButton>, AppError> {
+    use crate::server::state::AppState;
+    super::ssr::reply(AppState::current().map(|state| {
+        state
+            .providers
+            .all()
+            .iter()
+            .map(|p| ProviderButton {
+                id: p.id.clone(),
+                label: p.label.clone(),
+                kind: p.kind,
+            })
+            .collect()
+    }))
+}
+
+/// How the signed-in person can sign in: password and linked providers.
+#[server(endpoint = "my_sign_in_methods")]
+pub async fn my_sign_in_methods() -> Result<SignInMethods, AppError> {
+    use crate::server::identity::identities;
+    super::ssr::reply(
+        async {
+            let (state, _, user) = super::ssr::signed_in().await?;
+            let label = |id: &str| {
+                state
+                    .providers
+                    .get(id)
+                    .map(|p| p.label.clone())
+                    .unwrap_or_else(|| id.to_owned())
+            };
+            identities::methods(&state.pool, &user, label).await
+        }
+        .await,
+    )
+}
+
+/// Unlinks one of the signed-in person's provider accounts (never the last way in).
+#[server(endpoint = "unlink_identity")]
+pub async fn unlink_identity(id: uuid::Uuid) -> Result<(), AppError> {
+    use crate::server::identity::identities;
+    super::ssr::reply(
+        async {
+            let (state, _, user) = super::ssr::signed_in().await?;
+            identities::remove(&state.pool, &user, id).await
         }
         .await,
     )

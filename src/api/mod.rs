@@ -10,6 +10,8 @@ pub mod invitations;
 pub mod members;
 pub mod orgs;
 #[cfg(feature = "ssr")]
+pub mod provider_sign_in;
+#[cfg(feature = "ssr")]
 pub mod rest;
 
 #[cfg(feature = "ssr")]

@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod bulk;
 pub mod dates;
 pub mod email;
+pub mod identity;
 pub mod invitation;
 pub mod password;
 pub mod policy;

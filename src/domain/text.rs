@@ -76,6 +76,27 @@ pub fn slugify(name: &str) -> String {
     }
 }
 
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A local path to come back to after signing in, or `/`. Only same-site
+/// paths are accepted so the parameter cannot send people elsewhere.
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,3 +125,4 @@ mod tests {
         assert_eq!(slugify("!!!"), "org");
     }
 }
+

@@ -45,3 +45,49 @@ impl EmailTaken {
             .find(|taken| taken.message() == message)
     }
 }
+
+/// A "Continue with ..." button: a configured identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderButton {
+    /// The name in `/auth/{id}/start`.
+    pub id: String,
+    pub label: String,
+    pub kind: crate::domain::identity::ProviderKind,
+}
+
+impl ProviderButton {
+    /// Where the button goes; `then` is a query of its own (`next=...` or
+    /// `invitation=...`), already encoded.
+    pub fn href(&self, then: &str) -> String {
+        if then.is_empty() {
+            format!("/auth/{}/start", self.id)
+        } else {
+            format!("/auth/{}/start?{then}", self.id)
+        }
+    }
+}
+
+/// One provider account linked to the signed-in person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    pub id: Uuid,
+    /// The provider's label.
+    pub provider: String,
+    /// The address the provider last gave, if any.
+    pub email: Option<String>,
+    pub linked_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How the signed-in person can sign in (their account page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInMethods {
+    pub has_password: bool,
+    pub identities: Vec<LinkedIdentity>,
+}
+
+impl SignInMethods {
+    /// Whether removing one identity would leave a way in.
+    pub fn may_remove_identity(&self) -> bool {
+        self.has_password || self.identities.len() > 1
+    }
+}

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::access::Permission;
 use crate::domain::bulk::BulkLine;
+use crate::domain::identity::{SignInChoice, SignInMethod};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 
@@ -26,6 +27,12 @@ pub struct InvitationRequest {
     /// Admin defaults to hold back (Admin invitations only).
     #[serde(default)]
     pub withheld: Vec<Permission>,
+    /// The identity provider the invitee must sign in with (seed 004).
+    #[serde(default)]
+    pub sign_in: SignInChoice,
+    /// For Microsoft Entra ID: only accounts of this tenant (a GUID); empty for any.
+    #[serde(default)]
+    pub tenant_id: String,
 }
 
 impl InvitationRequest {
@@ -39,6 +46,8 @@ impl InvitationRequest {
             teams: Vec::new(),
             permissions: Vec::new(),
             withheld: Vec::new(),
+            sign_in: SignInChoice::Any,
+            tenant_id: String::new(),
         }
     }
 }
@@ -82,6 +91,8 @@ pub struct InvitationItem {
     pub note: Option<String>,
     /// Whether the viewer may resend or revoke it.
     pub can_manage: bool,
+    /// How the invitee must sign in to accept.
+    pub sign_in: SignInMethod,
 }
 
 /// What an invitation link is now.
@@ -143,6 +154,8 @@ pub struct InvitationDetails {
     pub state: LinkState,
     /// Email of the signed-in account, if any.
     pub signed_in_as: Option<String>,
+    /// How the invitee must sign in to accept.
+    pub sign_in: SignInMethod,
 }
 
 /// How many invitations one list shows at most (the newest).

@@ -197,13 +197,14 @@ pub async fn sign_in(
     state
         .limits
         .hit(&email_key, state.config.sign_in_limit, window)?;
-    let row: Option<(Uuid, String)> =
+    // An account made through a provider has no password: it fails like a wrong one.
+    let row: Option<(Uuid, Option<String>)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
             .bind(email.as_str())
             .fetch_optional(&state.pool)
             .await?;
     let (id, stored) = match row {
-        Some((id, hash)) => (Some(id), Some(PasswordHashText(hash))),
+        Some((id, hash)) => (Some(id), hash.map(PasswordHashText)),
         None => (None, None),
     };
     // Bounded so a huge password cannot buy lots of hashing work.

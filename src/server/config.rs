@@ -40,6 +40,8 @@ pub struct Config {
     pub rate_window: Duration,
     /// Requests one API key may make in one window.
     pub api_key_limit: u32,
+    /// The identity providers people may sign in with.
+    pub providers: Vec<super::identity::providers::ProviderConfig>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -110,6 +112,7 @@ impl Config {
             token_lookup_limit: number("RATE_LIMIT_TOKEN_LOOKUPS", 60)?,
             rate_window: Duration::from_secs(number("RATE_LIMIT_WINDOW_SECS", 600)?),
             api_key_limit: number("RATE_LIMIT_API_KEY", 1000)?,
+            providers: super::identity::providers::from_env()?,
         })
     }
 
@@ -140,6 +143,7 @@ impl Config {
             token_lookup_limit: 60,
             rate_window: Duration::from_secs(600),
             api_key_limit: 1000,
+            providers: Vec::new(),
         }
     }
 }

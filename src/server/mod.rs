@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod fixtures;
 pub mod idempotency;
+pub mod identity;
 pub mod invitations;
 pub mod mail;
 pub mod members;

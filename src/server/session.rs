@@ -5,6 +5,7 @@ use sqlx::SqlitePool;
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use crate::domain::identity::ProviderAccount;
 use crate::error::AppError;
 use crate::server::accounts;
 use crate::server::actor::User;
@@ -15,6 +16,8 @@ const USER_KEY: &str = "user_id";
 /// tower-sessions keeps each session's data as one encoded blob).
 const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 const ACTIVE_ORG_KEY: &str = "active_org";
+/// The provider account this session signed in through, if it did.
+const VIA_KEY: &str = "signed_in_via";
 
 fn store_error(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %err, "session store error");
@@ -46,14 +49,30 @@ pub async fn signed_in_user(
     Ok(user)
 }
 
-/// Marks `user` signed in under a fresh session id (no session fixation).
-pub async fn sign_in(session: &Session, user: Uuid) -> Result<(), AppError> {
+/// Marks `user` signed in under a fresh session id (no session fixation),
+/// through a provider account (`via`) or a password (`None`).
+pub async fn sign_in(
+    session: &Session,
+    user: Uuid,
+    via: Option<&ProviderAccount>,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(store_error)?;
     session.insert(USER_KEY, user).await.map_err(store_error)?;
+    match via {
+        Some(account) => session.insert(VIA_KEY, account).await.map_err(store_error)?,
+        None => {
+            session.remove_value(VIA_KEY).await.map_err(store_error)?;
+        }
+    }
     session
         .insert(SIGNED_IN_AT_KEY, Utc::now())
         .await
         .map_err(store_error)
+}
+
+/// The provider account this session signed in through; `None` after a password.
+pub async fn signed_in_via(session: &Session) -> Result<Option<ProviderAccount>, AppError> {
+    session.get(VIA_KEY).await.map_err(store_error)
 }
 
 /// Ends the session and deletes it from the store.

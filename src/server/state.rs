@@ -7,6 +7,7 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 
 use super::config::Config;
+use super::identity::providers::Providers;
 use super::mail::MailWaker;
 use super::rate_limit::RateLimiter;
 use crate::error::AppError;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub mail: MailWaker,
     pub limits: Arc<RateLimiter>,
+    pub providers: Arc<Providers>,
 }
 
 impl AppState {

@@ -82,7 +82,7 @@ async fn an_unverified_address_sees_no_invitations(pool: SqlitePool) {
         0
     );
     assert_eq!(
-        link::accept(&pool, LinkKey::Inbox(id), &squatter)
+        link::accept(&pool, LinkKey::Inbox(id), &squatter, None)
             .await
             .unwrap_err(),
         AppError::NotFound("Invitation".into())
@@ -109,7 +109,7 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
         .unwrap();
     }
     let inbox = notifications::inbox(&pool, &ann).await.unwrap();
-    link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann)
+    link::accept(&pool, LinkKey::Inbox(inbox.invitations[0].id), &ann, None)
         .await
         .unwrap();
     let bob_inbox = notifications::inbox(&pool, &bob).await.unwrap();
@@ -206,7 +206,7 @@ async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
     let before = beat(None).await;
     assert_eq!((before.open, before.access), (1, None));
     assert_eq!(beat(Some("acme")).await.access, None, "not a member yet");
-    link::accept(&pool, LinkKey::Inbox(id), &ann).await.unwrap();
+    link::accept(&pool, LinkKey::Inbox(id), &ann, None).await.unwrap();
     let joined = beat(Some("acme")).await;
     assert_eq!(joined.open, 0);
     assert!(joined.access.is_some(), "a member");

@@ -381,12 +381,12 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
         (LinkState::Open, Role::Admin, "Acme")
     );
     // The shareable link proves nothing about the mailbox: the inviter saw it.
-    let refused = link::accept(&pool, &secret_of(&issued.link), &ann).await;
+    let refused = link::accept(&pool, &secret_of(&issued.link), &ann, None).await;
     assert_eq!(refused.unwrap_err(), unconfirmed("ann@example.com"));
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
     // The mailed one does: accepting through it verifies the address.
     let mailed = super::mailed_secret(&pool, "ann@example.com").await;
-    let org = link::accept(&pool, mailed.as_str(), &ann).await.unwrap();
+    let org = link::accept(&pool, mailed.as_str(), &ann, None).await.unwrap();
     assert_eq!(org.slug, "acme");
     let view = organizations::view(&pool, ann.id, "acme").await.unwrap();
     assert_eq!(view.role, Role::Admin);
@@ -399,7 +399,7 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
         "the emailed link proves the address"
     );
     // Again, by either link: same outcome, no second membership.
-    link::accept(&pool, &secret_of(&issued.link), &ann)
+    link::accept(&pool, &secret_of(&issued.link), &ann, None)
         .await
         .unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "accepted");
@@ -422,7 +422,7 @@ async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: S
     invitations::create(&state, &owner, input).await.unwrap();
     let ann = user(&state, "ann@example.com").await;
     let mailed = super::mailed_secret(&pool, "assistant@example.com").await;
-    let refused = link::accept(&pool, mailed.as_str(), &ann).await;
+    let refused = link::accept(&pool, mailed.as_str(), &ann, None).await;
     assert_eq!(refused.unwrap_err(), unconfirmed("ann@example.com"));
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
 }
@@ -437,7 +437,7 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (pool, secret, ann) = (pool.clone(), secret.clone(), ann.clone());
-            tokio::spawn(async move { link::accept(&pool, secret.as_str(), &ann).await })
+            tokio::spawn(async move { link::accept(&pool, secret.as_str(), &ann, None).await })
         })
         .collect();
     for task in tasks {
@@ -488,7 +488,7 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
         .take(2)
         .map(|(u, secret)| {
             let (pool, u, secret) = (pool.clone(), u.clone(), secret.clone());
-            tokio::spawn(async move { link::accept(&pool, &secret, &u).await })
+            tokio::spawn(async move { link::accept(&pool, &secret, &u, None).await })
         })
         .collect();
     for result in futures_join(tasks).await {
@@ -502,7 +502,7 @@ async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
         .await
         .unwrap();
     let (p0, secret) = &people[0];
-    link::accept(&pool, secret, p0).await.unwrap();
+    link::accept(&pool, secret, p0, None).await.unwrap();
     assert_eq!(active().await, 2);
 }
 
@@ -519,7 +519,7 @@ async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Sq
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
     let bob = user(&state, "bob@example.com").await;
-    let err = link::accept(&pool, &secret_of(&issued.link), &bob)
+    let err = link::accept(&pool, &secret_of(&issued.link), &bob, None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -551,7 +551,7 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
             .is_empty()
     );
     let ann = user(&state, "ann@example.com").await;
-    let err = link::accept(&pool, &secret_of(&issued.link), &ann)
+    let err = link::accept(&pool, &secret_of(&issued.link), &ann, None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
@@ -565,7 +565,7 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
         "re-invite makes a new invitation"
     );
     let mailed = super::mailed_secret(&pool, "ann@example.com").await;
-    link::accept(&pool, mailed.as_str(), &ann).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &ann, None).await.unwrap();
 }
 
 #[sqlx::test]
@@ -588,7 +588,7 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
         .await
         .unwrap();
     assert_eq!(old.state, LinkState::Replaced);
-    let err = link::accept(&pool, &secret_of(&first.link), &ann)
+    let err = link::accept(&pool, &secret_of(&first.link), &ann, None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("newer invitation"), "{err}");
@@ -596,7 +596,7 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
         .await
         .is_err());
     let mailed = super::mailed_secret(&pool, "ann@example.com").await;
-    link::accept(&pool, mailed.as_str(), &ann).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &ann, None).await.unwrap();
     let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_addr = 'ann@example.com' AND subject LIKE '%invited%'")
         .fetch_one(&pool)
         .await
@@ -619,7 +619,7 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
             .state,
         LinkState::Revoked
     );
-    assert!(link::accept(&pool, &secret_of(&issued.link), &ann)
+    assert!(link::accept(&pool, &secret_of(&issued.link), &ann, None)
         .await
         .unwrap_err()
         .to_string()
@@ -649,7 +649,7 @@ async fn decline_is_final(pool: SqlitePool) {
         .unwrap();
     assert_eq!(status_of(&pool, "ann@example.com").await, "declined");
     let ann = user(&state, "ann@example.com").await;
-    assert!(link::accept(&pool, &secret_of(&issued.link), &ann)
+    assert!(link::accept(&pool, &secret_of(&issued.link), &ann, None)
         .await
         .is_err());
 }
@@ -689,7 +689,7 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
     );
     // The link is dead, and resending makes a new pending invitation.
     let ann = user(&state, "ann@example.com").await;
-    assert!(link::accept(&pool, &secret_of(&issued.link), &ann)
+    assert!(link::accept(&pool, &secret_of(&issued.link), &ann, None)
         .await
         .is_err());
     let again = invitations::resend(&state, &owner, issued.invitation_id)

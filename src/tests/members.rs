@@ -218,7 +218,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
     .await
     .unwrap();
     let mailed = super::mailed_secret(&pool, "member@example.com").await;
-    invitations::link::accept(&pool, mailed.as_str(), &a.plain.user)
+    invitations::link::accept(&pool, mailed.as_str(), &a.plain.user, None)
         .await
         .unwrap();
     assert_eq!(role_of(&pool, &a.plain.user).await, Some(Role::Admin));

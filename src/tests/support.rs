@@ -18,10 +18,16 @@ use crate::server::state::AppState;
 /// State over `pool` with file mail into a fresh temporary directory.
 pub fn state(pool: SqlitePool) -> AppState {
     let dir = std::env::temp_dir().join(format!("gatehouse-test-mail-{}", uuid::Uuid::new_v4()));
+    state_with(pool, Config::for_tests(dir.to_str().unwrap_or("/tmp")))
+}
+
+/// State over `pool` with this configuration.
+pub fn state_with(pool: SqlitePool, config: Config) -> AppState {
     AppState {
         leptos_options: LeptosOptions::builder().output_name("gatehouse").build(),
         pool,
-        config: Arc::new(Config::for_tests(dir.to_str().unwrap_or("/tmp"))),
+        providers: Arc::new(crate::server::identity::providers::Providers::new(config.providers.clone())),
+        config: Arc::new(config),
         mail: MailWaker::default(),
         limits: Arc::new(RateLimiter::default()),
     }

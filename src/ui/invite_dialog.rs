@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::access::list_teams;
+use crate::api::auth::sign_in_providers;
+use crate::domain::identity::SignInChoice;
 use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation};
 use crate::domain::access::{preset, Permission, CATALOGUE};
 use crate::domain::dates::moment;
@@ -48,6 +50,9 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     let role = RwSignal::new("member".to_owned());
     let note = RwSignal::new(String::new());
     let notify = RwSignal::new(String::new());
+    let sign_in = RwSignal::new(SignInChoice::Any.as_str().to_owned());
+    let tenant = RwSignal::new(String::new());
+    let providers = Resource::new(|| (), |_| sign_in_providers());
     let chosen_teams = RwSignal::new(Vec::<Uuid>::new());
     let chosen_permissions = RwSignal::new(Vec::<Permission>::new());
     let outcome = RwSignal::new(None::<Result<IssuedInvitation, AppError>>);
@@ -90,6 +95,8 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         teams: chosen_teams.get_untracked(),
                         withheld: withheld(role, &permissions),
                         permissions,
+                        sign_in: choice(&sign_in.get_untracked()),
+                        tenant_id: tenant.get_untracked(),
                     };
                     finish(create_invitation(slug, request).await)
                 }
@@ -115,6 +122,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
     let email_input = NodeRef::<leptos::html::Input>::new();
     let note_input = NodeRef::<leptos::html::Textarea>::new();
     let notify_input = NodeRef::<leptos::html::Input>::new();
+    let tenant_input = NodeRef::<leptos::html::Input>::new();
     let problem = NodeRef::<leptos::html::Div>::new();
     let sent = NodeRef::<leptos::html::Div>::new();
     let customize = RwSignal::new(false);
@@ -133,6 +141,9 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                 }
                 Some(Err(_)) if field("note") => {
                     focus(note_input.try_get_untracked().flatten().map(Into::into))
+                }
+                Some(Err(_)) if field("tenant_id") => {
+                    focus(tenant_input.try_get_untracked().flatten().map(Into::into))
                 }
                 Some(Err(_)) if field("notify_email") => {
                     focus(notify_input.try_get_untracked().flatten().map(Into::into))
@@ -170,11 +181,42 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
             }.into_any(),
             _ => view! {
                 <form class="stack" novalidate on:submit=move |ev| { ev.prevent_default(); run(Call::Create); }>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let offered: Vec<SignInChoice> = match providers.await {
+                                Ok(configured) => SignInChoice::ALL
+                                    .into_iter()
+                                    .filter(|c| c.provider().is_none_or(|kind| configured.iter().any(|p| p.kind == kind)))
+                                    .collect(),
+                                Err(_) => vec![SignInChoice::Any],
+                            };
+                            (offered.len() > 1).then(|| view! {
+                                <div class="field">
+                                    <label for="invite-sign-in">"Sign-in method"</label>
+                                    <select id="invite-sign-in" bind:value=sign_in aria-describedby="invite-sign-in-hint">
+                                        {offered.into_iter().map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
+                                    </select>
+                                    <p class="hint" id="invite-sign-in-hint">"The identity provider they must sign in with to accept."</p>
+                                    <p class="field-error">{move || field_error("sign_in").get()}</p>
+                                </div>
+                                <div class="field" hidden=move || choice(&sign_in.get()) != SignInChoice::Entra>
+                                    <label for="invite-tenant">"Tenant ID (optional)"</label>
+                                    <input id="invite-tenant" type="text" autocomplete="off" spellcheck="false" bind:value=tenant node_ref=tenant_input
+                                        placeholder="00000000-0000-0000-0000-000000000000"
+                                        aria-invalid=move || field_error("tenant_id").get().is_some().to_string()
+                                        aria-describedby="invite-tenant-hint invite-tenant-error"/>
+                                    <p class="hint" id="invite-tenant-hint">"Only accounts of this Microsoft Entra tenant may accept. Empty for any tenant."</p>
+                                    <p class="field-error" id="invite-tenant-error">{move || field_error("tenant_id").get()}</p>
+                                </div>
+                            })
+                        })}
+                    </Transition>
                     <div class="field">
                         <label for="invite-email">"Email address"</label>
                         <input id="invite-email" type="email" autocomplete="off" autofocus maxlength="254" bind:value=email node_ref=email_input
                             aria-invalid=move || field_error("email").get().is_some().to_string()
-                            aria-describedby="invite-email-error"/>
+                            aria-describedby="invite-email-hint invite-email-error"/>
+                        <p class="hint" id="invite-email-hint">"Their username at the sign-in method: usually their email address."</p>
                         <p class="field-error" id="invite-email-error">{move || field_error("email").get()}</p>
                     </div>
                     <div class="field">
@@ -252,7 +294,8 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                             Some(Err(err @ AppError::Invalid { .. })) if err.field_message("email").is_none()
                                 && err.field_message("role").is_none() && err.field_message("note").is_none()
                                 && err.field_message("notify_email").is_none() && err.field_message("teams").is_none()
-                                && err.field_message("permissions").is_none() => Some(view! {
+                                && err.field_message("permissions").is_none() && err.field_message("sign_in").is_none()
+                                && err.field_message("tenant_id").is_none() => Some(view! {
                                 <div class="alert alert-error" role="alert">{err.to_string()}</div>
                             }.into_any()),
                             Some(Err(AppError::Invalid { .. })) | None | Some(Ok(_)) => None,
@@ -282,6 +325,14 @@ fn withheld(role: Role, chosen: &[Permission]) -> Vec<Permission> {
         .into_iter()
         .filter(|p| !chosen.contains(p))
         .collect()
+}
+
+/// The picker's value as a choice (the select only offers known ones).
+fn choice(value: &str) -> SignInChoice {
+    SignInChoice::ALL
+        .into_iter()
+        .find(|c| c.as_str() == value)
+        .unwrap_or_default()
 }
 
 /// What a button in the dialog asks for.

@@ -110,6 +110,7 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
                     on:click=move |_| menu_open.update(|o| *o = !*o)>{user.name.clone()}</button>
                 <div class="menu" id="account-menu" hidden=move || !menu_open.get()>
                     <p class="menu-email">{email.get_value()}</p>
+                    <a href="/account">"Your account"</a>
                     <button type="button" on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
                 </div>
             </div>

@@ -16,5 +16,6 @@ pub mod notification_bell;
 pub mod org_context;
 pub mod pages;
 pub mod popover;
+pub mod provider_buttons;
 pub mod session;
 pub mod toast;

@@ -73,6 +73,7 @@ impl Problem {
             }
             AppError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             AppError::Busy { .. } => ("busy", "Server busy"),
+            AppError::Unavailable(_) => ("unavailable", "Upstream unavailable"),
             AppError::Internal => ("internal", "Internal error"),
         }
     }

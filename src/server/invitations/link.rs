@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use super::store::{permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
 use crate::domain::access::Permission;
+use crate::domain::identity::{ProviderAccount, SignInMethod};
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
+use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::model::orgs::OrgSummary;
@@ -148,7 +150,9 @@ pub async fn preview(
     let labels = |list: Vec<Permission>| list.into_iter().map(Permission::label).collect();
     let permissions = labels(permissions_of(&mut conn, CarriedList::Granted, row.id).await?);
     let withheld = labels(permissions_of(&mut conn, CarriedList::Withheld, row.id).await?);
+    let sign_in = row.sign_in()?;
     Ok(InvitationDetails {
+        sign_in,
         teams,
         permissions,
         withheld,
@@ -198,13 +202,66 @@ enum AddressProof {
     AlreadyVerified,
     /// The account followed the link mailed to the address, which proves it now.
     ThisLink,
+    /// The account just signed in through a provider that vouches for the address.
+    Provider,
+}
+
+/// What an invitation asks of whoever redeems it.
+pub struct Restriction {
+    pub email: Email,
+    pub method: SignInMethod,
+    pub org_name: String,
+}
+
+/// The address and sign-in method of the open invitation behind a link.
+pub async fn restriction(pool: &SqlitePool, secret: &str) -> Result<Restriction, AppError> {
+    let mut conn = pool.acquire().await?;
+    let found = find(&mut conn, LinkKey::Token(secret), None).await?;
+    match link_state(&found, Utc::now())? {
+        LinkState::Open => {}
+        other => return Err(AppError::Conflict(other.explain(&found.row.org_name))),
+    }
+    Ok(Restriction {
+        email: Email::parse(&found.row.email).map_err(|_| AppError::Internal)?,
+        method: found.row.sign_in()?,
+        org_name: found.row.org_name,
+    })
 }
 
 /// Refuses an account whose address nothing proves: anyone can sign up with
 /// any address, and the shareable link was seen by the inviter, so only a
 /// verified address or the mailed link (mailed to the invited address itself,
 /// not to a separate notification address) lets the account in.
-fn address_proof(found: &Found, user: &User) -> Result<AddressProof, AppError> {
+fn address_proof(
+    found: &Found,
+    user: &User,
+    via: Option<&ProviderAccount>,
+) -> Result<AddressProof, AppError> {
+    let method = found.row.sign_in()?;
+    let invited = Email::parse(&found.row.email).map_err(|_| AppError::Internal)?;
+    match (method.provider(), via) {
+        (Some(_), None) => {
+            return Err(AppError::Forbidden(format!(
+                "This invitation is accepted by signing in with {}. Open the invitation link and choose Continue with {}.",
+                method.label(),
+                method.label()
+            )))
+        }
+        (_, Some(account)) => {
+            return match method.admits(&invited, account) {
+                Ok(()) => Ok(AddressProof::Provider),
+                // A provider session that does not fit an "Any" invitation
+                // may still accept it as the account it signed in to.
+                Err(_) if method == SignInMethod::Any => address_proof(found, user, None),
+                Err(_) => Err(AppError::Forbidden(format!(
+                    "This invitation is for {} signing in with {}. Sign out, then open the invitation link and sign in with that account.",
+                    found.row.email,
+                    method.label()
+                ))),
+            }
+        }
+        (None, None) => {}
+    }
     if user.email_verified_at.is_some() {
         Ok(AddressProof::AlreadyVerified)
     } else if found.mailed && found.row.notify_email.is_none() {
@@ -224,6 +281,7 @@ pub async fn accept<'a>(
     pool: &SqlitePool,
     key: impl Into<LinkKey<'a>>,
     user: &User,
+    via: Option<&ProviderAccount>,
 ) -> Result<OrgSummary, AppError> {
     let key = key.into();
     let now = Utc::now();
@@ -250,7 +308,7 @@ pub async fn accept<'a>(
             row.email, user.email, row.email
         )));
     }
-    let proof = address_proof(&found, user)?;
+    let proof = address_proof(&found, user, via)?;
     let already: Option<String> = sqlx::query_scalar(
         "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
     )
@@ -311,7 +369,7 @@ pub async fn accept<'a>(
         .execute(&mut *tx)
         .await?;
     decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
-    if proof == AddressProof::ThisLink {
+    if proof != AddressProof::AlreadyVerified {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
     tx.commit().await?;

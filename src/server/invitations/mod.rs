@@ -14,6 +14,7 @@ use super::actor::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, teams};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
+use crate::domain::identity::SignInMethod;
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
 use crate::domain::policy;
 use crate::domain::text::parse_note;
@@ -31,6 +32,7 @@ struct InvitationInput {
     role: Role,
     note: Option<String>,
     notify_email: Option<Email>,
+    sign_in: SignInMethod,
     carried: Carried,
 }
 
@@ -50,6 +52,7 @@ fn parse_input(input: InvitationRequest) -> Result<InvitationInput, AppError> {
         "" => Ok(None),
         other => Email::parse(other).map(Some),
     };
+    let sign_in = input.sign_in.with_tenant(&input.tenant_id);
     AppError::check_fields([
         email.as_ref().err().map(|e| ("email", e.to_string())),
         note.as_ref().err().map(|e| ("note", e.to_string())),
@@ -57,7 +60,9 @@ fn parse_input(input: InvitationRequest) -> Result<InvitationInput, AppError> {
             .as_ref()
             .err()
             .map(|e| ("notify_email", e.to_string())),
+        sign_in.as_ref().err().map(|e| ("tenant_id", e.to_string())),
     ])?;
+    let sign_in = sign_in.map_err(|e| AppError::invalid("tenant_id", e))?;
     let email = email.map_err(|e| AppError::invalid("email", e))?;
     let note = note.map_err(|e| AppError::invalid("note", e))?;
     let notify_email = notify_email.map_err(|e| AppError::invalid("notify_email", e))?;
@@ -86,6 +91,7 @@ fn parse_input(input: InvitationRequest) -> Result<InvitationInput, AppError> {
         role,
         note,
         notify_email,
+        sign_in,
         carried: Carried {
             teams: input.teams,
             grants,
@@ -102,12 +108,25 @@ pub async fn create(
     input: InvitationRequest,
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
+    require_configured(state, &input.sign_in)?;
     limit_invites(state, actor)?;
     let mut tx = db::begin_write(&state.pool).await?;
     let issued = insert(&mut tx, state, actor, &input).await?;
     tx.commit().await?;
     state.mail.wake();
     Ok(issued)
+}
+
+/// Refuses a sign-in method whose provider this server does not offer:
+/// nobody could ever accept such an invitation.
+fn require_configured(state: &AppState, method: &SignInMethod) -> Result<(), AppError> {
+    match method.provider() {
+        Some(kind) if state.providers.of_kind(kind).is_none() => Err(AppError::invalid(
+            "sign_in",
+            format!("Sign-in with {} is not set up on this server. Choose Any, or ask the operator to configure it.", method.label()),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks, then stores one invitation with its link, mail and audit event.
@@ -210,8 +229,9 @@ async fn store(
     let id = Uuid::new_v4();
     let expires_at = now + Duration::days(org.invitation_ttl_days);
     sqlx::query(
-        "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at,
+                                  sign_in_provider, sign_in_tenant)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(org.id)
@@ -223,6 +243,8 @@ async fn store(
     .bind(now)
     .bind(now)
     .bind(expires_at)
+    .bind(store::stored_method(&input.sign_in).0)
+    .bind(store::stored_method(&input.sign_in).1)
     // The write lock taken at BEGIN IMMEDIATE means the pending check above
     // still holds; the partial unique index is the backstop.
     .execute(&mut *conn)
@@ -259,7 +281,10 @@ async fn store(
         actor,
         "invitation.created",
         input.email.as_str(),
-        input.role.as_str(),
+        &match &input.sign_in {
+            SignInMethod::Any => input.role.as_str().to_owned(),
+            method => format!("{}, sign in with {}", input.role.as_str(), method.label()),
+        },
     )
     .await?;
     Ok(issued(&row, link, expires_at))
@@ -376,6 +401,7 @@ pub async fn resend(
                 role: row.role()?,
                 note: None,
                 notify_email: None,
+                sign_in: row.sign_in()?,
                 carried: carried_access(&mut tx, row.id).await?,
             };
             policy::may_invite(&mine, carried.role)?;
@@ -402,6 +428,7 @@ pub async fn resend(
                     .notify_email
                     .as_deref()
                     .and_then(|e| Email::parse(e).ok()),
+                sign_in: row.sign_in()?,
             };
             insert(&mut tx, state, actor, &input).await?
         }
@@ -462,6 +489,8 @@ struct ListRow {
     mail_attempts: Option<i64>,
     mail_error: Option<String>,
     sort_key: String,
+    sign_in_provider: String,
+    sign_in_tenant: Option<String>,
 }
 
 /// What one page of invitations asks for.
@@ -520,7 +549,7 @@ pub async fn page(
     let mut rows: Vec<ListRow> = sqlx::query_as(
         "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error,
-                i.created_at AS sort_key
+                i.created_at AS sort_key, i.sign_in_provider, i.sign_in_tenant
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
          WHERE i.org_id = ?1 AND (?2 IS NULL OR i.invited_by = ?2)
            AND (?3 IS NULL OR ?3 = CASE WHEN i.status = 'pending' AND i.expires_at <= ?4 THEN 'expired' ELSE i.status END)
@@ -575,6 +604,7 @@ pub async fn page(
                 .or((status == InvitationStatus::Expired).then_some(row.expires_at)),
             delivery,
             note: row.note,
+            sign_in: store::sign_in_method(&row.sign_in_provider, row.sign_in_tenant.as_deref())?,
         });
     }
     Ok(InvitationList { items, more, next })

@@ -5,6 +5,7 @@ use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::domain::access::Permission;
+use crate::domain::identity::{SignInMethod, TenantId};
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -29,12 +30,19 @@ pub struct InvitationRow {
     pub org_name: String,
     pub org_slug: String,
     pub inviter_name: String,
+    pub sign_in_provider: String,
+    pub sign_in_tenant: Option<String>,
 }
 
 impl InvitationRow {
     /// The stored role.
     pub fn role(&self) -> Result<Role, AppError> {
         parse_role(&self.role)
+    }
+
+    /// The sign-in method the invitee must use.
+    pub fn sign_in(&self) -> Result<SignInMethod, AppError> {
+        sign_in_method(&self.sign_in_provider, self.sign_in_tenant.as_deref())
     }
 
     /// The status as of `now` (expiry applied at read time).
@@ -47,11 +55,37 @@ impl InvitationRow {
 /// The column list for [`InvitationRow`], over `invitations i`.
 pub const ROW_COLUMNS: &str =
     "i.id, i.org_id, i.email, i.role, i.note, i.notify_email, i.invited_by, i.status,
-        i.expires_at, i.decided_by, o.name AS org_name, o.slug AS org_slug, u.name AS inviter_name";
+        i.expires_at, i.decided_by, o.name AS org_name, o.slug AS org_slug, u.name AS inviter_name,
+        i.sign_in_provider, i.sign_in_tenant";
 
 /// The FROM clause that goes with [`ROW_COLUMNS`].
 pub const ROW_FROM: &str =
     "FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by";
+
+/// A stored sign-in method (`invitations.sign_in_provider` and `sign_in_tenant`).
+pub fn sign_in_method(provider: &str, tenant: Option<&str>) -> Result<SignInMethod, AppError> {
+    let stored = |what| {
+        tracing::error!("unreadable stored sign-in method: {what}");
+        AppError::Internal
+    };
+    Ok(match provider {
+        "any" => SignInMethod::Any,
+        "google" => SignInMethod::Google,
+        "entra" => SignInMethod::Entra {
+            tenant: tenant.map(TenantId::parse).transpose().map_err(|_| stored(provider))?,
+        },
+        other => return Err(stored(other)),
+    })
+}
+
+/// How a sign-in method is stored: provider and tenant columns.
+pub fn stored_method(method: &SignInMethod) -> (&'static str, Option<&str>) {
+    match method {
+        SignInMethod::Any => ("any", None),
+        SignInMethod::Google => ("google", None),
+        SignInMethod::Entra { tenant } => ("entra", tenant.as_ref().map(TenantId::as_str)),
+    }
+}
 
 /// Loads one invitation of `org`.
 pub async fn load(

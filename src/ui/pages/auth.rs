@@ -8,6 +8,7 @@ use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::model::auth::EmailTaken;
 use crate::ui::client_only::SubmitButton;
 use crate::ui::form::{field_error, form_error, Field, FormAlert};
+use crate::ui::provider_buttons::ProviderButtons;
 use crate::ui::session::{hard_navigate, safe_next, urlencode};
 
 /// Where to go after signing in, from `?next=`.
@@ -63,6 +64,7 @@ pub fn SignUp() -> impl IntoView {
                 <Field label="Password" name="password" kind="password" autocomplete="new-password" hint=password_hint() error=field_error(result, "password")/>
                 <SubmitButton label="Create account" busy_label="Creating account…" busy=action.pending()/>
             </ActionForm>
+            <ProviderButtons then=format!("next={}", urlencode(&next.get_untracked()))/>
             <p>"Already have an account? " <a href=move || format!("/sign-in?next={}", urlencode(&next.get()))>"Sign in"</a></p>
         </section>
     }
@@ -91,6 +93,7 @@ pub fn SignIn() -> impl IntoView {
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(result, "password")/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" busy=action.pending()/>
             </ActionForm>
+            <ProviderButtons then=format!("next={}", urlencode(&next.get_untracked()))/>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href=move || format!("/sign-up?next={}", urlencode(&next.get()))>"Create an account"</a></p>
         </section>

@@ -165,6 +165,7 @@ fn row(
         <tr>
             <td>
                 {item.email.clone()}
+                {item.sign_in.provider().map(|_| view! { <p class="hint">{format!("Sign in with {}", item.sign_in.label())}</p> })}
                 {item.note.clone().map(|n| view! { <p class="hint">{format!("Why: {n}")}</p> })}
             </td>
             <td>{item.role.label()}</td>

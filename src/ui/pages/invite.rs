@@ -10,6 +10,7 @@ use crate::domain::dates::moment;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::ui::form::FormAlert;
+use crate::ui::provider_buttons::ProviderButtons;
 use crate::ui::session::hard_navigate;
 use crate::ui::session::urlencode;
 use crate::ui::toast::navigate_with_toast;
@@ -131,14 +132,21 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
             })}
             <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
             <FormAlert message=error/>
-            {match (&details.signed_in_as, matches) {
-                (Some(_), true) => view! {
+            {match (details.sign_in.provider(), &details.signed_in_as, matches) {
+                (Some(kind), _, _) => view! {
+                    <p>{format!("{} asks you to sign in with {} as {}. Signing in accepts the invitation.", details.org_name, details.sign_in.label(), details.email)}</p>
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
+                        <ProviderButtons then=format!("invitation={}", urlencode(&token.get_value())) only=kind/>
+                    </div>
+                }.into_any(),
+                (None, Some(_), true) => view! {
                     <div class="dialog-actions">
                         <button type="button" class="button" disabled=move || busy.get() on:click=move |_| confirming_decline.set(true)>"Decline"</button>
                         <button type="button" class="button button-primary" disabled=move || busy.get() on:click=accept>"Accept invitation"</button>
                     </div>
                 }.into_any(),
-                (Some(current), false) => view! {
+                (None, Some(current), false) => view! {
                     <div class="alert alert-error" role="alert">
                         {format!("This invitation is for {}, you are signed in as {current}.", details.email)}
                     </div>
@@ -147,13 +155,14 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
                         <button type="button" class="button button-primary" on:click=switch_account.clone()>{format!("Switch to {}", details.email)}</button>
                     </div>
                 }.into_any(),
-                (None, _) => view! {
+                (None, None, _) => view! {
                     <p>{format!("Sign in or create an account as {} to accept.", details.email)}</p>
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
                         <a class="button" href=format!("/sign-in?next={}", urlencode(&here))>"Sign in to accept"</a>
                         <a class="button button-primary" href=format!("/sign-up?email={}&next={}", urlencode(&details.email), urlencode(&here))>"Create an account"</a>
                     </div>
+                    <ProviderButtons then=format!("invitation={}", urlencode(&token.get_value()))/>
                 }.into_any(),
             }}
             <Show when=move || confirming_decline.get()>

@@ -1,5 +1,6 @@
 //! One page per file.
 
+pub mod account;
 pub mod activity;
 pub mod auth;
 pub mod home;

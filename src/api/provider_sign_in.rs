@@ -1,0 +1,107 @@
+//! `/auth/{provider}/start` and `/auth/{provider}/callback`: the browser's
+//! round trip through an identity provider. Plain redirects, not server
+//! functions: the provider sends the browser back with a GET.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::server::identity::oidc::{self, CallbackParams, Purpose, Refusal};
+use crate::server::identity::sign_in::complete;
+use crate::server::mail::templates::escape_html;
+use crate::server::session;
+use crate::server::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/{provider}/start", get(start))
+        .route("/auth/{provider}/callback", get(callback))
+}
+
+/// What the page that sends someone to a provider wants afterwards.
+#[derive(Debug, Default, Deserialize)]
+struct StartParams {
+    /// A path to open after signing in.
+    next: Option<String>,
+    /// The secret of an invitation to redeem.
+    invitation: Option<String>,
+    /// Link the provider to the signed-in account.
+    #[serde(default)]
+    link: bool,
+    /// Ask the provider for its account picker.
+    #[serde(default)]
+    choose: bool,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    session: Session,
+    Path(provider): Path<String>,
+    Query(params): Query<StartParams>,
+) -> Response {
+    let Some(provider) = state.providers.get(&provider) else {
+        return page(StatusCode::NOT_FOUND, &Refusal::new("No such sign-in method", format!("This server does not offer sign-in with {provider:?}.")));
+    };
+    let purpose = match (params.invitation, params.link) {
+        (Some(token), _) => Purpose::Invitation { token },
+        (None, true) => Purpose::Link,
+        (None, false) => Purpose::SignIn { next: params.next },
+    };
+    match oidc::start(&state.providers, &state.config, &session, provider, purpose, params.choose).await {
+        Ok(url) => redirect(&url),
+        Err(err) => page(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_GATEWAY), &err.into()),
+    }
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Path(provider): Path<String>,
+    Query(params): Query<CallbackParams>,
+) -> Response {
+    let Some(provider) = state.providers.get(&provider) else {
+        return page(StatusCode::NOT_FOUND, &Refusal::new("No such sign-in method", format!("This server does not offer sign-in with {provider:?}.")));
+    };
+    let finished = async {
+        let (login, purpose) = oidc::finish(&state.providers, &state.config, &session, provider, params).await?;
+        let signed_in = session::signed_in_user(&session, &state.pool).await?;
+        let landing = complete(&state, &login, &purpose, signed_in.as_ref()).await?;
+        session::sign_in(&session, landing.user.id, Some(&login.account())).await?;
+        if let Some(org) = landing.org {
+            session::set_active_org(&session, org).await?;
+        }
+        Ok::<_, Refusal>(landing.to)
+    };
+    match finished.await {
+        Ok(to) => redirect(&to),
+        Err(refusal) => page(StatusCode::FORBIDDEN, &refusal),
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// A refused sign-in as a page of the console's look: what happened and
+/// the way forward. Nothing is signed in.
+fn page(status: StatusCode, refusal: &Refusal) -> Response {
+    let (label, href) = refusal
+        .retry
+        .clone()
+        .unwrap_or_else(|| ("Go to sign-in".into(), "/sign-in".into()));
+    let html = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Gatehouse</title><link rel="stylesheet" href="/pkg/gatehouse.css"></head>
+<body><main><section class="page page-narrow" role="alert"><h1>{title}</h1><p>{message}</p>
+<p class="actions"><a class="button button-primary" href="{href}">{label}</a> <a class="button" href="/">Go to the console</a></p></section></main></body></html>"#,
+        title = escape_html(&refusal.title),
+        message = escape_html(&refusal.message),
+        href = escape_html(&href),
+        label = escape_html(&label),
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response()
+}
