@@ -1,10 +1,18 @@
 import { defineConfig, devices } from '@playwright/test';
-import { APP_PORT, MAIL_SMTP_PORT, MAIL_WEB_PORT } from './tests/support/ports';
+import { APP_PORT, ENTRA_PORT, GOOGLE_PORT, MAIL_SMTP_PORT, MAIL_WEB_PORT } from './tests/support/ports';
 
 // The real server binary (built by `cargo leptos build`) on a fresh database,
-// sending mail over SMTP to a real SMTP server (maildev) on loopback.
+// sending mail over SMTP to a real SMTP server (maildev) on loopback, and
+// signing people in through two real OpenID Connect providers
+// (oidc-provider-mock, installed by `scripts/setup.sh test`).
 const root = `${__dirname}/..`;
 const db = `${root}/target/e2e/gatehouse.db`;
+const provider = (port: number) => ({
+  command: `${__dirname}/.venv/bin/oidc-provider-mock --host 127.0.0.1 --port ${port} --require-nonce true`,
+  url: `http://127.0.0.1:${port}/.well-known/openid-configuration`,
+  reuseExistingServer: false,
+  timeout: 60_000,
+});
 
 export default defineConfig({
   testDir: './tests',
@@ -25,6 +33,8 @@ export default defineConfig({
     },
   },
   webServer: [
+    provider(GOOGLE_PORT),
+    provider(ENTRA_PORT),
     {
       command: `npx maildev --smtp ${MAIL_SMTP_PORT} --web ${MAIL_WEB_PORT} --ip 127.0.0.1 --silent`,
       url: `http://127.0.0.1:${MAIL_WEB_PORT}/healthz`,
@@ -50,6 +60,12 @@ export default defineConfig({
         MAIL_MAX_ATTEMPTS: '4',
         RATE_LIMIT_INVITES: '1000',
         RUST_LOG: 'info,sqlx=warn',
+        GOOGLE_ISSUER: `http://127.0.0.1:${GOOGLE_PORT}`,
+        GOOGLE_CLIENT_ID: 'gatehouse-e2e',
+        GOOGLE_CLIENT_SECRET: 'e2e-secret',
+        ENTRA_ISSUER: `http://127.0.0.1:${ENTRA_PORT}`,
+        ENTRA_CLIENT_ID: 'gatehouse-e2e',
+        ENTRA_CLIENT_SECRET: 'e2e-secret',
       },
     },
   ],

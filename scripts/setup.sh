@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the console needs and is missing; quick when all is present.
 #   scripts/setup.sh        build tools: wasm32 target, cargo-leptos, wasm-bindgen-cli
-#   scripts/setup.sh test   also the end-to-end tools: npm packages, Debian's chromium
+#   scripts/setup.sh test   also the end-to-end tools: npm packages, Debian's chromium,
+#                           the test identity provider (a Python venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,13 @@ if [ "${1:-}" = "test" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium for the end-to-end tests"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  # The OpenID Connect providers of the journeys (PyPI oidc-provider-mock).
+  if [ ! -x end2end/.venv/bin/oidc-provider-mock ] || [ end2end/requirements.txt -nt end2end/.venv/bin/oidc-provider-mock ]; then
+    say "installing the test identity provider (oidc-provider-mock)"
+    python3 -m venv end2end/.venv
+    end2end/.venv/bin/pip install --quiet --disable-pip-version-check -r end2end/requirements.txt
+    touch end2end/.venv/bin/oidc-provider-mock
   fi
   if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing the end-to-end npm packages"

@@ -10,6 +10,7 @@ pub mod invitation;
 pub mod password;
 pub mod policy;
 pub mod role;
+pub mod sso;
 pub mod text;
 
 pub use email::Email;

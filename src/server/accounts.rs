@@ -101,16 +101,14 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
     };
 
     let mut tx = db::begin_write(&state.pool).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(user.id)
-    .bind(&user.email)
-    .bind(&user.name)
-    .bind(&hash.0)
-    .bind(Utc::now())
-    .execute(&mut *tx)
-    .await;
+    let now = Utc::now();
+    let inserted = sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)")
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
     if let Err(sqlx::Error::Database(err)) = &inserted {
         // Another sign-up just took the address; nobody has confirmed it yet.
         if err.is_unique_violation() {
@@ -121,6 +119,12 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
         }
     }
     inserted?;
+    sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?)")
+        .bind(user.id)
+        .bind(&hash.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         None,
@@ -199,7 +203,7 @@ pub async fn sign_in(
         .hit(&email_key, state.config.sign_in_limit, window)?;
     // An account made through a provider has no password: it fails like a wrong one.
     let row: Option<(Uuid, Option<String>)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+        sqlx::query_as("SELECT u.id, p.hash FROM users u LEFT JOIN passwords p ON p.user_id = u.id WHERE u.email = ?")
             .bind(email.as_str())
             .fetch_optional(&state.pool)
             .await?;

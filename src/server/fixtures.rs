@@ -16,7 +16,7 @@ pub async fn seed_members(
     let now = Utc::now();
     for i in 0..n {
         let id = Uuid::new_v4();
-        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)")
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)")
             .bind(id)
             .bind(format!("{}{i}@example.com", prefix.to_lowercase()))
             .bind(format!("{prefix} {:06}", (i * 7919) % 1_000_000))

@@ -185,8 +185,17 @@ pub async fn complete(
         .bind(hash_secret(secret))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE users SET password_hash = ?, sessions_valid_after = ? WHERE id = ?")
-        .bind(&hash.0)
+    // Sets the password, or the first one of an account made through a provider.
+    sqlx::query(
+        "INSERT INTO passwords (user_id, hash, changed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at",
+    )
+    .bind(link.user_id)
+    .bind(&hash.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE users SET sessions_valid_after = ? WHERE id = ?")
         .bind(now)
         .bind(link.user_id)
         .execute(&mut *tx)

@@ -25,7 +25,7 @@ async fn sign_up_stores_normalized_user_and_queues_verification(pool: SqlitePool
     let (subject, text) = last_mail_to(&pool, "ann@example.com").await;
     assert_eq!(subject, "Confirm your email address");
     assert!(link_path(&text, "/verify-email/").starts_with("/verify-email/"));
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users")
+    let stored: String = sqlx::query_scalar("SELECT hash FROM passwords")
         .fetch_one(&pool)
         .await
         .unwrap();

@@ -6,6 +6,7 @@ mod api_v1;
 mod api_v1_bulk;
 mod api_v1_routes;
 mod bulk;
+mod fake_provider;
 mod http;
 mod inbox;
 mod invitations;
@@ -14,6 +15,7 @@ mod members;
 mod members_http;
 mod organizations;
 mod outbox;
+mod provider_sign_in;
 mod support;
 mod trust;
 

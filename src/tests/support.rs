@@ -150,6 +150,9 @@ impl Client {
     pub async fn with_config(pool: SqlitePool, adjust: impl FnOnce(&mut Config)) -> Self {
         let mut state = state(pool);
         adjust(Arc::make_mut(&mut state.config));
+        state.providers = Arc::new(crate::server::identity::providers::Providers::new(
+            state.config.providers.clone(),
+        ));
         let router = crate::router::build(state.clone())
             .await
             .expect("router builds");
@@ -199,14 +202,7 @@ impl Client {
             .oneshot(request.body(Body::from(body)).unwrap())
             .await
             .unwrap();
-        if let Some(set) = response.headers().get(header::SET_COOKIE) {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            self.cookie = if pair.ends_with('=') {
-                None
-            } else {
-                Some(pair)
-            };
-        }
+        self.remember_cookie(&response);
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = serde_json::from_slice(&bytes)
@@ -268,6 +264,35 @@ impl Client {
             headers,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
+    }
+
+    fn remember_cookie(&mut self, response: &axum::response::Response) {
+        if let Some(set) = response.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair)
+            };
+        }
+    }
+
+    /// A GET as a browser follows a link: the cookie goes along and comes
+    /// back; answers (status, Location, body).
+    pub async fn visit(&mut self, path: &str) -> (u16, Option<String>, String) {
+        let mut request = Request::get(path);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = self.raw(request.body(Body::empty()).unwrap()).await;
+        self.remember_cookie(&response);
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, location, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// The HTML of the page at `path` as the signed-in user sees it.

@@ -3,3 +3,7 @@
 export const APP_PORT = 3100;
 export const MAIL_SMTP_PORT = 41025;
 export const MAIL_WEB_PORT = 41080;
+// Two OpenID Connect providers (oidc-provider-mock): one configured as
+// Google, one as Microsoft Entra ID.
+export const GOOGLE_PORT = 41090;
+export const ENTRA_PORT = 41091;

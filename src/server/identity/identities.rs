@@ -98,7 +98,7 @@ async fn secure_unverified(
         return Ok(());
     };
     let changed = sqlx::query(
-        "UPDATE users SET password_hash = NULL, sessions_valid_after = ?, email_verified_at = ?
+        "UPDATE users SET sessions_valid_after = ?, email_verified_at = ?
          WHERE id = ? AND email = ? AND email_verified_at IS NULL",
     )
     .bind(Utc::now())
@@ -109,6 +109,10 @@ async fn secure_unverified(
     .await?
     .rows_affected();
     if changed > 0 {
+        sqlx::query("DELETE FROM passwords WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *conn)
+            .await?;
         audit::record(conn, None, Some(user), "user.email_verified", address.as_str(), &format!("by {}; unproven password removed", login.provider.label)).await?;
     }
     Ok(())
@@ -130,7 +134,7 @@ async fn create_user(
     let id = Uuid::new_v4();
     let now = Utc::now();
     sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at) VALUES (?, ?, ?, NULL, ?, ?)",
+        "INSERT INTO users (id, email, name, email_verified_at, created_at) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(email)
@@ -177,7 +181,7 @@ pub async fn methods(
     label_of: impl Fn(&str) -> String,
 ) -> Result<SignInMethods, AppError> {
     let has_password: bool =
-        sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM passwords WHERE user_id = ?)")
             .bind(user.id)
             .fetch_one(pool)
             .await?;
@@ -205,8 +209,8 @@ pub async fn methods(
 pub async fn remove(pool: &SqlitePool, user: &User, identity: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let (has_password, count): (bool, i64) = sqlx::query_as(
-        "SELECT password_hash IS NOT NULL, (SELECT COUNT(*) FROM identities WHERE user_id = users.id)
-         FROM users WHERE id = ?",
+        "SELECT EXISTS (SELECT 1 FROM passwords WHERE user_id = ?1),
+                (SELECT COUNT(*) FROM identities WHERE user_id = ?1)",
     )
     .bind(user.id)
     .fetch_one(&mut *tx)

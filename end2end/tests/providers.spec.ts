@@ -1,0 +1,127 @@
+import { test, expect } from './support/fixtures';
+import type { Page } from '@playwright/test';
+import { hydrated, uniqueEmail } from './support/accounts';
+import { ownerWithOrg } from './support/invitations';
+import { linkIn, waitForMail } from './support/mail';
+import { ENTRA_PORT, GOOGLE_PORT } from './support/ports';
+
+// Journeys through real OpenID Connect providers (oidc-provider-mock): one
+// serves as Google, one as Microsoft Entra ID. Each person is a subject
+// whose claims are set over the provider's HTTP API before they sign in.
+
+async function setClaims(port: number, sub: string, claims: Record<string, unknown>) {
+  const response = await fetch(`http://127.0.0.1:${port}/users/${encodeURIComponent(sub)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(claims),
+  });
+  expect(response.status).toBe(204);
+}
+
+/** At the provider's login form: signs in as `sub`. */
+async function authorizeAs(page: Page, sub: string) {
+  await page.getByPlaceholder('sub').fill(sub);
+  await page.getByRole('button', { name: 'Authorize' }).click();
+}
+
+/** Invites through the dialog with a sign-in method; returns the mailed link. */
+async function inviteWith(page: Page, base: string, email: string, method: string, tenant = '') {
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Invite member/ });
+  await dialog.getByLabel('Sign-in method').selectOption({ label: method });
+  if (tenant) await dialog.getByLabel('Tenant ID (optional)').fill(tenant);
+  await dialog.getByLabel('Email address').fill(email);
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByText(`Invitation sent to ${email}`)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('tab', { name: /Invitations/ }).or(page.getByRole('link', { name: 'Invitations' })).first()).toBeVisible();
+  return linkIn(await waitForMail(email, 'invited you'), '/invite/');
+}
+
+test('a Google-restricted invitation is redeemed by signing in with Google, with no further click', async ({ page, newPerson }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Gcorp');
+  const email = uniqueEmail('ann').replace('@example.com', '@gmail.com');
+  const link = await inviteWith(page, base, email, 'Google');
+  await page.goto(`${base}/invitations`);
+  await expect(page.getByText('Sign in with Google').first()).toBeVisible();
+
+  const sub = `google-${Date.now()}`;
+  await setClaims(GOOGLE_PORT, sub, { email, email_verified: true, name: 'Ann Gmail' });
+  const ann = await newPerson();
+  await ann.goto(link);
+  await hydrated(ann);
+  await expect(ann.getByText(`asks you to sign in with Google as ${email}`)).toBeVisible();
+  // Only the required provider, and no password way in.
+  await expect(ann.getByRole('link', { name: 'Continue with Microsoft' })).toHaveCount(0);
+  await expect(ann.getByRole('link', { name: 'Sign in to accept' })).toHaveCount(0);
+  await ann.getByRole('link', { name: 'Continue with Google' }).click();
+  await authorizeAs(ann, sub);
+  await expect(ann).toHaveURL(new RegExp(`${base}$`));
+  await expect(ann.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+
+  // Her account page lists Google as her way in, which she cannot remove.
+  await ann.goto('/account');
+  await hydrated(ann);
+  const ways = ann.getByRole('list', { name: 'Ways to sign in' });
+  await expect(ways.getByText(`Google (${email})`)).toBeVisible();
+  await expect(ann.getByRole('button', { name: `Remove Google (${email})` })).toBeDisabled();
+});
+
+test('an Entra invitation with a Tenant ID refuses another tenant, then opens for the right one', async ({ page, newPerson }) => {
+  const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const otherTenant = '0b5e1f1c-0000-4000-8000-000000000001';
+  const { orgName, base } = await ownerWithOrg(page, 'Ecorp');
+  const email = uniqueEmail('eve').replace('@example.com', '@contoso.test');
+
+  // A Tenant ID that is not a GUID is refused beside its field.
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Invite member/ });
+  await dialog.getByLabel('Sign-in method').selectOption({ label: 'Microsoft Entra ID' });
+  await dialog.getByLabel('Tenant ID (optional)').fill('contoso');
+  await dialog.getByLabel('Email address').fill(email);
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByText('A Tenant ID is a GUID')).toBeVisible();
+  await expect(dialog.getByLabel('Tenant ID (optional)')).toBeFocused();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  const link = await inviteWith(page, base, email, 'Microsoft Entra ID', tenant);
+  const wrong = `entra-other-${Date.now()}`;
+  const right = `entra-right-${Date.now()}`;
+  await setClaims(ENTRA_PORT, wrong, { email, tid: otherTenant, oid: wrong, xms_edov: true });
+  await setClaims(ENTRA_PORT, right, { email, tid: tenant, oid: right, xms_edov: true, name: 'Eve Entra' });
+
+  const eve = await newPerson();
+  await eve.goto(link);
+  await hydrated(eve);
+  await expect(eve.getByText(`sign in with Microsoft Entra ID (tenant ${tenant}) as ${email}`)).toBeVisible();
+  await eve.getByRole('link', { name: 'Continue with Microsoft' }).click();
+  await authorizeAs(eve, wrong);
+  await expect(eve.getByRole('heading', { name: 'This invitation is for another account' })).toBeVisible();
+  await expect(eve.getByText(`of tenant ${otherTenant}`)).toBeVisible();
+  await expect(eve.getByText('The invitation is still open.')).toBeVisible();
+
+  await eve.getByRole('link', { name: 'Sign in with another account' }).click();
+  await authorizeAs(eve, right);
+  await expect(eve).toHaveURL(new RegExp(`${base}$`));
+  await expect(eve.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+});
+
+test('sign-in offers each configured provider, and a refused sign-in leaves you signed out', async ({ page }) => {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await expect(page.getByRole('link', { name: 'Continue with Google' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Continue with Microsoft' })).toBeVisible();
+  // An Entra account without a verified domain vouches for no address.
+  const sub = `entra-unvouched-${Date.now()}`;
+  await setClaims(ENTRA_PORT, sub, { email: uniqueEmail('mallory'), tid: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+  await page.getByRole('link', { name: 'Continue with Microsoft' }).click();
+  await authorizeAs(page, sub);
+  await expect(page.getByRole('heading', { name: 'Microsoft did not confirm an email address' })).toBeVisible();
+  await page.goto('/account');
+  await hydrated(page);
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+});
