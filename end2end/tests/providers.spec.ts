@@ -123,5 +123,5 @@ test('sign-in offers each configured provider, and a refused sign-in leaves you 
   await expect(page.getByRole('heading', { name: 'Microsoft did not confirm an email address' })).toBeVisible();
   await page.goto('/account');
   await hydrated(page);
-  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('main').getByRole('link', { name: 'Sign in' })).toBeVisible();
 });

@@ -32,7 +32,7 @@ pub fn ProviderButtons(
                     {heading.map(|h| view! { <h2>{h}</h2> })}
                     <div class="provider-buttons">
                         {offered.into_iter().map(|p| view! {
-                            <a class="button button-provider" href=then.with_value(|q| p.href(q))>{format!("{verb} {}", p.label)}</a>
+                            <a class="button button-provider" rel="external" href=then.with_value(|q| p.href(q))>{format!("{verb} {}", p.label)}</a>
                         }).collect_view()}
                     </div>
                 })

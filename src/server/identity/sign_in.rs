@@ -98,7 +98,7 @@ async fn redeem(state: &AppState, login: &ProviderLogin, token: &str) -> Result<
             message: format!("The invitation to {} expects {expected}. You signed in with {got}. The invitation is still open.", wanted.org_name),
             retry: Some((
                 "Sign in with another account".into(),
-                format!("/auth/{}/start?invitation={}&choose=1", provider.id, urlencode(token)),
+                format!("/auth/{}/start?invitation={}&choose=true", provider.id, urlencode(token)),
             )),
         });
     }
