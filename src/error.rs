@@ -40,6 +40,14 @@ pub enum AppError {
     /// The request clashes with the current state; the text says what to do.
     #[error("{0}")]
     Conflict(String),
+    /// The organization opens for this member only through its single sign-on;
+    /// `start` begins that sign-in and comes back.
+    #[error("{org} requires single sign-on. Sign in with SSO ({provider}) to continue.")]
+    SsoRequired {
+        org: String,
+        provider: String,
+        start: String,
+    },
     /// The address already has a pending invitation to this organization.
     #[error("{email} already has a pending invitation (sent {sent_on}). Resend it or revoke it.")]
     PendingInvitationExists {
@@ -123,7 +131,7 @@ impl AppError {
         match self {
             Self::Invalid { .. } | Self::Transport(_) => 400,
             Self::SignedOut | Self::WrongCredentials | Self::BadApiKey(_) => 401,
-            Self::Forbidden(_) => 403,
+            Self::Forbidden(_) | Self::SsoRequired { .. } => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) | Self::PendingInvitationExists { .. } => 409,
             Self::RateLimited { .. } => 429,

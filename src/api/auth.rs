@@ -170,18 +170,10 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 #[server(endpoint = "sign_in_providers")]
 pub async fn sign_in_providers() -> Result<Vec<ProviderButton>, AppError> {
     use crate::server::state::AppState;
-    super::ssr::reply(AppState::current().map(|state| {
-        state
-            .providers
-            .all()
-            .iter()
-            .map(|p| ProviderButton {
-                id: p.id.clone(),
-                label: p.label.clone(),
-                kind: p.kind,
-            })
-            .collect()
-    }))
+    use crate::server::identity::providers::ProviderConfig;
+    super::ssr::reply(
+        AppState::current().map(|state| state.providers.all().iter().map(ProviderConfig::button).collect()),
+    )
 }
 
 /// How the signed-in person can sign in: password and linked providers.

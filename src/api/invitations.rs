@@ -90,7 +90,7 @@ pub async fn invitation_preview(token: String) -> Result<InvitationDetails, AppE
         async {
             let (state, viewer) = super::ssr::maybe_signed_in().await?;
             super::ssr::limit_token_lookups(&state).await?;
-            link::preview(&state.pool, &token, viewer.as_ref()).await
+            link::preview(&state.pool, &state.providers, &token, viewer.as_ref()).await
         }
         .await,
     )

@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
+pub mod sso;
 #[cfg(feature = "ssr")]
 pub mod provider_sign_in;
 #[cfg(feature = "ssr")]
@@ -62,8 +63,9 @@ pub(crate) mod ssr {
     /// The signed-in user as an active member of the organization at `slug`
     /// (role read from the database on every request), or "not found".
     pub async fn member_of(slug: &str) -> Result<(AppState, Member), AppError> {
-        let (state, _, user) = signed_in().await?;
+        let (state, session, user) = signed_in().await?;
         let org = organizations::view(&state.pool, user.id, slug).await?;
+        require_sso_session(&state, &session, &user, &org).await?;
         Ok((
             state,
             Member {
@@ -72,6 +74,40 @@ pub(crate) mod ssr {
                 api_key: None,
             },
         ))
+    }
+
+    /// An organization that requires single sign-on of its domains opens
+    /// for such a member only in a session that came through its connection.
+    async fn require_sso_session(
+        state: &AppState,
+        session: &Session,
+        user: &User,
+        org: &crate::model::orgs::OrgView,
+    ) -> Result<(), AppError> {
+        let Ok(email) = crate::domain::Email::parse(&user.email) else {
+            return Ok(());
+        };
+        let Some(required) = crate::server::sso::settings::required_for(&state.pool, org.id, &email).await? else {
+            return Ok(());
+        };
+        let via = session::signed_in_via(session).await?;
+        if via.is_some_and(|account| required.admits(&account, &email)) {
+            return Ok(());
+        }
+        let label = state
+            .providers
+            .get(&required.provider)
+            .map(|p| p.label.clone())
+            .unwrap_or_else(|| required.provider.clone());
+        Err(AppError::SsoRequired {
+            org: org.name.clone(),
+            provider: label,
+            start: format!(
+                "/auth/{}/start?next={}",
+                required.provider,
+                crate::domain::text::urlencode(&format!("/orgs/{}", org.slug))
+            ),
+        })
     }
 
     /// A form's "where": empty for the whole organization, else a project id.

@@ -156,6 +156,11 @@ pub struct InvitationDetails {
     pub signed_in_as: Option<String>,
     /// How the invitee must sign in to accept.
     pub sign_in: SignInMethod,
+    /// The one provider that redeems it: the required one, or the
+    /// organization's single sign-on for an address in a domain it claims.
+    pub sign_in_with: Option<crate::model::auth::ProviderButton>,
+    /// Whether that provider is the organization's single sign-on.
+    pub single_sign_on: bool,
 }
 
 /// How many invitations one list shows at most (the newest).

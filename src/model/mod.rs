@@ -9,3 +9,4 @@ pub mod inbox;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
+pub mod sso;

@@ -21,6 +21,7 @@ pub mod projects;
 pub mod rate_limit;
 pub mod safety_net;
 pub mod session;
+pub mod sso;
 pub mod state;
 pub mod teams;
 pub mod token;

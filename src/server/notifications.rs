@@ -14,6 +14,8 @@ pub enum NoticeKind {
     Removed,
     RoleChanged,
     InvitationAnswered,
+    /// Someone could not join through single sign-on: no seat was free.
+    SeatsFull,
 }
 
 impl NoticeKind {
@@ -22,6 +24,7 @@ impl NoticeKind {
             Self::Removed => "removed",
             Self::RoleChanged => "role_changed",
             Self::InvitationAnswered => "invitation_answered",
+            Self::SeatsFull => "seats_full",
         }
     }
 }

@@ -72,7 +72,7 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
     )
     .await
     .unwrap();
-    let details = link::preview(&pool, &secret_of(&issued.link), None)
+    let details = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&issued.link), None)
         .await
         .unwrap();
     assert_eq!(details.teams, ["Backend"]);
@@ -1153,7 +1153,7 @@ async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: Sqlite
     let again = invitations::resend(&o.state, &o.owner, issued.invitation_id)
         .await
         .unwrap();
-    let details = link::preview(&pool, &secret_of(&again.link), None)
+    let details = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&again.link), None)
         .await
         .unwrap();
     // Billing is not an Admin default, so there was nothing to hold back.

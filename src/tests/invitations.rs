@@ -373,7 +373,7 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
     .await
     .unwrap();
     let ann = user(&state, "ann@example.com").await;
-    let details = link::preview(&pool, &secret_of(&issued.link), Some(&ann))
+    let details = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&issued.link), Some(&ann))
         .await
         .unwrap();
     assert_eq!(
@@ -584,7 +584,7 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
     assert_ne!(second.link, first.link);
     assert!(second.expires_at > Utc::now() + Duration::days(6));
     let ann = user(&state, "ann@example.com").await;
-    let old = link::preview(&pool, &secret_of(&first.link), None)
+    let old = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&first.link), None)
         .await
         .unwrap();
     assert_eq!(old.state, LinkState::Replaced);
@@ -613,7 +613,7 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
         .unwrap();
     let ann = user(&state, "ann@example.com").await;
     assert_eq!(
-        link::preview(&pool, &secret_of(&issued.link), None)
+        link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&issued.link), None)
             .await
             .unwrap()
             .state,
@@ -632,7 +632,7 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
         Err(AppError::Conflict(_))
     ));
     assert!(matches!(
-        link::preview(&pool, "no-such-token", None).await,
+        link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), "no-such-token", None).await,
         Err(AppError::NotFound(_))
     ));
 }

@@ -181,50 +181,51 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
             }.into_any(),
             _ => view! {
                 <form class="stack" novalidate on:submit=move |ev| { ev.prevent_default(); run(Call::Create); }>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let offered: Vec<SignInChoice> = match providers.await {
-                                Ok(configured) => SignInChoice::ALL
-                                    .into_iter()
-                                    .filter(|c| c.provider().is_none_or(|kind| configured.iter().any(|p| p.kind == kind)))
-                                    .collect(),
-                                Err(_) => vec![SignInChoice::Any],
-                            };
-                            (offered.len() > 1).then(|| view! {
-                                <div class="field">
-                                    <label for="invite-sign-in">"Sign-in method"</label>
-                                    <select id="invite-sign-in" bind:value=sign_in aria-describedby="invite-sign-in-hint">
-                                        {offered.into_iter().map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
-                                    </select>
-                                    <p class="hint" id="invite-sign-in-hint">"The identity provider they must sign in with to accept."</p>
-                                    <p class="field-error">{move || field_error("sign_in").get()}</p>
-                                </div>
-                                <div class="field" hidden=move || choice(&sign_in.get()) != SignInChoice::Entra>
-                                    <label for="invite-tenant">"Tenant ID (optional)"</label>
-                                    <input id="invite-tenant" type="text" autocomplete="off" spellcheck="false" bind:value=tenant node_ref=tenant_input
-                                        placeholder="00000000-0000-0000-0000-000000000000"
-                                        aria-invalid=move || field_error("tenant_id").get().is_some().to_string()
-                                        aria-describedby="invite-tenant-hint invite-tenant-error"/>
-                                    <p class="hint" id="invite-tenant-hint">"Only accounts of this Microsoft Entra tenant may accept. Empty for any tenant."</p>
-                                    <p class="field-error" id="invite-tenant-error">{move || field_error("tenant_id").get()}</p>
-                                </div>
-                            })
-                        })}
-                    </Transition>
                     <div class="field">
                         <label for="invite-email">"Email address"</label>
                         <input id="invite-email" type="email" autocomplete="off" autofocus maxlength="254" bind:value=email node_ref=email_input
                             aria-invalid=move || field_error("email").get().is_some().to_string()
-                            aria-describedby="invite-email-hint invite-email-error"/>
-                        <p class="hint" id="invite-email-hint">"Their username at the sign-in method: usually their email address."</p>
+                            aria-describedby="invite-email-error"/>
                         <p class="field-error" id="invite-email-error">{move || field_error("email").get()}</p>
                     </div>
-                    <div class="field">
-                        <label for="invite-role">"Role"</label>
-                        <select id="invite-role" bind:value=role>
-                            {roles.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
-                        </select>
-                        <p class="field-error">{move || field_error("role").get()}</p>
+                    // Side by side: the dialog fits a laptop screen without scrolling.
+                    <div class="field-pair">
+                        <div class="field">
+                            <label for="invite-role">"Role"</label>
+                            <select id="invite-role" bind:value=role>
+                                {roles.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                            </select>
+                            <p class="field-error">{move || field_error("role").get()}</p>
+                        </div>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let offered: Vec<SignInChoice> = match providers.await {
+                                    Ok(configured) => SignInChoice::ALL
+                                        .into_iter()
+                                        .filter(|c| c.provider().is_none_or(|kind| configured.iter().any(|p| p.kind == kind)))
+                                        .collect(),
+                                    Err(_) => vec![SignInChoice::Any],
+                                };
+                                (offered.len() > 1).then(|| view! {
+                                    <div class="field">
+                                        <label for="invite-sign-in">"Sign-in method"</label>
+                                        <select id="invite-sign-in" bind:value=sign_in>
+                                            {offered.into_iter().map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
+                                        </select>
+                                        <p class="field-error">{move || field_error("sign_in").get()}</p>
+                                    </div>
+                                })
+                            })}
+                        </Transition>
+                    </div>
+                    <div class="field" hidden=move || choice(&sign_in.get()) != SignInChoice::Entra>
+                        <label for="invite-tenant">"Tenant ID (optional)"</label>
+                        <input id="invite-tenant" type="text" autocomplete="off" spellcheck="false" bind:value=tenant node_ref=tenant_input
+                            placeholder="00000000-0000-0000-0000-000000000000"
+                            aria-invalid=move || field_error("tenant_id").get().is_some().to_string()
+                            aria-describedby="invite-tenant-hint invite-tenant-error"/>
+                        <p class="hint" id="invite-tenant-hint">"Only accounts of this Microsoft Entra tenant may accept. Empty for any tenant."</p>
+                        <p class="field-error" id="invite-tenant-error">{move || field_error("tenant_id").get()}</p>
                     </div>
                     <div class="field">
                         <label for="invite-note">"Why do they need access? (optional)"</label>

@@ -143,6 +143,13 @@ pub fn OrgLayout() -> impl IntoView {
                         Err(err) => view! { <section class="page"><div class="alert alert-error" role="alert">{err.to_string()}</div></section> }.into_any(),
                     },
                     Err(AppError::SignedOut) => view! { <leptos_router::components::Redirect path="/sign-in"/> }.into_any(),
+                    Err(AppError::SsoRequired { org, provider, start }) => view! {
+                        <section class="page page-narrow">
+                            <h1>"Sign in with SSO to continue"</h1>
+                            <p>{format!("{org} requires its members to sign in through single sign-on ({provider}). You signed in another way.")}</p>
+                            <p><a class="button button-primary" rel="external" href=start>"Sign in with SSO"</a></p>
+                        </section>
+                    }.into_any(),
                     Err(AppError::NotFound(_)) => view! {
                         <section class="page">
                             <h1>"Organization not found"</h1>

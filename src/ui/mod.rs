@@ -18,4 +18,5 @@ pub mod pages;
 pub mod popover;
 pub mod provider_buttons;
 pub mod session;
+pub mod sso_settings;
 pub mod toast;

@@ -3,15 +3,27 @@
 use leptos::prelude::*;
 
 use crate::api::auth::sign_in_providers;
-use crate::domain::identity::ProviderKind;
+use crate::model::auth::ProviderButton;
 
-/// The buttons; `then` is the start URL's query (`next=...`,
-/// `invitation=...` or `link=true`), `only` keeps one kind of provider and
-/// `verb` starts each label ("Continue with", "Link").
+/// One provider's button; `then` is the start URL's query (`next=...`,
+/// `invitation=...` or `link=true`). `rel="external"`: a server route, not
+/// one of the router's pages.
+#[component]
+pub fn ProviderLink(
+    provider: ProviderButton,
+    #[prop(into)] then: String,
+    #[prop(default = "Continue with")] verb: &'static str,
+) -> impl IntoView {
+    view! {
+        <a class="button button-provider" rel="external" href=provider.href(&then)>{format!("{verb} {}", provider.label)}</a>
+    }
+}
+
+/// A button per configured provider; `verb` starts each label ("Continue
+/// with", "Link").
 #[component]
 pub fn ProviderButtons(
     #[prop(into)] then: String,
-    #[prop(optional)] only: Option<ProviderKind>,
     #[prop(default = "Continue with")] verb: &'static str,
     /// A heading shown above the buttons when there are any.
     #[prop(optional)]
@@ -22,17 +34,12 @@ pub fn ProviderButtons(
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let offered: Vec<_> = providers
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|p| only.is_none_or(|kind| p.kind == kind))
-                    .collect();
+                let offered = providers.await.unwrap_or_default();
                 (!offered.is_empty()).then(|| view! {
                     {heading.map(|h| view! { <h2>{h}</h2> })}
                     <div class="provider-buttons">
-                        {offered.into_iter().map(|p| view! {
-                            <a class="button button-provider" rel="external" href=then.with_value(|q| p.href(q))>{format!("{verb} {}", p.label)}</a>
+                        {offered.into_iter().map(|provider| view! {
+                            <ProviderLink provider then=then.get_value() verb/>
                         }).collect_view()}
                     </div>
                 })

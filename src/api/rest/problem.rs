@@ -66,6 +66,7 @@ impl Problem {
                 ("unauthorized", "Unauthorized")
             }
             AppError::Forbidden(_) => ("forbidden", "Forbidden"),
+            AppError::SsoRequired { .. } => ("sso-required", "Single sign-on required"),
             AppError::NotFound(_) => ("not-found", "Not found"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::PendingInvitationExists { .. } => {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::domain::identity::ProviderKind;
 use crate::error::AppError;
+use crate::model::auth::ProviderButton;
 
 /// One configured provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,17 @@ pub struct ProviderConfig {
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+impl ProviderConfig {
+    /// Its "Continue with ..." button.
+    pub fn button(&self) -> ProviderButton {
+        ProviderButton {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            kind: self.kind,
+        }
+    }
 }
 
 fn var(name: &str) -> Option<String> {

@@ -9,6 +9,7 @@ use crate::domain::identity::MethodMismatch;
 use crate::domain::text::{safe_next, urlencode};
 use crate::server::actor::User;
 use crate::server::invitations::link;
+use crate::server::sso::provision::{self, Provisioning};
 use crate::server::state::AppState;
 
 /// Where a finished sign-in lands.
@@ -33,7 +34,19 @@ pub async fn complete(
             // A sign-in never links into whoever happens to be signed in.
             let user = account(state, login, None).await?;
             let to = safe_next(next.clone());
-            Ok(Landing { user, to, org: None })
+            match provision::on_sign_in(&state.pool, &user, &login.account(), &login.groups).await? {
+                Provisioning::NotSso => Ok(Landing { user, to, org: None }),
+                // Straight into the organization, unless a page was asked for.
+                Provisioning::Member(org) => Ok(Landing {
+                    to: if to == "/" { format!("/orgs/{}", org.slug) } else { to },
+                    org: Some(org.id),
+                    user,
+                }),
+                Provisioning::NoSeat { org_name } => Err(Refusal::new(
+                    format!("{org_name} has no free seat"),
+                    format!("You signed in through {org_name}'s single sign-on, but every seat is taken, so you could not be added. Its owners have been told; try again once they free a seat."),
+                )),
+            }
         }
         Purpose::Link => {
             let me = signed_in.ok_or_else(|| {
@@ -104,6 +117,8 @@ async fn redeem(state: &AppState, login: &ProviderLogin, token: &str) -> Result<
     }
     let user = account(state, login, None).await?;
     let org = link::accept(&state.pool, token, &user, Some(&used)).await?;
+    // Their groups count from the first sign-in on.
+    provision::on_sign_in(&state.pool, &user, &used, &login.groups).await?;
     Ok(Landing {
         user,
         to: format!("/orgs/{}", org.slug),

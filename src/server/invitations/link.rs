@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::store::{permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
+use super::store::{admit, permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
 use crate::domain::access::Permission;
 use crate::domain::identity::{ProviderAccount, SignInMethod};
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
@@ -14,6 +14,8 @@ use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::model::orgs::OrgSummary;
 use crate::server::accounts::mark_verified;
+use crate::server::identity::providers::{ProviderConfig, Providers};
+use crate::server::sso::connections;
 use crate::server::actor::User;
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::token::hash_secret;
@@ -135,6 +137,7 @@ async fn require_acceptor_still_member(
 /// The page behind a link.
 pub async fn preview(
     pool: &SqlitePool,
+    providers: &Providers,
     secret: &str,
     viewer: Option<&User>,
 ) -> Result<InvitationDetails, AppError> {
@@ -151,8 +154,17 @@ pub async fn preview(
     let permissions = labels(permissions_of(&mut conn, CarriedList::Granted, row.id).await?);
     let withheld = labels(permissions_of(&mut conn, CarriedList::Withheld, row.id).await?);
     let sign_in = row.sign_in()?;
+    let invited = Email::parse(&row.email).map_err(|_| AppError::Internal)?;
+    let sso = connections::of_org_for_address(&mut conn, row.org_id, &invited).await?;
+    let required = match (&sso, sign_in.provider()) {
+        (Some(sso), _) => providers.get(&sso.provider),
+        (None, Some(kind)) => providers.of_kind(kind),
+        (None, None) => None,
+    };
     Ok(InvitationDetails {
         sign_in,
+        single_sign_on: sso.is_some(),
+        sign_in_with: required.map(ProviderConfig::button),
         teams,
         permissions,
         withheld,
@@ -308,6 +320,17 @@ pub async fn accept<'a>(
             row.email, user.email, row.email
         )));
     }
+    // An address in a domain the organization claims joins through its
+    // single sign-on, whatever the invitation's own method.
+    let invited = Email::parse(&row.email).map_err(|_| AppError::Internal)?;
+    if let Some(sso) = connections::of_org_for_address(&mut tx, row.org_id, &invited).await? {
+        if !via.is_some_and(|account| sso.admits(account, &invited)) {
+            return Err(AppError::Forbidden(format!(
+                "{} signs in addresses like {} with single sign-on. Open the invitation link and continue with your organization's sign-in to accept.",
+                row.org_name, row.email
+            )));
+        }
+    }
     let proof = address_proof(&found, user, via)?;
     let already: Option<String> = sqlx::query_scalar(
         "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
@@ -328,25 +351,7 @@ pub async fn accept<'a>(
                 row.org_name
             )));
         }
-        // Someone who was a member before starts over with what this invitation carries.
-        for sql in [
-            "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2",
-            "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2",
-            "DELETE FROM team_members WHERE user_id = ?2 AND team_id IN (SELECT id FROM teams WHERE org_id = ?1)",
-        ] {
-            sqlx::query(sql).bind(row.org_id).bind(user.id).execute(&mut *tx).await?;
-        }
-        sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, ?, 'active', ?)
-             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
-                joined_at = excluded.joined_at, removed_at = NULL, removed_by = NULL",
-        )
-        .bind(row.org_id)
-        .bind(user.id)
-        .bind(&row.role)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        admit(&mut tx, row.org_id, user.id, row.role()?, now).await?;
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
         sqlx::query("INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_withheld WHERE invitation_id = ?")
             .bind(row.org_id)

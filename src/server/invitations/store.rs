@@ -124,6 +124,37 @@ pub async fn expire_stale(
     Ok(())
 }
 
+/// Makes `user` an active member of `org` with `role` (seats checked by the
+/// caller). Someone who was a member before starts over: their old grants,
+/// exclusions and teams are gone.
+pub async fn admit(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    user: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for sql in [
+        "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2",
+        "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2",
+        "DELETE FROM team_members WHERE user_id = ?2 AND team_id IN (SELECT id FROM teams WHERE org_id = ?1)",
+    ] {
+        sqlx::query(sql).bind(org).bind(user).execute(&mut *conn).await?;
+    }
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, ?, 'active', ?)
+         ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
+            joined_at = excluded.joined_at, removed_at = NULL, removed_by = NULL",
+    )
+    .bind(org)
+    .bind(user)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Seats in use: active members plus pending, unexpired invitations
 /// (optionally not counting one invitation).
 pub async fn seats_used(

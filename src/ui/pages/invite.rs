@@ -10,7 +10,7 @@ use crate::domain::dates::moment;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::ui::form::FormAlert;
-use crate::ui::provider_buttons::ProviderButtons;
+use crate::ui::provider_buttons::{ProviderButtons, ProviderLink};
 use crate::ui::session::hard_navigate;
 use crate::ui::session::urlencode;
 use crate::ui::toast::navigate_with_toast;
@@ -132,12 +132,16 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
             })}
             <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
             <FormAlert message=error/>
-            {match (details.sign_in.provider(), &details.signed_in_as, matches) {
-                (Some(kind), _, _) => view! {
-                    <p>{format!("{} asks you to sign in with {} as {}. Signing in accepts the invitation.", details.org_name, details.sign_in.label(), details.email)}</p>
+            {match (details.sign_in_with.clone(), &details.signed_in_as, matches) {
+                (Some(provider), _, _) => view! {
+                    <p>{if details.single_sign_on {
+                        format!("{} signs in {} through single sign-on ({}). Signing in accepts the invitation.", details.org_name, details.email, provider.label)
+                    } else {
+                        format!("{} asks you to sign in with {} as {}. Signing in accepts the invitation.", details.org_name, details.sign_in.label(), details.email)
+                    }}</p>
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
-                        <ProviderButtons then=format!("invitation={}", urlencode(&token.get_value())) only=kind/>
+                        <ProviderLink provider then=format!("invitation={}", urlencode(&token.get_value()))/>
                     </div>
                 }.into_any(),
                 (None, Some(_), true) => view! {

@@ -9,6 +9,7 @@ use crate::ui::api_keys::ApiKeys;
 use crate::ui::form::{field_error, form_error, FormAlert};
 use crate::ui::org_context::{OrgContext, OrgRefresh, OrgTitle};
 use crate::ui::pages::members::SeatUsage;
+use crate::ui::sso_settings::SingleSignOn;
 
 /// The settings form.
 #[component]
@@ -30,6 +31,7 @@ pub fn Settings() -> impl IntoView {
         .role
         .is_admin()
         .then(|| view! { <ApiKeys slug=org.slug.clone()/> });
+    let sso = is_owner.then(|| view! { <SingleSignOn slug=org.slug.clone()/> });
     view! {
         <OrgTitle page="Settings"/>
         <section class="page">
@@ -55,6 +57,7 @@ pub fn Settings() -> impl IntoView {
                 </div>
                 {is_owner.then(|| view! { <button type="submit" class="button button-primary">"Save settings"</button> })}
             </ActionForm>
+            {sso}
             {api_keys}
         </section>
     }

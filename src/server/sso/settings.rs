@@ -1,0 +1,253 @@
+//! What an owner sets for single sign-on: the connection, claimed domains
+//! and group-to-team mappings. Every change is in Activity.
+
+use chrono::Utc;
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::connections::Connection;
+use crate::domain::identity::{ProviderKind, TenantId};
+use crate::domain::sso::EmailDomain;
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+use crate::model::sso::{GroupMapping, SsoConnection, SsoConnectionRequest, SsoSettings};
+use crate::server::actor::{parse_role, refresh, Member};
+use crate::server::identity::providers::{ProviderConfig, Providers};
+use crate::server::{audit, db, teams};
+
+fn require_owner(actor: &Member) -> Result<(), AppError> {
+    if actor.org.role == Role::Owner {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Only owners manage single sign-on.".into()))
+    }
+}
+
+/// The Single sign-on section (owners only).
+pub async fn load(pool: &SqlitePool, providers: &Providers, actor: &Member) -> Result<SsoSettings, AppError> {
+    require_owner(actor)?;
+    let org = actor.org.id;
+    let row: Option<(String, Option<String>, String, bool)> = sqlx::query_as(
+        "SELECT provider, tenant, default_role, require_sso FROM sso_connections WHERE org_id = ?",
+    )
+    .bind(org)
+    .fetch_optional(pool)
+    .await?;
+    let connection = match row {
+        None => None,
+        Some((provider, tenant, role, require_sso)) => Some(SsoConnection {
+            // A provider the operator has since removed still shows by name.
+            provider: providers.get(&provider).map(ProviderConfig::button).unwrap_or(
+                crate::model::auth::ProviderButton { id: provider.clone(), label: provider, kind: ProviderKind::Generic },
+            ),
+            tenant,
+            default_role: parse_role(&role)?,
+            require_sso,
+        }),
+    };
+    let domains = sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ? ORDER BY domain")
+        .bind(org)
+        .fetch_all(pool)
+        .await?;
+    let mappings: Vec<(String, Uuid, String)> = sqlx::query_as(
+        "SELECT g.group_name, t.id, t.name FROM sso_group_teams g JOIN teams t ON t.id = g.team_id
+         WHERE g.org_id = ? ORDER BY g.group_name, t.name",
+    )
+    .bind(org)
+    .fetch_all(pool)
+    .await?;
+    Ok(SsoSettings {
+        connection,
+        domains,
+        mappings: mappings
+            .into_iter()
+            .map(|(group, team_id, team_name)| GroupMapping { group, team_id, team_name })
+            .collect(),
+        providers: providers.all().iter().map(ProviderConfig::button).collect(),
+    })
+}
+
+/// Connects the organization to a configured provider (or changes how).
+pub async fn connect(
+    pool: &SqlitePool,
+    providers: &Providers,
+    actor: &Member,
+    request: SsoConnectionRequest,
+) -> Result<(), AppError> {
+    require_owner(actor)?;
+    let provider = providers.get(&request.provider).ok_or_else(|| {
+        AppError::invalid("provider", "Choose one of the identity providers this server offers.")
+    })?;
+    let tenant = match (provider.kind, request.tenant_id.trim()) {
+        (ProviderKind::Entra, "") => None,
+        (ProviderKind::Entra, typed) => Some(TenantId::parse(typed).map_err(|e| AppError::invalid("tenant_id", e))?),
+        (_, "") => None,
+        (_, _) => return Err(AppError::invalid("tenant_id", "Only a Microsoft Entra ID connection has a Tenant ID.")),
+    };
+    if request.default_role == Role::Owner {
+        return Err(AppError::invalid("default_role", "People added by signing in join as Member or Admin, never Owner."));
+    }
+    let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    require_owner(actor)?;
+    sqlx::query(
+        "INSERT INTO sso_connections (org_id, provider, tenant, default_role, require_sso, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, tenant = excluded.tenant,
+            default_role = excluded.default_role, require_sso = excluded.require_sso",
+    )
+    .bind(actor.org.id)
+    .bind(&provider.id)
+    .bind(tenant.as_ref().map(TenantId::as_str))
+    .bind(request.default_role.as_str())
+    .bind(request.require_sso)
+    .bind(Utc::now())
+    .execute(&mut *tx)
+    .await?;
+    let details = format!(
+        "{}{}, new people join as {}{}",
+        provider.label,
+        tenant.map(|t| format!(" (tenant {t})")).unwrap_or_default(),
+        request.default_role.label(),
+        if request.require_sso { ", SSO required" } else { "" }
+    );
+    audit::by(&mut tx, actor, "sso.connected", &provider.label, &details).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Disconnects single sign-on; claimed domains and mappings stay for a reconnect.
+pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppError> {
+    require_owner(actor)?;
+    let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    require_owner(actor)?;
+    let gone = sqlx::query("DELETE FROM sso_connections WHERE org_id = ?")
+        .bind(actor.org.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone == 0 {
+        return Err(AppError::Conflict("Single sign-on is not connected.".into()));
+    }
+    audit::by(&mut tx, actor, "sso.disconnected", "", "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Claims an email domain: only an owner whose own address in it is verified
+/// may, and a domain belongs to one organization.
+pub async fn claim_domain(pool: &SqlitePool, actor: &Member, typed: &str) -> Result<String, AppError> {
+    require_owner(actor)?;
+    let domain = EmailDomain::parse(typed).map_err(|e| AppError::invalid("domain", e))?;
+    let mine = Email::parse(&actor.user.email).map_err(|_| AppError::Internal)?;
+    if EmailDomain::of(&mine) != domain || actor.user.email_verified_at.is_none() {
+        return Err(AppError::invalid(
+            "domain",
+            format!("You can claim {domain} only with a verified address of your own in it; yours is {mine}{}.",
+                if actor.user.email_verified_at.is_none() { " (not verified yet)" } else { "" }),
+        ));
+    }
+    let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    require_owner(actor)?;
+    let holder: Option<Uuid> = sqlx::query_scalar("SELECT org_id FROM sso_domains WHERE domain = ?")
+        .bind(domain.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    match holder {
+        Some(org) if org == actor.org.id => {
+            return Err(AppError::invalid("domain", format!("{domain} is already claimed by this organization.")))
+        }
+        Some(_) => {
+            return Err(AppError::invalid("domain", format!("{domain} is claimed by another organization. A domain belongs to one organization.")))
+        }
+        None => {}
+    }
+    sqlx::query("INSERT INTO sso_domains (domain, org_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)")
+        .bind(domain.as_str())
+        .bind(actor.org.id)
+        .bind(actor.user.id)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+    audit::by(&mut tx, actor, "sso.domain_claimed", domain.as_str(), "").await?;
+    tx.commit().await?;
+    Ok(domain.to_string())
+}
+
+/// Gives up a claimed domain.
+pub async fn release_domain(pool: &SqlitePool, actor: &Member, domain: &str) -> Result<(), AppError> {
+    require_owner(actor)?;
+    let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    let gone = sqlx::query("DELETE FROM sso_domains WHERE domain = ? AND org_id = ?")
+        .bind(domain)
+        .bind(actor.org.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone == 0 {
+        return Err(AppError::NotFound("That domain".into()));
+    }
+    audit::by(&mut tx, actor, "sso.domain_released", domain, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Maps a provider group to a team of the organization.
+pub async fn map_group(pool: &SqlitePool, actor: &Member, group: &str, team: Uuid) -> Result<(), AppError> {
+    require_owner(actor)?;
+    let group = group.trim();
+    if group.is_empty() || group.chars().count() > 256 {
+        return Err(AppError::invalid("group", "Enter the group's name or id as the provider sends it (1 to 256 characters)."));
+    }
+    let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
+    let added = sqlx::query("INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)")
+        .bind(actor.org.id)
+        .bind(group)
+        .bind(team)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if added == 0 {
+        return Err(AppError::invalid("group", format!("{group} already maps to {team_name}.")));
+    }
+    audit::by(&mut tx, actor, "sso.group_mapped", &team_name, &format!("group {group}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a group-to-team mapping; the team's members stay until their next sign-in.
+pub async fn unmap_group(pool: &SqlitePool, actor: &Member, group: &str, team: Uuid) -> Result<(), AppError> {
+    require_owner(actor)?;
+    let mut tx = db::begin_write(pool).await?;
+    let actor = &refresh(&mut tx, actor).await?;
+    let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
+    let gone = sqlx::query("DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?")
+        .bind(actor.org.id)
+        .bind(group)
+        .bind(team)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone == 0 {
+        return Err(AppError::NotFound("That mapping".into()));
+    }
+    audit::by(&mut tx, actor, "sso.group_unmapped", &team_name, &format!("group {group}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The connection of `org`, if one is set and requires SSO of `email`.
+pub async fn required_for(
+    pool: &SqlitePool,
+    org: Uuid,
+    email: &Email,
+) -> Result<Option<Connection>, AppError> {
+    let mut conn = pool.acquire().await?;
+    Ok(super::connections::of_org_for_address(&mut conn, org, email)
+        .await?
+        .filter(|c| c.require_sso))
+}
