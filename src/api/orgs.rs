@@ -40,17 +40,11 @@ pub async fn switch_organization(slug: String) -> Result<OrgView, AppError> {
     )
 }
 
-/// The organization at `slug`, if the signed-in user is a member.
+/// The organization at `slug`, if the signed-in user is a member (and, where
+/// it requires single sign-on, signed in through it).
 #[server(endpoint = "organization")]
 pub async fn organization(slug: String) -> Result<OrgView, AppError> {
-    use crate::server::organizations;
-    super::ssr::reply(
-        async {
-            let (state, _, user) = super::ssr::signed_in().await?;
-            organizations::view(&state.pool, user.id, &slug).await
-        }
-        .await,
-    )
+    super::ssr::reply(super::ssr::member_of(&slug).await.map(|(_, member)| member.org))
 }
 
 /// Owners change the seat limit and how long invitation links stay valid.

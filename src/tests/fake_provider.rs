@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::domain::identity::ProviderKind;
+use super::support::Client;
+use sqlx::SqlitePool;
 use crate::server::identity::providers::ProviderConfig;
 
 const KEY_PEM: &str = include_str!("fixtures/oidc-test-key.pem");
@@ -210,3 +212,31 @@ async fn token(
         "id_token": format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)),
     })))
 }
+
+/// The application with these providers configured.
+pub async fn app(pool: SqlitePool, providers: &[(&FakeProvider, ProviderKind)]) -> Client {
+    let configs: Vec<_> = providers.iter().map(|(p, kind)| p.config(*kind)).collect();
+    Client::with_config(pool, |c| c.providers = configs).await
+}
+
+/// Starts at `/auth/{id}/start{query}`, lets the provider sign in with
+/// `claims`, and follows the callback: (status, Location, body).
+pub async fn through(
+    client: &mut Client,
+    provider: &FakeProvider,
+    id: &str,
+    query: &str,
+    claims: Value,
+    spoil: Spoil,
+) -> (u16, Option<String>, String) {
+    let (status, location, body) = client.visit(&format!("/auth/{id}/start{query}")).await;
+    assert_eq!(status, 303, "start redirects to the provider: {body}");
+    let callback = provider.authorize(&location.unwrap(), claims, spoil);
+    client.visit(&callback).await
+}
+
+pub async fn signed_in_as(client: &mut Client) -> Option<String> {
+    let me = client.call("current_user", &[]).await;
+    me.body["email"].as_str().map(str::to_owned)
+}
+

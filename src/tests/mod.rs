@@ -16,6 +16,7 @@ mod members_http;
 mod organizations;
 mod outbox;
 mod provider_sign_in;
+mod sso;
 mod support;
 mod trust;
 

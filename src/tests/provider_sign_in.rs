@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
-use super::fake_provider::{FakeProvider, Spoil};
+use super::fake_provider::{app, signed_in_as, through, FakeProvider, Spoil};
 use super::support::Client;
 use crate::domain::identity::{ProviderKind, SignInChoice};
 use crate::domain::Role;
@@ -14,32 +14,6 @@ use crate::model::invitations::InvitationRequest;
 use crate::server::invitations::{self, link};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-
-async fn app(pool: SqlitePool, providers: &[(&FakeProvider, ProviderKind)]) -> Client {
-    let configs: Vec<_> = providers.iter().map(|(p, kind)| p.config(*kind)).collect();
-    Client::with_config(pool, |c| c.providers = configs).await
-}
-
-/// Starts at `/auth/{id}/start{query}`, lets the provider sign in with
-/// `claims`, and follows the callback: (status, Location, body).
-async fn through(
-    client: &mut Client,
-    provider: &FakeProvider,
-    id: &str,
-    query: &str,
-    claims: Value,
-    spoil: Spoil,
-) -> (u16, Option<String>, String) {
-    let (status, location, body) = client.visit(&format!("/auth/{id}/start{query}")).await;
-    assert_eq!(status, 303, "start redirects to the provider: {body}");
-    let callback = provider.authorize(&location.unwrap(), claims, spoil);
-    client.visit(&callback).await
-}
-
-async fn signed_in_as(client: &mut Client) -> Option<String> {
-    let me = client.call("current_user", &[]).await;
-    me.body["email"].as_str().map(str::to_owned)
-}
 
 async fn identities(pool: &SqlitePool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM identities").fetch_one(pool).await.unwrap()
