@@ -1,7 +1,7 @@
 import { test, expect } from './support/fixtures';
 import type { Page } from '@playwright/test';
-import { hydrated, uniqueEmail } from './support/accounts';
-import { ownerWithOrg } from './support/invitations';
+import { hydrated, onboard, signOut, signUpVerified, uniqueEmail } from './support/accounts';
+import { invite, ownerWithOrg } from './support/invitations';
 import { linkIn, waitForMail } from './support/mail';
 import { ENTRA_PORT, GOOGLE_PORT } from './support/ports';
 
@@ -124,4 +124,105 @@ test('sign-in offers each configured provider, and a refused sign-in leaves you 
   await page.goto('/account');
   await hydrated(page);
   await expect(page.getByRole('main').getByRole('link', { name: 'Sign in' })).toBeVisible();
+});
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+/** An owner with a verified address at a fresh domain, whose organization signs in through Entra and claims that domain. */
+async function ssoOrg(page: Page) {
+  const domain = `corp${Date.now()}${Math.floor(Math.random() * 1e4)}.test`;
+  await signUpVerified(page, 'Olivia Owner', `olivia@${domain}`);
+  await page.goto('/onboarding');
+  await hydrated(page);
+  const orgName = `SSO Corp ${Math.floor(Math.random() * 1e9)}`;
+  await onboard(page, orgName);
+  const base = new URL(page.url()).pathname;
+  await page.goto(`${base}/settings`);
+  await hydrated(page);
+  const sso = page.getByRole('region', { name: 'Single sign-on' });
+  await sso.getByLabel('Identity provider').selectOption({ label: 'Microsoft' });
+  await sso.getByLabel("Your organization's Tenant ID").fill(TENANT);
+  await sso.getByRole('button', { name: 'Save single sign-on' }).click();
+  await expect(sso.getByRole('heading', { name: 'Connected to Microsoft' })).toBeVisible();
+  await sso.getByRole('textbox', { name: 'Domain' }).fill(domain);
+  await sso.getByRole('button', { name: 'Claim domain' }).click();
+  await expect(sso.getByRole('list', { name: 'Claimed domains' })).toContainText(domain);
+  return { base, orgName, domain, sso };
+}
+
+async function signInWithMicrosoft(page: Page, sub: string) {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Continue with Microsoft' }).click();
+  await authorizeAs(page, sub);
+}
+
+test('single sign-on adds a new person with the team of their group, and a sign-in without the group drops it', async ({ page, newPerson }) => {
+  const { base, orgName, domain, sso } = await ssoOrg(page);
+  await page.goto(`${base}/projects`);
+  await hydrated(page);
+  await page.getByLabel('New project name').fill('Churn model');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByRole('heading', { name: 'Churn model' })).toBeVisible();
+  await page.goto(`${base}/teams`);
+  await hydrated(page);
+  await page.getByLabel('New team name').fill('Data');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  const team = page.getByRole('region', { name: 'Team Data' });
+  await team.getByLabel('Permission', { exact: true }).selectOption({ label: 'Projects: view' });
+  await team.getByLabel('Where').selectOption({ label: 'Project Churn model' });
+  await team.getByRole('button', { name: 'Give permission' }).click();
+  await expect(team.getByRole('list', { name: 'Permissions of Data' })).toContainText('Projects: view on Churn model');
+
+  await page.goto(`${base}/settings`);
+  await hydrated(page);
+  await sso.getByLabel('Provider group').fill('data-scientists');
+  await sso.getByLabel('Team', { exact: true }).selectOption({ label: 'Data' });
+  await sso.getByRole('button', { name: 'Map group' }).click();
+  await expect(sso.getByRole('list', { name: 'Group mappings' })).toContainText('data-scientists → Data');
+
+  const sub = `entra-nia-${Date.now()}`;
+  const nia = `nia@${domain}`;
+  await setClaims(ENTRA_PORT, sub, { email: nia, tid: TENANT, oid: sub, xms_edov: true, groups: ['data-scientists'], name: 'Nia Data' });
+  const niaPage = await newPerson();
+  await signInWithMicrosoft(niaPage, sub);
+  await expect(niaPage).toHaveURL(new RegExp(`${base}$`));
+  await expect(niaPage.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+  await niaPage.goto(`${base}/projects`);
+  await hydrated(niaPage);
+  await expect(niaPage.getByRole('heading', { name: 'Churn model' })).toBeVisible();
+
+  // She left the group at the provider: her next sign-in takes the team away.
+  await setClaims(ENTRA_PORT, sub, { email: nia, tid: TENANT, oid: sub, xms_edov: true, groups: [], name: 'Nia Data' });
+  await signOut(niaPage);
+  await signInWithMicrosoft(niaPage, sub);
+  await expect(niaPage).toHaveURL(new RegExp(`${base}$`));
+  await niaPage.goto(`${base}/projects`);
+  await hydrated(niaPage);
+  await expect(niaPage.getByRole('heading', { level: 1, name: 'Projects' })).toBeVisible();
+  await expect(niaPage.getByRole('heading', { name: 'Churn model' })).toHaveCount(0);
+
+  // Activity shows both changes.
+  await page.goto(`${base}/activity`);
+  await hydrated(page);
+  await expect(page.getByText(/by their groups at single sign-on/).first()).toBeVisible();
+});
+
+test('an email invitation to an address in a claimed domain is accepted through single sign-on', async ({ page, newPerson }) => {
+  const { base, orgName, domain } = await ssoOrg(page);
+  const ivy = `ivy@${domain}`;
+  const dialog = await invite(page, base, ivy);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const link = linkIn(await waitForMail(ivy, 'invited you'), '/invite/');
+  const sub = `entra-ivy-${Date.now()}`;
+  await setClaims(ENTRA_PORT, sub, { email: ivy, tid: TENANT, oid: sub, xms_edov: true, name: 'Ivy Invited' });
+  const ivyPage = await newPerson();
+  await ivyPage.goto(link);
+  await hydrated(ivyPage);
+  await expect(ivyPage.getByText(`signs in ${ivy} through single sign-on (Microsoft)`)).toBeVisible();
+  await expect(ivyPage.getByRole('link', { name: 'Sign in to accept' })).toHaveCount(0);
+  await ivyPage.getByRole('link', { name: 'Continue with Microsoft' }).click();
+  await authorizeAs(ivyPage, sub);
+  await expect(ivyPage).toHaveURL(new RegExp(`${base}$`));
+  await expect(ivyPage.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
 });
