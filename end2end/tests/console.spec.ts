@@ -87,6 +87,11 @@ test('every page has a title and no axe-core violations, light and dark', async 
     await expect(page).toHaveTitle(`${title} · ${orgName} · Gatehouse`);
     await expectAccessible(page, title);
   }
+  await page.goto('/account');
+  await hydrated(page);
+  await expect(page).toHaveTitle('Your account · Gatehouse');
+  await expect(page.getByRole('list', { name: 'Ways to sign in' })).toContainText('Password');
+  await expectAccessible(page, 'account');
   // A new owner's dashboard offers first steps, never "ask an admin" pointing at themselves.
   await page.goto(base);
   await hydrated(page);
