@@ -12,6 +12,7 @@ use gatehouse::model::invitations::{BulkRequest, InvitationRequest};
 use gatehouse::model::members::{MemberFilter, MemberSort};
 use gatehouse::server::actor::{Member, User};
 use gatehouse::server::config::Config;
+use gatehouse::server::identity::providers::Providers;
 use gatehouse::server::invitations::{self, bulk, link};
 use gatehouse::server::members::{self, MemberQuery};
 use gatehouse::server::organizations;
@@ -81,6 +82,7 @@ async fn main() {
             config: Arc::new(config),
             mail: MailWaker::default(),
             limits: Arc::new(RateLimiter::default()),
+            providers: Arc::new(Providers::new(Vec::new())),
         };
         let owner = user(&pool, "owner@example.com").await;
         let org = organizations::create(&pool, owner.id, "Bench")
@@ -160,7 +162,7 @@ async fn main() {
             let invitee = user(&pool, &email).await;
             let secret = issued.rsplit('/').next().unwrap().to_owned();
             let t = Instant::now();
-            link::accept(&pool, &secret, &invitee).await.unwrap();
+            link::accept(&pool, &secret, &invitee, None).await.unwrap();
             samples.push(t.elapsed());
         }
         println!("  {:<32} {}", "accept", stats(samples));

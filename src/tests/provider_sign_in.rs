@@ -246,3 +246,30 @@ async fn the_last_way_to_sign_in_cannot_be_removed(pool: SqlitePool) {
     assert_eq!(refused.status, 409, "{:?}", refused.body);
     assert_eq!(identities(&pool).await, 1);
 }
+
+#[sqlx::test]
+async fn the_api_takes_and_shows_the_sign_in_method(pool: SqlitePool) {
+    let google = FakeProvider::start(false).await;
+    let mut ann = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    ann.create_org("Acme").await;
+    let key = super::api_v1::create_key(&mut ann, "acme", "CI", super::api_v1::ALL, None).await;
+    let path = "/api/v1/orgs/acme/invitations";
+    let with = |sign_in: &str, tenant: &str| {
+        let mut body = super::api_v1::invite("gus@gmail.com");
+        body["sign_in"] = json!(sign_in);
+        body["tenant_id"] = json!(tenant);
+        body
+    };
+    let detail = ann.rest("POST", path, Some(&key), Some(with("entra", "not-a-guid"))).await.problem(400);
+    assert!(detail.contains("Tenant ID is a GUID"), "{detail}");
+    let detail = ann.rest("POST", path, Some(&key), Some(with("entra", TENANT))).await.problem(400);
+    assert!(detail.contains("not set up"), "{detail}");
+    let created = ann.rest("POST", path, Some(&key), Some(with("google", ""))).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let listed = ann.rest("GET", path, Some(&key), None).await;
+    assert_eq!(listed.body["items"][0]["sign_in"], json!({ "provider": "google" }), "{:?}", listed.body);
+    let activity: String = sqlx::query_scalar("SELECT details FROM audit_events WHERE action = 'invitation.created'")
+        .fetch_one(&pool).await.unwrap();
+    assert_eq!(activity, "member, sign in with Google");
+}
