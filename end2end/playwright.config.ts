@@ -59,6 +59,9 @@ export default defineConfig({
         MAIL_RETRY_BASE_MS: '300',
         MAIL_MAX_ATTEMPTS: '4',
         RATE_LIMIT_INVITES: '1000',
+        // Every journey signs people up from 127.0.0.1: one client to the
+        // server, allowed five sign-ups per sign-in attempt allowance.
+        RATE_LIMIT_SIGN_IN: '50',
         RUST_LOG: 'info,sqlx=warn',
         GOOGLE_ISSUER: `http://127.0.0.1:${GOOGLE_PORT}`,
         GOOGLE_CLIENT_ID: 'gatehouse-e2e',
