@@ -69,6 +69,8 @@ export default defineConfig({
         ENTRA_ISSUER: `http://127.0.0.1:${ENTRA_PORT}`,
         ENTRA_CLIENT_ID: 'gatehouse-e2e',
         ENTRA_CLIENT_SECRET: 'e2e-secret',
+        // Organizations' own providers in the journeys are on loopback http.
+        SSO_ALLOW_HTTP_ISSUERS: '1',
       },
     },
   ],

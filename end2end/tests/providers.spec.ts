@@ -226,3 +226,31 @@ test('an email invitation to an address in a claimed domain is accepted through 
   await expect(ivyPage).toHaveURL(new RegExp(`${base}$`));
   await expect(ivyPage.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
 });
+
+test("an organization's own OpenID Connect provider: the owner enters it, a new person finds it by their work address", async ({ page, newPerson }) => {
+  const { base, orgName, domain, sso } = await ssoOrg(page);
+  await sso.getByLabel('Identity provider').selectOption({ label: 'Your own OpenID Connect provider' });
+  await expect(sso.getByText(/Register this redirect URI with your provider/)).toContainText('/callback');
+  await sso.getByLabel('Issuer URL').fill('http://127.0.0.1:9');
+  await sso.getByLabel('Client ID').fill('corp-app');
+  await sso.getByLabel('Client secret').fill('corp-secret');
+  await sso.getByRole('button', { name: 'Save single sign-on' }).click();
+  await expect(sso.getByText(/did not answer with an OpenID Connect discovery document/)).toBeVisible();
+  await expect(sso.getByRole('heading', { name: 'Connected to Microsoft' })).toBeVisible();
+  // The Google-like test provider stands in for the organization's own.
+  await sso.getByLabel('Issuer URL').fill(`http://127.0.0.1:${GOOGLE_PORT}`);
+  await sso.getByRole('button', { name: 'Save single sign-on' }).click();
+  await expect(sso.getByRole('heading', { name: `Connected to ${orgName} SSO` })).toBeVisible();
+
+  const sub = `own-${Date.now()}`;
+  const omar = `omar@${domain}`;
+  await setClaims(GOOGLE_PORT, sub, { email: omar, email_verified: true, name: 'Omar Own' });
+  const omarPage = await newPerson();
+  await omarPage.goto('/sign-in');
+  await hydrated(omarPage);
+  await omarPage.getByLabel('Work address (single sign-on)').fill(omar);
+  await omarPage.getByRole('button', { name: 'Continue with SSO' }).click();
+  await authorizeAs(omarPage, sub);
+  await expect(omarPage).toHaveURL(new RegExp(`${base}$`));
+  await expect(omarPage.getByRole('heading', { level: 1, name: orgName })).toBeVisible();
+});

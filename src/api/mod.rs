@@ -94,11 +94,9 @@ pub(crate) mod ssr {
         if via.is_some_and(|account| required.admits(&account, &email)) {
             return Ok(());
         }
-        let label = state
-            .providers
-            .get(&required.provider)
-            .map(|p| p.label.clone())
-            .unwrap_or_else(|| required.provider.clone());
+        let label = crate::server::sso::connections::provider(&state.pool, &state.providers, &required.provider)
+            .await?
+            .map_or_else(|| required.provider.clone(), |p| p.label);
         Err(AppError::SsoRequired {
             org: org.name.clone(),
             provider: label,

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::server::identity::oidc::{self, CallbackParams, Purpose, Refusal};
+use crate::server::identity::providers::ProviderConfig;
 use crate::server::identity::sign_in::complete;
+use crate::server::sso::connections;
 use crate::server::mail::templates::escape_html;
 use crate::server::session;
 use crate::server::state::AppState;
@@ -43,9 +45,11 @@ async fn start(
     Path(provider): Path<String>,
     Query(params): Query<StartParams>,
 ) -> Response {
-    let Some(provider) = state.providers.get(&provider) else {
-        return page(StatusCode::NOT_FOUND, &Refusal::new("No such sign-in method", format!("This server does not offer sign-in with {provider:?}.")));
+    let provider = match known(&state, &provider).await {
+        Ok(provider) => provider,
+        Err(refused) => return refused,
     };
+    let provider = &provider;
     let purpose = match (params.invitation, params.link) {
         (Some(token), _) => Purpose::Invitation { token },
         (None, true) => Purpose::Link,
@@ -63,9 +67,11 @@ async fn callback(
     Path(provider): Path<String>,
     Query(params): Query<CallbackParams>,
 ) -> Response {
-    let Some(provider) = state.providers.get(&provider) else {
-        return page(StatusCode::NOT_FOUND, &Refusal::new("No such sign-in method", format!("This server does not offer sign-in with {provider:?}.")));
+    let provider = match known(&state, &provider).await {
+        Ok(provider) => provider,
+        Err(refused) => return refused,
     };
+    let provider = &provider;
     let finished = async {
         let (login, purpose) = oidc::finish(&state.providers, &state.config, &session, provider, params).await?;
         let signed_in = session::signed_in_user(&session, &state.pool).await?;
@@ -79,6 +85,19 @@ async fn callback(
     match finished.await {
         Ok(to) => redirect(&to),
         Err(refusal) => page(StatusCode::FORBIDDEN, &refusal),
+    }
+}
+
+/// The provider named in the path (configured, or an organization's own),
+/// or the page that says there is none.
+async fn known(state: &AppState, name: &str) -> Result<ProviderConfig, Response> {
+    match connections::provider(&state.pool, &state.providers, name).await {
+        Ok(Some(provider)) => Ok(provider),
+        Ok(None) => Err(page(
+            StatusCode::NOT_FOUND,
+            &Refusal::new("No such sign-in method", format!("This server does not offer sign-in with {name:?}.")),
+        )),
+        Err(err) => Err(page(StatusCode::INTERNAL_SERVER_ERROR, &err.into())),
     }
 }
 

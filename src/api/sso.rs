@@ -12,7 +12,7 @@ pub async fn single_sign_on(slug: String) -> Result<SsoSettings, AppError> {
     super::ssr::reply(
         async {
             let (state, actor) = super::ssr::member_of(&slug).await?;
-            settings::load(&state.pool, &state.providers, &actor).await
+            settings::load(&state, &actor).await
         }
         .await,
     )
@@ -24,7 +24,7 @@ pub async fn connect_sso(slug: String, request: SsoConnectionRequest) -> Result<
     super::ssr::reply(
         async {
             let (state, actor) = super::ssr::member_of(&slug).await?;
-            settings::connect(&state.pool, &state.providers, &actor, request).await
+            settings::connect(&state, &actor, request).await
         }
         .await,
     )
@@ -85,6 +85,22 @@ pub async fn unmap_group(slug: String, group: String, team: Uuid) -> Result<(), 
         async {
             let (state, actor) = super::ssr::member_of(&slug).await?;
             settings::unmap_group(&state.pool, &actor, &group, team).await
+        }
+        .await,
+    )
+}
+
+/// Where single sign-on starts for a work address: the provider of the
+/// organization that claims its domain. Counted like a link look-up.
+#[server(endpoint = "sso_start")]
+pub async fn sso_start(address: String, next: String) -> Result<String, AppError> {
+    use crate::server::{sso::connections, state::AppState};
+    super::ssr::reply(
+        async {
+            let state = AppState::current()?;
+            super::ssr::limit_token_lookups(&state).await?;
+            let email = crate::domain::Email::parse(&address).map_err(|e| AppError::invalid("address", e))?;
+            connections::start_for(&state.pool, &state.providers, &email, &next).await
         }
         .await,
     )

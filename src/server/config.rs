@@ -42,6 +42,9 @@ pub struct Config {
     pub api_key_limit: u32,
     /// The identity providers people may sign in with.
     pub providers: Vec<super::identity::providers::ProviderConfig>,
+    /// Whether an organization's own identity provider may be plain
+    /// `http://` (tests on loopback); otherwise only `https://`.
+    pub allow_http_issuers: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -113,6 +116,7 @@ impl Config {
             rate_window: Duration::from_secs(number("RATE_LIMIT_WINDOW_SECS", 600)?),
             api_key_limit: number("RATE_LIMIT_API_KEY", 1000)?,
             providers: super::identity::providers::from_env()?,
+            allow_http_issuers: matches!(var("SSO_ALLOW_HTTP_ISSUERS").as_deref(), Some("1" | "true")),
         })
     }
 
@@ -144,6 +148,7 @@ impl Config {
             rate_window: Duration::from_secs(600),
             api_key_limit: 1000,
             providers: Vec::new(),
+            allow_http_issuers: true,
         }
     }
 }

@@ -44,8 +44,11 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
         tenant_id: TENANT.into(),
         default_role: Role::Member,
         require_sso,
+        issuer: String::new(),
+        client_id: String::new(),
+        client_secret: String::new(),
     };
-    settings::connect(pool, &client.state.providers, &owner, request).await.unwrap();
+    settings::connect(&client.state, &owner, request).await.unwrap();
     (owner, slug)
 }
 
@@ -189,4 +192,47 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
     let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m WHERE m.user_id = ?").bind(ivy.id).fetch_one(&pool).await.unwrap();
     assert_eq!(role, "admin", "the invitation's role, not the connection's default");
+}
+
+#[sqlx::test]
+async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool: SqlitePool) {
+    let entra = FakeProvider::start(true).await;
+    let own = FakeProvider::start(false).await;
+    let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
+    let (owner, slug) = connected(&client, false).await;
+    let request = |issuer: &str, client_id: &str, secret: &str| SsoConnectionRequest {
+        provider: crate::model::sso::OWN_PROVIDER.into(),
+        tenant_id: String::new(),
+        default_role: Role::Admin,
+        require_sso: false,
+        issuer: issuer.into(),
+        client_id: client_id.into(),
+        client_secret: secret.into(),
+    };
+    let refused = settings::connect(&client.state, &owner, request("ftp://idp.corp.test", "", "")).await.unwrap_err();
+    for field in ["issuer", "client_id", "client_secret"] {
+        assert!(refused.field_message(field).is_some(), "{field}: {refused:?}");
+    }
+    let unreachable = settings::connect(&client.state, &owner, request("http://127.0.0.1:9", "app", "s3cret")).await.unwrap_err();
+    assert!(unreachable.field_message("issuer").is_some_and(|m| m.contains("did not answer")), "{unreachable:?}");
+    settings::connect(&client.state, &owner, request(&own.base, super::fake_provider::CLIENT_ID, "s3cret")).await.unwrap();
+    // Saving again without retyping the secret keeps it.
+    settings::connect(&client.state, &owner, request(&own.base, super::fake_provider::CLIENT_ID, "")).await.unwrap();
+    let shown = settings::load(&client.state, &owner).await.unwrap();
+    let own_id = crate::server::sso::connections::own_provider_id(owner.org.id);
+    assert_eq!(shown.connection.as_ref().map(|c| c.provider.id.clone()), Some(own_id.clone()));
+    assert_eq!(shown.own_redirect_uri, format!("http://127.0.0.1:3000/auth/{own_id}/callback"));
+
+    // A work address finds its organization's provider; another domain does not.
+    let mut nia = client.fresh();
+    let start = nia.call("sso_start", &[("address", "Nia@Corp.test"), ("next", "/")]).await;
+    assert_eq!(start.body, json!(format!("/auth/{own_id}/start?next=/")), "{:?}", start.body);
+    let none = nia.call("sso_start", &[("address", "nia@elsewhere.test"), ("next", "/")]).await;
+    assert_eq!(none.error().and_then(|e| e.field_message("address")).is_some(), true, "{:?}", none.body);
+    let claims = json!({ "sub": "own-nia", "email": "nia@corp.test", "email_verified": true });
+    let (status, to, body) = through(&mut nia, &own, &own_id, "", claims, Spoil::Nothing).await;
+    assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
+    let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'nia@corp.test'")
+        .fetch_one(&pool).await.unwrap();
+    assert_eq!(role, "admin", "the connection's default role");
 }

@@ -9,7 +9,8 @@ use crate::api::sso::{claim_domain, connect_sso, disconnect_sso, map_group, rele
 use crate::domain::identity::ProviderKind;
 use crate::domain::Role;
 use crate::model::access::TeamItem;
-use crate::model::sso::{SsoConnectionRequest, SsoSettings};
+use crate::error::AppError;
+use crate::model::sso::{SsoConnectionRequest, SsoSettings, OWN_PROVIDER};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
 use crate::ui::toast::use_toasts;
@@ -45,14 +46,20 @@ pub fn SingleSignOn(slug: String) -> impl IntoView {
 fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
+    let error_of = RwSignal::new(None::<AppError>);
     let current = settings.connection.clone();
-    let provider = RwSignal::new(
-        current
-            .as_ref()
-            .map(|c| c.provider.id.clone())
-            .or(settings.providers.first().map(|p| p.id.clone()))
-            .unwrap_or_default(),
-    );
+    let provider = RwSignal::new(match &current {
+        Some(c) if c.own.is_some() => OWN_PROVIDER.to_owned(),
+        Some(c) => c.provider.id.clone(),
+        None => settings.providers.first().map_or(OWN_PROVIDER.to_owned(), |p| p.id.clone()),
+    });
+    let own = current.as_ref().and_then(|c| c.own.clone());
+    let issuer = RwSignal::new(own.as_ref().map(|o| o.issuer.clone()).unwrap_or_default());
+    let client_id = RwSignal::new(own.as_ref().map(|o| o.client_id.clone()).unwrap_or_default());
+    let client_secret = RwSignal::new(String::new());
+    let has_secret = own.is_some();
+    let is_own = move || provider.get() == OWN_PROVIDER;
+    let field_error = move |field: &'static str| Signal::derive(move || error_of.get().and_then(|e: AppError| e.field_message(field)));
     let tenant = RwSignal::new(current.as_ref().and_then(|c| c.tenant.clone()).unwrap_or_default());
     let role = RwSignal::new(current.as_ref().map_or(Role::Member, |c| c.default_role).as_str().to_owned());
     let require = RwSignal::new(current.as_ref().is_some_and(|c| c.require_sso));
@@ -65,14 +72,28 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
             tenant_id: if is_entra() { tenant.get_untracked() } else { String::new() },
             default_role: role.get_untracked().parse().unwrap_or(Role::Member),
             require_sso: require.get_untracked(),
+            issuer: issuer.get_untracked(),
+            client_id: client_id.get_untracked(),
+            client_secret: client_secret.get_untracked(),
         };
-        submit(error, async move {
-            connect_sso(slug.get_value(), request).await?;
-            toasts.show("Single sign-on saved.");
-            version.update(|v| *v += 1);
-            Ok(())
+        leptos::task::spawn_local(async move {
+            match connect_sso(slug.get_value(), request).await {
+                Ok(()) => {
+                    error_of.try_set(None);
+                    toasts.show("Single sign-on saved.");
+                    version.try_update(|v| *v += 1);
+                }
+                Err(err) => {
+                    error_of.try_set(Some(err));
+                }
+            }
         });
     };
+    // Field problems stand beside their fields; anything else above the form.
+    Effect::new(move |_| {
+        let shown = error_of.get().filter(|e| !["issuer", "client_id", "client_secret", "tenant_id", "default_role", "provider"].iter().any(|f| e.field_message(f).is_some()));
+        error.set(shown.map(|e| e.to_string()));
+    });
     let disconnect = Callback::new(move |()| {
         submit(error, async move {
             disconnect_sso(slug.get_value()).await?;
@@ -81,9 +102,7 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
             Ok(())
         });
     });
-    if settings.providers.is_empty() {
-        return view! { <p>"No identity provider is configured on this server, so single sign-on cannot be connected. The README says how the operator adds one."</p> }.into_any();
-    }
+    let redirect_uri = settings.own_redirect_uri.clone();
     view! {
         <form class="stack" on:submit=move |ev| { ev.prevent_default(); save(()); }>
             <h3>{match &current {
@@ -96,7 +115,9 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
                     <label for="sso-provider">"Identity provider"</label>
                     <select id="sso-provider" bind:value=provider>
                         {settings.providers.iter().map(|p| view! { <option value=p.id.clone()>{p.label.clone()}</option> }).collect_view()}
+                        <option value=OWN_PROVIDER>"Your own OpenID Connect provider"</option>
                     </select>
+                    <p class="field-error">{move || field_error("provider").get()}</p>
                 </div>
                 <div class="field">
                     <label for="sso-role">"Role of people who join by signing in"</label>
@@ -106,11 +127,36 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
                     </select>
                 </div>
             </div>
+            <div class="stack" hidden=move || !is_own()>
+                <p class="hint">"Register this redirect URI with your provider: " <code>{redirect_uri}</code></p>
+                <div class="field">
+                    <label for="sso-issuer">"Issuer URL"</label>
+                    <input id="sso-issuer" type="url" autocomplete="off" spellcheck="false" bind:value=issuer placeholder="https://login.example.com"
+                        aria-invalid=move || field_error("issuer").get().is_some().to_string() aria-describedby="sso-issuer-error"/>
+                    <p class="field-error" id="sso-issuer-error">{move || field_error("issuer").get()}</p>
+                </div>
+                <div class="field-pair">
+                    <div class="field">
+                        <label for="sso-client-id">"Client ID"</label>
+                        <input id="sso-client-id" type="text" autocomplete="off" spellcheck="false" bind:value=client_id
+                            aria-invalid=move || field_error("client_id").get().is_some().to_string() aria-describedby="sso-client-id-error"/>
+                        <p class="field-error" id="sso-client-id-error">{move || field_error("client_id").get()}</p>
+                    </div>
+                    <div class="field">
+                        <label for="sso-client-secret">"Client secret"</label>
+                        <input id="sso-client-secret" type="password" autocomplete="new-password" bind:value=client_secret
+                            placeholder=if has_secret { "Stored: leave empty to keep" } else { "" }
+                            aria-invalid=move || field_error("client_secret").get().is_some().to_string() aria-describedby="sso-client-secret-error"/>
+                        <p class="field-error" id="sso-client-secret-error">{move || field_error("client_secret").get()}</p>
+                    </div>
+                </div>
+            </div>
             <div class="field" hidden=move || !is_entra()>
                 <label for="sso-tenant">"Your organization's Tenant ID"</label>
                 <input id="sso-tenant" type="text" spellcheck="false" autocomplete="off" bind:value=tenant
                     placeholder="00000000-0000-0000-0000-000000000000" aria-describedby="sso-tenant-hint"/>
                 <p class="hint" id="sso-tenant-hint">"Only accounts of this Microsoft Entra tenant join. Empty accepts any tenant."</p>
+                <p class="field-error">{move || field_error("tenant_id").get()}</p>
             </div>
             <label class="check">
                 <input type="checkbox" bind:checked=require/>

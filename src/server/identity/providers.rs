@@ -162,7 +162,9 @@ impl Providers {
         fresh: bool,
     ) -> Result<CoreProviderMetadata, AppError> {
         let mut cache = self.discovered.lock().await;
-        if let Some((at, metadata)) = cache.get(&provider.id) {
+        // By issuer too: an organization may point its own provider elsewhere.
+        let key = format!("{} {}", provider.id, provider.issuer);
+        if let Some((at, metadata)) = cache.get(&key) {
             if !fresh && at.elapsed() < DISCOVERY_TTL {
                 return Ok(metadata.clone());
             }
@@ -174,7 +176,7 @@ impl Providers {
                 provider.label
             ))
         })?;
-        cache.insert(provider.id.clone(), (Instant::now(), metadata.clone()));
+        cache.insert(key, (Instant::now(), metadata.clone()));
         Ok(metadata)
     }
 

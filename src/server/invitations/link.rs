@@ -157,14 +157,14 @@ pub async fn preview(
     let invited = Email::parse(&row.email).map_err(|_| AppError::Internal)?;
     let sso = connections::of_org_for_address(&mut conn, row.org_id, &invited).await?;
     let required = match (&sso, sign_in.provider()) {
-        (Some(sso), _) => providers.get(&sso.provider),
-        (None, Some(kind)) => providers.of_kind(kind),
+        (Some(sso), _) => connections::provider(pool, providers, &sso.provider).await?,
+        (None, Some(kind)) => providers.of_kind(kind).cloned(),
         (None, None) => None,
     };
     Ok(InvitationDetails {
         sign_in,
         single_sign_on: sso.is_some(),
-        sign_in_with: required.map(ProviderConfig::button),
+        sign_in_with: required.as_ref().map(ProviderConfig::button),
         teams,
         permissions,
         withheld,

@@ -4,11 +4,13 @@
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use crate::domain::identity::ProviderAccount;
+use crate::domain::identity::{ProviderAccount, ProviderKind};
 use crate::domain::sso::EmailDomain;
+use crate::domain::text::{safe_next, urlencode};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::server::actor::parse_role;
+use crate::server::identity::providers::{ProviderConfig, Providers};
 
 /// An organization's SSO connection.
 #[derive(Debug, Clone)]
@@ -65,4 +67,69 @@ pub async fn of_org_for_address(
     email: &Email,
 ) -> Result<Option<Connection>, AppError> {
     Ok(for_address(conn, email).await?.filter(|c| c.org_id == org))
+}
+
+/// The provider name of an organization's own OpenID Connect provider.
+pub fn own_provider_id(org: Uuid) -> String {
+    format!("org-{}", org.simple())
+}
+
+/// The provider behind a name in `/auth/{name}/...`: a configured one, or
+/// an organization's own (from its connection).
+pub async fn provider(
+    pool: &sqlx::SqlitePool,
+    providers: &Providers,
+    id: &str,
+) -> Result<Option<ProviderConfig>, AppError> {
+    if let Some(configured) = providers.get(id) {
+        return Ok(Some(configured.clone()));
+    }
+    let Some(org) = id.strip_prefix("org-").and_then(|u| Uuid::try_parse(u).ok()) else {
+        return Ok(None);
+    };
+    let row: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT o.name, c.issuer, c.client_id, c.client_secret
+         FROM sso_connections c JOIN organizations o ON o.id = c.org_id WHERE c.org_id = ? AND c.provider = ?",
+    )
+    .bind(org)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(name, issuer, client_id, client_secret)| {
+        Some(ProviderConfig {
+            id: id.to_owned(),
+            label: format!("{name} SSO"),
+            kind: ProviderKind::Generic,
+            issuer: issuer?,
+            client_id: client_id?,
+            client_secret: client_secret?,
+        })
+    }))
+}
+
+/// Where single sign-on starts for `email`: its organization's provider,
+/// then `next`.
+pub async fn start_for(
+    pool: &sqlx::SqlitePool,
+    providers: &Providers,
+    email: &Email,
+    next: &str,
+) -> Result<String, AppError> {
+    let mut conn = pool.acquire().await?;
+    let connection = for_address(&mut conn, email).await?;
+    drop(conn);
+    let domain = EmailDomain::of(email);
+    let none = || {
+        AppError::invalid(
+            "address",
+            format!("No organization signs in addresses at {domain} with single sign-on. Sign in with your password or another button."),
+        )
+    };
+    let connection = connection.ok_or_else(none)?;
+    let provider = provider(pool, providers, &connection.provider).await?.ok_or_else(none)?;
+    Ok(format!(
+        "/auth/{}/start?next={}",
+        provider.id,
+        urlencode(&safe_next(Some(next.to_owned())))
+    ))
 }

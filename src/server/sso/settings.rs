@@ -5,14 +5,16 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::connections::Connection;
+use super::connections::{self, own_provider_id, Connection};
 use crate::domain::identity::{ProviderKind, TenantId};
 use crate::domain::sso::EmailDomain;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
-use crate::model::sso::{GroupMapping, SsoConnection, SsoConnectionRequest, SsoSettings};
+use crate::model::sso::{GroupMapping, OwnProvider, SsoConnection, SsoConnectionRequest, SsoSettings, OWN_PROVIDER};
 use crate::server::actor::{parse_role, refresh, Member};
-use crate::server::identity::providers::{ProviderConfig, Providers};
+use crate::server::identity::providers::ProviderConfig;
+use crate::server::state::AppState;
+use openidconnect::IssuerUrl;
 use crate::server::{audit, db, teams};
 
 fn require_owner(actor: &Member) -> Result<(), AppError> {
@@ -24,22 +26,24 @@ fn require_owner(actor: &Member) -> Result<(), AppError> {
 }
 
 /// The Single sign-on section (owners only).
-pub async fn load(pool: &SqlitePool, providers: &Providers, actor: &Member) -> Result<SsoSettings, AppError> {
+pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppError> {
     require_owner(actor)?;
+    let (pool, providers) = (&state.pool, &state.providers);
     let org = actor.org.id;
-    let row: Option<(String, Option<String>, String, bool)> = sqlx::query_as(
-        "SELECT provider, tenant, default_role, require_sso FROM sso_connections WHERE org_id = ?",
+    let row: Option<(String, Option<String>, Option<String>, Option<String>, String, bool)> = sqlx::query_as(
+        "SELECT provider, issuer, client_id, tenant, default_role, require_sso FROM sso_connections WHERE org_id = ?",
     )
     .bind(org)
     .fetch_optional(pool)
     .await?;
     let connection = match row {
         None => None,
-        Some((provider, tenant, role, require_sso)) => Some(SsoConnection {
+        Some((provider, issuer, client_id, tenant, role, require_sso)) => Some(SsoConnection {
             // A provider the operator has since removed still shows by name.
-            provider: providers.get(&provider).map(ProviderConfig::button).unwrap_or(
+            provider: connections::provider(pool, providers, &provider).await?.as_ref().map(ProviderConfig::button).unwrap_or(
                 crate::model::auth::ProviderButton { id: provider.clone(), label: provider, kind: ProviderKind::Generic },
             ),
+            own: issuer.zip(client_id).map(|(issuer, client_id)| OwnProvider { issuer, client_id }),
             tenant,
             default_role: parse_role(&role)?,
             require_sso,
@@ -64,20 +68,29 @@ pub async fn load(pool: &SqlitePool, providers: &Providers, actor: &Member) -> R
             .map(|(group, team_id, team_name)| GroupMapping { group, team_id, team_name })
             .collect(),
         providers: providers.all().iter().map(ProviderConfig::button).collect(),
+        own_redirect_uri: state.config.link(&format!("/auth/{}/callback", own_provider_id(org))),
     })
 }
 
 /// Connects the organization to a configured provider (or changes how).
 pub async fn connect(
-    pool: &SqlitePool,
-    providers: &Providers,
+    state: &AppState,
     actor: &Member,
     request: SsoConnectionRequest,
 ) -> Result<(), AppError> {
     require_owner(actor)?;
-    let provider = providers.get(&request.provider).ok_or_else(|| {
-        AppError::invalid("provider", "Choose one of the identity providers this server offers.")
-    })?;
+    let pool = &state.pool;
+    let own = if request.provider == OWN_PROVIDER {
+        Some(own_provider(state, actor, &request).await?)
+    } else {
+        None
+    };
+    let provider = match &own {
+        Some(own) => own,
+        None => state.providers.get(&request.provider).ok_or_else(|| {
+            AppError::invalid("provider", "Choose one of the identity providers this server offers.")
+        })?,
+    };
     let tenant = match (provider.kind, request.tenant_id.trim()) {
         (ProviderKind::Entra, "") => None,
         (ProviderKind::Entra, typed) => Some(TenantId::parse(typed).map_err(|e| AppError::invalid("tenant_id", e))?),
@@ -91,12 +104,17 @@ pub async fn connect(
     let actor = &refresh(&mut tx, actor).await?;
     require_owner(actor)?;
     sqlx::query(
-        "INSERT INTO sso_connections (org_id, provider, tenant, default_role, require_sso, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, tenant = excluded.tenant,
+        "INSERT INTO sso_connections (org_id, provider, issuer, client_id, client_secret, tenant, default_role, require_sso, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, issuer = excluded.issuer,
+            client_id = excluded.client_id, client_secret = excluded.client_secret, tenant = excluded.tenant,
             default_role = excluded.default_role, require_sso = excluded.require_sso",
     )
     .bind(actor.org.id)
     .bind(&provider.id)
+    .bind(own.as_ref().map(|p| &p.issuer))
+    .bind(own.as_ref().map(|p| &p.client_id))
+    .bind(own.as_ref().map(|p| &p.client_secret))
     .bind(tenant.as_ref().map(TenantId::as_str))
     .bind(request.default_role.as_str())
     .bind(request.require_sso)
@@ -113,6 +131,49 @@ pub async fn connect(
     audit::by(&mut tx, actor, "sso.connected", &provider.label, &details).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The organization's own OpenID Connect provider from the form: a URL the
+/// server may fetch (https, or http where tests allow it), a client id, and
+/// a secret (typed, or the one stored before). Its discovery document must
+/// answer before anything is saved.
+async fn own_provider(
+    state: &AppState,
+    actor: &Member,
+    request: &SsoConnectionRequest,
+) -> Result<ProviderConfig, AppError> {
+    let issuer = request.issuer.trim().trim_end_matches('/').to_owned();
+    let scheme_ok = issuer.starts_with("https://") || (state.config.allow_http_issuers && issuer.starts_with("http://"));
+    let issuer_problem = if IssuerUrl::new(issuer.clone()).is_err() || !scheme_ok {
+        Some("Enter the issuer URL, starting with https:// (the one in its /.well-known/openid-configuration).")
+    } else {
+        None
+    };
+    let stored: Option<String> = sqlx::query_scalar("SELECT client_secret FROM sso_connections WHERE org_id = ? AND client_secret IS NOT NULL")
+        .bind(actor.org.id)
+        .fetch_optional(&state.pool)
+        .await?;
+    let secret = match request.client_secret.trim() {
+        "" => stored,
+        typed => Some(typed.to_owned()),
+    };
+    AppError::check_fields([
+        issuer_problem.map(|m| ("issuer", m)),
+        request.client_id.trim().is_empty().then_some(("client_id", "Enter the client id the provider gave this application.")),
+        secret.is_none().then_some(("client_secret", "Enter the client secret the provider gave this application.")),
+    ])?;
+    let provider = ProviderConfig {
+        id: own_provider_id(actor.org.id),
+        label: format!("{} SSO", actor.org.name),
+        kind: ProviderKind::Generic,
+        issuer: issuer.clone(),
+        client_id: request.client_id.trim().to_owned(),
+        client_secret: secret.unwrap_or_default(),
+    };
+    state.providers.metadata(&provider, true).await.map_err(|_| {
+        AppError::invalid("issuer", format!("{issuer}/.well-known/openid-configuration did not answer with an OpenID Connect discovery document naming this issuer. Check the URL."))
+    })?;
+    Ok(provider)
 }
 
 /// Disconnects single sign-on; claimed domains and mappings stay for a reconnect.

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{SignIn as SignInFn, SignUp as SignUpFn};
+use crate::api::sso::SsoStart;
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::model::auth::EmailTaken;
 use crate::ui::client_only::SubmitButton;
@@ -76,6 +77,25 @@ pub fn password_hint() -> &'static str {
     "8 to 128 characters. A few unrelated words make a strong password."
 }
 
+/// "Continue with SSO": a work address finds its organization's provider.
+#[component]
+fn SingleSignOnStart(next: Signal<String>) -> impl IntoView {
+    let action = ServerAction::<SsoStart>::new();
+    let result = Signal::derive(move || action.value().get());
+    Effect::new(move |_| {
+        if let Some(Ok(url)) = result.get() {
+            hard_navigate(&url);
+        }
+    });
+    view! {
+        <ActionForm action=action attr:class="stack" attr:novalidate=true attr:aria-label="Single sign-on">
+            <input type="hidden" name="next" value=move || next.get()/>
+            <Field label="Work address (single sign-on)" name="address" kind="email" autocomplete="off" error=field_error(result, "address")/>
+            <SubmitButton label="Continue with SSO" busy_label="Finding your organization…" busy=action.pending()/>
+        </ActionForm>
+    }
+}
+
 /// Sign in with email and password.
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -94,6 +114,7 @@ pub fn SignIn() -> impl IntoView {
                 <SubmitButton label="Sign in" busy_label="Signing in…" busy=action.pending()/>
             </ActionForm>
             <ProviderButtons then=format!("next={}", urlencode(&next.get_untracked()))/>
+            <SingleSignOnStart next/>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href=move || format!("/sign-up?next={}", urlencode(&next.get()))>"Create an account"</a></p>
         </section>
