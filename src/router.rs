@@ -9,7 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -56,7 +60,16 @@ pub async fn build_with(
         // whatever reactive owner its worker thread ran last, and so once sent
         // the WASM with another page's redirect (302 to /onboarding), which
         // left that page unhydrated.
-        .nest_service(&pkg_path, ServeDir::new(pkg_dir))
+        // Same names on every build: browsers revalidate (a 304 when unchanged).
+        .nest_service(
+            &pkg_path,
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .service(ServeDir::new(pkg_dir)),
+        )
         .merge(crate::api::rest::routes())
         .merge(crate::api::provider_sign_in::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -64,6 +77,14 @@ pub async fn build_with(
     Ok(safety_net::harden(app, deadlines)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(sessions)
+        // Outermost, so the guard reads answers uncompressed. Streamed HTML
+        // is left alone: the encoder would hold back the early chunks. The
+        // fastest level: a debug WASM is 16 MB, compressed per request.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/html"))),
+        )
         .with_state(state))
 }
 

@@ -262,3 +262,14 @@ test('before the page has hydrated, sign-in cannot be submitted', async ({ page 
   await hydrated(page);
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
 });
+
+test('the browser gets a favicon, and compressed, revalidated code', async ({ page }) => {
+  const icon = await page.request.get('/favicon.svg');
+  expect(icon.status()).toBe(200);
+  await page.goto('/sign-in');
+  await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.svg');
+  const wasm = await page.request.get('/pkg/gatehouse.wasm', { headers: { 'accept-encoding': 'br' } });
+  expect(wasm.status()).toBe(200);
+  expect(wasm.headers()['content-encoding']).toBe('br');
+  expect(wasm.headers()['cache-control']).toBe('no-cache');
+});

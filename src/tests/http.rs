@@ -225,3 +225,20 @@ async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
         "application/wasm"
     );
 }
+
+#[sqlx::test]
+async fn answers_are_compressed_when_the_client_accepts_it(pool: SqlitePool) {
+    let client = Client::new(pool).await;
+    let request = |encoding: &str| {
+        Request::get("/api/v1/openapi.json")
+            .header(header::ACCEPT_ENCODING, encoding)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (asked, got) in [("br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+        let response = client.raw(request(asked)).await;
+        assert_eq!(response.status(), 200);
+        let encoding = response.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(encoding.as_deref(), got, "{asked}");
+    }
+}
