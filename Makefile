@@ -1,9 +1,14 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run test unit e2e e2e-stress setup setup-test bench
+.PHONY: run dev test unit e2e e2e-stress setup setup-test bench
 
-## Run the console on its embedded defaults at http://127.0.0.1:3000
+## Run the console on its embedded defaults at http://127.0.0.1:3000, built as
+## it is deployed: optimized, with brotli and gzip copies of the static files
 run: setup
-	cargo leptos serve
+	cargo leptos serve --release --precompress
+
+## The same, as a quick debug build that rebuilds on every change
+dev: setup
+	cargo leptos watch
 
 ## Run every test: unit, database, HTTP and the Playwright journeys
 test: setup-test unit e2e

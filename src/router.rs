@@ -68,7 +68,8 @@ pub async fn build_with(
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("no-cache"),
                 ))
-                .service(ServeDir::new(pkg_dir)),
+                // `make run` builds .br and .gz copies; served as they are.
+                .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()),
         )
         .merge(crate::api::rest::routes())
         .merge(crate::api::provider_sign_in::routes())
