@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run dev test unit e2e e2e-stress setup setup-test bench
+.PHONY: run dev test unit e2e e2e-stress setup setup-test bench drop-precompressed
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000, built as
 ## it is deployed: optimized, with brotli and gzip copies of the static files
@@ -7,8 +7,13 @@ run: setup
 	cargo leptos serve --release --precompress
 
 ## The same, as a quick debug build that rebuilds on every change
-dev: setup
+dev: setup drop-precompressed
 	cargo leptos watch
+
+# The .br and .gz copies `make run` made would be served in place of a debug
+# build's newer files.
+drop-precompressed:
+	@find target/site -name '*.br' -delete -o -name '*.gz' -delete 2>/dev/null || true
 
 ## Run every test: unit, database, HTTP and the Playwright journeys
 test: setup-test unit e2e
@@ -22,13 +27,13 @@ setup-test:
 unit:
 	cargo test --features ssr
 
-e2e:
+e2e: drop-precompressed
 	cargo leptos build
 	cd end2end && npx playwright test
 
 ## The journeys three times back to back while a release build loads the
 ## machine, as a slow CI machine would; any failure (or retry) is a defect.
-e2e-stress: setup-test
+e2e-stress: setup-test drop-precompressed
 	cargo leptos build
 	scripts/e2e-stress.sh
 

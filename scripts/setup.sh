@@ -28,6 +28,15 @@ if [ "$want" != "$have" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
+# The optimized build (`make run`) shrinks the WASM with binaryen's wasm-opt,
+# from npm, linked beside cargo's tools so cargo-leptos finds it on PATH.
+if ! command -v wasm-opt >/dev/null 2>&1; then
+  say "installing wasm-opt (npm binaryen)"
+  tools="$HOME/.local/share/gatehouse-tools"
+  npm install --silent --no-audit --no-fund --prefix "$tools" binaryen@132.0.0
+  ln -sf "$tools/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+fi
+
 if [ "${1:-}" = "test" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium for the end-to-end tests"
