@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -21,6 +21,10 @@ use crate::server::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/{provider}/start", get(start))
+        // A POST: a GET would let another site link its own account to a
+        // signed-in visitor's (the session cookie is SameSite=Lax, and the
+        // router refuses cross-site POSTs by their Origin).
+        .route("/auth/{provider}/link", post(link))
         .route("/auth/{provider}/callback", get(callback))
 }
 
@@ -31,9 +35,6 @@ struct StartParams {
     next: Option<String>,
     /// The secret of an invitation to redeem.
     invitation: Option<String>,
-    /// Link the provider to the signed-in account.
-    #[serde(default)]
-    link: bool,
     /// Ask the provider for its account picker.
     #[serde(default)]
     choose: bool,
@@ -50,12 +51,24 @@ async fn start(
         Err(refused) => return refused,
     };
     let provider = &provider;
-    let purpose = match (params.invitation, params.link) {
-        (Some(token), _) => Purpose::Invitation { token },
-        (None, true) => Purpose::Link,
-        (None, false) => Purpose::SignIn { next: params.next },
+    let purpose = match params.invitation {
+        Some(token) => Purpose::Invitation { token },
+        None => Purpose::SignIn { next: params.next },
     };
-    match oidc::start(&state.providers, &state.config, &session, provider, purpose, params.choose).await {
+    go(&state, &session, provider, purpose, params.choose).await
+}
+
+/// Starts linking the provider to the signed-in account.
+async fn link(State(state): State<AppState>, session: Session, Path(provider): Path<String>) -> Response {
+    let provider = match known(&state, &provider).await {
+        Ok(provider) => provider,
+        Err(refused) => return refused,
+    };
+    go(&state, &session, &provider, Purpose::Link, false).await
+}
+
+async fn go(state: &AppState, session: &Session, provider: &ProviderConfig, purpose: Purpose, choose: bool) -> Response {
+    match oidc::start(&state.providers, &state.config, session, provider, purpose, choose).await {
         Ok(url) => redirect(&url),
         Err(err) => page(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_GATEWAY), &err.into()),
     }

@@ -52,8 +52,12 @@ pub fn vouched_address(kind: ProviderKind, claims: &AddressClaims) -> Option<Ema
         }
         // Entra lets tenant admins set any email on an account; only a
         // domain-verified one (`xms_edov`) or a personal account counts.
+        // A personal account may carry any address it was registered with,
+        // so only Microsoft's own mail domains count there.
         ProviderKind::Entra => {
-            claims.xms_edov == Some(true) || claims.tid.as_deref() == Some(ENTRA_PERSONAL_TENANT)
+            claims.xms_edov == Some(true)
+                || (claims.tid.as_deref() == Some(ENTRA_PERSONAL_TENANT)
+                    && ["outlook.com", "hotmail.com", "live.com", "msn.com"].contains(&domain))
         }
         // A provider the operator configured is trusted to mean its
         // `email_verified`.
@@ -300,6 +304,7 @@ mod tests {
             (Entra, AddressClaims { xms_edov: Some(true), ..claims("ann@acme.test") }, Some("ann@acme.test")),
             (Entra, AddressClaims { xms_edov: Some(false), ..claims("ann@acme.test") }, None),
             (Entra, AddressClaims { tid: Some(ENTRA_PERSONAL_TENANT.into()), ..claims("ann@outlook.com") }, Some("ann@outlook.com")),
+            (Entra, AddressClaims { tid: Some(ENTRA_PERSONAL_TENANT.into()), ..claims("ann@acme.test") }, None),
             (Generic, verified("ann@acme.test"), Some("ann@acme.test")),
             (Generic, claims("ann@acme.test"), None),
             (Generic, AddressClaims { email: Some("not an address".into()), email_verified: Some(true), ..Default::default() }, None),

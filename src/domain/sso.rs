@@ -25,6 +25,18 @@ impl EmailDomain {
         Ok(Self(domain))
     }
 
+    /// Whether anyone can get an address here (a public mail service), so
+    /// no organization may claim it.
+    pub fn is_public_mail(&self) -> bool {
+        const PUBLIC: &[&str] = &[
+            "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+            "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
+            "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.ru",
+            "mail.ru", "qq.com", "163.com", "126.com", "zoho.com", "fastmail.com", "hey.com",
+        ];
+        PUBLIC.contains(&self.0.as_str())
+    }
+
     /// The domain of an address.
     pub fn of(email: &Email) -> Self {
         Self(email.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or_default().to_owned())

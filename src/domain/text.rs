@@ -92,7 +92,15 @@ pub fn urlencode(text: &str) -> String {
 /// paths are accepted so the parameter cannot send people elsewhere.
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        // Browsers drop tabs and newlines from URLs: "/\t/evil" is "//evil".
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p
+        }
         _ => "/".to_owned(),
     }
 }

@@ -108,6 +108,7 @@ impl FakeProvider {
             issuer: if self.shared.templated { format!("{}/common/v2.0", self.base) } else { self.base.clone() },
             client_id: CLIENT_ID.into(),
             client_secret: "test-secret".into(),
+            owner: crate::server::identity::providers::ProviderOwner::Operator,
         }
     }
 

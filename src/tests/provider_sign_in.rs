@@ -132,9 +132,28 @@ async fn an_unvouched_email_claim_never_links_or_verifies(pool: SqlitePool) {
         .fetch_one(&pool).await.unwrap();
     assert!(!verified);
 
-    // Signed in, Ann links the same Entra account to herself: that is hers to say.
-    let (status, to, _) = through(&mut owner, &entra, "entra", "?link=true", json!({ "sub": "e-9", "tid": TENANT, "email": "ann@acme.test" }), Spoil::Nothing).await;
+    // Signed in and confirmed, Ann links the same Entra account to herself:
+    // that is hers to say. Linking is a POST from our own pages only.
+    let claims = json!({ "sub": "e-9", "tid": TENANT, "email": "ann@acme.test" });
+    let (status, _, body) = owner.submit("/auth/entra/link", "https://evil.example").await;
+    assert_eq!(status, 403, "a cross-site POST is refused: {body}");
+    let (_, location, _) = owner.submit("/auth/entra/link", "http://127.0.0.1:3000").await;
+    let callback = entra.authorize(&location.unwrap(), claims.clone(), Spoil::Nothing);
+    let (status, _, body) = owner.visit(&callback).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("Confirm your email first"), "{body}");
+    sqlx::query("UPDATE users SET email_verified_at = ? WHERE email = 'ann@acme.test'")
+        .bind(chrono::Utc::now()).execute(&pool).await.unwrap();
+    let (_, location, _) = owner.submit("/auth/entra/link", "http://127.0.0.1:3000").await;
+    let callback = entra.authorize(&location.unwrap(), claims.clone(), Spoil::Nothing);
+    let (status, to, _) = owner.visit(&callback).await;
     assert_eq!((status, to.as_deref()), (303, Some("/account")));
+    assert_eq!(identities(&pool).await, 1);
+    // A GET cannot link: `link=true` on the sign-in start is just a sign-in.
+    let mut other = owner.fresh();
+    other.sign_up("Bo", "bo@acme.test").await;
+    let (status, _, _) = through(&mut other, &entra, "entra", "?link=true", json!({ "sub": "e-bo", "tid": TENANT, "email": "bo@acme.test" }), Spoil::Nothing).await;
+    assert_eq!(status, 403);
     assert_eq!(identities(&pool).await, 1);
 }
 

@@ -229,6 +229,19 @@ async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool:
     assert_eq!(start.body, json!(format!("/auth/{own_id}/start?next=/")), "{:?}", start.body);
     let none = nia.call("sso_start", &[("address", "nia@elsewhere.test"), ("next", "/")]).await;
     assert_eq!(none.error().and_then(|e| e.field_message("address")).is_some(), true, "{:?}", none.body);
+    // Anyone can make an organization and point it at a provider they run:
+    // it vouches only inside its claimed domains, and never opens an
+    // account it did not make or was not linked to.
+    let mut attacker = client.fresh();
+    for (email, says) in [("victim@elsewhere.test", "did not vouch"), ("olga@corp.test", "Sign in to your account first")] {
+        let claims = json!({ "sub": format!("own-{email}"), "email": email, "email_verified": true });
+        let (status, _, body) = through(&mut attacker, &own, &own_id, "", claims, Spoil::Nothing).await;
+        assert_eq!(status, 403, "{email}");
+        assert!(body.contains(says), "{email}: {body}");
+        assert_eq!(signed_in_as(&mut attacker).await, None);
+    }
+    let public = settings::claim_domain(&pool, &owner, "gmail.com").await.unwrap_err();
+    assert!(public.field_message("domain").is_some_and(|m| m.contains("public mail")), "{public:?}");
     let claims = json!({ "sub": "own-nia", "email": "nia@corp.test", "email_verified": true });
     let (status, to, body) = through(&mut nia, &own, &own_id, "", claims, Spoil::Nothing).await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");

@@ -47,6 +47,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example".into())), "/");
         assert_eq!(safe_next(Some("https://evil.example".into())), "/");
         assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/ /evil.example".into())), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

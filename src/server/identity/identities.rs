@@ -6,7 +6,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::oidc::ProviderLogin;
-use crate::domain::identity::{link, vouched_address, Linking};
+use crate::domain::identity::{link, Linking};
+use crate::server::identity::providers::ProviderOwner;
 use crate::domain::text::Name;
 use crate::error::AppError;
 use crate::model::auth::{LinkedIdentity, SignInMethods};
@@ -22,6 +23,9 @@ pub enum Resolved {
     LinkedElsewhere,
     /// Nobody is signed in and the provider vouches for no address.
     Unvouched,
+    /// An organization's own provider names an address that already has an
+    /// account: its owner must sign in to it and link the provider.
+    SignInFirst,
 }
 
 /// The account a login belongs to, linking or creating it under the
@@ -33,17 +37,19 @@ pub async fn resolve(
 ) -> Result<Resolved, AppError> {
     let mut tx = db::begin_write(pool).await?;
     let now = Utc::now();
-    let known: Option<Uuid> =
-        sqlx::query_scalar("SELECT user_id FROM identities WHERE issuer = ? AND subject = ?")
+    let known: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT user_id, provider FROM identities WHERE issuer = ? AND subject = ?")
             .bind(&login.issuer)
             .bind(&login.subject)
             .fetch_optional(&mut *tx)
             .await?;
     let user_id = match known {
-        Some(owner) if signed_in.is_some_and(|me| me.id != owner) => {
+        // The same issuer and subject through another provider is not the
+        // same identity: one provider must not speak for another's accounts.
+        Some((owner, provider)) if provider != login.provider.id || signed_in.is_some_and(|me| me.id != owner) => {
             return Ok(Resolved::LinkedElsewhere)
         }
-        Some(owner) => {
+        Some((owner, _)) => {
             sqlx::query("UPDATE identities SET last_used_at = ?, email = ? WHERE issuer = ? AND subject = ?")
                 .bind(now)
                 .bind(&login.claims.email)
@@ -54,11 +60,15 @@ pub async fn resolve(
             owner
         }
         None => {
-            let vouched = vouched_address(login.provider.kind, &login.claims);
+            let vouched = login.vouched();
             let owner = match &vouched {
                 Some(address) => owner_of(&mut tx, address.as_str()).await?,
                 None => None,
             };
+            let organizations = matches!(login.provider.owner, ProviderOwner::Organization { .. });
+            if organizations && owner.is_some() && signed_in.is_none() {
+                return Ok(Resolved::SignInFirst);
+            }
             let user_id = match link(signed_in.map(|u| u.id), vouched, owner) {
                 Linking::LinkTo(id) => {
                     secure_unverified(&mut tx, id, login).await?;
@@ -94,7 +104,7 @@ async fn secure_unverified(
     user: Uuid,
     login: &ProviderLogin,
 ) -> Result<(), AppError> {
-    let Some(address) = vouched_address(login.provider.kind, &login.claims) else {
+    let Some(address) = login.vouched() else {
         return Ok(());
     };
     let changed = sqlx::query(
@@ -109,10 +119,10 @@ async fn secure_unverified(
     .await?
     .rows_affected();
     if changed > 0 {
-        sqlx::query("DELETE FROM passwords WHERE user_id = ?")
-            .bind(user)
-            .execute(&mut *conn)
-            .await?;
+        // Whatever they linked goes too: it was linked by the same person.
+        for sql in ["DELETE FROM passwords WHERE user_id = ?", "DELETE FROM identities WHERE user_id = ?"] {
+            sqlx::query(sql).bind(user).execute(&mut *conn).await?;
+        }
         audit::record(conn, None, Some(user), "user.email_verified", address.as_str(), &format!("by {}; unproven password removed", login.provider.label)).await?;
     }
     Ok(())

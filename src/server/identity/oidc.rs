@@ -147,8 +147,13 @@ impl ProviderLogin {
             provider: self.provider.id.clone(),
             kind: self.provider.kind,
             tenant: self.claims.tid.clone(),
-            vouched: vouched_address(self.provider.kind, &self.claims),
+            vouched: self.vouched(),
         }
+    }
+
+    /// The address the provider vouches for and may vouch for.
+    pub fn vouched(&self) -> Option<crate::domain::Email> {
+        vouched_address(self.provider.kind, &self.claims).filter(|e| self.provider.may_vouch_for(e))
     }
 
     /// The address the token names, vouched for or not (for messages only).
@@ -289,7 +294,9 @@ pub async fn finish(
     let id_token = response.extra_fields().id_token().ok_or_else(|| {
         Refusal::again(provider, "The provider sent no ID token.")
     })?;
-    let templated = document_issuer.contains("{tenantid}");
+    // Only the operator's Entra may have a templated issuer; every other
+    // token's issuer is compared by the crate.
+    let templated = provider.kind == ProviderKind::Entra && document_issuer.contains("{tenantid}");
     let verifier = client.id_token_verifier().require_issuer_match(!templated);
     let claims = id_token
         .claims(&verifier, &Nonce::new(pending.nonce))

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::domain::identity::ProviderKind;
+use crate::domain::sso::EmailDomain;
+use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::auth::ProviderButton;
 
@@ -24,9 +26,30 @@ pub struct ProviderConfig {
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
+    /// Whose provider it is, which bounds the addresses it may vouch for.
+    pub owner: ProviderOwner,
+}
+
+/// Who configured a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderOwner {
+    /// The operator, in the environment: trusted for any address it vouches for.
+    Operator,
+    /// An organization, in its SSO settings: anyone can make one, so it
+    /// vouches only for addresses in the domains that organization claims,
+    /// and never signs in to an account it did not make or was not linked to.
+    Organization { domains: Vec<EmailDomain> },
 }
 
 impl ProviderConfig {
+    /// Whether this provider may vouch for `email` at all.
+    pub fn may_vouch_for(&self, email: &Email) -> bool {
+        match &self.owner {
+            ProviderOwner::Operator => true,
+            ProviderOwner::Organization { domains } => domains.contains(&EmailDomain::of(email)),
+        }
+    }
+
     /// Its "Continue with ..." button.
     pub fn button(&self) -> ProviderButton {
         ProviderButton {
@@ -72,6 +95,7 @@ fn from_vars(
         issuer: issuer.trim_end_matches('/').to_owned(),
         client_id,
         client_secret,
+        owner: ProviderOwner::Operator,
     }))
 }
 
@@ -161,14 +185,14 @@ impl Providers {
         provider: &ProviderConfig,
         fresh: bool,
     ) -> Result<CoreProviderMetadata, AppError> {
-        let mut cache = self.discovered.lock().await;
         // By issuer too: an organization may point its own provider elsewhere.
         let key = format!("{} {}", provider.id, provider.issuer);
-        if let Some((at, metadata)) = cache.get(&key) {
+        if let Some((at, metadata)) = self.discovered.lock().await.get(&key) {
             if !fresh && at.elapsed() < DISCOVERY_TTL {
                 return Ok(metadata.clone());
             }
         }
+        // Not held while fetching: a slow issuer must not stall the others.
         let metadata = self.discover(provider).await.map_err(|err| {
             tracing::warn!(provider = %provider.id, "discovery failed: {err}");
             AppError::Unavailable(format!(
@@ -176,7 +200,7 @@ impl Providers {
                 provider.label
             ))
         })?;
-        cache.insert(key, (Instant::now(), metadata.clone()));
+        self.discovered.lock().await.insert(key, (Instant::now(), metadata.clone()));
         Ok(metadata)
     }
 

@@ -52,6 +52,10 @@ pub async fn complete(
             let me = signed_in.ok_or_else(|| {
                 Refusal::new("Sign in first", "Linking a provider needs you signed in to the account it joins. Sign in, then link it from your account page.")
             })?;
+            // An unconfirmed account may be someone else's address waiting for its owner.
+            if me.email_verified_at.is_none() {
+                return Err(Refusal::new("Confirm your email first", "Link a provider once your address is confirmed: open the link we sent you."));
+            }
             let user = account(state, login, Some(me)).await?;
             Ok(Landing { user, to: "/account".into(), org: None })
         }
@@ -70,6 +74,10 @@ async fn account(
         Resolved::LinkedElsewhere => Err(Refusal::new(
             format!("This {label} account is linked to another account"),
             format!("{} already signs in to another Gatehouse account. Sign out and sign in with {label} to use that one, or unlink it there first.", login.claimed_email()),
+        )),
+        Resolved::SignInFirst => Err(Refusal::new(
+            format!("Sign in to your account first"),
+            format!("An account with {} already exists. Sign in to it, then link {label} from Your account.", login.claimed_email()),
         )),
         Resolved::Unvouched => Err(Refusal::new(
             format!("{label} did not confirm an email address"),

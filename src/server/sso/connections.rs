@@ -10,7 +10,7 @@ use crate::domain::text::{safe_next, urlencode};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::server::actor::parse_role;
-use crate::server::identity::providers::{ProviderConfig, Providers};
+use crate::server::identity::providers::{ProviderConfig, ProviderOwner, Providers};
 
 /// An organization's SSO connection.
 #[derive(Debug, Clone)]
@@ -95,6 +95,11 @@ pub async fn provider(
     .bind(id)
     .fetch_optional(pool)
     .await?;
+    let domains: Vec<String> = sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ?")
+        .bind(org)
+        .fetch_all(pool)
+        .await?;
+    let domains = domains.iter().filter_map(|d| EmailDomain::parse(d).ok()).collect();
     Ok(row.and_then(|(name, issuer, client_id, client_secret)| {
         Some(ProviderConfig {
             id: id.to_owned(),
@@ -103,6 +108,7 @@ pub async fn provider(
             issuer: issuer?,
             client_id: client_id?,
             client_secret: client_secret?,
+            owner: ProviderOwner::Organization { domains },
         })
     }))
 }

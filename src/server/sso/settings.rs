@@ -12,7 +12,7 @@ use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::sso::{GroupMapping, OwnProvider, SsoConnection, SsoConnectionRequest, SsoSettings, OWN_PROVIDER};
 use crate::server::actor::{parse_role, refresh, Member};
-use crate::server::identity::providers::ProviderConfig;
+use crate::server::identity::providers::{ProviderConfig, ProviderOwner};
 use crate::server::state::AppState;
 use openidconnect::IssuerUrl;
 use crate::server::{audit, db, teams};
@@ -169,6 +169,8 @@ async fn own_provider(
         issuer: issuer.clone(),
         client_id: request.client_id.trim().to_owned(),
         client_secret: secret.unwrap_or_default(),
+        // Only its discovery is read here.
+        owner: ProviderOwner::Organization { domains: Vec::new() },
     };
     state.providers.metadata(&provider, true).await.map_err(|_| {
         AppError::invalid("issuer", format!("{issuer}/.well-known/openid-configuration did not answer with an OpenID Connect discovery document naming this issuer. Check the URL."))
@@ -200,6 +202,9 @@ pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppErro
 pub async fn claim_domain(pool: &SqlitePool, actor: &Member, typed: &str) -> Result<String, AppError> {
     require_owner(actor)?;
     let domain = EmailDomain::parse(typed).map_err(|e| AppError::invalid("domain", e))?;
+    if domain.is_public_mail() {
+        return Err(AppError::invalid("domain", format!("{domain} is a public mail service: its addresses belong to people, not to one organization.")));
+    }
     let mine = Email::parse(&actor.user.email).map_err(|_| AppError::Internal)?;
     if EmailDomain::of(&mine) != domain || actor.user.email_verified_at.is_none() {
         return Err(AppError::invalid(
@@ -241,6 +246,7 @@ pub async fn release_domain(pool: &SqlitePool, actor: &Member, domain: &str) -> 
     require_owner(actor)?;
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
+    require_owner(actor)?;
     let gone = sqlx::query("DELETE FROM sso_domains WHERE domain = ? AND org_id = ?")
         .bind(domain)
         .bind(actor.org.id)
@@ -264,6 +270,7 @@ pub async fn map_group(pool: &SqlitePool, actor: &Member, group: &str, team: Uui
     }
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
+    require_owner(actor)?;
     let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
     let added = sqlx::query("INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)")
         .bind(actor.org.id)
@@ -285,6 +292,7 @@ pub async fn unmap_group(pool: &SqlitePool, actor: &Member, group: &str, team: U
     require_owner(actor)?;
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
+    require_owner(actor)?;
     let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
     let gone = sqlx::query("DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?")
         .bind(actor.org.id)

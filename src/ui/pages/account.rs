@@ -4,18 +4,41 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::auth::{my_sign_in_methods, unlink_identity};
+use crate::api::auth::{my_sign_in_methods, sign_in_providers, unlink_identity};
 use crate::error::AppError;
 use crate::model::auth::LinkedIdentity;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::FormAlert;
-use crate::ui::provider_buttons::ProviderButtons;
 use crate::ui::toast::use_toasts;
 
 fn describe(identity: &LinkedIdentity) -> String {
     match &identity.email {
         Some(email) => format!("{} ({email})", identity.provider),
         None => identity.provider.clone(),
+    }
+}
+
+/// A form per configured provider that starts linking it (a POST, see
+/// `api::provider_sign_in`).
+#[component]
+fn LinkProviders() -> impl IntoView {
+    let providers = Resource::new(|| (), |_| sign_in_providers());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let offered = providers.await.unwrap_or_default();
+                (!offered.is_empty()).then(|| view! {
+                    <h2>"Link another provider"</h2>
+                    <div class="provider-buttons">
+                        {offered.into_iter().map(|p| view! {
+                            <form method="post" action=format!("/auth/{}/link", p.id)>
+                                <button type="submit" class="button button-provider">{format!("Link {}", p.label)}</button>
+                            </form>
+                        }).collect_view()}
+                    </div>
+                })
+            })}
+        </Transition>
     }
 }
 
@@ -80,7 +103,7 @@ pub fn Account() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <ProviderButtons then="link=true" verb="Link" heading="Link another provider"/>
+            <LinkProviders/>
             <Confirm open=confirm_open title="Remove this sign-in method?"
                 message=Signal::derive(move || removing.get().map(|i| format!("{} will no longer sign you in to this account.", describe(&i))).unwrap_or_default())
                 confirm_label="Remove" on_confirm=remove/>
