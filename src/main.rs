@@ -4,7 +4,8 @@
 #[tokio::main]
 async fn main() -> Result<(), String> {
     use gatehouse::server::{
-        config::Config, db, identity::providers::Providers, mail, rate_limit::RateLimiter, session, state::AppState,
+        config::Config, db, identity::providers::Providers, mail, rate_limit::RateLimiter, session,
+        state::AppState,
     };
     use std::net::SocketAddr;
     use std::sync::Arc;

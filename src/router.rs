@@ -69,7 +69,11 @@ pub async fn build_with(
                     HeaderValue::from_static("no-cache"),
                 ))
                 // `make run` builds .br and .gz copies; served as they are.
-                .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()),
+                .service(
+                    ServeDir::new(pkg_dir)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
         )
         .merge(crate::api::rest::routes())
         .merge(crate::api::provider_sign_in::routes())
@@ -84,7 +88,9 @@ pub async fn build_with(
         .layer(
             CompressionLayer::new()
                 .quality(CompressionLevel::Fastest)
-                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/html"))),
+                .compress_when(
+                    DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
+                ),
         )
         .with_state(state))
 }

@@ -169,11 +169,16 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 /// The identity providers this server offers, for "Continue with ..." buttons.
 #[server(endpoint = "sign_in_providers")]
 pub async fn sign_in_providers() -> Result<Vec<ProviderButton>, AppError> {
-    use crate::server::state::AppState;
     use crate::server::identity::providers::ProviderConfig;
-    super::ssr::reply(
-        AppState::current().map(|state| state.providers.all().iter().map(ProviderConfig::button).collect()),
-    )
+    use crate::server::state::AppState;
+    super::ssr::reply(AppState::current().map(|state| {
+        state
+            .providers
+            .all()
+            .iter()
+            .map(ProviderConfig::button)
+            .collect()
+    }))
 }
 
 /// How the signed-in person can sign in: password and linked providers.

@@ -9,11 +9,11 @@ pub mod inbox;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
-pub mod sso;
 #[cfg(feature = "ssr")]
 pub mod provider_sign_in;
 #[cfg(feature = "ssr")]
 pub mod rest;
+pub mod sso;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
@@ -87,16 +87,22 @@ pub(crate) mod ssr {
         let Ok(email) = crate::domain::Email::parse(&user.email) else {
             return Ok(());
         };
-        let Some(required) = crate::server::sso::settings::required_for(&state.pool, org.id, &email).await? else {
+        let Some(required) =
+            crate::server::sso::settings::required_for(&state.pool, org.id, &email).await?
+        else {
             return Ok(());
         };
         let via = session::signed_in_via(session).await?;
         if via.is_some_and(|account| required.admits(&account, &email)) {
             return Ok(());
         }
-        let label = crate::server::sso::connections::provider(&state.pool, &state.providers, &required.provider)
-            .await?
-            .map_or_else(|| required.provider.clone(), |p| p.label);
+        let label = crate::server::sso::connections::provider(
+            &state.pool,
+            &state.providers,
+            &required.provider,
+        )
+        .await?
+        .map_or_else(|| required.provider.clone(), |p| p.label);
         Err(AppError::SsoRequired {
             org: org.name.clone(),
             provider: label,

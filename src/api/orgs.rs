@@ -44,7 +44,11 @@ pub async fn switch_organization(slug: String) -> Result<OrgView, AppError> {
 /// it requires single sign-on, signed in through it).
 #[server(endpoint = "organization")]
 pub async fn organization(slug: String) -> Result<OrgView, AppError> {
-    super::ssr::reply(super::ssr::member_of(&slug).await.map(|(_, member)| member.org))
+    super::ssr::reply(
+        super::ssr::member_of(&slug)
+            .await
+            .map(|(_, member)| member.org),
+    )
 }
 
 /// Owners change the seat limit and how long invitation links stay valid.

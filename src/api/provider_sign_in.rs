@@ -13,9 +13,9 @@ use tower_sessions::Session;
 use crate::server::identity::oidc::{self, CallbackParams, Purpose, Refusal};
 use crate::server::identity::providers::ProviderConfig;
 use crate::server::identity::sign_in::complete;
-use crate::server::sso::connections;
 use crate::server::mail::templates::escape_html;
 use crate::server::session;
+use crate::server::sso::connections;
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -59,7 +59,11 @@ async fn start(
 }
 
 /// Starts linking the provider to the signed-in account.
-async fn link(State(state): State<AppState>, session: Session, Path(provider): Path<String>) -> Response {
+async fn link(
+    State(state): State<AppState>,
+    session: Session,
+    Path(provider): Path<String>,
+) -> Response {
     let provider = match known(&state, &provider).await {
         Ok(provider) => provider,
         Err(refused) => return refused,
@@ -67,10 +71,28 @@ async fn link(State(state): State<AppState>, session: Session, Path(provider): P
     go(&state, &session, &provider, Purpose::Link, false).await
 }
 
-async fn go(state: &AppState, session: &Session, provider: &ProviderConfig, purpose: Purpose, choose: bool) -> Response {
-    match oidc::start(&state.providers, &state.config, session, provider, purpose, choose).await {
+async fn go(
+    state: &AppState,
+    session: &Session,
+    provider: &ProviderConfig,
+    purpose: Purpose,
+    choose: bool,
+) -> Response {
+    match oidc::start(
+        &state.providers,
+        &state.config,
+        session,
+        provider,
+        purpose,
+        choose,
+    )
+    .await
+    {
         Ok(url) => redirect(&url),
-        Err(err) => page(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_GATEWAY), &err.into()),
+        Err(err) => page(
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_GATEWAY),
+            &err.into(),
+        ),
     }
 }
 
@@ -86,7 +108,8 @@ async fn callback(
     };
     let provider = &provider;
     let finished = async {
-        let (login, purpose) = oidc::finish(&state.providers, &state.config, &session, provider, params).await?;
+        let (login, purpose) =
+            oidc::finish(&state.providers, &state.config, &session, provider, params).await?;
         let signed_in = session::signed_in_user(&session, &state.pool).await?;
         let landing = complete(&state, &login, &purpose, signed_in.as_ref()).await?;
         session::sign_in(&session, landing.user.id, Some(&login.account())).await?;
@@ -108,7 +131,10 @@ async fn known(state: &AppState, name: &str) -> Result<ProviderConfig, Response>
         Ok(Some(provider)) => Ok(provider),
         Ok(None) => Err(page(
             StatusCode::NOT_FOUND,
-            &Refusal::new("No such sign-in method", format!("This server does not offer sign-in with {name:?}.")),
+            &Refusal::new(
+                "No such sign-in method",
+                format!("This server does not offer sign-in with {name:?}."),
+            ),
         )),
         Err(err) => Err(page(StatusCode::INTERNAL_SERVER_ERROR, &err.into())),
     }
@@ -135,5 +161,13 @@ fn page(status: StatusCode, refusal: &Refusal) -> Response {
         href = escape_html(&href),
         label = escape_html(&label),
     );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
 }

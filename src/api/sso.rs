@@ -99,7 +99,8 @@ pub async fn sso_start(address: String, next: String) -> Result<String, AppError
         async {
             let state = AppState::current()?;
             super::ssr::limit_token_lookups(&state).await?;
-            let email = crate::domain::Email::parse(&address).map_err(|e| AppError::invalid("address", e))?;
+            let email = crate::domain::Email::parse(&address)
+                .map_err(|e| AppError::invalid("address", e))?;
             connections::start_for(&state.pool, &state.providers, &email, &next).await
         }
         .await,

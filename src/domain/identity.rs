@@ -167,7 +167,8 @@ pub enum SignInChoice {
 }
 
 impl SignInChoice {
-    pub const ALL: [SignInChoice; 3] = [SignInChoice::Any, SignInChoice::Google, SignInChoice::Entra];
+    pub const ALL: [SignInChoice; 3] =
+        [SignInChoice::Any, SignInChoice::Google, SignInChoice::Entra];
 
     /// The provider a choice needs configured, if any.
     pub fn provider(self) -> Option<ProviderKind> {
@@ -295,20 +296,91 @@ mod tests {
         let table: Vec<(ProviderKind, AddressClaims, Option<&str>)> = vec![
             (Google, verified("ann@gmail.com"), Some("ann@gmail.com")),
             (Google, claims("ann@gmail.com"), None),
-            (Google, AddressClaims { email_verified: Some(false), ..claims("ann@gmail.com") }, None),
+            (
+                Google,
+                AddressClaims {
+                    email_verified: Some(false),
+                    ..claims("ann@gmail.com")
+                },
+                None,
+            ),
             (Google, verified("ann@acme.test"), None),
-            (Google, AddressClaims { hd: Some("acme.test".into()), ..verified("Ann@Acme.test") }, Some("ann@acme.test")),
-            (Google, AddressClaims { hd: Some("other.test".into()), ..verified("ann@acme.test") }, None),
+            (
+                Google,
+                AddressClaims {
+                    hd: Some("acme.test".into()),
+                    ..verified("Ann@Acme.test")
+                },
+                Some("ann@acme.test"),
+            ),
+            (
+                Google,
+                AddressClaims {
+                    hd: Some("other.test".into()),
+                    ..verified("ann@acme.test")
+                },
+                None,
+            ),
             (Entra, claims("ann@acme.test"), None),
-            (Entra, AddressClaims { email_verified: Some(true), ..claims("ann@acme.test") }, None),
-            (Entra, AddressClaims { xms_edov: Some(true), ..claims("ann@acme.test") }, Some("ann@acme.test")),
-            (Entra, AddressClaims { xms_edov: Some(false), ..claims("ann@acme.test") }, None),
-            (Entra, AddressClaims { tid: Some(ENTRA_PERSONAL_TENANT.into()), ..claims("ann@outlook.com") }, Some("ann@outlook.com")),
-            (Entra, AddressClaims { tid: Some(ENTRA_PERSONAL_TENANT.into()), ..claims("ann@acme.test") }, None),
+            (
+                Entra,
+                AddressClaims {
+                    email_verified: Some(true),
+                    ..claims("ann@acme.test")
+                },
+                None,
+            ),
+            (
+                Entra,
+                AddressClaims {
+                    xms_edov: Some(true),
+                    ..claims("ann@acme.test")
+                },
+                Some("ann@acme.test"),
+            ),
+            (
+                Entra,
+                AddressClaims {
+                    xms_edov: Some(false),
+                    ..claims("ann@acme.test")
+                },
+                None,
+            ),
+            (
+                Entra,
+                AddressClaims {
+                    tid: Some(ENTRA_PERSONAL_TENANT.into()),
+                    ..claims("ann@outlook.com")
+                },
+                Some("ann@outlook.com"),
+            ),
+            (
+                Entra,
+                AddressClaims {
+                    tid: Some(ENTRA_PERSONAL_TENANT.into()),
+                    ..claims("ann@acme.test")
+                },
+                None,
+            ),
             (Generic, verified("ann@acme.test"), Some("ann@acme.test")),
             (Generic, claims("ann@acme.test"), None),
-            (Generic, AddressClaims { email: Some("not an address".into()), email_verified: Some(true), ..Default::default() }, None),
-            (Generic, AddressClaims { email_verified: Some(true), ..Default::default() }, None),
+            (
+                Generic,
+                AddressClaims {
+                    email: Some("not an address".into()),
+                    email_verified: Some(true),
+                    ..Default::default()
+                },
+                None,
+            ),
+            (
+                Generic,
+                AddressClaims {
+                    email_verified: Some(true),
+                    ..Default::default()
+                },
+                None,
+            ),
         ];
         for (i, (kind, claims, expected)) in table.into_iter().enumerate() {
             let got = vouched_address(kind, &claims);
@@ -351,24 +423,72 @@ mod tests {
             tenant: tid.map(str::to_owned),
             vouched: vouched.map(|v| Email::parse(v).unwrap()),
         };
-        let entra_in = SignInMethod::Entra { tenant: Some(tenant.clone()) };
+        let entra_in = SignInMethod::Entra {
+            tenant: Some(tenant.clone()),
+        };
         use MethodMismatch::*;
         use ProviderKind::*;
         let table = vec![
-            (SignInMethod::Any, account(Google, None, Some("ann@acme.test")), Ok(())),
-            (SignInMethod::Any, account(Generic, None, Some("bob@acme.test")), Err(Address)),
-            (SignInMethod::Google, account(Google, None, Some("ann@acme.test")), Ok(())),
-            (SignInMethod::Google, account(Entra, None, Some("ann@acme.test")), Err(Provider)),
-            (SignInMethod::Google, account(Google, None, None), Err(Address)),
-            (SignInMethod::Entra { tenant: None }, account(Entra, Some("x"), Some("ann@acme.test")), Ok(())),
-            (entra_in.clone(), account(Entra, Some(tenant.as_str()), Some("ann@acme.test")), Ok(())),
-            (entra_in.clone(), account(Entra, Some("11111111-1111-1111-1111-111111111111"), Some("ann@acme.test")), Err(Tenant)),
-            (entra_in, account(Google, None, Some("ann@acme.test")), Err(Provider)),
+            (
+                SignInMethod::Any,
+                account(Google, None, Some("ann@acme.test")),
+                Ok(()),
+            ),
+            (
+                SignInMethod::Any,
+                account(Generic, None, Some("bob@acme.test")),
+                Err(Address),
+            ),
+            (
+                SignInMethod::Google,
+                account(Google, None, Some("ann@acme.test")),
+                Ok(()),
+            ),
+            (
+                SignInMethod::Google,
+                account(Entra, None, Some("ann@acme.test")),
+                Err(Provider),
+            ),
+            (
+                SignInMethod::Google,
+                account(Google, None, None),
+                Err(Address),
+            ),
+            (
+                SignInMethod::Entra { tenant: None },
+                account(Entra, Some("x"), Some("ann@acme.test")),
+                Ok(()),
+            ),
+            (
+                entra_in.clone(),
+                account(Entra, Some(tenant.as_str()), Some("ann@acme.test")),
+                Ok(()),
+            ),
+            (
+                entra_in.clone(),
+                account(
+                    Entra,
+                    Some("11111111-1111-1111-1111-111111111111"),
+                    Some("ann@acme.test"),
+                ),
+                Err(Tenant),
+            ),
+            (
+                entra_in,
+                account(Google, None, Some("ann@acme.test")),
+                Err(Provider),
+            ),
         ];
         for (i, (method, account, expected)) in table.into_iter().enumerate() {
             assert_eq!(method.admits(&ann, &account), expected, "row {i}");
         }
-        for bad in ["", "abc", "72f988bf86f141af91ab2d7cd011db47", "{72f988bf-86f1-41af-91ab-2d7cd011db47}", "zzf988bf-86f1-41af-91ab-2d7cd011db47"] {
+        for bad in [
+            "",
+            "abc",
+            "72f988bf86f141af91ab2d7cd011db47",
+            "{72f988bf-86f1-41af-91ab-2d7cd011db47}",
+            "zzf988bf-86f1-41af-91ab-2d7cd011db47",
+        ] {
             assert_eq!(TenantId::parse(bad), Err(TenantIdError), "{bad:?}");
         }
     }

@@ -29,17 +29,47 @@ impl EmailDomain {
     /// no organization may claim it.
     pub fn is_public_mail(&self) -> bool {
         const PUBLIC: &[&str] = &[
-            "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-            "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
-            "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.ru",
-            "mail.ru", "qq.com", "163.com", "126.com", "zoho.com", "fastmail.com", "hey.com",
+            "gmail.com",
+            "googlemail.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "msn.com",
+            "yahoo.com",
+            "ymail.com",
+            "icloud.com",
+            "me.com",
+            "mac.com",
+            "aol.com",
+            "proton.me",
+            "protonmail.com",
+            "gmx.com",
+            "gmx.de",
+            "gmx.net",
+            "web.de",
+            "mail.com",
+            "yandex.ru",
+            "mail.ru",
+            "qq.com",
+            "163.com",
+            "126.com",
+            "zoho.com",
+            "fastmail.com",
+            "hey.com",
         ];
         PUBLIC.contains(&self.0.as_str())
     }
 
     /// The domain of an address.
     pub fn of(email: &Email) -> Self {
-        Self(email.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or_default().to_owned())
+        Self(
+            email
+                .as_str()
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or_default()
+                .to_owned(),
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -76,7 +106,11 @@ pub struct TeamSync<T> {
 /// Which mapped teams a member joins and leaves given their groups now.
 /// `mapping` is (group, team); `member_of` the teams they are in. Only
 /// mapped teams move: a membership of an unmapped team, made by hand, stays.
-pub fn sync_teams<T: Ord + Clone>(mapping: &[(String, T)], groups: &[String], member_of: &[T]) -> TeamSync<T> {
+pub fn sync_teams<T: Ord + Clone>(
+    mapping: &[(String, T)],
+    groups: &[String],
+    member_of: &[T],
+) -> TeamSync<T> {
     let mapped: BTreeSet<&T> = mapping.iter().map(|(_, t)| t).collect();
     let wanted: BTreeSet<&T> = mapping
         .iter()
@@ -100,7 +134,10 @@ mod tests {
 
     #[test]
     fn domains() {
-        assert_eq!(EmailDomain::parse(" @Acme.Test ").unwrap().as_str(), "acme.test");
+        assert_eq!(
+            EmailDomain::parse(" @Acme.Test ").unwrap().as_str(),
+            "acme.test"
+        );
         for bad in ["", "acme", "https://acme.test", "a@b.test", "-x.test"] {
             assert_eq!(EmailDomain::parse(bad), Err(DomainError), "{bad:?}");
         }
@@ -121,11 +158,25 @@ mod tests {
             (groups(&["data"]), vec![], vec!["Data"], vec![]),
             (groups(&[]), vec!["Data", "Design"], vec![], vec!["Data"]),
             (groups(&["eng-all"]), vec!["Platform"], vec![], vec![]),
-            (groups(&["eng", "other"]), vec!["Design"], vec!["Platform"], vec![]),
-            (groups(&["data", "eng"]), vec!["Data", "Platform"], vec![], vec![]),
+            (
+                groups(&["eng", "other"]),
+                vec!["Design"],
+                vec!["Platform"],
+                vec![],
+            ),
+            (
+                groups(&["data", "eng"]),
+                vec!["Data", "Platform"],
+                vec![],
+                vec![],
+            ),
         ];
         for (i, (groups, now, join, leave)) in table.into_iter().enumerate() {
-            assert_eq!(sync_teams(&mapping, &groups, &now), TeamSync { join, leave }, "row {i}");
+            assert_eq!(
+                sync_teams(&mapping, &groups, &now),
+                TeamSync { join, leave },
+                "row {i}"
+            );
         }
     }
 }

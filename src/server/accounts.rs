@@ -102,13 +102,14 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
 
     let mut tx = db::begin_write(&state.pool).await?;
     let now = Utc::now();
-    let inserted = sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)")
-        .bind(user.id)
-        .bind(&user.email)
-        .bind(&user.name)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
+    let inserted =
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)")
+            .bind(user.id)
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
     if let Err(sqlx::Error::Database(err)) = &inserted {
         // Another sign-up just took the address; nobody has confirmed it yet.
         if err.is_unique_violation() {

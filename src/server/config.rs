@@ -116,7 +116,10 @@ impl Config {
             rate_window: Duration::from_secs(number("RATE_LIMIT_WINDOW_SECS", 600)?),
             api_key_limit: number("RATE_LIMIT_API_KEY", 1000)?,
             providers: super::identity::providers::from_env()?,
-            allow_http_issuers: matches!(var("SSO_ALLOW_HTTP_ISSUERS").as_deref(), Some("1" | "true")),
+            allow_http_issuers: matches!(
+                var("SSO_ALLOW_HTTP_ISSUERS").as_deref(),
+                Some("1" | "true")
+            ),
         })
     }
 

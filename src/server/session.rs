@@ -59,7 +59,10 @@ pub async fn sign_in(
     session.cycle_id().await.map_err(store_error)?;
     session.insert(USER_KEY, user).await.map_err(store_error)?;
     match via {
-        Some(account) => session.insert(VIA_KEY, account).await.map_err(store_error)?,
+        Some(account) => session
+            .insert(VIA_KEY, account)
+            .await
+            .map_err(store_error)?,
         None => {
             session.remove_value(VIA_KEY).await.map_err(store_error)?;
         }

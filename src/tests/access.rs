@@ -72,14 +72,21 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
     )
     .await
     .unwrap();
-    let details = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&issued.link), None)
-        .await
-        .unwrap();
+    let details = link::preview(
+        &pool,
+        &crate::server::identity::providers::Providers::new(Vec::new()),
+        &secret_of(&issued.link),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(details.teams, ["Backend"]);
     assert_eq!(details.permissions, ["Logs: view"]);
     let dev = user(&o.state, "dev@example.com").await;
     let mailed = super::mailed_secret(&pool, "dev@example.com").await;
-    link::accept(&pool, mailed.as_str(), &dev, None).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &dev, None)
+        .await
+        .unwrap();
     let dev = member(&pool, &dev, "acme").await;
     let visible: Vec<String> = projects::list(&pool, &dev)
         .await
@@ -213,7 +220,9 @@ async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) 
     .unwrap();
     let dev = user(&o.state, "dev@example.com").await;
     let mailed = super::mailed_secret(&pool, "dev@example.com").await;
-    link::accept(&pool, mailed.as_str(), &dev, None).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &dev, None)
+        .await
+        .unwrap();
     let removal = Removal {
         user_id: dev.id,
         expected: Some(Role::Member),
@@ -795,7 +804,9 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     .await
     .unwrap();
     let mailed = super::mailed_secret(&pool, "plain@example.com").await;
-    link::accept(&pool, mailed.as_str(), &plain, None).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &plain, None)
+        .await
+        .unwrap();
     assert_eq!(held(&o, plain.id).await, ["metrics:view"]);
 }
 
@@ -1153,9 +1164,14 @@ async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: Sqlite
     let again = invitations::resend(&o.state, &o.owner, issued.invitation_id)
         .await
         .unwrap();
-    let details = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&again.link), None)
-        .await
-        .unwrap();
+    let details = link::preview(
+        &pool,
+        &crate::server::identity::providers::Providers::new(Vec::new()),
+        &secret_of(&again.link),
+        None,
+    )
+    .await
+    .unwrap();
     // Billing is not an Admin default, so there was nothing to hold back.
     assert_eq!(
         details.withheld,
@@ -1163,7 +1179,9 @@ async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: Sqlite
     );
     let ada = user(&o.state, "ada@example.com").await;
     let mailed = super::mailed_secret(&pool, "ada@example.com").await;
-    link::accept(&pool, mailed.as_str(), &ada, None).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &ada, None)
+        .await
+        .unwrap();
     let held = held(&o, ada.id).await;
     assert!(held.contains(&"env_vars:view".to_owned()), "{held:?}");
     assert!(held.contains(&"members:manage".to_owned()), "{held:?}");

@@ -15,10 +15,10 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::domain::identity::ProviderKind;
 use super::support::Client;
-use sqlx::SqlitePool;
+use crate::domain::identity::ProviderKind;
 use crate::server::identity::providers::ProviderConfig;
+use sqlx::SqlitePool;
 
 const KEY_PEM: &str = include_str!("fixtures/oidc-test-key.pem");
 pub const CLIENT_ID: &str = "gatehouse-test";
@@ -72,8 +72,9 @@ impl FakeProvider {
         } else {
             base.clone()
         };
-        let key = CoreRsaPrivateSigningKey::from_pem(KEY_PEM, Some(JsonWebKeyId::new("test-key".into())))
-            .expect("the test key parses");
+        let key =
+            CoreRsaPrivateSigningKey::from_pem(KEY_PEM, Some(JsonWebKeyId::new("test-key".into())))
+                .expect("the test key parses");
         let shared = Shared {
             issuer,
             templated,
@@ -83,7 +84,10 @@ impl FakeProvider {
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             // Where Entra's multi-tenant endpoint keeps it (see `config`).
-            .route("/common/v2.0/.well-known/openid-configuration", get(discovery))
+            .route(
+                "/common/v2.0/.well-known/openid-configuration",
+                get(discovery),
+            )
             .route("/jwks", get(jwks))
             .route("/token", post(token))
             .with_state(shared.clone());
@@ -105,7 +109,11 @@ impl FakeProvider {
             label: format!("{kind:?}"),
             kind,
             // Entra is configured by its multi-tenant endpoint, like `common`.
-            issuer: if self.shared.templated { format!("{}/common/v2.0", self.base) } else { self.base.clone() },
+            issuer: if self.shared.templated {
+                format!("{}/common/v2.0", self.base)
+            } else {
+                self.base.clone()
+            },
             client_id: CLIENT_ID.into(),
             client_secret: "test-secret".into(),
             owner: crate::server::identity::providers::ProviderOwner::Operator,
@@ -134,7 +142,13 @@ impl FakeProvider {
             },
         );
         let redirect = param("redirect_uri");
-        let path = redirect.split_once("://").unwrap().1.split_once('/').unwrap().1;
+        let path = redirect
+            .split_once("://")
+            .unwrap()
+            .1
+            .split_once('/')
+            .unwrap()
+            .1;
         format!("/{path}?code={code}&state={}", param("state"))
     }
 }
@@ -142,7 +156,10 @@ impl FakeProvider {
 /// The query pairs of a URL, decoded.
 fn reqwest_url(url: &str) -> Vec<(String, String)> {
     let parsed = openidconnect::url::Url::parse(url).expect("a URL");
-    parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 async fn discovery(State(s): State<Shared>) -> Json<Value> {
@@ -180,10 +197,17 @@ async fn token(
         return Err(refuse());
     }
     let now = chrono::Utc::now().timestamp();
-    let tid = grant.claims.get("tid").and_then(Value::as_str).unwrap_or("none").to_owned();
+    let tid = grant
+        .claims
+        .get("tid")
+        .and_then(Value::as_str)
+        .unwrap_or("none")
+        .to_owned();
     let issuer = match grant.spoil {
         Spoil::Issuer => "http://127.0.0.1:9/elsewhere".to_owned(),
-        Spoil::TenantIssuer => s.issuer.replace("{tenantid}", "11111111-2222-3333-4444-555555555555"),
+        Spoil::TenantIssuer => s
+            .issuer
+            .replace("{tenantid}", "11111111-2222-3333-4444-555555555555"),
         _ => s.issuer.replace("{tenantid}", &tid),
     };
     let mut claims = json!({
@@ -204,7 +228,10 @@ async fn token(
     );
     let signature = s
         .key
-        .sign(&CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, signing_input.as_bytes())
+        .sign(
+            &CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            signing_input.as_bytes(),
+        )
         .unwrap();
     Ok(Json(json!({
         "access_token": "access",
@@ -240,4 +267,3 @@ pub async fn signed_in_as(client: &mut Client) -> Option<String> {
     let me = client.call("current_user", &[]).await;
     me.body["email"].as_str().map(str::to_owned)
 }
-

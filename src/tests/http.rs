@@ -235,10 +235,17 @@ async fn answers_are_compressed_when_the_client_accepts_it(pool: SqlitePool) {
             .body(Body::empty())
             .unwrap()
     };
-    for (asked, got) in [("br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+    for (asked, got) in [
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
         let response = client.raw(request(asked)).await;
         assert_eq!(response.status(), 200);
-        let encoding = response.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_owned());
+        let encoding = response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(encoding.as_deref(), got, "{asked}");
     }
 }

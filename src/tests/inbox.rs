@@ -206,7 +206,9 @@ async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
     let before = beat(None).await;
     assert_eq!((before.open, before.access), (1, None));
     assert_eq!(beat(Some("acme")).await.access, None, "not a member yet");
-    link::accept(&pool, LinkKey::Inbox(id), &ann, None).await.unwrap();
+    link::accept(&pool, LinkKey::Inbox(id), &ann, None)
+        .await
+        .unwrap();
     let joined = beat(Some("acme")).await;
     assert_eq!(joined.open, 0);
     assert!(joined.access.is_some(), "a member");

@@ -373,9 +373,14 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
     .await
     .unwrap();
     let ann = user(&state, "ann@example.com").await;
-    let details = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&issued.link), Some(&ann))
-        .await
-        .unwrap();
+    let details = link::preview(
+        &pool,
+        &crate::server::identity::providers::Providers::new(Vec::new()),
+        &secret_of(&issued.link),
+        Some(&ann),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (details.state, details.role, details.org_name.as_str()),
         (LinkState::Open, Role::Admin, "Acme")
@@ -386,7 +391,9 @@ async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
     // The mailed one does: accepting through it verifies the address.
     let mailed = super::mailed_secret(&pool, "ann@example.com").await;
-    let org = link::accept(&pool, mailed.as_str(), &ann, None).await.unwrap();
+    let org = link::accept(&pool, mailed.as_str(), &ann, None)
+        .await
+        .unwrap();
     assert_eq!(org.slug, "acme");
     let view = organizations::view(&pool, ann.id, "acme").await.unwrap();
     assert_eq!(view.role, Role::Admin);
@@ -565,7 +572,9 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
         "re-invite makes a new invitation"
     );
     let mailed = super::mailed_secret(&pool, "ann@example.com").await;
-    link::accept(&pool, mailed.as_str(), &ann, None).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &ann, None)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test]
@@ -584,9 +593,14 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
     assert_ne!(second.link, first.link);
     assert!(second.expires_at > Utc::now() + Duration::days(6));
     let ann = user(&state, "ann@example.com").await;
-    let old = link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&first.link), None)
-        .await
-        .unwrap();
+    let old = link::preview(
+        &pool,
+        &crate::server::identity::providers::Providers::new(Vec::new()),
+        &secret_of(&first.link),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(old.state, LinkState::Replaced);
     let err = link::accept(&pool, &secret_of(&first.link), &ann, None)
         .await
@@ -596,7 +610,9 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
         .await
         .is_err());
     let mailed = super::mailed_secret(&pool, "ann@example.com").await;
-    link::accept(&pool, mailed.as_str(), &ann, None).await.unwrap();
+    link::accept(&pool, mailed.as_str(), &ann, None)
+        .await
+        .unwrap();
     let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_addr = 'ann@example.com' AND subject LIKE '%invited%'")
         .fetch_one(&pool)
         .await
@@ -613,10 +629,15 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
         .unwrap();
     let ann = user(&state, "ann@example.com").await;
     assert_eq!(
-        link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), &secret_of(&issued.link), None)
-            .await
-            .unwrap()
-            .state,
+        link::preview(
+            &pool,
+            &crate::server::identity::providers::Providers::new(Vec::new()),
+            &secret_of(&issued.link),
+            None
+        )
+        .await
+        .unwrap()
+        .state,
         LinkState::Revoked
     );
     assert!(link::accept(&pool, &secret_of(&issued.link), &ann, None)
@@ -632,7 +653,13 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
         Err(AppError::Conflict(_))
     ));
     assert!(matches!(
-        link::preview(&pool, &crate::server::identity::providers::Providers::new(Vec::new()), "no-such-token", None).await,
+        link::preview(
+            &pool,
+            &crate::server::identity::providers::Providers::new(Vec::new()),
+            "no-such-token",
+            None
+        )
+        .await,
         Err(AppError::NotFound(_))
     ));
 }

@@ -27,8 +27,15 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
     let pool = &client.state.pool;
     let user = load_user(pool, "olga@corp.test").await;
     let unverified = super::member(pool, &user, &slug).await;
-    let refused = settings::claim_domain(pool, &unverified, "corp.test").await.unwrap_err();
-    assert!(refused.field_message("domain").is_some_and(|m| m.contains("not verified")), "{refused:?}");
+    let refused = settings::claim_domain(pool, &unverified, "corp.test")
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .field_message("domain")
+            .is_some_and(|m| m.contains("not verified")),
+        "{refused:?}"
+    );
     sqlx::query("UPDATE users SET email_verified_at = ? WHERE id = ?")
         .bind(chrono::Utc::now())
         .bind(user.id)
@@ -36,9 +43,16 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
         .await
         .unwrap();
     let owner = super::member(pool, &load_user(pool, "olga@corp.test").await, &slug).await;
-    let other = settings::claim_domain(pool, &owner, "other.test").await.unwrap_err();
-    assert!(other.field_message("domain").is_some(), "only the domain of their own address");
-    settings::claim_domain(pool, &owner, "Corp.Test").await.unwrap();
+    let other = settings::claim_domain(pool, &owner, "other.test")
+        .await
+        .unwrap_err();
+    assert!(
+        other.field_message("domain").is_some(),
+        "only the domain of their own address"
+    );
+    settings::claim_domain(pool, &owner, "Corp.Test")
+        .await
+        .unwrap();
     let request = SsoConnectionRequest {
         provider: "entra".into(),
         tenant_id: TENANT.into(),
@@ -48,16 +62,20 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
         client_id: String::new(),
         client_secret: String::new(),
     };
-    settings::connect(&client.state, &owner, request).await.unwrap();
+    settings::connect(&client.state, &owner, request)
+        .await
+        .unwrap();
     (owner, slug)
 }
 
 async fn load_user(pool: &SqlitePool, email: &str) -> User {
-    sqlx::query_as("SELECT id, email, name, email_verified_at, last_active_at FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT id, email, name, email_verified_at, last_active_at FROM users WHERE email = ?",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 fn corp(sub: &str, email: &str, groups: &[&str]) -> Value {
@@ -89,21 +107,44 @@ async fn a_domain_belongs_to_one_organization(pool: SqlitePool) {
         .await
         .unwrap();
     let rita = super::member(&pool, &load_user(&pool, "rita@corp.test").await, &slug).await;
-    let refused = settings::claim_domain(&pool, &rita, "corp.test").await.unwrap_err();
-    assert!(refused.field_message("domain").is_some_and(|m| m.contains("another organization")), "{refused:?}");
+    let refused = settings::claim_domain(&pool, &rita, "corp.test")
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .field_message("domain")
+            .is_some_and(|m| m.contains("another organization")),
+        "{refused:?}"
+    );
 }
 
 #[sqlx::test]
-async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_groups(pool: SqlitePool) {
+async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_groups(
+    pool: SqlitePool,
+) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (owner, slug) = connected(&client, false).await;
-    let data = crate::server::teams::create(&pool, &owner, "Data").await.unwrap();
-    let design = crate::server::teams::create(&pool, &owner, "Design").await.unwrap();
-    settings::map_group(&pool, &owner, "data-scientists", data).await.unwrap();
+    let data = crate::server::teams::create(&pool, &owner, "Data")
+        .await
+        .unwrap();
+    let design = crate::server::teams::create(&pool, &owner, "Design")
+        .await
+        .unwrap();
+    settings::map_group(&pool, &owner, "data-scientists", data)
+        .await
+        .unwrap();
 
     let mut nia = client.fresh();
-    let (status, to, body) = through(&mut nia, &entra, "entra", "", corp("e-nia", "nia@corp.test", &["data-scientists"]), Spoil::Nothing).await;
+    let (status, to, body) = through(
+        &mut nia,
+        &entra,
+        "entra",
+        "",
+        corp("e-nia", "nia@corp.test", &["data-scientists"]),
+        Spoil::Nothing,
+    )
+    .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
     let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'nia@corp.test'")
         .fetch_one(&pool).await.unwrap();
@@ -113,30 +154,75 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
     // A hand-made membership of an unmapped team stays; the mapped one follows the groups.
     let nia_id = load_user(&pool, "nia@corp.test").await.id;
     sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
-        .bind(design).bind(nia_id).bind(chrono::Utc::now()).execute(&pool).await.unwrap();
+        .bind(design)
+        .bind(nia_id)
+        .bind(chrono::Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
     let mut again = client.fresh();
-    through(&mut again, &entra, "entra", "", corp("e-nia", "nia@corp.test", &[]), Spoil::Nothing).await;
+    through(
+        &mut again,
+        &entra,
+        "entra",
+        "",
+        corp("e-nia", "nia@corp.test", &[]),
+        Spoil::Nothing,
+    )
+    .await;
     assert_eq!(teams_of(&pool, "nia@corp.test").await, ["Design"]);
     let changes: Vec<String> = sqlx::query_scalar("SELECT action || ' ' || details FROM audit_events WHERE target = 'nia@corp.test' AND action LIKE 'team.%' ORDER BY id")
         .fetch_all(&pool).await.unwrap();
     assert_eq!(changes.len(), 2, "{changes:?}");
-    assert!(changes[0].starts_with("team.member_added Data") && changes[1].starts_with("team.member_removed Data"), "{changes:?}");
+    assert!(
+        changes[0].starts_with("team.member_added Data")
+            && changes[1].starts_with("team.member_removed Data"),
+        "{changes:?}"
+    );
 
     // Another tenant, or an address outside the claimed domain, joins nothing.
     let mut outsider = client.fresh();
     through(&mut outsider, &entra, "entra", "", json!({ "sub": "e-x", "tid": "0b5e1f1c-0000-4000-8000-000000000001", "email": "xan@corp.test", "xms_edov": true }), Spoil::Nothing).await;
-    through(&mut outsider, &entra, "entra", "", corp("e-y", "yan@elsewhere.test", &["data-scientists"]), Spoil::Nothing).await;
-    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE status = 'active'").fetch_one(&pool).await.unwrap();
+    through(
+        &mut outsider,
+        &entra,
+        "entra",
+        "",
+        corp("e-y", "yan@elsewhere.test", &["data-scientists"]),
+        Spoil::Nothing,
+    )
+    .await;
+    let members: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE status = 'active'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(members, 2, "Olga and Nia");
 
     // No free seat: a clear page, no membership, and the owners are told.
-    sqlx::query("UPDATE organizations SET seat_limit = 2").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE organizations SET seat_limit = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
     let mut late = client.fresh();
-    let (status, _, body) = through(&mut late, &entra, "entra", "", corp("e-late", "lou@corp.test", &[]), Spoil::Nothing).await;
+    let (status, _, body) = through(
+        &mut late,
+        &entra,
+        "entra",
+        "",
+        corp("e-late", "lou@corp.test", &[]),
+        Spoil::Nothing,
+    )
+    .await;
     assert_eq!(status, 403);
     assert!(body.contains("has no free seat"), "{body}");
-    let notice: String = sqlx::query_scalar("SELECT message FROM notifications WHERE user_id = ? AND kind = 'seats_full'")
-        .bind(owner.user.id).fetch_one(&pool).await.unwrap();
+    let notice: String = sqlx::query_scalar(
+        "SELECT message FROM notifications WHERE user_id = ? AND kind = 'seats_full'",
+    )
+    .bind(owner.user.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(notice.contains("lou@corp.test"), "{notice}");
     assert_eq!(signed_in_as(&mut late).await, None);
 }
@@ -147,26 +233,64 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: SqliteP
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (_owner, slug) = connected(&client, true).await;
     let mut nia = client.fresh();
-    through(&mut nia, &entra, "entra", "", corp("e-nia", "nia@corp.test", &[]), Spoil::Nothing).await;
-    assert_eq!(nia.call("organization", &[("slug", &slug)]).await.status, 200);
+    through(
+        &mut nia,
+        &entra,
+        "entra",
+        "",
+        corp("e-nia", "nia@corp.test", &[]),
+        Spoil::Nothing,
+    )
+    .await;
+    assert_eq!(
+        nia.call("organization", &[("slug", &slug)]).await.status,
+        200
+    );
     // Nia sets a password (as a reset link would; Olga's hash is one of
     // "correct horse battery") and signs in with it instead.
-    let olga_hash: String = sqlx::query_scalar("SELECT hash FROM passwords").fetch_one(&pool).await.unwrap();
+    let olga_hash: String = sqlx::query_scalar("SELECT hash FROM passwords")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let nia_id = load_user(&pool, "nia@corp.test").await.id;
     sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?)")
-        .bind(nia_id).bind(olga_hash).bind(chrono::Utc::now()).execute(&pool).await.unwrap();
+        .bind(nia_id)
+        .bind(olga_hash)
+        .bind(chrono::Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
     let mut by_password = client.fresh();
-    let signed = by_password.call("sign_in", &[("email", "nia@corp.test"), ("password", "correct horse battery")]).await;
+    let signed = by_password
+        .call(
+            "sign_in",
+            &[
+                ("email", "nia@corp.test"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(signed.status, 200, "{:?}", signed.body);
     let refused = by_password.call("organization", &[("slug", &slug)]).await;
     assert_eq!(refused.status, 403);
     match refused.error() {
-        Some(AppError::SsoRequired { start, .. }) => assert!(start.starts_with("/auth/entra/start?next=/orgs/"), "{start}"),
+        Some(AppError::SsoRequired { start, .. }) => assert!(
+            start.starts_with("/auth/entra/start?next=/orgs/"),
+            "{start}"
+        ),
         other => panic!("expected SsoRequired, got {other:?}"),
     }
     // The owner, in the same domain and signed in with a password, is held to it too.
     let mut olga = client.fresh();
-    let signed = olga.call("sign_in", &[("email", "olga@corp.test"), ("password", "correct horse battery")]).await;
+    let signed = olga
+        .call(
+            "sign_in",
+            &[
+                ("email", "olga@corp.test"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(signed.status, 200, "{:?}", signed.body);
     let answer = olga.call("organization", &[("slug", &slug)]).await;
     assert_eq!(answer.status, 403, "{:?}", answer.body);
@@ -177,21 +301,52 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (owner, slug) = connected(&client, false).await;
-    let issued = invitations::create(&client.state, &owner, InvitationRequest::plain("ivy@corp.test", Role::Admin)).await.unwrap();
-    assert_eq!(InvitationRequest::plain("x@y.test", Role::Member).sign_in, SignInChoice::Any);
+    let issued = invitations::create(
+        &client.state,
+        &owner,
+        InvitationRequest::plain("ivy@corp.test", Role::Admin),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        InvitationRequest::plain("x@y.test", Role::Member).sign_in,
+        SignInChoice::Any
+    );
     let token = super::secret_of(&issued.link);
-    let details = link::preview(&pool, &client.state.providers, &token, None).await.unwrap();
+    let details = link::preview(&pool, &client.state.providers, &token, None)
+        .await
+        .unwrap();
     assert!(details.single_sign_on);
     assert_eq!(details.sign_in_with.map(|p| p.id), Some("entra".to_owned()));
     // A password account of the address is sent to SSO.
     let ivy = super::user(&client.state, "ivy@corp.test").await;
-    let refused = link::accept(&pool, token.as_str(), &ivy, None).await.unwrap_err();
-    assert!(matches!(refused, AppError::Forbidden(ref m) if m.contains("single sign-on")), "{refused:?}");
+    let refused = link::accept(&pool, token.as_str(), &ivy, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, AppError::Forbidden(ref m) if m.contains("single sign-on")),
+        "{refused:?}"
+    );
     let mut browser = client.fresh();
-    let (status, to, body) = through(&mut browser, &entra, "entra", &format!("?invitation={token}"), corp("e-ivy", "ivy@corp.test", &[]), Spoil::Nothing).await;
+    let (status, to, body) = through(
+        &mut browser,
+        &entra,
+        "entra",
+        &format!("?invitation={token}"),
+        corp("e-ivy", "ivy@corp.test", &[]),
+        Spoil::Nothing,
+    )
+    .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
-    let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m WHERE m.user_id = ?").bind(ivy.id).fetch_one(&pool).await.unwrap();
-    assert_eq!(role, "admin", "the invitation's role, not the connection's default");
+    let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m WHERE m.user_id = ?")
+        .bind(ivy.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        role, "admin",
+        "the invitation's role, not the connection's default"
+    );
 }
 
 #[sqlx::test]
@@ -209,39 +364,108 @@ async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool:
         client_id: client_id.into(),
         client_secret: secret.into(),
     };
-    let refused = settings::connect(&client.state, &owner, request("ftp://idp.corp.test", "", "")).await.unwrap_err();
+    let refused = settings::connect(
+        &client.state,
+        &owner,
+        request("ftp://idp.corp.test", "", ""),
+    )
+    .await
+    .unwrap_err();
     for field in ["issuer", "client_id", "client_secret"] {
-        assert!(refused.field_message(field).is_some(), "{field}: {refused:?}");
+        assert!(
+            refused.field_message(field).is_some(),
+            "{field}: {refused:?}"
+        );
     }
-    let unreachable = settings::connect(&client.state, &owner, request("http://127.0.0.1:9", "app", "s3cret")).await.unwrap_err();
-    assert!(unreachable.field_message("issuer").is_some_and(|m| m.contains("did not answer")), "{unreachable:?}");
-    settings::connect(&client.state, &owner, request(&own.base, super::fake_provider::CLIENT_ID, "s3cret")).await.unwrap();
+    let unreachable = settings::connect(
+        &client.state,
+        &owner,
+        request("http://127.0.0.1:9", "app", "s3cret"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        unreachable
+            .field_message("issuer")
+            .is_some_and(|m| m.contains("did not answer")),
+        "{unreachable:?}"
+    );
+    settings::connect(
+        &client.state,
+        &owner,
+        request(&own.base, super::fake_provider::CLIENT_ID, "s3cret"),
+    )
+    .await
+    .unwrap();
     // Saving again without retyping the secret keeps it.
-    settings::connect(&client.state, &owner, request(&own.base, super::fake_provider::CLIENT_ID, "")).await.unwrap();
+    settings::connect(
+        &client.state,
+        &owner,
+        request(&own.base, super::fake_provider::CLIENT_ID, ""),
+    )
+    .await
+    .unwrap();
     let shown = settings::load(&client.state, &owner).await.unwrap();
     let own_id = crate::server::sso::connections::own_provider_id(owner.org.id);
-    assert_eq!(shown.connection.as_ref().map(|c| c.provider.id.clone()), Some(own_id.clone()));
-    assert_eq!(shown.own_redirect_uri, format!("http://127.0.0.1:3000/auth/{own_id}/callback"));
+    assert_eq!(
+        shown.connection.as_ref().map(|c| c.provider.id.clone()),
+        Some(own_id.clone())
+    );
+    assert_eq!(
+        shown.own_redirect_uri,
+        format!("http://127.0.0.1:3000/auth/{own_id}/callback")
+    );
 
     // A work address finds its organization's provider; another domain does not.
     let mut nia = client.fresh();
-    let start = nia.call("sso_start", &[("address", "Nia@Corp.test"), ("next", "/")]).await;
-    assert_eq!(start.body, json!(format!("/auth/{own_id}/start?next=/")), "{:?}", start.body);
-    let none = nia.call("sso_start", &[("address", "nia@elsewhere.test"), ("next", "/")]).await;
-    assert_eq!(none.error().and_then(|e| e.field_message("address")).is_some(), true, "{:?}", none.body);
+    let start = nia
+        .call("sso_start", &[("address", "Nia@Corp.test"), ("next", "/")])
+        .await;
+    assert_eq!(
+        start.body,
+        json!(format!("/auth/{own_id}/start?next=/")),
+        "{:?}",
+        start.body
+    );
+    let none = nia
+        .call(
+            "sso_start",
+            &[("address", "nia@elsewhere.test"), ("next", "/")],
+        )
+        .await;
+    assert_eq!(
+        none.error()
+            .and_then(|e| e.field_message("address"))
+            .is_some(),
+        true,
+        "{:?}",
+        none.body
+    );
     // Anyone can make an organization and point it at a provider they run:
     // it vouches only inside its claimed domains, and never opens an
     // account it did not make or was not linked to.
     let mut attacker = client.fresh();
-    for (email, says) in [("victim@elsewhere.test", "did not vouch"), ("olga@corp.test", "Sign in to your account first")] {
-        let claims = json!({ "sub": format!("own-{email}"), "email": email, "email_verified": true });
-        let (status, _, body) = through(&mut attacker, &own, &own_id, "", claims, Spoil::Nothing).await;
+    for (email, says) in [
+        ("victim@elsewhere.test", "did not vouch"),
+        ("olga@corp.test", "Sign in to your account first"),
+    ] {
+        let claims =
+            json!({ "sub": format!("own-{email}"), "email": email, "email_verified": true });
+        let (status, _, body) =
+            through(&mut attacker, &own, &own_id, "", claims, Spoil::Nothing).await;
         assert_eq!(status, 403, "{email}");
         assert!(body.contains(says), "{email}: {body}");
         assert_eq!(signed_in_as(&mut attacker).await, None);
     }
-    let public = settings::claim_domain(&pool, &owner, "gmail.com").await.unwrap_err();
-    assert!(public.field_message("domain").is_some_and(|m| m.contains("public mail")), "{public:?}");
+    let public = settings::claim_domain(&pool, &owner, "gmail.com")
+        .await
+        .unwrap_err();
+    assert!(
+        public
+            .field_message("domain")
+            .is_some_and(|m| m.contains("public mail")),
+        "{public:?}"
+    );
     let claims = json!({ "sub": "own-nia", "email": "nia@corp.test", "email_verified": true });
     let (status, to, body) = through(&mut nia, &own, &own_id, "", claims, Spoil::Nothing).await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");

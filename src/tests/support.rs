@@ -26,7 +26,9 @@ pub fn state_with(pool: SqlitePool, config: Config) -> AppState {
     AppState {
         leptos_options: LeptosOptions::builder().output_name("gatehouse").build(),
         pool,
-        providers: Arc::new(crate::server::identity::providers::Providers::new(config.providers.clone())),
+        providers: Arc::new(crate::server::identity::providers::Providers::new(
+            config.providers.clone(),
+        )),
         config: Arc::new(config),
         mail: MailWaker::default(),
         limits: Arc::new(RateLimiter::default()),
@@ -285,10 +287,14 @@ impl Client {
 
     /// A form POST with no fields from a page at `origin`.
     pub async fn submit(&mut self, path: &str, origin: &str) -> (u16, Option<String>, String) {
-        self.navigate(Request::post(path).header(header::ORIGIN, origin)).await
+        self.navigate(Request::post(path).header(header::ORIGIN, origin))
+            .await
     }
 
-    async fn navigate(&mut self, mut request: axum::http::request::Builder) -> (u16, Option<String>, String) {
+    async fn navigate(
+        &mut self,
+        mut request: axum::http::request::Builder,
+    ) -> (u16, Option<String>, String) {
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);
         }
@@ -300,7 +306,11 @@ impl Client {
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, location, String::from_utf8_lossy(&bytes).into_owned())
+        (
+            status,
+            location,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
     /// The HTML of the page at `path` as the signed-in user sees it.

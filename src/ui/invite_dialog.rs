@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use crate::api::access::list_teams;
 use crate::api::auth::sign_in_providers;
-use crate::domain::identity::SignInChoice;
 use crate::api::invitations::{create_invitation, resend_invitation, revoke_invitation};
 use crate::domain::access::{preset, Permission, CATALOGUE};
 use crate::domain::dates::moment;
+use crate::domain::identity::SignInChoice;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationRequest, IssuedInvitation};

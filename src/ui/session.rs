@@ -34,7 +34,6 @@ pub fn hard_navigate(path: &str) {
     let _ = path;
 }
 
-
 pub use crate::domain::text::{safe_next, urlencode};
 
 #[cfg(test)]

@@ -5,11 +5,14 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::access::list_teams;
-use crate::api::sso::{claim_domain, connect_sso, disconnect_sso, map_group, release_domain, single_sign_on, unmap_group};
+use crate::api::sso::{
+    claim_domain, connect_sso, disconnect_sso, map_group, release_domain, single_sign_on,
+    unmap_group,
+};
 use crate::domain::identity::ProviderKind;
 use crate::domain::Role;
-use crate::model::access::TeamItem;
 use crate::error::AppError;
+use crate::model::access::TeamItem;
 use crate::model::sso::{SsoConnectionRequest, SsoSettings, OWN_PROVIDER};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{submit, FormAlert, InlineForm};
@@ -20,7 +23,10 @@ use crate::ui::toast::use_toasts;
 pub fn SingleSignOn(slug: String) -> impl IntoView {
     let slug = StoredValue::new(slug);
     let version = RwSignal::new(0u32);
-    let settings = Resource::new(move || version.get(), move |_| single_sign_on(slug.get_value()));
+    let settings = Resource::new(
+        move || version.get(),
+        move |_| single_sign_on(slug.get_value()),
+    );
     let teams = Resource::new(move || version.get(), move |_| list_teams(slug.get_value()));
     view! {
         <section class="card stack" aria-labelledby="sso-heading">
@@ -43,7 +49,11 @@ pub fn SingleSignOn(slug: String) -> impl IntoView {
 }
 
 #[component]
-fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSignal<u32>) -> impl IntoView {
+fn Connection(
+    slug: StoredValue<String>,
+    settings: SsoSettings,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
     let error_of = RwSignal::new(None::<AppError>);
@@ -51,25 +61,58 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
     let provider = RwSignal::new(match &current {
         Some(c) if c.own.is_some() => OWN_PROVIDER.to_owned(),
         Some(c) => c.provider.id.clone(),
-        None => settings.providers.first().map_or(OWN_PROVIDER.to_owned(), |p| p.id.clone()),
+        None => settings
+            .providers
+            .first()
+            .map_or(OWN_PROVIDER.to_owned(), |p| p.id.clone()),
     });
     let own = current.as_ref().and_then(|c| c.own.clone());
     let issuer = RwSignal::new(own.as_ref().map(|o| o.issuer.clone()).unwrap_or_default());
-    let client_id = RwSignal::new(own.as_ref().map(|o| o.client_id.clone()).unwrap_or_default());
+    let client_id = RwSignal::new(
+        own.as_ref()
+            .map(|o| o.client_id.clone())
+            .unwrap_or_default(),
+    );
     let client_secret = RwSignal::new(String::new());
     let has_secret = own.is_some();
     let is_own = move || provider.get() == OWN_PROVIDER;
-    let field_error = move |field: &'static str| Signal::derive(move || error_of.get().and_then(|e: AppError| e.field_message(field)));
-    let tenant = RwSignal::new(current.as_ref().and_then(|c| c.tenant.clone()).unwrap_or_default());
-    let role = RwSignal::new(current.as_ref().map_or(Role::Member, |c| c.default_role).as_str().to_owned());
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || {
+            error_of
+                .get()
+                .and_then(|e: AppError| e.field_message(field))
+        })
+    };
+    let tenant = RwSignal::new(
+        current
+            .as_ref()
+            .and_then(|c| c.tenant.clone())
+            .unwrap_or_default(),
+    );
+    let role = RwSignal::new(
+        current
+            .as_ref()
+            .map_or(Role::Member, |c| c.default_role)
+            .as_str()
+            .to_owned(),
+    );
     let require = RwSignal::new(current.as_ref().is_some_and(|c| c.require_sso));
     let providers = StoredValue::new(settings.providers.clone());
-    let is_entra = move || providers.with_value(|all| all.iter().any(|p| p.id == provider.get() && p.kind == ProviderKind::Entra));
+    let is_entra = move || {
+        providers.with_value(|all| {
+            all.iter()
+                .any(|p| p.id == provider.get() && p.kind == ProviderKind::Entra)
+        })
+    };
     let confirm_disconnect = RwSignal::new(false);
     let save = move |_| {
         let request = SsoConnectionRequest {
             provider: provider.get_untracked(),
-            tenant_id: if is_entra() { tenant.get_untracked() } else { String::new() },
+            tenant_id: if is_entra() {
+                tenant.get_untracked()
+            } else {
+                String::new()
+            },
             default_role: role.get_untracked().parse().unwrap_or(Role::Member),
             require_sso: require.get_untracked(),
             issuer: issuer.get_untracked(),
@@ -91,7 +134,18 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
     };
     // Field problems stand beside their fields; anything else above the form.
     Effect::new(move |_| {
-        let shown = error_of.get().filter(|e| !["issuer", "client_id", "client_secret", "tenant_id", "default_role", "provider"].iter().any(|f| e.field_message(f).is_some()));
+        let shown = error_of.get().filter(|e| {
+            ![
+                "issuer",
+                "client_id",
+                "client_secret",
+                "tenant_id",
+                "default_role",
+                "provider",
+            ]
+            .iter()
+            .any(|f| e.field_message(f).is_some())
+        });
         error.set(shown.map(|e| e.to_string()));
     });
     let disconnect = Callback::new(move |()| {
@@ -176,7 +230,11 @@ fn Connection(slug: StoredValue<String>, settings: SsoSettings, version: RwSigna
 }
 
 #[component]
-fn Domains(slug: StoredValue<String>, domains: Vec<String>, version: RwSignal<u32>) -> impl IntoView {
+fn Domains(
+    slug: StoredValue<String>,
+    domains: Vec<String>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
     let typed = RwSignal::new(String::new());
@@ -192,7 +250,9 @@ fn Domains(slug: StoredValue<String>, domains: Vec<String>, version: RwSignal<u3
         });
     });
     let release = Callback::new(move |()| {
-        let Some(domain) = releasing.get_untracked() else { return };
+        let Some(domain) = releasing.get_untracked() else {
+            return;
+        };
         submit(error, async move {
             release_domain(slug.get_value(), domain.clone()).await?;
             toasts.show(format!("{domain} is no longer claimed."));
@@ -226,7 +286,12 @@ fn Domains(slug: StoredValue<String>, domains: Vec<String>, version: RwSignal<u3
 }
 
 #[component]
-fn Mappings(slug: StoredValue<String>, settings: SsoSettings, teams: Vec<TeamItem>, version: RwSignal<u32>) -> impl IntoView {
+fn Mappings(
+    slug: StoredValue<String>,
+    settings: SsoSettings,
+    teams: Vec<TeamItem>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
     let group = RwSignal::new(String::new());
@@ -234,7 +299,12 @@ fn Mappings(slug: StoredValue<String>, settings: SsoSettings, teams: Vec<TeamIte
     let add = move |_| {
         let (name, team) = (group.get_untracked(), team.get_untracked().parse::<Uuid>());
         submit(error, async move {
-            let team = team.map_err(|_| crate::error::AppError::invalid("team", "Choose a team. Create one on the Teams page first."))?;
+            let team = team.map_err(|_| {
+                crate::error::AppError::invalid(
+                    "team",
+                    "Choose a team. Create one on the Teams page first.",
+                )
+            })?;
             map_group(slug.get_value(), name.clone(), team).await?;
             toasts.show(format!("Members of {name} now join the team."));
             version.update(|v| *v += 1);

@@ -7,12 +7,12 @@ use uuid::Uuid;
 
 use super::oidc::ProviderLogin;
 use crate::domain::identity::{link, Linking};
-use crate::server::identity::providers::ProviderOwner;
 use crate::domain::text::Name;
 use crate::error::AppError;
 use crate::model::auth::{LinkedIdentity, SignInMethods};
 use crate::server::accounts;
 use crate::server::actor::User;
+use crate::server::identity::providers::ProviderOwner;
 use crate::server::{audit, db};
 
 /// How a provider login maps to an account.
@@ -46,7 +46,9 @@ pub async fn resolve(
     let user_id = match known {
         // The same issuer and subject through another provider is not the
         // same identity: one provider must not speak for another's accounts.
-        Some((owner, provider)) if provider != login.provider.id || signed_in.is_some_and(|me| me.id != owner) => {
+        Some((owner, provider))
+            if provider != login.provider.id || signed_in.is_some_and(|me| me.id != owner) =>
+        {
             return Ok(Resolved::LinkedElsewhere)
         }
         Some((owner, _)) => {
@@ -84,7 +86,9 @@ pub async fn resolve(
         }
     };
     tx.commit().await?;
-    let user = accounts::find(pool, user_id).await?.ok_or(AppError::Internal)?;
+    let user = accounts::find(pool, user_id)
+        .await?
+        .ok_or(AppError::Internal)?;
     Ok(Resolved::Account(user))
 }
 
@@ -120,10 +124,21 @@ async fn secure_unverified(
     .rows_affected();
     if changed > 0 {
         // Whatever they linked goes too: it was linked by the same person.
-        for sql in ["DELETE FROM passwords WHERE user_id = ?", "DELETE FROM identities WHERE user_id = ?"] {
+        for sql in [
+            "DELETE FROM passwords WHERE user_id = ?",
+            "DELETE FROM identities WHERE user_id = ?",
+        ] {
             sqlx::query(sql).bind(user).execute(&mut *conn).await?;
         }
-        audit::record(conn, None, Some(user), "user.email_verified", address.as_str(), &format!("by {}; unproven password removed", login.provider.label)).await?;
+        audit::record(
+            conn,
+            None,
+            Some(user),
+            "user.email_verified",
+            address.as_str(),
+            &format!("by {}; unproven password removed", login.provider.label),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -153,7 +168,15 @@ async fn create_user(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit::record(conn, None, Some(id), "user.signed_up", email, &format!("through {}", login.provider.label)).await?;
+    audit::record(
+        conn,
+        None,
+        Some(id),
+        "user.signed_up",
+        email,
+        &format!("through {}", login.provider.label),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -180,7 +203,15 @@ async fn insert_identity(
     .execute(&mut *conn)
     .await?;
     let label = login.claims.email.as_deref().unwrap_or(&login.subject);
-    audit::record(conn, None, Some(user), "identity.linked", label, &login.provider.label).await?;
+    audit::record(
+        conn,
+        None,
+        Some(user),
+        "identity.linked",
+        label,
+        &login.provider.label,
+    )
+    .await?;
     Ok(())
 }
 
@@ -231,7 +262,8 @@ pub async fn remove(pool: &SqlitePool, user: &User, identity: Uuid) -> Result<()
             .bind(user.id)
             .fetch_optional(&mut *tx)
             .await?;
-    let (provider, email) = label.ok_or_else(|| AppError::NotFound("That sign-in method".into()))?;
+    let (provider, email) =
+        label.ok_or_else(|| AppError::NotFound("That sign-in method".into()))?;
     if !has_password && count <= 1 {
         return Err(AppError::Conflict(
             "This is your only way to sign in. Set a password (Forgot password on the sign-in page) or link another provider first.".into(),
@@ -241,7 +273,15 @@ pub async fn remove(pool: &SqlitePool, user: &User, identity: Uuid) -> Result<()
         .bind(identity)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, None, Some(user.id), "identity.unlinked", email.as_deref().unwrap_or(""), &provider).await?;
+    audit::record(
+        &mut tx,
+        None,
+        Some(user.id),
+        "identity.unlinked",
+        email.as_deref().unwrap_or(""),
+        &provider,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

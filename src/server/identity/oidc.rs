@@ -158,7 +158,10 @@ impl ProviderLogin {
 
     /// The address the token names, vouched for or not (for messages only).
     pub fn claimed_email(&self) -> String {
-        self.claims.email.clone().unwrap_or_else(|| "an account without an email address".into())
+        self.claims
+            .email
+            .clone()
+            .unwrap_or_else(|| "an account without an email address".into())
     }
 }
 
@@ -217,7 +220,10 @@ pub async fn start(
         purpose,
         started_at: Utc::now(),
     };
-    session.insert(PENDING_KEY, pending).await.map_err(store_error)?;
+    session
+        .insert(PENDING_KEY, pending)
+        .await
+        .map_err(store_error)?;
     Ok(url.to_string())
 }
 
@@ -232,7 +238,11 @@ pub struct CallbackParams {
 
 /// Byte-wise comparison that takes the same time wherever they differ.
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Finishes a sign-in: the started one is taken out of the session first
@@ -254,26 +264,42 @@ pub async fn finish(
         ));
     };
     if pending.provider != provider.id {
-        return Err(Refusal::again(provider, "The answer came from another provider than the one you chose. Start again."));
+        return Err(Refusal::again(
+            provider,
+            "The answer came from another provider than the one you chose. Start again.",
+        ));
     }
     if Utc::now() - pending.started_at > PENDING_TTL {
-        return Err(Refusal::again(provider, "The sign-in took longer than 15 minutes and ran out. Start again."));
+        return Err(Refusal::again(
+            provider,
+            "The sign-in took longer than 15 minutes and ran out. Start again.",
+        ));
     }
     if let Some(error) = params.error {
-        let detail = params.error_description.map(|d| format!(" ({d})")).unwrap_or_default();
+        let detail = params
+            .error_description
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
         return Err(Refusal::again(
             provider,
             format!("{} did not sign you in: {error}{detail}.", provider.label),
         ));
     }
-    if !params.state.as_deref().is_some_and(|s| same_secret(s, &pending.state)) {
+    if !params
+        .state
+        .as_deref()
+        .is_some_and(|s| same_secret(s, &pending.state))
+    {
         return Err(Refusal::again(
             provider,
             "The answer does not belong to the sign-in started in this browser (its state differs). Start again.",
         ));
     }
     let Some(code) = params.code else {
-        return Err(Refusal::again(provider, "The provider sent no authorization code. Start again."));
+        return Err(Refusal::again(
+            provider,
+            "The provider sent no authorization code. Start again.",
+        ));
     };
     let metadata = providers.metadata(provider, false).await?;
     let document_issuer = metadata.issuer().as_str().trim_end_matches('/').to_owned();
@@ -291,9 +317,10 @@ pub async fn finish(
             format!("{} refused the sign-in code: it was already used, ran out, or was not issued for this sign-in. Start again.", provider.label),
         )
     })?;
-    let id_token = response.extra_fields().id_token().ok_or_else(|| {
-        Refusal::again(provider, "The provider sent no ID token.")
-    })?;
+    let id_token = response
+        .extra_fields()
+        .id_token()
+        .ok_or_else(|| Refusal::again(provider, "The provider sent no ID token."))?;
     // Only the operator's Entra may have a templated issuer; every other
     // token's issuer is compared by the crate.
     let templated = provider.kind == ProviderKind::Entra && document_issuer.contains("{tenantid}");
@@ -327,7 +354,9 @@ pub async fn finish(
         }
     }
     let flag = |value: &Option<serde_json::Value>| {
-        value.as_ref().map(|v| matches!(v, serde_json::Value::Bool(true)) || v == "1" || v == "true" || v == 1)
+        value.as_ref().map(|v| {
+            matches!(v, serde_json::Value::Bool(true)) || v == "1" || v == "true" || v == 1
+        })
     };
     let login = ProviderLogin {
         provider: provider.clone(),

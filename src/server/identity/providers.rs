@@ -61,7 +61,10 @@ impl ProviderConfig {
 }
 
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// A provider configured by `{prefix}_CLIENT_ID`, `{prefix}_CLIENT_SECRET`
@@ -73,7 +76,10 @@ fn from_vars(
     kind: ProviderKind,
     default_issuer: Option<&str>,
 ) -> Result<Option<ProviderConfig>, String> {
-    let (client_id, secret) = (var(&format!("{prefix}_CLIENT_ID")), var(&format!("{prefix}_CLIENT_SECRET")));
+    let (client_id, secret) = (
+        var(&format!("{prefix}_CLIENT_ID")),
+        var(&format!("{prefix}_CLIENT_SECRET")),
+    );
     let (client_id, client_secret) = match (client_id, secret) {
         (None, None) => return Ok(None),
         (Some(id), Some(secret)) => (id, secret),
@@ -117,17 +123,25 @@ pub fn from_env() -> Result<Vec<ProviderConfig>, String> {
         ProviderKind::Entra,
         Some("https://login.microsoftonline.com/common/v2.0"),
     )?);
-    for name in var("OIDC_PROVIDERS").unwrap_or_default().split([',', ' ']).filter(|n| !n.is_empty()) {
+    for name in var("OIDC_PROVIDERS")
+        .unwrap_or_default()
+        .split([',', ' '])
+        .filter(|n| !n.is_empty())
+    {
         let id = name.to_lowercase();
-        if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || ["google", "entra"].contains(&id.as_str()) {
+        if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || ["google", "entra"].contains(&id.as_str())
+        {
             return Err(format!(
                 "OIDC_PROVIDERS names must be letters, digits and dashes, other than google and entra; got {name:?}"
             ));
         }
         let prefix = format!("OIDC_{}", id.to_uppercase().replace('-', "_"));
         let label = var(&format!("{prefix}_LABEL")).unwrap_or_else(|| name.to_owned());
-        let provider = from_vars(&prefix, &id, label, ProviderKind::Generic, None)?
-            .ok_or_else(|| format!("{name} is listed in OIDC_PROVIDERS but {prefix}_CLIENT_ID is not set"))?;
+        let provider =
+            from_vars(&prefix, &id, label, ProviderKind::Generic, None)?.ok_or_else(|| {
+                format!("{name} is listed in OIDC_PROVIDERS but {prefix}_CLIENT_ID is not set")
+            })?;
         providers.push(provider);
     }
     Ok(providers)
@@ -200,7 +214,10 @@ impl Providers {
                 provider.label
             ))
         })?;
-        self.discovered.lock().await.insert(key, (Instant::now(), metadata.clone()));
+        self.discovered
+            .lock()
+            .await
+            .insert(key, (Instant::now(), metadata.clone()));
         Ok(metadata)
     }
 
@@ -210,7 +227,12 @@ impl Providers {
     /// each token's against it in [`super::oidc`].
     async fn discover(&self, provider: &ProviderConfig) -> Result<CoreProviderMetadata, String> {
         let url = format!("{}/.well-known/openid-configuration", provider.issuer);
-        let response = self.http.get(&url).send().await.map_err(|e| e.to_string())?;
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("{url} answered {}", response.status()));
         }

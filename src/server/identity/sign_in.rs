@@ -54,10 +54,17 @@ pub async fn complete(
             })?;
             // An unconfirmed account may be someone else's address waiting for its owner.
             if me.email_verified_at.is_none() {
-                return Err(Refusal::new("Confirm your email first", "Link a provider once your address is confirmed: open the link we sent you."));
+                return Err(Refusal::new(
+                    "Confirm your email first",
+                    "Link a provider once your address is confirmed: open the link we sent you.",
+                ));
             }
             let user = account(state, login, Some(me)).await?;
-            Ok(Landing { user, to: "/account".into(), org: None })
+            Ok(Landing {
+                user,
+                to: "/account".into(),
+                org: None,
+            })
         }
         Purpose::Invitation { token } => redeem(state, login, token).await,
     }
@@ -97,7 +104,9 @@ async fn redeem(state: &AppState, login: &ProviderLogin, token: &str) -> Result<
             Some(_) => format!("{} as {}", wanted.method.label(), wanted.email),
         };
         let got = match mismatch {
-            MethodMismatch::Provider => format!("{} ({})", login.provider.label, login.claimed_email()),
+            MethodMismatch::Provider => {
+                format!("{} ({})", login.provider.label, login.claimed_email())
+            }
             MethodMismatch::Tenant => format!(
                 "{} account {} of tenant {}",
                 login.provider.label,
@@ -106,7 +115,12 @@ async fn redeem(state: &AppState, login: &ProviderLogin, token: &str) -> Result<
             ),
             MethodMismatch::Address => match &used.vouched {
                 Some(address) => format!("{} as {address}", login.provider.label),
-                None => format!("{} as {}, an address {} did not confirm", login.provider.label, login.claimed_email(), login.provider.label),
+                None => format!(
+                    "{} as {}, an address {} did not confirm",
+                    login.provider.label,
+                    login.claimed_email(),
+                    login.provider.label
+                ),
             },
         };
         let provider = wanted
@@ -133,4 +147,3 @@ async fn redeem(state: &AppState, login: &ProviderLogin, token: &str) -> Result<
         org: Some(org.id),
     })
 }
-

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::store::{admit, permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM};
+use super::store::{
+    admit, permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM,
+};
 use crate::domain::access::Permission;
 use crate::domain::identity::{ProviderAccount, SignInMethod};
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
@@ -14,10 +16,10 @@ use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::model::orgs::OrgSummary;
 use crate::server::accounts::mark_verified;
-use crate::server::identity::providers::{ProviderConfig, Providers};
-use crate::server::sso::connections;
 use crate::server::actor::User;
+use crate::server::identity::providers::{ProviderConfig, Providers};
 use crate::server::notifications::{notify, NoticeKind};
+use crate::server::sso::connections;
 use crate::server::token::hash_secret;
 use crate::server::{audit, db};
 

@@ -72,7 +72,10 @@ pub fn sign_in_method(provider: &str, tenant: Option<&str>) -> Result<SignInMeth
         "any" => SignInMethod::Any,
         "google" => SignInMethod::Google,
         "entra" => SignInMethod::Entra {
-            tenant: tenant.map(TenantId::parse).transpose().map_err(|_| stored(provider))?,
+            tenant: tenant
+                .map(TenantId::parse)
+                .transpose()
+                .map_err(|_| stored(provider))?,
         },
         other => return Err(stored(other)),
     })

@@ -84,7 +84,10 @@ pub async fn provider(
     if let Some(configured) = providers.get(id) {
         return Ok(Some(configured.clone()));
     }
-    let Some(org) = id.strip_prefix("org-").and_then(|u| Uuid::try_parse(u).ok()) else {
+    let Some(org) = id
+        .strip_prefix("org-")
+        .and_then(|u| Uuid::try_parse(u).ok())
+    else {
         return Ok(None);
     };
     let row: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
@@ -95,11 +98,15 @@ pub async fn provider(
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let domains: Vec<String> = sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ?")
-        .bind(org)
-        .fetch_all(pool)
-        .await?;
-    let domains = domains.iter().filter_map(|d| EmailDomain::parse(d).ok()).collect();
+    let domains: Vec<String> =
+        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ?")
+            .bind(org)
+            .fetch_all(pool)
+            .await?;
+    let domains = domains
+        .iter()
+        .filter_map(|d| EmailDomain::parse(d).ok())
+        .collect();
     Ok(row.and_then(|(name, issuer, client_id, client_secret)| {
         Some(ProviderConfig {
             id: id.to_owned(),
@@ -132,7 +139,9 @@ pub async fn start_for(
         )
     };
     let connection = connection.ok_or_else(none)?;
-    let provider = provider(pool, providers, &connection.provider).await?.ok_or_else(none)?;
+    let provider = provider(pool, providers, &connection.provider)
+        .await?
+        .ok_or_else(none)?;
     Ok(format!(
         "/auth/{}/start?next={}",
         provider.id,

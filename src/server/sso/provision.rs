@@ -36,7 +36,11 @@ pub async fn on_sign_in(
     account: &ProviderAccount,
     groups: &[String],
 ) -> Result<Provisioning, AppError> {
-    let Some(email) = account.vouched.as_ref().filter(|e| e.as_str() == user.email) else {
+    let Some(email) = account
+        .vouched
+        .as_ref()
+        .filter(|e| e.as_str() == user.email)
+    else {
         return Ok(Provisioning::NotSso);
     };
     let mut tx = db::begin_write(pool).await?;
@@ -65,19 +69,49 @@ pub async fn on_sign_in(
             let used = seats_used(&mut tx, connection.org_id, now, None).await?;
             if used >= limit {
                 tell_owners(&mut tx, &connection, &name, &user.email).await?;
-                audit::record(&mut tx, Some(connection.org_id), Some(user.id), "sso.provisioning_refused", &user.email, "no free seat").await?;
+                audit::record(
+                    &mut tx,
+                    Some(connection.org_id),
+                    Some(user.id),
+                    "sso.provisioning_refused",
+                    &user.email,
+                    "no free seat",
+                )
+                .await?;
                 tx.commit().await?;
                 return Ok(Provisioning::NoSeat { org_name: name });
             }
-            admit(&mut tx, connection.org_id, user.id, connection.default_role, now).await?;
-            audit::record(&mut tx, Some(connection.org_id), Some(user.id), "member.provisioned", &user.email,
-                &format!("joined through single sign-on as {}", connection.default_role.label())).await?;
+            admit(
+                &mut tx,
+                connection.org_id,
+                user.id,
+                connection.default_role,
+                now,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                Some(connection.org_id),
+                Some(user.id),
+                "member.provisioned",
+                &user.email,
+                &format!(
+                    "joined through single sign-on as {}",
+                    connection.default_role.label()
+                ),
+            )
+            .await?;
             connection.default_role
         }
     };
     follow_groups(&mut tx, connection.org_id, user, groups).await?;
     tx.commit().await?;
-    Ok(Provisioning::Member(OrgSummary { id: connection.org_id, name, slug, role }))
+    Ok(Provisioning::Member(OrgSummary {
+        id: connection.org_id,
+        name,
+        slug,
+        role,
+    }))
 }
 
 async fn tell_owners(
@@ -126,12 +160,14 @@ async fn follow_groups(
     let sync = sync_teams(&mapping, groups, &member_of);
     let now = Utc::now();
     for team in &sync.join {
-        sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
-            .bind(team)
-            .bind(user.id)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)",
+        )
+        .bind(team)
+        .bind(user.id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     }
     for team in &sync.leave {
         sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
@@ -140,13 +176,24 @@ async fn follow_groups(
             .execute(&mut *conn)
             .await?;
     }
-    for (action, teams) in [("team.member_added", &sync.join), ("team.member_removed", &sync.leave)] {
+    for (action, teams) in [
+        ("team.member_added", &sync.join),
+        ("team.member_removed", &sync.leave),
+    ] {
         for team in teams {
             let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
                 .bind(team)
                 .fetch_one(&mut *conn)
                 .await?;
-            audit::record(conn, Some(org), Some(user.id), action, &user.email, &format!("{name}, by their groups at single sign-on")).await?;
+            audit::record(
+                conn,
+                Some(org),
+                Some(user.id),
+                action,
+                &user.email,
+                &format!("{name}, by their groups at single sign-on"),
+            )
+            .await?;
         }
     }
     Ok(())

@@ -10,18 +10,22 @@ use crate::domain::identity::{ProviderKind, TenantId};
 use crate::domain::sso::EmailDomain;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
-use crate::model::sso::{GroupMapping, OwnProvider, SsoConnection, SsoConnectionRequest, SsoSettings, OWN_PROVIDER};
+use crate::model::sso::{
+    GroupMapping, OwnProvider, SsoConnection, SsoConnectionRequest, SsoSettings, OWN_PROVIDER,
+};
 use crate::server::actor::{parse_role, refresh, Member};
 use crate::server::identity::providers::{ProviderConfig, ProviderOwner};
 use crate::server::state::AppState;
-use openidconnect::IssuerUrl;
 use crate::server::{audit, db, teams};
+use openidconnect::IssuerUrl;
 
 fn require_owner(actor: &Member) -> Result<(), AppError> {
     if actor.org.role == Role::Owner {
         Ok(())
     } else {
-        Err(AppError::Forbidden("Only owners manage single sign-on.".into()))
+        Err(AppError::Forbidden(
+            "Only owners manage single sign-on.".into(),
+        ))
     }
 }
 
@@ -40,19 +44,28 @@ pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppEr
         None => None,
         Some((provider, issuer, client_id, tenant, role, require_sso)) => Some(SsoConnection {
             // A provider the operator has since removed still shows by name.
-            provider: connections::provider(pool, providers, &provider).await?.as_ref().map(ProviderConfig::button).unwrap_or(
-                crate::model::auth::ProviderButton { id: provider.clone(), label: provider, kind: ProviderKind::Generic },
-            ),
-            own: issuer.zip(client_id).map(|(issuer, client_id)| OwnProvider { issuer, client_id }),
+            provider: connections::provider(pool, providers, &provider)
+                .await?
+                .as_ref()
+                .map(ProviderConfig::button)
+                .unwrap_or(crate::model::auth::ProviderButton {
+                    id: provider.clone(),
+                    label: provider,
+                    kind: ProviderKind::Generic,
+                }),
+            own: issuer
+                .zip(client_id)
+                .map(|(issuer, client_id)| OwnProvider { issuer, client_id }),
             tenant,
             default_role: parse_role(&role)?,
             require_sso,
         }),
     };
-    let domains = sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ? ORDER BY domain")
-        .bind(org)
-        .fetch_all(pool)
-        .await?;
+    let domains =
+        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ? ORDER BY domain")
+            .bind(org)
+            .fetch_all(pool)
+            .await?;
     let mappings: Vec<(String, Uuid, String)> = sqlx::query_as(
         "SELECT g.group_name, t.id, t.name FROM sso_group_teams g JOIN teams t ON t.id = g.team_id
          WHERE g.org_id = ? ORDER BY g.group_name, t.name",
@@ -65,10 +78,16 @@ pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppEr
         domains,
         mappings: mappings
             .into_iter()
-            .map(|(group, team_id, team_name)| GroupMapping { group, team_id, team_name })
+            .map(|(group, team_id, team_name)| GroupMapping {
+                group,
+                team_id,
+                team_name,
+            })
             .collect(),
         providers: providers.all().iter().map(ProviderConfig::button).collect(),
-        own_redirect_uri: state.config.link(&format!("/auth/{}/callback", own_provider_id(org))),
+        own_redirect_uri: state
+            .config
+            .link(&format!("/auth/{}/callback", own_provider_id(org))),
     })
 }
 
@@ -88,17 +107,30 @@ pub async fn connect(
     let provider = match &own {
         Some(own) => own,
         None => state.providers.get(&request.provider).ok_or_else(|| {
-            AppError::invalid("provider", "Choose one of the identity providers this server offers.")
+            AppError::invalid(
+                "provider",
+                "Choose one of the identity providers this server offers.",
+            )
         })?,
     };
     let tenant = match (provider.kind, request.tenant_id.trim()) {
         (ProviderKind::Entra, "") => None,
-        (ProviderKind::Entra, typed) => Some(TenantId::parse(typed).map_err(|e| AppError::invalid("tenant_id", e))?),
+        (ProviderKind::Entra, typed) => {
+            Some(TenantId::parse(typed).map_err(|e| AppError::invalid("tenant_id", e))?)
+        }
         (_, "") => None,
-        (_, _) => return Err(AppError::invalid("tenant_id", "Only a Microsoft Entra ID connection has a Tenant ID.")),
+        (_, _) => {
+            return Err(AppError::invalid(
+                "tenant_id",
+                "Only a Microsoft Entra ID connection has a Tenant ID.",
+            ))
+        }
     };
     if request.default_role == Role::Owner {
-        return Err(AppError::invalid("default_role", "People added by signing in join as Member or Admin, never Owner."));
+        return Err(AppError::invalid(
+            "default_role",
+            "People added by signing in join as Member or Admin, never Owner.",
+        ));
     }
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
@@ -126,7 +158,11 @@ pub async fn connect(
         provider.label,
         tenant.map(|t| format!(" (tenant {t})")).unwrap_or_default(),
         request.default_role.label(),
-        if request.require_sso { ", SSO required" } else { "" }
+        if request.require_sso {
+            ", SSO required"
+        } else {
+            ""
+        }
     );
     audit::by(&mut tx, actor, "sso.connected", &provider.label, &details).await?;
     tx.commit().await?;
@@ -143,24 +179,33 @@ async fn own_provider(
     request: &SsoConnectionRequest,
 ) -> Result<ProviderConfig, AppError> {
     let issuer = request.issuer.trim().trim_end_matches('/').to_owned();
-    let scheme_ok = issuer.starts_with("https://") || (state.config.allow_http_issuers && issuer.starts_with("http://"));
+    let scheme_ok = issuer.starts_with("https://")
+        || (state.config.allow_http_issuers && issuer.starts_with("http://"));
     let issuer_problem = if IssuerUrl::new(issuer.clone()).is_err() || !scheme_ok {
         Some("Enter the issuer URL, starting with https:// (the one in its /.well-known/openid-configuration).")
     } else {
         None
     };
-    let stored: Option<String> = sqlx::query_scalar("SELECT client_secret FROM sso_connections WHERE org_id = ? AND client_secret IS NOT NULL")
-        .bind(actor.org.id)
-        .fetch_optional(&state.pool)
-        .await?;
+    let stored: Option<String> = sqlx::query_scalar(
+        "SELECT client_secret FROM sso_connections WHERE org_id = ? AND client_secret IS NOT NULL",
+    )
+    .bind(actor.org.id)
+    .fetch_optional(&state.pool)
+    .await?;
     let secret = match request.client_secret.trim() {
         "" => stored,
         typed => Some(typed.to_owned()),
     };
     AppError::check_fields([
         issuer_problem.map(|m| ("issuer", m)),
-        request.client_id.trim().is_empty().then_some(("client_id", "Enter the client id the provider gave this application.")),
-        secret.is_none().then_some(("client_secret", "Enter the client secret the provider gave this application.")),
+        request.client_id.trim().is_empty().then_some((
+            "client_id",
+            "Enter the client id the provider gave this application.",
+        )),
+        secret.is_none().then_some((
+            "client_secret",
+            "Enter the client secret the provider gave this application.",
+        )),
     ])?;
     let provider = ProviderConfig {
         id: own_provider_id(actor.org.id),
@@ -170,7 +215,9 @@ async fn own_provider(
         client_id: request.client_id.trim().to_owned(),
         client_secret: secret.unwrap_or_default(),
         // Only its discovery is read here.
-        owner: ProviderOwner::Organization { domains: Vec::new() },
+        owner: ProviderOwner::Organization {
+            domains: Vec::new(),
+        },
     };
     state.providers.metadata(&provider, true).await.map_err(|_| {
         AppError::invalid("issuer", format!("{issuer}/.well-known/openid-configuration did not answer with an OpenID Connect discovery document naming this issuer. Check the URL."))
@@ -190,7 +237,9 @@ pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppErro
         .await?
         .rows_affected();
     if gone == 0 {
-        return Err(AppError::Conflict("Single sign-on is not connected.".into()));
+        return Err(AppError::Conflict(
+            "Single sign-on is not connected.".into(),
+        ));
     }
     audit::by(&mut tx, actor, "sso.disconnected", "", "").await?;
     tx.commit().await?;
@@ -199,7 +248,11 @@ pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppErro
 
 /// Claims an email domain: only an owner whose own address in it is verified
 /// may, and a domain belongs to one organization.
-pub async fn claim_domain(pool: &SqlitePool, actor: &Member, typed: &str) -> Result<String, AppError> {
+pub async fn claim_domain(
+    pool: &SqlitePool,
+    actor: &Member,
+    typed: &str,
+) -> Result<String, AppError> {
     require_owner(actor)?;
     let domain = EmailDomain::parse(typed).map_err(|e| AppError::invalid("domain", e))?;
     if domain.is_public_mail() {
@@ -216,10 +269,11 @@ pub async fn claim_domain(pool: &SqlitePool, actor: &Member, typed: &str) -> Res
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     require_owner(actor)?;
-    let holder: Option<Uuid> = sqlx::query_scalar("SELECT org_id FROM sso_domains WHERE domain = ?")
-        .bind(domain.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let holder: Option<Uuid> =
+        sqlx::query_scalar("SELECT org_id FROM sso_domains WHERE domain = ?")
+            .bind(domain.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
     match holder {
         Some(org) if org == actor.org.id => {
             return Err(AppError::invalid("domain", format!("{domain} is already claimed by this organization.")))
@@ -229,20 +283,26 @@ pub async fn claim_domain(pool: &SqlitePool, actor: &Member, typed: &str) -> Res
         }
         None => {}
     }
-    sqlx::query("INSERT INTO sso_domains (domain, org_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)")
-        .bind(domain.as_str())
-        .bind(actor.org.id)
-        .bind(actor.user.id)
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sso_domains (domain, org_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(domain.as_str())
+    .bind(actor.org.id)
+    .bind(actor.user.id)
+    .bind(Utc::now())
+    .execute(&mut *tx)
+    .await?;
     audit::by(&mut tx, actor, "sso.domain_claimed", domain.as_str(), "").await?;
     tx.commit().await?;
     Ok(domain.to_string())
 }
 
 /// Gives up a claimed domain.
-pub async fn release_domain(pool: &SqlitePool, actor: &Member, domain: &str) -> Result<(), AppError> {
+pub async fn release_domain(
+    pool: &SqlitePool,
+    actor: &Member,
+    domain: &str,
+) -> Result<(), AppError> {
     require_owner(actor)?;
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
@@ -262,49 +322,83 @@ pub async fn release_domain(pool: &SqlitePool, actor: &Member, domain: &str) -> 
 }
 
 /// Maps a provider group to a team of the organization.
-pub async fn map_group(pool: &SqlitePool, actor: &Member, group: &str, team: Uuid) -> Result<(), AppError> {
+pub async fn map_group(
+    pool: &SqlitePool,
+    actor: &Member,
+    group: &str,
+    team: Uuid,
+) -> Result<(), AppError> {
     require_owner(actor)?;
     let group = group.trim();
     if group.is_empty() || group.chars().count() > 256 {
-        return Err(AppError::invalid("group", "Enter the group's name or id as the provider sends it (1 to 256 characters)."));
+        return Err(AppError::invalid(
+            "group",
+            "Enter the group's name or id as the provider sends it (1 to 256 characters).",
+        ));
     }
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     require_owner(actor)?;
     let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
-    let added = sqlx::query("INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)")
-        .bind(actor.org.id)
-        .bind(group)
-        .bind(team)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let added = sqlx::query(
+        "INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)",
+    )
+    .bind(actor.org.id)
+    .bind(group)
+    .bind(team)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if added == 0 {
-        return Err(AppError::invalid("group", format!("{group} already maps to {team_name}.")));
+        return Err(AppError::invalid(
+            "group",
+            format!("{group} already maps to {team_name}."),
+        ));
     }
-    audit::by(&mut tx, actor, "sso.group_mapped", &team_name, &format!("group {group}")).await?;
+    audit::by(
+        &mut tx,
+        actor,
+        "sso.group_mapped",
+        &team_name,
+        &format!("group {group}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a group-to-team mapping; the team's members stay until their next sign-in.
-pub async fn unmap_group(pool: &SqlitePool, actor: &Member, group: &str, team: Uuid) -> Result<(), AppError> {
+pub async fn unmap_group(
+    pool: &SqlitePool,
+    actor: &Member,
+    group: &str,
+    team: Uuid,
+) -> Result<(), AppError> {
     require_owner(actor)?;
     let mut tx = db::begin_write(pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     require_owner(actor)?;
     let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
-    let gone = sqlx::query("DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?")
-        .bind(actor.org.id)
-        .bind(group)
-        .bind(team)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let gone = sqlx::query(
+        "DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?",
+    )
+    .bind(actor.org.id)
+    .bind(group)
+    .bind(team)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if gone == 0 {
         return Err(AppError::NotFound("That mapping".into()));
     }
-    audit::by(&mut tx, actor, "sso.group_unmapped", &team_name, &format!("group {group}")).await?;
+    audit::by(
+        &mut tx,
+        actor,
+        "sso.group_unmapped",
+        &team_name,
+        &format!("group {group}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -316,7 +410,9 @@ pub async fn required_for(
     email: &Email,
 ) -> Result<Option<Connection>, AppError> {
     let mut conn = pool.acquire().await?;
-    Ok(super::connections::of_org_for_address(&mut conn, org, email)
-        .await?
-        .filter(|c| c.require_sso))
+    Ok(
+        super::connections::of_org_for_address(&mut conn, org, email)
+            .await?
+            .filter(|c| c.require_sso),
+    )
 }

@@ -51,7 +51,9 @@ pub fn Account() -> impl IntoView {
     let removing = RwSignal::new(None::<LinkedIdentity>);
     let confirm_open = RwSignal::new(false);
     let remove = Callback::new(move |()| {
-        let Some(identity) = removing.get_untracked() else { return };
+        let Some(identity) = removing.get_untracked() else {
+            return;
+        };
         leptos::task::spawn_local(async move {
             match unlink_identity(identity.id).await {
                 Ok(()) => {
