@@ -88,7 +88,7 @@ pub(crate) mod ssr {
             return Ok(());
         };
         let Some(required) =
-            crate::server::sso::settings::required_for(&state.pool, org.id, &email).await?
+            crate::server::sso::connections::required_for(&state.pool, org.id, &email).await?
         else {
             return Ok(());
         };

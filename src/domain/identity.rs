@@ -195,6 +195,14 @@ impl SignInChoice {
         }
     }
 
+    /// The choice spelled as [`Self::as_str`] does; anything else is Any.
+    pub fn from_str_or_any(value: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == value)
+            .unwrap_or_default()
+    }
+
     /// The method this choice makes with the Tenant ID field as typed
     /// (read only for Entra; empty for any tenant).
     pub fn with_tenant(self, tenant: &str) -> Result<SignInMethod, TenantIdError> {
@@ -396,7 +404,13 @@ mod tests {
     fn linking_rule() {
         let ann = || Some(Email::parse("ann@acme.test").unwrap());
         // (signed in, vouched address, its owner) -> outcome
-        let table: Vec<(Option<&str>, Option<Email>, Option<&str>, Linking<&str>)> = vec![
+        type Row<'a> = (
+            Option<&'a str>,
+            Option<Email>,
+            Option<&'a str>,
+            Linking<&'a str>,
+        );
+        let table: Vec<Row> = vec![
             (Some("me"), None, None, Linking::LinkTo("me")),
             (Some("me"), ann(), Some("ann"), Linking::LinkTo("me")),
             (Some("me"), ann(), None, Linking::LinkTo("me")),

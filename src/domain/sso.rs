@@ -154,7 +154,8 @@ mod tests {
         ];
         let groups = |g: &[&str]| g.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         // (groups now, teams now) -> (join, leave)
-        let table: Vec<(Vec<String>, Vec<&str>, Vec<&str>, Vec<&str>)> = vec![
+        type Row<'a> = (Vec<String>, Vec<&'a str>, Vec<&'a str>, Vec<&'a str>);
+        let table: Vec<Row> = vec![
             (groups(&["data"]), vec![], vec!["Data"], vec![]),
             (groups(&[]), vec!["Data", "Design"], vec![], vec!["Data"]),
             (groups(&["eng-all"]), vec!["Platform"], vec![], vec![]),

@@ -19,7 +19,7 @@ const ACTIVE_ORG_KEY: &str = "active_org";
 /// The provider account this session signed in through, if it did.
 const VIA_KEY: &str = "signed_in_via";
 
-fn store_error(err: tower_sessions::session::Error) -> AppError {
+pub(crate) fn store_error(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %err, "session store error");
     AppError::Internal
 }

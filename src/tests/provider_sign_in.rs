@@ -471,7 +471,7 @@ async fn an_entra_invitation_names_a_tenant_that_must_match(pool: SqlitePool) {
     )
     .await
     .unwrap_err();
-    assert_eq!(bad.field_message("tenant_id").is_some(), true, "{bad:?}");
+    assert!(bad.field_message("tenant_id").is_some(), "{bad:?}");
     let unconfigured = invite(&client, &slug, "ann@contoso.test", SignInChoice::Google, "")
         .await
         .unwrap_err();

@@ -17,12 +17,17 @@ use crate::server::state::AppState;
 
 /// State over `pool` with file mail into a fresh temporary directory.
 pub fn state(pool: SqlitePool) -> AppState {
+    state_with(pool, test_config())
+}
+
+/// The tests' configuration, with file mail into a fresh temporary directory.
+fn test_config() -> Config {
     let dir = std::env::temp_dir().join(format!("gatehouse-test-mail-{}", uuid::Uuid::new_v4()));
-    state_with(pool, Config::for_tests(dir.to_str().unwrap_or("/tmp")))
+    Config::for_tests(dir.to_str().unwrap_or("/tmp"))
 }
 
 /// State over `pool` with this configuration.
-pub fn state_with(pool: SqlitePool, config: Config) -> AppState {
+fn state_with(pool: SqlitePool, config: Config) -> AppState {
     AppState {
         leptos_options: LeptosOptions::builder().output_name("gatehouse").build(),
         pool,
@@ -150,11 +155,9 @@ impl Client {
     /// A signed-out client of a fresh application whose configuration
     /// `adjust` changed (lower rate limits, for example).
     pub async fn with_config(pool: SqlitePool, adjust: impl FnOnce(&mut Config)) -> Self {
-        let mut state = state(pool);
-        adjust(Arc::make_mut(&mut state.config));
-        state.providers = Arc::new(crate::server::identity::providers::Providers::new(
-            state.config.providers.clone(),
-        ));
+        let mut config = test_config();
+        adjust(&mut config);
+        let state = state_with(pool, config);
         let router = crate::router::build(state.clone())
             .await
             .expect("router builds");

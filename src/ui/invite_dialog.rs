@@ -95,7 +95,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                         teams: chosen_teams.get_untracked(),
                         withheld: withheld(role, &permissions),
                         permissions,
-                        sign_in: choice(&sign_in.get_untracked()),
+                        sign_in: SignInChoice::from_str_or_any(&sign_in.get_untracked()),
                         tenant_id: tenant.get_untracked(),
                     };
                     finish(create_invitation(slug, request).await)
@@ -218,7 +218,7 @@ fn InviteForm(org_slug: String, inviter: Role, open: RwSignal<bool>) -> impl Int
                             })}
                         </Transition>
                     </div>
-                    <div class="field" hidden=move || choice(&sign_in.get()) != SignInChoice::Entra>
+                    <div class="field" hidden=move || SignInChoice::from_str_or_any(&sign_in.get()) != SignInChoice::Entra>
                         <label for="invite-tenant">"Tenant ID (optional)"</label>
                         <input id="invite-tenant" type="text" autocomplete="off" spellcheck="false" bind:value=tenant node_ref=tenant_input
                             placeholder="00000000-0000-0000-0000-000000000000"
@@ -326,14 +326,6 @@ fn withheld(role: Role, chosen: &[Permission]) -> Vec<Permission> {
         .into_iter()
         .filter(|p| !chosen.contains(p))
         .collect()
-}
-
-/// The picker's value as a choice (the select only offers known ones).
-fn choice(value: &str) -> SignInChoice {
-    SignInChoice::ALL
-        .into_iter()
-        .find(|c| c.as_str() == value)
-        .unwrap_or_default()
 }
 
 /// What a button in the dialog asks for.

@@ -55,8 +55,40 @@ fn Connection(
     version: RwSignal<u32>,
 ) -> impl IntoView {
     let toasts = use_toasts();
-    let error = RwSignal::new(None::<String>);
     let error_of = RwSignal::new(None::<AppError>);
+    // Field problems stand beside their fields; anything else above the form.
+    let error = Signal::derive(move || {
+        const FIELDS: [&str; 6] = [
+            "issuer",
+            "client_id",
+            "client_secret",
+            "tenant_id",
+            "default_role",
+            "provider",
+        ];
+        error_of
+            .get()
+            .filter(|e| !FIELDS.iter().any(|f| e.field_message(f).is_some()))
+            .map(|e| e.to_string())
+    });
+    // Runs a change; on success says `done` and loads the section again.
+    let send = move |change: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), AppError>>>,
+    >,
+                     done: &'static str| {
+        leptos::task::spawn_local(async move {
+            match change.await {
+                Ok(()) => {
+                    error_of.try_set(None);
+                    toasts.show(done);
+                    version.try_update(|v| *v += 1);
+                }
+                Err(err) => {
+                    error_of.try_set(Some(err));
+                }
+            }
+        });
+    };
     let current = settings.connection.clone();
     let provider = RwSignal::new(match &current {
         Some(c) if c.own.is_some() => OWN_PROVIDER.to_owned(),
@@ -119,42 +151,16 @@ fn Connection(
             client_id: client_id.get_untracked(),
             client_secret: client_secret.get_untracked(),
         };
-        leptos::task::spawn_local(async move {
-            match connect_sso(slug.get_value(), request).await {
-                Ok(()) => {
-                    error_of.try_set(None);
-                    toasts.show("Single sign-on saved.");
-                    version.try_update(|v| *v += 1);
-                }
-                Err(err) => {
-                    error_of.try_set(Some(err));
-                }
-            }
-        });
+        send(
+            Box::pin(connect_sso(slug.get_value(), request)),
+            "Single sign-on saved.",
+        );
     };
-    // Field problems stand beside their fields; anything else above the form.
-    Effect::new(move |_| {
-        let shown = error_of.get().filter(|e| {
-            ![
-                "issuer",
-                "client_id",
-                "client_secret",
-                "tenant_id",
-                "default_role",
-                "provider",
-            ]
-            .iter()
-            .any(|f| e.field_message(f).is_some())
-        });
-        error.set(shown.map(|e| e.to_string()));
-    });
     let disconnect = Callback::new(move |()| {
-        submit(error, async move {
-            disconnect_sso(slug.get_value()).await?;
-            toasts.show("Single sign-on disconnected.");
-            version.update(|v| *v += 1);
-            Ok(())
-        });
+        send(
+            Box::pin(disconnect_sso(slug.get_value())),
+            "Single sign-on disconnected.",
+        );
     });
     let redirect_uri = settings.own_redirect_uri.clone();
     view! {

@@ -22,6 +22,7 @@ use tower_sessions::Session;
 use super::providers::{expected_issuer, ProviderConfig, Providers};
 use crate::domain::identity::{vouched_address, AddressClaims, ProviderAccount, ProviderKind};
 use crate::error::AppError;
+use crate::server::session::store_error;
 
 /// Claims beyond the standard ones that Google and Entra send.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -178,11 +179,6 @@ fn client(
         Some(ClientSecret::new(provider.client_secret.clone())),
     )
     .set_redirect_uri(redirect))
-}
-
-fn store_error(err: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %err, "session store error");
-    AppError::Internal
 }
 
 /// Starts a sign-in: remembers state, nonce and PKCE verifier in the session

@@ -83,7 +83,7 @@ async fn account(
             format!("{} already signs in to another Gatehouse account. Sign out and sign in with {label} to use that one, or unlink it there first.", login.claimed_email()),
         )),
         Resolved::SignInFirst => Err(Refusal::new(
-            format!("Sign in to your account first"),
+            "Sign in to your account first",
             format!("An account with {} already exists. Sign in to it, then link {label} from Your account.", login.claimed_email()),
         )),
         Resolved::Unvouched => Err(Refusal::new(

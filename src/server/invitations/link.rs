@@ -248,11 +248,11 @@ pub async fn restriction(pool: &SqlitePool, secret: &str) -> Result<Restriction,
 /// not to a separate notification address) lets the account in.
 fn address_proof(
     found: &Found,
+    invited: &Email,
     user: &User,
     via: Option<&ProviderAccount>,
 ) -> Result<AddressProof, AppError> {
     let method = found.row.sign_in()?;
-    let invited = Email::parse(&found.row.email).map_err(|_| AppError::Internal)?;
     match (method.provider(), via) {
         (Some(_), None) => {
             return Err(AppError::Forbidden(format!(
@@ -262,11 +262,11 @@ fn address_proof(
             )))
         }
         (_, Some(account)) => {
-            return match method.admits(&invited, account) {
+            return match method.admits(invited, account) {
                 Ok(()) => Ok(AddressProof::Provider),
                 // A provider session that does not fit an "Any" invitation
                 // may still accept it as the account it signed in to.
-                Err(_) if method == SignInMethod::Any => address_proof(found, user, None),
+                Err(_) if method == SignInMethod::Any => address_proof(found, invited, user, None),
                 Err(_) => Err(AppError::Forbidden(format!(
                     "This invitation is for {} signing in with {}. Sign out, then open the invitation link and sign in with that account.",
                     found.row.email,
@@ -333,7 +333,7 @@ pub async fn accept<'a>(
             )));
         }
     }
-    let proof = address_proof(&found, user, via)?;
+    let proof = address_proof(&found, &invited, user, via)?;
     let already: Option<String> = sqlx::query_scalar(
         "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
     )

@@ -1,7 +1,7 @@
 //! Which organization's connection an address belongs to, and whether a
 //! provider sign-in came through it.
 
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::domain::identity::{ProviderAccount, ProviderKind};
@@ -69,6 +69,18 @@ pub async fn of_org_for_address(
     Ok(for_address(conn, email).await?.filter(|c| c.org_id == org))
 }
 
+/// The connection of `org`, if one is set and requires SSO of `email`.
+pub async fn required_for(
+    pool: &SqlitePool,
+    org: Uuid,
+    email: &Email,
+) -> Result<Option<Connection>, AppError> {
+    let mut conn = pool.acquire().await?;
+    Ok(of_org_for_address(&mut conn, org, email)
+        .await?
+        .filter(|c| c.require_sso))
+}
+
 /// The provider name of an organization's own OpenID Connect provider.
 pub fn own_provider_id(org: Uuid) -> String {
     format!("org-{}", org.simple())
@@ -77,7 +89,7 @@ pub fn own_provider_id(org: Uuid) -> String {
 /// The provider behind a name in `/auth/{name}/...`: a configured one, or
 /// an organization's own (from its connection).
 pub async fn provider(
-    pool: &sqlx::SqlitePool,
+    pool: &SqlitePool,
     providers: &Providers,
     id: &str,
 ) -> Result<Option<ProviderConfig>, AppError> {
@@ -90,7 +102,8 @@ pub async fn provider(
     else {
         return Ok(None);
     };
-    let row: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    // An `org-` provider has issuer, client id and secret (the table's CHECK).
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
         "SELECT o.name, c.issuer, c.client_id, c.client_secret
          FROM sso_connections c JOIN organizations o ON o.id = c.org_id WHERE c.org_id = ? AND c.provider = ?",
     )
@@ -98,6 +111,9 @@ pub async fn provider(
     .bind(id)
     .fetch_optional(pool)
     .await?;
+    let Some((name, issuer, client_id, client_secret)) = row else {
+        return Ok(None);
+    };
     let domains: Vec<String> =
         sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ?")
             .bind(org)
@@ -107,23 +123,21 @@ pub async fn provider(
         .iter()
         .filter_map(|d| EmailDomain::parse(d).ok())
         .collect();
-    Ok(row.and_then(|(name, issuer, client_id, client_secret)| {
-        Some(ProviderConfig {
-            id: id.to_owned(),
-            label: format!("{name} SSO"),
-            kind: ProviderKind::Generic,
-            issuer: issuer?,
-            client_id: client_id?,
-            client_secret: client_secret?,
-            owner: ProviderOwner::Organization { domains },
-        })
+    Ok(Some(ProviderConfig {
+        id: id.to_owned(),
+        label: format!("{name} SSO"),
+        kind: ProviderKind::Generic,
+        issuer,
+        client_id,
+        client_secret,
+        owner: ProviderOwner::Organization { domains },
     }))
 }
 
 /// Where single sign-on starts for `email`: its organization's provider,
 /// then `next`.
 pub async fn start_for(
-    pool: &sqlx::SqlitePool,
+    pool: &SqlitePool,
     providers: &Providers,
     email: &Email,
     next: &str,

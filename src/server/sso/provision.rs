@@ -43,13 +43,15 @@ pub async fn on_sign_in(
     else {
         return Ok(Provisioning::NotSso);
     };
-    let mut tx = db::begin_write(pool).await?;
-    let Some(connection) = for_address(&mut tx, email).await? else {
-        return Ok(Provisioning::NotSso);
-    };
-    if !connection.admits(account, email) {
+    let through = |found: Option<Connection>| found.filter(|c| c.admits(account, email));
+    // Most sign-ins are no organization's: tell without the write lock.
+    if through(for_address(&mut *pool.acquire().await?, email).await?).is_none() {
         return Ok(Provisioning::NotSso);
     }
+    let mut tx = db::begin_write(pool).await?;
+    let Some(connection) = through(for_address(&mut tx, email).await?) else {
+        return Ok(Provisioning::NotSso);
+    };
     let (name, slug, limit): (String, String, i64) =
         sqlx::query_as("SELECT name, slug, seat_limit FROM organizations WHERE id = ?")
             .bind(connection.org_id)

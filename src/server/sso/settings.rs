@@ -5,7 +5,7 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::connections::{self, own_provider_id, Connection};
+use super::connections::{self, own_provider_id};
 use crate::domain::identity::{ProviderKind, TenantId};
 use crate::domain::sso::EmailDomain;
 use crate::domain::{Email, Role};
@@ -29,12 +29,36 @@ fn require_owner(actor: &Member) -> Result<(), AppError> {
     }
 }
 
+/// A write transaction for an owner: the role is read again inside it, so an
+/// owner demoted since the request began is refused.
+async fn as_owner(
+    pool: &SqlitePool,
+    actor: &Member,
+) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, Member), AppError> {
+    require_owner(actor)?;
+    let mut tx = db::begin_write(pool).await?;
+    let actor = refresh(&mut tx, actor).await?;
+    require_owner(&actor)?;
+    Ok((tx, actor))
+}
+
+/// The stored connection, as Settings shows it.
+#[derive(sqlx::FromRow)]
+struct ConnectionRow {
+    provider: String,
+    issuer: Option<String>,
+    client_id: Option<String>,
+    tenant: Option<String>,
+    default_role: String,
+    require_sso: bool,
+}
+
 /// The Single sign-on section (owners only).
 pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppError> {
     require_owner(actor)?;
     let (pool, providers) = (&state.pool, &state.providers);
     let org = actor.org.id;
-    let row: Option<(String, Option<String>, Option<String>, Option<String>, String, bool)> = sqlx::query_as(
+    let row: Option<ConnectionRow> = sqlx::query_as(
         "SELECT provider, issuer, client_id, tenant, default_role, require_sso FROM sso_connections WHERE org_id = ?",
     )
     .bind(org)
@@ -42,7 +66,14 @@ pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppEr
     .await?;
     let connection = match row {
         None => None,
-        Some((provider, issuer, client_id, tenant, role, require_sso)) => Some(SsoConnection {
+        Some(ConnectionRow {
+            provider,
+            issuer,
+            client_id,
+            tenant,
+            default_role: role,
+            require_sso,
+        }) => Some(SsoConnection {
             // A provider the operator has since removed still shows by name.
             provider: connections::provider(pool, providers, &provider)
                 .await?
@@ -132,9 +163,8 @@ pub async fn connect(
             "People added by signing in join as Member or Admin, never Owner.",
         ));
     }
-    let mut tx = db::begin_write(pool).await?;
-    let actor = &refresh(&mut tx, actor).await?;
-    require_owner(actor)?;
+    let (mut tx, actor) = as_owner(pool, actor).await?;
+    let actor = &actor;
     sqlx::query(
         "INSERT INTO sso_connections (org_id, provider, issuer, client_id, client_secret, tenant, default_role, require_sso, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -227,10 +257,8 @@ async fn own_provider(
 
 /// Disconnects single sign-on; claimed domains and mappings stay for a reconnect.
 pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppError> {
-    require_owner(actor)?;
-    let mut tx = db::begin_write(pool).await?;
-    let actor = &refresh(&mut tx, actor).await?;
-    require_owner(actor)?;
+    let (mut tx, actor) = as_owner(pool, actor).await?;
+    let actor = &actor;
     let gone = sqlx::query("DELETE FROM sso_connections WHERE org_id = ?")
         .bind(actor.org.id)
         .execute(&mut *tx)
@@ -266,9 +294,8 @@ pub async fn claim_domain(
                 if actor.user.email_verified_at.is_none() { " (not verified yet)" } else { "" }),
         ));
     }
-    let mut tx = db::begin_write(pool).await?;
-    let actor = &refresh(&mut tx, actor).await?;
-    require_owner(actor)?;
+    let (mut tx, actor) = as_owner(pool, actor).await?;
+    let actor = &actor;
     let holder: Option<Uuid> =
         sqlx::query_scalar("SELECT org_id FROM sso_domains WHERE domain = ?")
             .bind(domain.as_str())
@@ -303,10 +330,8 @@ pub async fn release_domain(
     actor: &Member,
     domain: &str,
 ) -> Result<(), AppError> {
-    require_owner(actor)?;
-    let mut tx = db::begin_write(pool).await?;
-    let actor = &refresh(&mut tx, actor).await?;
-    require_owner(actor)?;
+    let (mut tx, actor) = as_owner(pool, actor).await?;
+    let actor = &actor;
     let gone = sqlx::query("DELETE FROM sso_domains WHERE domain = ? AND org_id = ?")
         .bind(domain)
         .bind(actor.org.id)
@@ -336,35 +361,16 @@ pub async fn map_group(
             "Enter the group's name or id as the provider sends it (1 to 256 characters).",
         ));
     }
-    let mut tx = db::begin_write(pool).await?;
-    let actor = &refresh(&mut tx, actor).await?;
-    require_owner(actor)?;
-    let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
-    let added = sqlx::query(
-        "INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)",
-    )
-    .bind(actor.org.id)
-    .bind(group)
-    .bind(team)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if added == 0 {
-        return Err(AppError::invalid(
-            "group",
-            format!("{group} already maps to {team_name}."),
-        ));
-    }
-    audit::by(
-        &mut tx,
-        actor,
-        "sso.group_mapped",
-        &team_name,
-        &format!("group {group}"),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let mapping = Mapping { group, team };
+    mapping
+        .change(
+            pool,
+            actor,
+            "INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)",
+            "sso.group_mapped",
+            |team_name| AppError::invalid("group", format!("{group} already maps to {team_name}.")),
+        )
+        .await
 }
 
 /// Removes a group-to-team mapping; the team's members stay until their next sign-in.
@@ -374,45 +380,49 @@ pub async fn unmap_group(
     group: &str,
     team: Uuid,
 ) -> Result<(), AppError> {
-    require_owner(actor)?;
-    let mut tx = db::begin_write(pool).await?;
-    let actor = &refresh(&mut tx, actor).await?;
-    require_owner(actor)?;
-    let team_name = teams::team_name(&mut tx, actor.org.id, team).await?;
-    let gone = sqlx::query(
-        "DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?",
-    )
-    .bind(actor.org.id)
-    .bind(group)
-    .bind(team)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if gone == 0 {
-        return Err(AppError::NotFound("That mapping".into()));
-    }
-    audit::by(
-        &mut tx,
-        actor,
-        "sso.group_unmapped",
-        &team_name,
-        &format!("group {group}"),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    Mapping { group, team }
+        .change(
+            pool,
+            actor,
+            "DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?",
+            "sso.group_unmapped",
+            |_| AppError::NotFound("That mapping".into()),
+        )
+        .await
 }
 
-/// The connection of `org`, if one is set and requires SSO of `email`.
-pub async fn required_for(
-    pool: &SqlitePool,
-    org: Uuid,
-    email: &Email,
-) -> Result<Option<Connection>, AppError> {
-    let mut conn = pool.acquire().await?;
-    Ok(
-        super::connections::of_org_for_address(&mut conn, org, email)
+/// One group-to-team mapping of the actor's organization.
+struct Mapping<'a> {
+    group: &'a str,
+    team: Uuid,
+}
+
+impl Mapping<'_> {
+    /// Runs `sql` (binding organization, group and team) with its Activity
+    /// entry; `unchanged` is the error when it changed no row.
+    async fn change(
+        &self,
+        pool: &SqlitePool,
+        actor: &Member,
+        sql: &str,
+        action: &str,
+        unchanged: impl FnOnce(&str) -> AppError,
+    ) -> Result<(), AppError> {
+        let (mut tx, actor) = as_owner(pool, actor).await?;
+        let team_name = teams::team_name(&mut tx, actor.org.id, self.team).await?;
+        let changed = sqlx::query(sql)
+            .bind(actor.org.id)
+            .bind(self.group)
+            .bind(self.team)
+            .execute(&mut *tx)
             .await?
-            .filter(|c| c.require_sso),
-    )
+            .rows_affected();
+        if changed == 0 {
+            return Err(unchanged(&team_name));
+        }
+        let details = format!("group {}", self.group);
+        audit::by(&mut tx, &actor, action, &team_name, &details).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
