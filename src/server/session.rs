@@ -33,7 +33,7 @@ pub async fn current() -> Result<Session, AppError> {
 }
 
 /// The signed-in user, or `None`. A session that began before the user's
-/// sessions were ended (by a password reset) is deleted and counts as signed out.
+/// sessions were ended (by a password reset) counts as signed out.
 pub async fn signed_in_user(
     session: &Session,
     pool: &SqlitePool,
@@ -42,11 +42,11 @@ pub async fn signed_in_user(
         return Ok(None);
     };
     let since: Option<DateTime<Utc>> = session.get(SIGNED_IN_AT_KEY).await.map_err(store_error)?;
-    let user = accounts::find_for_session(pool, id, since).await?;
-    if user.is_none() {
-        sign_out(session).await?;
-    }
-    Ok(user)
+    // Only read: the server-rendered page runs several resources on this one
+    // session at once, and one flushing it while the session layer saves it
+    // answered 500 ("missing session id"). An ended session stays refused
+    // (it began before `sessions_valid_after`) until it expires and is purged.
+    accounts::find_for_session(pool, id, since).await
 }
 
 /// Marks `user` signed in under a fresh session id (no session fixation),

@@ -404,3 +404,29 @@ async fn resets_for_many_addresses(client: &mut Client, count: u32) -> Vec<u16> 
     }
     statuses
 }
+
+/// Reading who is signed in never writes the session: a page renders several
+/// resources on one session at once, and a flush racing the session layer's
+/// save answered 500 ("missing session id").
+#[sqlx::test]
+async fn an_ended_session_is_refused_without_writing_it(pool: SqlitePool) {
+    let mut ann = support::Client::new(pool.clone()).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    sqlx::query("UPDATE users SET sessions_valid_after = ?")
+        .bind(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tower_sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(stored().await, 1);
+    for _ in 0..2 {
+        let me = ann.call("current_user", &[]).await;
+        assert_eq!((me.status, me.body.clone()), (200, serde_json::Value::Null));
+    }
+    assert_eq!(stored().await, 1, "the ended session was left as it was");
+}
