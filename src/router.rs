@@ -16,11 +16,11 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::app::{shell, App};
 use crate::error::AppError;
 use crate::server::safety_net::{self, Deadlines, Panicked};
+use crate::server::session;
 use crate::server::state::AppState;
 
 /// Builds the whole HTTP application over `state`.
@@ -35,7 +35,7 @@ pub async fn build_with(
     extra: Router<AppState>,
     deadlines: Deadlines,
 ) -> Result<Router, sqlx::Error> {
-    let store = SqliteStore::new(state.pool.clone());
+    let store = session::Store::new(state.pool.clone());
     store.migrate().await?;
     let sessions = SessionManagerLayer::new(store)
         .with_name("gatehouse_session")

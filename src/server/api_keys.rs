@@ -285,11 +285,13 @@ pub async fn authenticate(
     // At most once a minute, decided from the row already read, so a busy
     // script does not take SQLite's write lock on every call.
     if last_used_at.is_none_or(|at| now - at >= chrono::Duration::minutes(1)) {
-        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&state.pool)
-            .await?;
+        db::write(
+            &state.pool,
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(id),
+        )
+        .await?;
     }
     Ok(KeyHolder {
         member: Member {

@@ -1,9 +1,16 @@
 //! The SQLite pool: WAL, foreign keys and secure delete on, migrations applied at start-up.
 
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteQueryResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -29,6 +36,10 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // Zero deleted and overwritten content, so a blanked mail body (with
         // its link secret) leaves no readable copy in the page it lived in.
         .pragma("secure_delete", "ON")
+        // Pages read through a memory map, not a read() call each, and a
+        // larger page cache per connection.
+        .pragma("mmap_size", "268435456")
+        .pragma("cache_size", "-16384")
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
@@ -38,12 +49,94 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
     Ok(pool)
 }
 
+/// How long a writer waits for its turn before the request fails, as the
+/// busy timeout bounds a wait for the lock itself.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A write transaction together with this process's turn at the database's
+/// single write lock; the turn passes on when it commits or is dropped.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, Sqlite>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
+
+/// One queue of writers per database file in this process.
+fn write_turns(pool: &SqlitePool) -> Arc<Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_path_buf();
+    TURNS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(file)
+        .or_default()
+        .clone()
+}
+
 /// Opens a write transaction that takes SQLite's write lock at once
 /// (`BEGIN IMMEDIATE`), so read-check-write sequences cannot interleave.
-pub async fn begin_write(
+///
+/// Writers first queue for their turn in process, in arrival order. Left to
+/// SQLite, eight writers contending for the lock sleep in its busy handler
+/// (1, 2, 5 ... 100 ms) and wake to find it taken again: p99 of an
+/// invitation over HTTP was 430 ms at eight clients for 2 ms of work.
+pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+    let turn = take_turn(pool).await?;
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: turn })
+}
+
+/// This process's turn at the database's write lock, waited for in arrival order.
+pub async fn take_turn(pool: &SqlitePool) -> Result<OwnedMutexGuard<()>, sqlx::Error> {
+    tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)
+}
+
+/// Runs one write statement in its own turn at the write lock (see
+/// [`begin_write`]), so it does not sleep in SQLite's busy handler.
+pub async fn write<'q>(
     pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+    statement: Query<'q, Sqlite, SqliteArguments<'q>>,
+) -> Result<SqliteQueryResult, sqlx::Error> {
+    let mut tx = begin_write(pool).await?;
+    let done = statement.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Checkpoints the WAL into the database file and empties it, in a writer's
+/// turn: the checkpoint holds the write lock, and writers queued behind it
+/// would otherwise sleep in the busy handler. Answers SQLite's
+/// (busy, frames in the WAL, frames checkpointed).
+pub async fn truncate_wal(pool: &SqlitePool) -> Result<(i64, i64, i64), sqlx::Error> {
+    let _turn = take_turn(pool).await?;
+    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(pool)
+        .await
 }
 
 /// A keyset-paging cursor: the id and sort key of the last row of a page.
@@ -68,4 +161,44 @@ pub fn parse_cursor(after: &str) -> Result<Option<(String, Uuid)>, AppError> {
                 "This page link is out of date. Start from the first page.",
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writers on one database file, from any pool over it, get their turns
+    /// in the order they asked, not whenever a busy-handler sleep ends.
+    #[tokio::test]
+    async fn writers_take_turns_in_arrival_order() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-turns-{}", Uuid::new_v4()));
+        let url = format!("sqlite://{}/turns.db", dir.display());
+        let (first, second) = (connect(&url).await.unwrap(), connect(&url).await.unwrap());
+        let held = begin_write(&first).await.unwrap();
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiting = Vec::new();
+        for (n, pool) in [first.clone(), second.clone(), first.clone()]
+            .into_iter()
+            .enumerate()
+        {
+            let order = order.clone();
+            waiting.push(tokio::spawn(async move {
+                let tx = begin_write(&pool).await.unwrap();
+                order.lock().unwrap().push(n);
+                tx.commit().await.unwrap();
+            }));
+            // Let this writer queue before the next one asks.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            order.lock().unwrap().is_empty(),
+            "nobody writes during another's turn"
+        );
+        held.commit().await.unwrap();
+        for writer in waiting {
+            writer.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

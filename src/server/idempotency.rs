@@ -97,14 +97,16 @@ where
     match act().await {
         Ok(value) => {
             let json = serde_json::to_string(&value).map_err(|_| AppError::Internal)?;
-            sqlx::query(
-                "UPDATE idempotent_requests SET status = 200, body = ? WHERE api_key_id = ? AND key = ? AND created_at = ?",
+            db::write(
+                pool,
+                sqlx::query(
+                    "UPDATE idempotent_requests SET status = 200, body = ? WHERE api_key_id = ? AND key = ? AND created_at = ?",
+                )
+                .bind(&json)
+                .bind(request.api_key)
+                .bind(&request.key)
+                .bind(claimed_at),
             )
-            .bind(&json)
-            .bind(request.api_key)
-            .bind(&request.key)
-            .bind(claimed_at)
-            .execute(pool)
             .await?;
             Ok(Answer {
                 json,
@@ -113,13 +115,15 @@ where
         }
         Err(err) => {
             // Only this claim: a retry may have taken over an abandoned one.
-            sqlx::query(
-                "DELETE FROM idempotent_requests WHERE api_key_id = ? AND key = ? AND created_at = ?",
+            db::write(
+                pool,
+                sqlx::query(
+                    "DELETE FROM idempotent_requests WHERE api_key_id = ? AND key = ? AND created_at = ?",
+                )
+                .bind(request.api_key)
+                .bind(&request.key)
+                .bind(claimed_at),
             )
-            .bind(request.api_key)
-            .bind(&request.key)
-            .bind(claimed_at)
-            .execute(pool)
             .await?;
             Err(err)
         }

@@ -5,6 +5,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::actor::{parse_role, User};
+use super::db;
 use crate::error::AppError;
 use crate::model::inbox::{Inbox, InboxInvitation, Notice, Pulse};
 
@@ -126,10 +127,12 @@ pub async fn inbox(pool: &SqlitePool, user: &User) -> Result<Inbox, AppError> {
 
 /// Marks every notice of `user` read.
 pub async fn mark_all_read(pool: &SqlitePool, user: &User) -> Result<(), AppError> {
-    sqlx::query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL")
-        .bind(Utc::now())
-        .bind(user.id)
-        .execute(pool)
-        .await?;
+    db::write(
+        pool,
+        sqlx::query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL")
+            .bind(Utc::now())
+            .bind(user.id),
+    )
+    .await?;
     Ok(())
 }

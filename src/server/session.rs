@@ -1,14 +1,19 @@
 //! Who is signed in: the user id and active organization in the server-side session.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
+use tokio::sync::OwnedMutexGuard;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::Session;
+use tower_sessions_sqlx_store::SqliteStore;
 use uuid::Uuid;
 
 use crate::domain::identity::ProviderAccount;
 use crate::error::AppError;
-use crate::server::accounts;
 use crate::server::actor::User;
+use crate::server::{accounts, db};
 
 const USER_KEY: &str = "user_id";
 /// When this session signed in: a password reset ends every session of the
@@ -109,11 +114,61 @@ pub async fn purge_expired(pool: sqlx::SqlitePool) {
 }
 
 /// Deletes the sessions whose expiry has passed.
-pub async fn delete_expired(
-    pool: &sqlx::SqlitePool,
-) -> Result<(), tower_sessions::session_store::Error> {
-    use tower_sessions::session_store::ExpiredDeletion;
-    tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
-        .delete_expired()
-        .await
+pub async fn delete_expired(pool: &SqlitePool) -> Result<(), session_store::Error> {
+    Store::new(pool.clone()).delete_expired().await
+}
+
+/// The session table, its writes taken in a writer's turn (see
+/// [`db::begin_write`]) rather than left to contend for SQLite's write lock.
+#[derive(Debug, Clone)]
+pub struct Store {
+    table: SqliteStore,
+    pool: SqlitePool,
+}
+
+impl Store {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self {
+            table: SqliteStore::new(pool.clone()),
+            pool,
+        }
+    }
+
+    /// Creates the session table if it is missing.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        self.table.migrate().await
+    }
+
+    async fn turn(&self) -> session_store::Result<OwnedMutexGuard<()>> {
+        db::take_turn(&self.pool)
+            .await
+            .map_err(|err| session_store::Error::Backend(err.to_string()))
+    }
+
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        let _turn = self.turn().await?;
+        self.table.delete_expired().await
+    }
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let _turn = self.turn().await?;
+        self.table.create(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let _turn = self.turn().await?;
+        self.table.save(record).await
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.table.load(id).await
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let _turn = self.turn().await?;
+        self.table.delete(id).await
+    }
 }

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use super::outbox::{self, OutboxRow};
 use super::transport::Transport;
 use crate::server::config::Config;
+use crate::server::db;
 
 /// Wakes the worker right after a transaction that enqueued mail commits.
 #[derive(Clone, Default)]
@@ -74,8 +75,9 @@ pub async fn deliver_due(
     let mut handled = 0;
     let mut blanked = false;
     while handled < PASS_SIZE {
-        let claimed =
-            outbox::claim_next(&mut *pool.acquire().await?, started, after(lease(config))).await?;
+        let mut tx = db::begin_write(pool).await?;
+        let claimed = outbox::claim_next(&mut tx, started, after(lease(config))).await?;
+        tx.commit().await?;
         let Some(row) = claimed else { break };
         let result = send_within_deadline(transport, config, &row).await;
         blanked |= record_attempt(pool, &row, result, config).await?;
@@ -93,10 +95,7 @@ pub async fn deliver_due(
 /// until a later one, so it is logged rather than failing the pass.
 async fn truncate_wal(pool: &SqlitePool) {
     const LEFT: &str = "blanked mail bodies stay in the database WAL file until a later checkpoint";
-    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
-        .fetch_one(pool)
-        .await
-    {
+    match db::truncate_wal(pool).await {
         Ok((0, _, _)) => {}
         Ok(_) => {
             tracing::warn!("WAL checkpoint was busy (another connection held the database); {LEFT}")
@@ -142,7 +141,7 @@ async fn record_attempt(
     result: Result<(), String>,
     config: &Config,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     let finished = match result {
         Ok(()) => {
             // Bodies carry secret links; once delivered they are not kept.

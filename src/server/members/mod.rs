@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::access::Sight;
 use super::actor::User;
 use super::actor::{parse_role, Member};
+use super::db;
 use super::invitations::store::seats_used;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -270,11 +271,13 @@ pub async fn touch_last_active(pool: &SqlitePool, user: &User) -> Result<(), App
     {
         return Ok(());
     }
-    sqlx::query("UPDATE users SET last_active_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(user.id)
-        .execute(pool)
-        .await?;
+    db::write(
+        pool,
+        sqlx::query("UPDATE users SET last_active_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(user.id),
+    )
+    .await?;
     Ok(())
 }
 

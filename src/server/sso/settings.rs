@@ -31,10 +31,7 @@ fn require_owner(actor: &Member) -> Result<(), AppError> {
 
 /// A write transaction for an owner: the role is read again inside it, so an
 /// owner demoted since the request began is refused.
-async fn as_owner(
-    pool: &SqlitePool,
-    actor: &Member,
-) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, Member), AppError> {
+async fn as_owner(pool: &SqlitePool, actor: &Member) -> Result<(db::WriteTx, Member), AppError> {
     require_owner(actor)?;
     let mut tx = db::begin_write(pool).await?;
     let actor = refresh(&mut tx, actor).await?;

@@ -1,6 +1,9 @@
 //! `make bench`: throughput and latency of member listing, invite, accept and
-//! a bulk invitation of 500 rows in one call at 1k, 10k and 100k members, on a real SQLite file. Prints a table; it is a
-//! measurement, not a test.
+//! a bulk invitation of 500 rows in one call at 1k, 10k and 100k members, on
+//! a real SQLite file, called in process and then over HTTP (see [`http`]).
+//! Prints a table; it is a measurement, not a test.
+
+mod http;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +20,7 @@ use gatehouse::server::invitations::{self, bulk, link};
 use gatehouse::server::members::{self, MemberQuery};
 use gatehouse::server::organizations;
 use gatehouse::server::state::AppState;
-use gatehouse::server::{db, fixtures, mail::MailWaker, rate_limit::RateLimiter};
+use gatehouse::server::{db, fixtures, mail::MailWaker, password, rate_limit::RateLimiter};
 use uuid::Uuid;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -37,12 +40,16 @@ fn stats(mut samples: Vec<Duration>) -> String {
     )
 }
 
-async fn user(pool: &sqlx::SqlitePool, email: &str) -> User {
+/// The password of every bench user that signs in.
+const PASSWORD: &str = "correct-horse-battery-staple";
+
+/// A user with a confirmed address (accepting with the shareable link needs
+/// one) and, when given, [`PASSWORD`]'s hash.
+async fn confirmed_user(pool: &sqlx::SqlitePool, email: &str, password_hash: Option<&str>) -> User {
     let id = Uuid::new_v4();
     let now = Utc::now();
-    // Confirmed addresses: accepting with the shareable link needs one.
     sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, created_at, email_verified_at) VALUES (?, ?, ?, 'x', ?, ?)",
+        "INSERT INTO users (id, email, name, created_at, email_verified_at) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(email)
@@ -52,6 +59,15 @@ async fn user(pool: &sqlx::SqlitePool, email: &str) -> User {
     .execute(pool)
     .await
     .unwrap();
+    if let Some(hash) = password_hash {
+        sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(hash)
+            .bind(now)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
     User {
         id,
         email: email.to_owned(),
@@ -69,11 +85,19 @@ async fn main() {
         "Gatehouse bench: SQLite file in {}, {SAMPLES} samples per row",
         dir.display()
     );
-    for n in SIZES {
+    let password_hash = password::hash(PASSWORD.into()).await.unwrap().0;
+    // `BENCH_SIZES=1000,100000` measures only those sizes.
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|_| SIZES.to_vec());
+    for n in sizes {
         let url = format!("sqlite://{}/bench-{n}.db", dir.display());
         let pool = db::connect(&url).await.unwrap();
         let mut config = Config::for_tests(dir.join("mail").to_str().unwrap());
         config.invite_limit = u32::MAX;
+        config.api_key_limit = u32::MAX;
+        config.sign_in_limit = u32::MAX;
+        config.token_lookup_limit = u32::MAX;
         let state = AppState {
             leptos_options: leptos::config::LeptosOptions::builder()
                 .output_name("gatehouse")
@@ -84,7 +108,7 @@ async fn main() {
             limits: Arc::new(RateLimiter::default()),
             providers: Arc::new(Providers::new(Vec::new())),
         };
-        let owner = user(&pool, "owner@example.com").await;
+        let owner = confirmed_user(&pool, "owner@example.com", None).await;
         let org = organizations::create(&pool, owner.id, "Bench")
             .await
             .unwrap();
@@ -159,7 +183,7 @@ async fn main() {
         println!("  {:<32} {}", "invite", stats(samples));
         let mut samples = Vec::new();
         for (email, issued) in invites {
-            let invitee = user(&pool, &email).await;
+            let invitee = confirmed_user(&pool, &email, None).await;
             let secret = issued.rsplit('/').next().unwrap().to_owned();
             let t = Instant::now();
             link::accept(&pool, &secret, &invitee, None).await.unwrap();
@@ -187,6 +211,7 @@ async fn main() {
             "bulk invite, 500 rows (1 call)",
             stats(samples)
         );
+        http::run(state, &actor, &password_hash).await;
         pool.close().await;
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,0 +1,277 @@
+//! The HTTP phase: the real router on 127.0.0.1, driven by one and by eight
+//! keep-alive clients, as an integrator's service and people's browsers
+//! would drive it. Invitations are created through `/api/v1` with an API
+//! key; invitees sign in (not timed) and accept through the console's
+//! server function with their session cookie.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gatehouse::domain::api_key::ApiScope;
+use gatehouse::domain::Role;
+use gatehouse::model::api_keys::ApiKeyRequest;
+use gatehouse::model::invitations::InvitationRequest;
+use gatehouse::server::actor::Member;
+use gatehouse::server::api_keys;
+use gatehouse::server::state::AppState;
+
+/// Requests per measured row: (clients, invitations created, accepted).
+const ROUNDS: [(usize, usize, usize); 2] = [(1, 400, 200), (8, 2_000, 600)];
+const READS: usize = 200;
+
+/// Latencies of one measured row and the wall time it took.
+struct Row {
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl std::fmt::Display for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let pct = |p: f64| sorted[((sorted.len() as f64 - 1.0) * p).round() as usize];
+        write!(
+            f,
+            "p50 {:>7.2} ms  p99 {:>7.2} ms  {:>8.0} req/s",
+            pct(0.5).as_secs_f64() * 1e3,
+            pct(0.99).as_secs_f64() * 1e3,
+            sorted.len() as f64 / self.wall.as_secs_f64()
+        )
+    }
+}
+
+/// Runs `work(i)` for every `i < count` on `clients` concurrent workers and
+/// times each call; any failed call stops the bench.
+async fn drive<F, Fut>(count: usize, clients: usize, work: F) -> Row
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (next, work) = (next.clone(), work.clone());
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return mine;
+                    }
+                    let t = Instant::now();
+                    work(i).await;
+                    mine.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(count);
+    for worker in workers {
+        latencies.extend(worker.await.expect("a bench worker panicked"));
+    }
+    Row {
+        latencies,
+        wall: started.elapsed(),
+    }
+}
+
+/// A client of the server at `base`.
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn post(&self, path: &str, headers: &[(&str, &str)], body: String) -> (u16, String) {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("the bench server answers");
+        let status = response.status().as_u16();
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        let text = response.text().await.unwrap_or_default();
+        (status, cookie.unwrap_or(text))
+    }
+
+    async fn get(&self, path: &str, key: &str) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {key}"))
+            .send()
+            .await
+            .expect("the bench server answers");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.bytes().await.unwrap();
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('@', "%40").replace('+', "%2B")))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Measures the HTTP rows for the organization `actor` acts in.
+pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = gatehouse::router::build(state.clone()).await.unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let client = Client {
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(16)
+            .build()
+            .unwrap(),
+        base: format!("http://{addr}"),
+    };
+    let key = api_keys::create(
+        &state.pool,
+        actor,
+        ApiKeyRequest {
+            name: "Bench".into(),
+            scopes: vec![ApiScope::MembersRead, ApiScope::InvitationsWrite],
+            expires_in_days: None,
+        },
+    )
+    .await
+    .unwrap()
+    .secret;
+    let slug = actor.org.slug.clone();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+
+    for (clients, creates, accepts) in ROUNDS {
+        let links = Arc::new(Mutex::new(vec![String::new(); creates]));
+        let invite = {
+            let (client, key, slug, tag) = (client.clone(), key.clone(), slug.clone(), tag.clone());
+            let links = links.clone();
+            move |i: usize| {
+                let (client, key, slug, tag) =
+                    (client.clone(), key.clone(), slug.clone(), tag.clone());
+                let links = links.clone();
+                async move {
+                    let email = format!("http{clients}-{i}-{tag}@example.com");
+                    let body =
+                        serde_json::to_string(&InvitationRequest::plain(&email, Role::Member))
+                            .unwrap();
+                    let (status, answer) = client
+                        .post(
+                            &format!("/api/v1/orgs/{slug}/invitations"),
+                            &[
+                                ("authorization", &format!("Bearer {key}")),
+                                ("content-type", "application/json"),
+                            ],
+                            body,
+                        )
+                        .await;
+                    assert_eq!(status, 201, "create: {answer}");
+                    let issued: serde_json::Value = serde_json::from_str(&answer).unwrap();
+                    let link = issued["link"]
+                        .as_str()
+                        .expect("the answer carries the link");
+                    links.lock().unwrap()[i] = link.rsplit('/').next().unwrap().to_owned();
+                }
+            }
+        };
+        let row = drive(creates, clients, invite).await;
+        println!("  HTTP create invitation, c={clients:<2}      {row}");
+
+        // The first `accepts` invitees sign in (untimed), then accept.
+        let mut invitees = Vec::with_capacity(accepts);
+        for i in 0..accepts {
+            let email = format!("http{clients}-{i}-{tag}@example.com");
+            let secret = links.lock().unwrap()[i].clone();
+            super::confirmed_user(&state.pool, &email, Some(password_hash)).await;
+            invitees.push((email, secret));
+        }
+        let cookies = Arc::new(
+            futures::future::join_all(invitees.chunks(accepts.div_ceil(4)).map(|chunk| {
+                let client = client.clone();
+                let chunk = chunk.to_vec();
+                async move {
+                    let mut cookies = Vec::new();
+                    for (email, secret) in chunk {
+                        let (status, cookie) = client
+                            .post(
+                                "/api/sign_in",
+                                &[("content-type", "application/x-www-form-urlencoded")],
+                                form(&[("email", &email), ("password", super::PASSWORD)]),
+                            )
+                            .await;
+                        assert_eq!(status, 200, "sign in: {cookie}");
+                        cookies.push((cookie, secret));
+                    }
+                    cookies
+                }
+            }))
+            .await
+            .concat(),
+        );
+        let accept = {
+            let client = client.clone();
+            move |i: usize| {
+                let (client, cookies) = (client.clone(), cookies.clone());
+                async move {
+                    let (cookie, secret) = &cookies[i];
+                    let (status, answer) = client
+                        .post(
+                            "/api/accept_invitation",
+                            &[
+                                ("cookie", cookie),
+                                ("content-type", "application/x-www-form-urlencoded"),
+                            ],
+                            form(&[("token", secret)]),
+                        )
+                        .await;
+                    assert_eq!(status, 200, "accept: {answer}");
+                }
+            }
+        };
+        let row = drive(accepts, clients, accept).await;
+        println!("  HTTP accept invitation, c={clients:<2}      {row}");
+
+        for (label, query) in [
+            ("list first page", ""),
+            ("search \"member12\"", "?search=member12"),
+        ] {
+            let path = format!("/api/v1/orgs/{slug}/members{query}");
+            let read = {
+                let (client, key) = (client.clone(), key.clone());
+                move |_| {
+                    let (client, key, path) = (client.clone(), key.clone(), path.clone());
+                    async move { client.get(&path, &key).await }
+                }
+            };
+            let row = drive(READS, clients, read).await;
+            println!(
+                "  HTTP {label}, c={clients:<2}{:>width$}{row}",
+                "",
+                width = 19 - label.len()
+            );
+        }
+    }
+    server.abort();
+}
