@@ -42,15 +42,20 @@ pub async fn bulk_invite(slug: String, request: BulkRequest) -> Result<BulkRepor
     )
 }
 
-/// Every invitation of the organization, newest first, optionally one status only.
+/// A page of the organization's invitations, newest first, optionally one
+/// status only; `after` is the previous page's `next` (empty for the first).
 #[server(endpoint = "list_invitations")]
-pub async fn list_invitations(slug: String, status: String) -> Result<InvitationList, AppError> {
+pub async fn list_invitations(
+    slug: String,
+    status: String,
+    after: String,
+) -> Result<InvitationList, AppError> {
     use crate::server::invitations;
     super::ssr::reply(
         async {
             let (state, member) = super::ssr::member_of(&slug).await?;
             let filter = invitations::parse_status_filter(&status)?;
-            invitations::list(&state.pool, &member, filter).await
+            invitations::list(&state.pool, &member, filter, &after).await
         }
         .await,
     )

@@ -163,8 +163,8 @@ pub struct InvitationDetails {
     pub single_sign_on: bool,
 }
 
-/// How many invitations one list shows at most (the newest).
-pub const INVITATIONS_SHOWN: usize = 1000;
+/// Invitations per page of the Invitations tab.
+pub const INVITATIONS_PAGE: usize = 50;
 
 /// The newest invitations of one status (or all).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

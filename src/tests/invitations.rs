@@ -8,7 +8,7 @@ use crate::domain::invitation::InvitationStatus;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
-use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_SHOWN};
+use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_PAGE};
 use crate::server::actor::Member;
 use crate::server::invitations::{self, link};
 use crate::server::mail::worker;
@@ -92,7 +92,10 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
             .await
             .unwrap();
     assert_eq!(audits, 1);
-    let items = invitations::list(&pool, &owner, None).await.unwrap().items;
+    let items = invitations::list(&pool, &owner, None, "")
+        .await
+        .unwrap()
+        .items;
     assert_eq!(items.len(), 1);
     assert_eq!(
         (items[0].status, items[0].role, items[0].delivery.clone()),
@@ -345,11 +348,11 @@ async fn rights_to_invite(pool: SqlitePool) {
     .await
     .unwrap();
     assert!(matches!(
-        invitations::list(&pool, &plain, None).await,
+        invitations::list(&pool, &plain, None, "").await,
         Err(AppError::Forbidden(_))
     ));
     // An admin cannot resend or revoke an owner invitation.
-    let owner_invite = invitations::list(&pool, &owner, None)
+    let owner_invite = invitations::list(&pool, &owner, None, "")
         .await
         .unwrap()
         .items
@@ -545,13 +548,13 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
         .execute(&pool)
         .await
         .unwrap();
-    let items = invitations::list(&pool, &owner, Some(InvitationStatus::Expired))
+    let items = invitations::list(&pool, &owner, Some(InvitationStatus::Expired), "")
         .await
         .unwrap()
         .items;
     assert_eq!(items.len(), 1, "shown expired before any sweep");
     assert!(
-        invitations::list(&pool, &owner, Some(InvitationStatus::Pending))
+        invitations::list(&pool, &owner, Some(InvitationStatus::Pending), "")
             .await
             .unwrap()
             .items
@@ -694,7 +697,10 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
     worker::deliver_due(&pool, &down, &state.config)
         .await
         .unwrap();
-    let item = &invitations::list(&pool, &owner, None).await.unwrap().items[0];
+    let item = &invitations::list(&pool, &owner, None, "")
+        .await
+        .unwrap()
+        .items[0];
     assert_eq!(item.status, InvitationStatus::Pending);
     assert!(
         matches!(item.delivery, Delivery::Retrying { .. }),
@@ -707,7 +713,10 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
             .await
             .unwrap();
     }
-    let item = &invitations::list(&pool, &owner, None).await.unwrap().items[0];
+    let item = &invitations::list(&pool, &owner, None, "")
+        .await
+        .unwrap()
+        .items[0];
     assert_eq!(item.status, InvitationStatus::Failed);
     assert!(
         matches!(&item.delivery, Delivery::Failed { reason } if reason.contains("SMTP")),
@@ -727,7 +736,9 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_status_filter_finds_old_invitations_behind_a_thousand_newer_ones(pool: SqlitePool) {
+async fn old_invitations_are_found_behind_a_thousand_newer_ones_by_filter_and_by_paging(
+    pool: SqlitePool,
+) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "old@example.com").await;
     sqlx::query(
@@ -741,26 +752,42 @@ async fn a_status_filter_finds_old_invitations_behind_a_thousand_newer_ones(pool
     .execute(&pool)
     .await
     .unwrap();
-    let pending = invitations::list(&pool, &owner, Some(InvitationStatus::Pending))
+    let pending = invitations::list(&pool, &owner, Some(InvitationStatus::Pending), "")
         .await
         .unwrap()
         .items;
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].email, "old@example.com");
-    let declined = invitations::list(&pool, &owner, Some(InvitationStatus::Declined))
-        .await
-        .unwrap();
+    // Page by page, every invitation is reached once, the oldest last, with
+    // no cap however many there are.
+    let all_of = |filter: Option<InvitationStatus>| {
+        let (pool, owner) = (pool.clone(), owner.clone());
+        async move {
+            let (mut seen, mut after, mut pages) = (Vec::new(), String::new(), 0);
+            loop {
+                let page = invitations::list(&pool, &owner, filter, &after)
+                    .await
+                    .unwrap();
+                assert!(page.items.len() <= INVITATIONS_PAGE);
+                assert_eq!(page.more, page.next.is_some());
+                seen.extend(page.items.into_iter().map(|i| (i.id, i.email)));
+                pages += 1;
+                match page.next {
+                    Some(next) => after = next,
+                    None => return (seen, pages),
+                }
+            }
+        }
+    };
+    let (declined, pages) = all_of(Some(InvitationStatus::Declined)).await;
     assert_eq!(
-        (declined.items.len(), declined.more),
-        (1000, false),
-        "exactly as many as shown"
+        (declined.len(), pages),
+        (1000, 1000usize.div_ceil(INVITATIONS_PAGE))
     );
-    let all = invitations::list(&pool, &owner, None).await.unwrap();
-    assert_eq!(
-        (all.items.len(), all.more),
-        (INVITATIONS_SHOWN, true),
-        "the newest, and a note that there are more"
-    );
+    let (all, _) = all_of(None).await;
+    let distinct: std::collections::HashSet<_> = all.iter().map(|(id, _)| *id).collect();
+    assert_eq!((all.len(), distinct.len()), (1001, 1001));
+    assert_eq!(all.last().unwrap().1, "old@example.com");
 }
 
 #[sqlx::test]

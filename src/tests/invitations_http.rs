@@ -110,13 +110,16 @@ async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Sq
         assert_eq!(reply.status, 404, "{endpoint}");
     }
     let reply = eve
-        .call("list_invitations", &[("slug", "acme"), ("status", "")])
+        .call(
+            "list_invitations",
+            &[("slug", "acme"), ("status", ""), ("after", "")],
+        )
         .await;
     assert_eq!(reply.status, 404);
     let list = ann
         .call(
             "list_invitations",
-            &[("slug", "acme"), ("status", "pending")],
+            &[("slug", "acme"), ("status", "pending"), ("after", "")],
         )
         .await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
@@ -133,11 +136,17 @@ async fn list_responses_never_carry_the_secret(pool: SqlitePool) {
         .await;
     let secret = super::secret_of(created.body["link"].as_str().unwrap());
     let list = ann
-        .call("list_invitations", &[("slug", "acme"), ("status", "")])
+        .call(
+            "list_invitations",
+            &[("slug", "acme"), ("status", ""), ("after", "")],
+        )
         .await;
     assert!(!list.body.to_string().contains(&secret));
     let bad = ann
-        .call("list_invitations", &[("slug", "acme"), ("status", "lost")])
+        .call(
+            "list_invitations",
+            &[("slug", "acme"), ("status", "lost"), ("after", "")],
+        )
         .await;
     assert_eq!(bad.status, 400);
 }

@@ -435,3 +435,83 @@ async fn activity_is_for_admins_newest_first(pool: SqlitePool) {
     assert_eq!(second.items.len(), 10);
     assert!(second.next_before.is_none());
 }
+
+/// The members counter behind seats and totals, and the trigram index behind
+/// search, follow joins, removals, rejoins and renames.
+#[sqlx::test]
+async fn counts_and_search_follow_every_change(pool: SqlitePool) {
+    let a = acme(&pool).await;
+    seed_members(&pool, a.owner.org.id, 12, "Quill").await;
+    let counted = || async {
+        let counted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
+        )
+        .bind(a.owner.org.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let usage = members::seat_usage(&pool, &a.owner).await.unwrap();
+        let all = query("", None, MemberSort::Name, "");
+        let total = members::list(&pool, &a.owner, &all).await.unwrap().total;
+        assert_eq!((usage.active, total), (counted, counted));
+        counted
+    };
+    assert_eq!(counted().await, 15);
+    members::remove(&a.state, &a.owner, removal(a.plain.user.id, Role::Member))
+        .await
+        .unwrap();
+    assert_eq!(counted().await, 14);
+    // Rejoining reuses the removed membership's row.
+    let mut conn = pool.acquire().await.unwrap();
+    invitations::store::admit(
+        &mut conn,
+        a.owner.org.id,
+        a.plain.user.id,
+        Role::Member,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(counted().await, 15);
+
+    let found = |actor: Member, search: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let q = query(search, None, MemberSort::Name, "");
+            members::list(&pool, &actor, &q).await.unwrap().total
+        }
+    };
+    // The beginning of any word, in any case, of a name or (for those who
+    // see addresses) an address; several words must all be found; quotes
+    // and other punctuation are plain separators.
+    assert_eq!(found(a.owner.clone(), "QUI").await, 12);
+    assert_eq!(found(a.owner.clone(), "quill11@exa").await, 1);
+    assert_eq!(found(a.owner.clone(), "\"quill\" 0").await, 12);
+    assert_eq!(
+        found(a.owner.clone(), "uill").await,
+        0,
+        "words are found by their start"
+    );
+    assert_eq!(found(a.owner.clone(), "\"*").await, 0);
+    assert_eq!(
+        found(a.plain.clone(), "member@exam").await,
+        0,
+        "addresses hidden"
+    );
+    assert_eq!(found(a.owner.clone(), "member@exam").await, 1);
+    sqlx::query("UPDATE users SET name = 'Renata Ortiz' WHERE id = ?")
+        .bind(a.plain.user.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(found(a.owner.clone(), "renata").await, 1);
+    assert_eq!(found(a.plain.clone(), "ort ren").await, 1);
+    sqlx::query("DELETE FROM memberships WHERE user_id = ?")
+        .bind(a.plain.user.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(counted().await, 14);
+    assert_eq!(found(a.owner.clone(), "renata").await, 0);
+}

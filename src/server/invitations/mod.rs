@@ -21,8 +21,7 @@ use crate::domain::text::parse_note;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::invitations::{
-    Delivery, InvitationItem, InvitationList, InvitationRequest, IssuedInvitation,
-    INVITATIONS_SHOWN,
+    Delivery, InvitationItem, InvitationList, InvitationRequest, IssuedInvitation, INVITATIONS_PAGE,
 };
 use crate::server::mail::outbox::DeliveryStatus;
 
@@ -515,17 +514,19 @@ pub fn parse_status_filter(status: &str) -> Result<Option<InvitationStatus>, App
     }
 }
 
-/// The newest [`INVITATIONS_SHOWN`] invitations of the status asked for, as
-/// the console's Invitations tab shows them.
+/// One page of [`INVITATIONS_PAGE`] invitations of the status asked for,
+/// after the cursor `after` (empty for the newest), as the console's
+/// Invitations tab shows them.
 pub async fn list(
     pool: &SqlitePool,
     actor: &Member,
     filter: Option<InvitationStatus>,
+    after: &str,
 ) -> Result<InvitationList, AppError> {
     let query = InvitationQuery {
         status: filter,
-        after: None,
-        limit: INVITATIONS_SHOWN,
+        after: db::parse_cursor(after)?,
+        limit: INVITATIONS_PAGE,
     };
     page(pool, actor, &query).await
 }

@@ -11,7 +11,7 @@ pub use changes::{
 };
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::access::Sight;
@@ -158,23 +158,32 @@ fn push_filters<'a>(
         qb.push(" AND m.role = ").push_bind(role.as_str());
     }
     if let Some(search) = &query.search {
-        let pattern = format!(
-            "%{}%",
-            search
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        qb.push(" AND (u.name LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\'");
-        if sight == Sight::Members {
-            qb.push(" OR u.email LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\'");
-        }
-        qb.push(")");
+        let columns = match sight {
+            Sight::Members => "{name email}",
+            Sight::Directory => "name",
+        };
+        match word_prefixes(search) {
+            Some(words) => qb
+                .push(" AND u.id IN (SELECT user_id FROM users_search WHERE users_search MATCH ")
+                .push_bind(format!("{columns} : ({words})"))
+                .push(")"),
+            // Only punctuation: no word of anyone's begins with it.
+            None => qb.push(" AND 0"),
+        };
     }
+}
+
+/// A full-text query matching rows with a word beginning with each word of
+/// `search` ("ann lee" finds Ann Marie Lee); `None` when `search` has no
+/// word. Words are split where the index splits them, so punctuation is
+/// never query syntax.
+fn word_prefixes(search: &str) -> Option<String> {
+    let words: Vec<String> = search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
 }
 
 /// One page of active members, as `actor` may see them (see [`Sight`]).
@@ -221,15 +230,7 @@ pub async fn list(
     } else {
         None
     };
-    // Without a search the count needs no join and is answered from an index.
-    let from = if query.search.is_some() {
-        "memberships m JOIN users u ON u.id = m.user_id"
-    } else {
-        "memberships m"
-    };
-    let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {from}"));
-    push_filters(&mut count, actor.org.id, query, sight);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let total = count(&mut conn, actor.org.id, query, sight).await?;
     let items = match sight {
         Sight::Members => {
             MemberRows::List(rows.into_iter().map(Row::item).collect::<Result<_, _>>()?)
@@ -239,16 +240,41 @@ pub async fn list(
     Ok(MemberPage { items, next, total })
 }
 
+/// How many members the filters of `query` match. All of them is the
+/// organization's counter; a role or search is counted through an index.
+async fn count(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    query: &MemberQuery,
+    sight: Sight,
+) -> Result<i64, AppError> {
+    if query.role.is_none() && query.search.is_none() {
+        return active_members(conn, org).await;
+    }
+    let from = if query.search.is_some() {
+        "memberships m JOIN users u ON u.id = m.user_id"
+    } else {
+        "memberships m"
+    };
+    let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {from}"));
+    push_filters(&mut count, org, query, sight);
+    Ok(count.build_query_scalar().fetch_one(conn).await?)
+}
+
+async fn active_members(conn: &mut SqliteConnection, org: Uuid) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT active_members FROM organizations WHERE id = ?")
+            .bind(org)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// Active members, pending invitations and the limit.
 pub async fn seat_usage(pool: &SqlitePool, actor: &Member) -> Result<SeatUsage, AppError> {
     let mut conn = pool.acquire().await?;
     let used = seats_used(&mut conn, actor.org.id, Utc::now(), None).await?;
-    let active: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
-    )
-    .bind(actor.org.id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let active = active_members(&mut conn, actor.org.id).await?;
     let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
         .bind(actor.org.id)
         .fetch_one(&mut *conn)

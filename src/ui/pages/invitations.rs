@@ -9,7 +9,7 @@ use crate::domain::dates::{day, moment};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::AppError;
 use crate::model::invitations::{
-    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_SHOWN,
+    Delivery, InvitationItem, InvitationList, IssuedInvitation, INVITATIONS_PAGE,
 };
 use crate::ui::copy_link::CopyLink;
 use crate::ui::dialog::Confirm;
@@ -23,10 +23,15 @@ pub fn Invitations() -> impl IntoView {
     let OrgContext(org) = expect_context::<OrgContext>();
     let refresh = expect_context::<OrgRefresh>();
     let filter = RwSignal::new(String::new());
+    // The cursors of the pages before this one: newest first, none on page one.
+    let cursors = RwSignal::new(Vec::<String>::new());
     let slug = StoredValue::new(org.slug.clone());
     let invitations = Resource::new(
-        move || (slug.get_value(), filter.get(), refresh.version()),
-        |(slug, status, _)| list_invitations(slug, status),
+        move || {
+            let after = cursors.with(|c| c.last().cloned().unwrap_or_default());
+            (slug.get_value(), filter.get(), after, refresh.version())
+        },
+        |(slug, status, after, _)| list_invitations(slug, status, after),
     );
     let resent = RwSignal::new(None::<Result<IssuedInvitation, AppError>>);
     let revoking = RwSignal::new(None::<InvitationItem>);
@@ -66,7 +71,12 @@ pub fn Invitations() -> impl IntoView {
                 <span style="flex:1"></span>
                 <div class="field">
                     <label for="status-filter">"Status"</label>
-                    <select id="status-filter" bind:value=filter>
+                    <select id="status-filter" prop:value=move || filter.get()
+                        on:change=move |ev| {
+                            // Another status starts again from its newest page.
+                            cursors.set(Vec::new());
+                            filter.set(event_target_value(&ev));
+                        }>
                         <option value="">"All"</option>
                         {InvitationStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{title_case(s.as_str())}</option> }).collect_view()}
                     </select>
@@ -93,14 +103,8 @@ pub fn Invitations() -> impl IntoView {
                                 "No invitations with this status."
                             }}</p>
                         }.into_any(),
-                        Ok(InvitationList { items: rows, more, .. }) => view! {
-                            {more.then(|| view! {
-                                <p class="hint" role="note">{if filter.get_untracked().is_empty() {
-                                    format!("Showing the newest {INVITATIONS_SHOWN} invitations. Filter by status to find older ones.")
-                                } else {
-                                    format!("Showing the newest {INVITATIONS_SHOWN} invitations with this status.")
-                                }}</p>
-                            })}
+                        Ok(InvitationList { items: rows, next, .. }) => view! {
+                            {pager(rows.len(), next, cursors)}
                             <TableBox label="Invitations table"><table aria-label="Invitations">
                                 <thead><tr>
                                     <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
@@ -126,6 +130,29 @@ pub fn Invitations() -> impl IntoView {
             />
         </section>
     }
+}
+
+/// Which invitations this page holds ("51–100") and, past one page, the
+/// buttons to newer and older ones.
+fn pager(shown: usize, next: Option<String>, cursors: RwSignal<Vec<String>>) -> AnyView {
+    let pages_before = cursors.with_untracked(Vec::len);
+    if pages_before == 0 && next.is_none() {
+        return ().into_any();
+    }
+    let first = pages_before * INVITATIONS_PAGE + 1;
+    let range = format!("Invitations {first}–{}", first + shown - 1);
+    view! {
+        <nav class="toolbar pager" aria-label="Pages">
+            <span>{range}</span>
+            <span style="flex:1"></span>
+            <button type="button" class="button" disabled=pages_before == 0
+                on:click=move |_| cursors.update(|c| { c.pop(); })>"Newer invitations"</button>
+            <button type="button" class="button" disabled=next.is_none() on:click=move |_| {
+                if let Some(n) = next.clone() { cursors.update(|c| c.push(n)); }
+            }>"Older invitations"</button>
+        </nav>
+    }
+    .into_any()
 }
 
 fn title_case(s: &str) -> String {
