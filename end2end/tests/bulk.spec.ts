@@ -54,3 +54,49 @@ test('invite many: paste 20 addresses (3 bad), check, send; the Invitations tab 
   await hydrated(page);
   await expect(page.getByRole('row').filter({ hasText: 'Pending' })).toHaveCount(17);
 });
+
+test('the Invitations tab pages through 55 invitations, 50 at a time, losing and repeating none', async ({ page }) => {
+  const { orgName, base } = await ownerWithOrg(page, 'Paging Co');
+  await page.goto(`${base}/settings`);
+  await hydrated(page);
+  await page.getByLabel('Seat limit').fill('60');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Settings saved.')).toBeVisible();
+
+  const addresses = Array.from({ length: 55 }, (_, i) => uniqueEmail(`page${i}`));
+  await page.goto(`${base}/members`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Invite many' }).click();
+  const dialog = page.getByRole('dialog', { name: `Invite many people to ${orgName}` });
+  await dialog.getByLabel('Addresses').fill(addresses.join('\n'));
+  await dialog.getByRole('button', { name: 'Check' }).click();
+  await dialog.getByRole('button', { name: 'Send 55 invitations' }).click();
+  await expect(dialog.getByRole('table', { name: '55 invitations sent' })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  await page.goto(`${base}/invitations`);
+  await hydrated(page);
+  const pages = page.getByRole('navigation', { name: 'Pages' });
+  const table = page.getByRole('table', { name: 'Invitations' });
+  const shown = async () => (await table.getByRole('row').filter({ hasText: 'Pending' }).allInnerTexts())
+    .map((text) => addresses.find((a) => text.includes(a)));
+  await expect(pages).toContainText('Invitations 1–50');
+  await expect(pages.getByRole('button', { name: 'Newer invitations' })).toBeDisabled();
+  const first = await shown();
+  expect(first).toHaveLength(50);
+
+  await pages.getByRole('button', { name: 'Older invitations' }).click();
+  await expect(pages).toContainText('Invitations 51–55');
+  await expect(pages.getByRole('button', { name: 'Older invitations' })).toBeDisabled();
+  const second = await shown();
+  expect(second).toHaveLength(5);
+  expect(new Set([...first, ...second])).toEqual(new Set(addresses));
+
+  await pages.getByRole('button', { name: 'Newer invitations' }).click();
+  await expect(pages).toContainText('Invitations 1–50');
+  await pages.getByRole('button', { name: 'Older invitations' }).click();
+  await expect(pages).toContainText('Invitations 51–55');
+  // Another status starts again from its newest page.
+  await page.getByLabel('Status').selectOption('pending');
+  await expect(pages).toContainText('Invitations 1–50');
+});

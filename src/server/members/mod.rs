@@ -143,33 +143,51 @@ impl Row {
     }
 }
 
-/// Pushes the WHERE clause shared by the page and its count. In the name
+/// Pushes the FROM and WHERE clauses shared by the page and its count
+/// (`m` the membership, `u` the user unless only counting). In the name
 /// directory search matches names only, so nobody probes addresses through it.
-fn push_filters<'a>(
+fn push_source<'a>(
     qb: &mut QueryBuilder<'a, Sqlite>,
     org: Uuid,
     query: &'a MemberQuery,
     sight: Sight,
+    counting: bool,
 ) {
+    let words = query.search.as_deref().map(word_prefixes);
+    match &words {
+        Some(Some(words)) => {
+            let columns = match sight {
+                Sight::Members => "{name email}",
+                Sight::Directory => "name",
+            };
+            // The matches drive the join (CROSS JOIN keeps SQLite's join
+            // order): left to itself the planner walked all the
+            // organization's members in list order, probing each (80 ms at
+            // 100,000 members).
+            qb.push(" FROM (SELECT user_id FROM users_search WHERE users_search MATCH ")
+                .push_bind(format!("{columns} : ({words})"))
+                .push(
+                    ") s CROSS JOIN memberships m ON m.user_id = s.user_id \
+                     CROSS JOIN users u ON u.id = m.user_id",
+                );
+        }
+        // A count needs no user: it is answered from an index.
+        _ if counting => {
+            qb.push(" FROM memberships m");
+        }
+        _ => {
+            qb.push(" FROM memberships m JOIN users u ON u.id = m.user_id");
+        }
+    }
     qb.push(" WHERE m.org_id = ")
         .push_bind(org)
         .push(" AND m.status = 'active'");
     if let Some(role) = query.role {
         qb.push(" AND m.role = ").push_bind(role.as_str());
     }
-    if let Some(search) = &query.search {
-        let columns = match sight {
-            Sight::Members => "{name email}",
-            Sight::Directory => "name",
-        };
-        match word_prefixes(search) {
-            Some(words) => qb
-                .push(" AND u.id IN (SELECT user_id FROM users_search WHERE users_search MATCH ")
-                .push_bind(format!("{columns} : ({words})"))
-                .push(")"),
-            // Only punctuation: no word of anyone's begins with it.
-            None => qb.push(" AND 0"),
-        };
+    if let Some(None) = words {
+        // Only punctuation: no word of anyone's begins with it.
+        qb.push(" AND 0");
     }
 }
 
@@ -205,10 +223,9 @@ pub async fn list(
     let mut qb = QueryBuilder::<Sqlite>::new(format!(
         "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key,
                 (SELECT group_concat(t.name, '\u{1f}') FROM team_members tm JOIN teams t ON t.id = tm.team_id
-                 WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams
-         FROM memberships m JOIN users u ON u.id = m.user_id"
+                 WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams"
     ));
-    push_filters(&mut qb, actor.org.id, query, sight);
+    push_source(&mut qb, actor.org.id, query, sight, false);
     if let Some((after_key, after_id)) = &query.after {
         let beyond = if query.descending { "<" } else { ">" };
         qb.push(format!(" AND ({key} {beyond} "))
@@ -251,13 +268,8 @@ async fn count(
     if query.role.is_none() && query.search.is_none() {
         return active_members(conn, org).await;
     }
-    let from = if query.search.is_some() {
-        "memberships m JOIN users u ON u.id = m.user_id"
-    } else {
-        "memberships m"
-    };
-    let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) FROM {from}"));
-    push_filters(&mut count, org, query, sight);
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+    push_source(&mut count, org, query, sight, true);
     Ok(count.build_query_scalar().fetch_one(conn).await?)
 }
 
