@@ -76,7 +76,7 @@ test('the Invitations tab pages through 55 invitations, 50 at a time, losing and
 
   await page.goto(`${base}/invitations`);
   await hydrated(page);
-  const pages = page.getByRole('navigation', { name: 'Pages' });
+  const pages = page.getByRole('navigation', { name: 'Invitation pages' });
   const table = page.getByRole('table', { name: 'Invitations' });
   const shown = async () => (await table.getByRole('row').filter({ hasText: 'Pending' }).allInnerTexts())
     .map((text) => addresses.find((a) => text.includes(a)));

@@ -197,7 +197,10 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
             }
         };
         let row = drive(creates, clients, invite).await;
-        println!("  HTTP create invitation, c={clients:<2}      {row}");
+        println!(
+            "  {:<32} {row}",
+            format!("HTTP create invitation, c={clients}")
+        );
 
         // The first `accepts` invitees sign in (untimed), then accept.
         let mut invitees = Vec::with_capacity(accepts);
@@ -251,7 +254,10 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
             }
         };
         let row = drive(accepts, clients, accept).await;
-        println!("  HTTP accept invitation, c={clients:<2}      {row}");
+        println!(
+            "  {:<32} {row}",
+            format!("HTTP accept invitation, c={clients}")
+        );
 
         for (label, query) in [
             ("list first page", ""),

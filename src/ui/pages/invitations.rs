@@ -142,7 +142,7 @@ fn pager(shown: usize, next: Option<String>, cursors: RwSignal<Vec<String>>) -> 
     let first = pages_before * INVITATIONS_PAGE + 1;
     let range = format!("Invitations {first}–{}", first + shown - 1);
     view! {
-        <nav class="toolbar pager" aria-label="Pages">
+        <nav class="toolbar pager" aria-label="Invitation pages">
             <span>{range}</span>
             <span style="flex:1"></span>
             <button type="button" class="button" disabled=pages_before == 0
