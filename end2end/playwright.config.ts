@@ -50,6 +50,8 @@ export default defineConfig({
       stdout: 'pipe',
       env: {
         LEPTOS_OUTPUT_NAME: 'gatehouse',
+        // The build names its files by content hash (hash.txt beside the binary).
+        LEPTOS_HASH_FILES: 'true',
         LEPTOS_SITE_ROOT: 'target/site',
         LEPTOS_SITE_PKG_DIR: 'pkg',
         LEPTOS_SITE_ADDR: `127.0.0.1:${APP_PORT}`,

@@ -1,7 +1,7 @@
 //! The HTML shell and the router.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -30,6 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Named here so browsers do not ask for a missing /favicon.ico.
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -48,7 +49,6 @@ pub fn App() -> impl IntoView {
     AccessPulse::provide();
     Toasts::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Gatehouse".to_owned() } else { format!("{page} · Gatehouse") }/>
         <Router>
             <Toaster/>

@@ -60,13 +60,12 @@ pub async fn build_with(
         // whatever reactive owner its worker thread ran last, and so once sent
         // the WASM with another page's redirect (302 to /onboarding), which
         // left that page unhydrated.
-        // Same names on every build: browsers revalidate (a 304 when unchanged).
         .nest_service(
             &pkg_path,
             ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(
                     header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-cache"),
+                    built_files_caching(state.leptos_options.hash_files),
                 ))
                 // `make run` builds .br and .gz copies; served as they are.
                 .service(
@@ -150,6 +149,18 @@ async fn status_from_error(response: Response) -> Response {
         parts.status = StatusCode::from_u16(err.status()).unwrap_or(parts.status);
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// How long browsers keep the built JS, WASM and CSS: for good when their
+/// names carry their content's hash (a new build has new names); otherwise
+/// the names are the same on every build, so they revalidate (a 304 when
+/// unchanged).
+fn built_files_caching(hashed_names: bool) -> HeaderValue {
+    HeaderValue::from_static(if hashed_names {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    })
 }
 
 /// An Origin is ours when it is the configured base URL or the host the

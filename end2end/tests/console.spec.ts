@@ -263,13 +263,18 @@ test('before the page has hydrated, sign-in cannot be submitted', async ({ page 
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
 });
 
-test('the browser gets a favicon, and compressed, revalidated code', async ({ page }) => {
+test('the browser gets a favicon, and compressed code under content-hashed names kept for good', async ({ page }) => {
   const icon = await page.request.get('/favicon.svg');
   expect(icon.status()).toBe(200);
   await page.goto('/sign-in');
   await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.svg');
-  const wasm = await page.request.get('/pkg/gatehouse.wasm', { headers: { 'accept-encoding': 'br' } });
+  const wasmUrl = await page.locator('link[rel="preload"][as="fetch"]').getAttribute('href');
+  const css = await page.locator('link#leptos').getAttribute('href');
+  for (const built of [wasmUrl, css]) {
+    expect(built).toMatch(/^\/pkg\/gatehouse\.[A-Za-z0-9_-]{6,}\.(wasm|css)$/);
+  }
+  const wasm = await page.request.get(wasmUrl!, { headers: { 'accept-encoding': 'br' } });
   expect(wasm.status()).toBe(200);
   expect(wasm.headers()['content-encoding']).toBe('br');
-  expect(wasm.headers()['cache-control']).toBe('no-cache');
+  expect(wasm.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
 });

@@ -224,6 +224,11 @@ async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
         response.headers().get(header::CONTENT_TYPE).unwrap(),
         "application/wasm"
     );
+    // Unhashed names are the same on every build: revalidated, never kept.
+    assert_eq!(
+        response.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-cache"
+    );
 }
 
 #[sqlx::test]
