@@ -67,6 +67,11 @@ pub async fn build_with(
                     header::CACHE_CONTROL,
                     built_files_caching(state.leptos_options.hash_files),
                 ))
+                // The .br and .gz copies answer the same URL.
+                .layer(SetResponseHeaderLayer::appending(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding"),
+                ))
                 // `make run` builds .br and .gz copies; served as they are.
                 .service(
                     ServeDir::new(pkg_dir)
@@ -155,12 +160,18 @@ async fn status_from_error(response: Response) -> Response {
 /// names carry their content's hash (a new build has new names); otherwise
 /// the names are the same on every build, so they revalidate (a 304 when
 /// unchanged).
-fn built_files_caching(hashed_names: bool) -> HeaderValue {
-    HeaderValue::from_static(if hashed_names {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    })
+/// A missing file is never kept: during a deploy its name may appear soon.
+fn built_files_caching<B>(
+    hashed_names: bool,
+) -> impl Fn(&Response<B>) -> Option<HeaderValue> + Clone {
+    move |response| {
+        let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+        Some(HeaderValue::from_static(if hashed_names && found {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }))
+    }
 }
 
 /// An Origin is ours when it is the configured base URL or the host the

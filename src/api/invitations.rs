@@ -48,7 +48,8 @@ pub async fn bulk_invite(slug: String, request: BulkRequest) -> Result<BulkRepor
 pub async fn list_invitations(
     slug: String,
     status: String,
-    after: String,
+    // A tab still running an older build sends none: its first page.
+    #[server(default)] after: String,
 ) -> Result<InvitationList, AppError> {
     use crate::server::invitations;
     super::ssr::reply(

@@ -54,32 +54,64 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A write transaction together with this process's turn at the database's
-/// single write lock; the turn passes on when it commits or is dropped.
+/// single write lock; the turn passes on when it commits or rolls back.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, Sqlite>,
-    _turn: OwnedMutexGuard<()>,
+    /// Both are `Some` until `commit`, `rollback` or drop takes them.
+    tx: Option<sqlx::Transaction<'static, Sqlite>>,
+    turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let done = self.open().commit().await;
+        self.turn.take();
+        done
     }
 
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let done = self.open().rollback().await;
+        self.turn.take();
+        done
+    }
+
+    fn open(&mut self) -> sqlx::Transaction<'static, Sqlite> {
+        self.tx
+            .take()
+            .expect("a WriteTx is open until it is consumed")
+    }
+}
+
+impl Drop for WriteTx {
+    /// Dropped open (a refused change, a cancelled request): sqlx only queues
+    /// the ROLLBACK, so the turn is held until it has run; otherwise the next
+    /// writer would find the lock taken and sleep in the busy handler.
+    fn drop(&mut self) {
+        let (Some(tx), Some(turn)) = (self.tx.take(), self.turn.take()) else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = tx.rollback().await;
+                drop(turn);
+            });
+        }
     }
 }
 
 impl Deref for WriteTx {
     type Target = SqliteConnection;
     fn deref(&self) -> &SqliteConnection {
-        &self.tx
+        self.tx
+            .as_ref()
+            .expect("a WriteTx is open until it is consumed")
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
+        self.tx
+            .as_mut()
+            .expect("a WriteTx is open until it is consumed")
     }
 }
 
@@ -106,7 +138,10 @@ fn write_turns(pool: &SqlitePool) -> Arc<Mutex<()>> {
 pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
     let turn = take_turn(pool).await?;
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: turn })
+    Ok(WriteTx {
+        tx: Some(tx),
+        turn: Some(turn),
+    })
 }
 
 /// This process's turn at the database's write lock, waited for in arrival order.
@@ -199,6 +234,30 @@ mod tests {
             writer.await.unwrap();
         }
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A transaction dropped open is rolled back before the next writer's
+    /// turn, from whichever pool it asks.
+    #[tokio::test]
+    async fn a_dropped_write_is_undone_before_the_next_turn() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-turns-{}", Uuid::new_v4()));
+        let url = format!("sqlite://{}/dropped.db", dir.display());
+        let (first, second) = (connect(&url).await.unwrap(), connect(&url).await.unwrap());
+        let mut tx = begin_write(&first).await.unwrap();
+        sqlx::query("CREATE TABLE dropped (n INTEGER)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        drop(tx);
+        let mut next = begin_write(&second).await.unwrap();
+        let left: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'dropped'")
+                .fetch_one(&mut *next)
+                .await
+                .unwrap();
+        next.commit().await.unwrap();
+        assert_eq!(left, 0);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -254,3 +254,44 @@ async fn answers_are_compressed_when_the_client_accepts_it(pool: SqlitePool) {
         assert_eq!(encoding.as_deref(), got, "{asked}");
     }
 }
+
+#[sqlx::test]
+async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: SqlitePool) {
+    use axum::http::StatusCode;
+    use leptos::prelude::LeptosOptions;
+    use tower::ServiceExt;
+
+    let site = std::env::temp_dir().join(format!("gatehouse-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/gatehouse.abc123.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let mut state = super::support::state(pool);
+    state.leptos_options = LeptosOptions::builder()
+        .output_name("gatehouse")
+        .site_root(site.to_str().unwrap())
+        .hash_files(true)
+        .build();
+    let router = crate::router::build(state).await.unwrap();
+    let get = |path: &str| {
+        router
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+    };
+    let found = get("/pkg/gatehouse.abc123.wasm").await.unwrap();
+    let missing = get("/pkg/gatehouse.def456.wasm").await.unwrap();
+    std::fs::remove_dir_all(&site).unwrap();
+    assert_eq!(found.status(), StatusCode::OK);
+    assert_eq!(
+        found.headers().get(header::CACHE_CONTROL).unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        found.headers().get(header::VARY).unwrap(),
+        "accept-encoding"
+    );
+    // A name not built yet (a deploy under way) must not be remembered as missing.
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        missing.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-cache"
+    );
+}

@@ -507,6 +507,14 @@ async fn counts_and_search_follow_every_change(pool: SqlitePool) {
         .unwrap();
     assert_eq!(found(a.owner.clone(), "renata").await, 1);
     assert_eq!(found(a.plain.clone(), "ort ren").await, 1);
+    // A name typed with a combining mark is the same word as the stored one.
+    sqlx::query("UPDATE users SET name = 'Jürgen Müller' WHERE id = ?")
+        .bind(a.plain.user.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(found(a.owner.clone(), "Mu\u{308}ller").await, 1);
+    assert_eq!(found(a.owner.clone(), "muller jur").await, 1);
     sqlx::query("DELETE FROM memberships WHERE user_id = ?")
         .bind(a.plain.user.id)
         .execute(&pool)

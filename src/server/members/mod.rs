@@ -191,17 +191,18 @@ fn push_source<'a>(
     }
 }
 
-/// A full-text query matching rows with a word beginning with each word of
-/// `search` ("ann lee" finds Ann Marie Lee); `None` when `search` has no
-/// word. Words are split where the index splits them, so punctuation is
-/// never query syntax.
+/// A full-text query matching rows with words beginning with each piece of
+/// `search` ("ann lee" finds Ann Marie Lee); `None` when no piece has a
+/// letter or digit. Each piece is one quoted phrase, so it is never query
+/// syntax and the index's own tokenizer splits it ("ann.lee@acme" is the
+/// words ann, lee, acme in a row, and combining marks stay in their word).
 fn word_prefixes(search: &str) -> Option<String> {
-    let words: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
+    let pieces: Vec<String> = search
+        .split_whitespace()
+        .filter(|piece| piece.chars().any(char::is_alphanumeric))
+        .map(|piece| format!("\"{}\"*", piece.replace('"', "\"\"")))
         .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+    (!pieces.is_empty()).then(|| pieces.join(" AND "))
 }
 
 /// One page of active members, as `actor` may see them (see [`Sight`]).

@@ -97,6 +97,8 @@ pub fn Invitations() -> impl IntoView {
                     match invitations.await {
                         Err(err) => view! { <div class="alert alert-error" role="alert">{err.to_string()}</div> }.into_any(),
                         Ok(list) if list.items.is_empty() => view! {
+                            // A later page emptied (its last row revoked): the way back.
+                            {pager(0, None, cursors)}
                             <p class="empty">{if filter.get_untracked().is_empty() {
                                 "No invitations yet. Use “Invite member” to add someone."
                             } else {
@@ -140,15 +142,20 @@ fn pager(shown: usize, next: Option<String>, cursors: RwSignal<Vec<String>>) -> 
         return ().into_any();
     }
     let first = pages_before * INVITATIONS_PAGE + 1;
-    let range = format!("Invitations {first}–{}", first + shown - 1);
+    let range = match shown {
+        0 => "No invitations on this page".to_owned(),
+        _ => format!("Invitations {first}–{}", first + shown - 1),
+    };
     view! {
         <nav class="toolbar pager" aria-label="Invitation pages">
             <span>{range}</span>
             <span style="flex:1"></span>
+            // Relative to the page drawn, so a second click while the next
+            // page loads moves no further.
             <button type="button" class="button" disabled=pages_before == 0
-                on:click=move |_| cursors.update(|c| { c.pop(); })>"Newer invitations"</button>
+                on:click=move |_| cursors.update(|c| c.truncate(pages_before.saturating_sub(1)))>"Newer invitations"</button>
             <button type="button" class="button" disabled=next.is_none() on:click=move |_| {
-                if let Some(n) = next.clone() { cursors.update(|c| c.push(n)); }
+                if let Some(n) = next.clone() { cursors.update(|c| { c.truncate(pages_before); c.push(n); }); }
             }>"Older invitations"</button>
         </nav>
     }
