@@ -81,6 +81,7 @@ pub async fn build_with(
         )
         .merge(crate::api::rest::routes())
         .merge(crate::api::provider_sign_in::routes())
+        .merge(crate::api::health::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .merge(extra);
     Ok(safety_net::harden(app, deadlines)

@@ -5,6 +5,8 @@
 pub mod access;
 pub mod api_keys;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod health;
 pub mod inbox;
 pub mod invitations;
 pub mod members;

@@ -174,6 +174,17 @@ pub async fn truncate_wal(pool: &SqlitePool) -> Result<(i64, i64, i64), sqlx::Er
         .await
 }
 
+/// Whether the database answers a trivial query within two seconds.
+pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("SELECT 1").execute(pool),
+    )
+    .await
+    .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    Ok(())
+}
+
 /// A keyset-paging cursor: the id and sort key of the last row of a page.
 pub fn encode_cursor(key: &str, id: Uuid) -> String {
     format!("{id}.{key}")

@@ -295,3 +295,24 @@ async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: Sqli
         "no-cache"
     );
 }
+
+#[sqlx::test]
+async fn the_health_check_answers_while_the_database_does(pool: SqlitePool) {
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+
+    let router = crate::router::build(super::support::state(pool.clone()))
+        .await
+        .unwrap();
+    let health = || {
+        router
+            .clone()
+            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+    };
+    assert_eq!(health().await.unwrap().status(), StatusCode::OK);
+    pool.close().await;
+    assert_eq!(
+        health().await.unwrap().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
