@@ -85,17 +85,23 @@ struct Client {
     base: String,
 }
 
+/// A sent request's status, the session cookie it set (if any) and its body.
+struct Answer {
+    status: u16,
+    cookie: Option<String>,
+    text: String,
+}
+
 impl Client {
-    async fn post(&self, path: &str, headers: &[(&str, &str)], body: String) -> (u16, String) {
-        let mut request = self
-            .http
+    /// A POST from our own origin, as the console's pages send them.
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
             .post(format!("{}{path}", self.base))
             .header("origin", &self.base)
             .header("accept", "application/json")
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
+    }
+
+    async fn send(request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("the bench server answers");
         let status = response.status().as_u16();
         let cookie = response
@@ -105,7 +111,11 @@ impl Client {
             .and_then(|v| v.split(';').next())
             .map(str::to_owned);
         let text = response.text().await.unwrap_or_default();
-        (status, cookie.unwrap_or(text))
+        Answer {
+            status,
+            cookie,
+            text,
+        }
     }
 
     async fn get(&self, path: &str, key: &str) {
@@ -119,14 +129,6 @@ impl Client {
         assert_eq!(response.status().as_u16(), 200, "GET {path}");
         response.bytes().await.unwrap();
     }
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace('@', "%40").replace('+', "%2B")))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// Measures the HTTP rows for the organization `actor` acts in.
@@ -177,18 +179,16 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                     let body =
                         serde_json::to_string(&InvitationRequest::plain(&email, Role::Member))
                             .unwrap();
-                    let (status, answer) = client
-                        .post(
-                            &format!("/api/v1/orgs/{slug}/invitations"),
-                            &[
-                                ("authorization", &format!("Bearer {key}")),
-                                ("content-type", "application/json"),
-                            ],
-                            body,
-                        )
-                        .await;
-                    assert_eq!(status, 201, "create: {answer}");
-                    let issued: serde_json::Value = serde_json::from_str(&answer).unwrap();
+                    let answer = Client::send(
+                        client
+                            .post(&format!("/api/v1/orgs/{slug}/invitations"))
+                            .bearer_auth(&key)
+                            .header("content-type", "application/json")
+                            .body(body),
+                    )
+                    .await;
+                    assert_eq!(answer.status, 201, "create: {}", answer.text);
+                    let issued: serde_json::Value = serde_json::from_str(&answer.text).unwrap();
                     let link = issued["link"]
                         .as_str()
                         .expect("the answer carries the link");
@@ -217,14 +217,14 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                 async move {
                     let mut cookies = Vec::new();
                     for (email, secret) in chunk {
-                        let (status, cookie) = client
-                            .post(
-                                "/api/sign_in",
-                                &[("content-type", "application/x-www-form-urlencoded")],
-                                form(&[("email", &email), ("password", super::PASSWORD)]),
-                            )
-                            .await;
-                        assert_eq!(status, 200, "sign in: {cookie}");
+                        let answer = Client::send(
+                            client
+                                .post("/api/sign_in")
+                                .form(&[("email", email.as_str()), ("password", super::PASSWORD)]),
+                        )
+                        .await;
+                        assert_eq!(answer.status, 200, "sign in: {}", answer.text);
+                        let cookie = answer.cookie.expect("signing in sets the session cookie");
                         cookies.push((cookie, secret));
                     }
                     cookies
@@ -239,17 +239,14 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                 let (client, cookies) = (client.clone(), cookies.clone());
                 async move {
                     let (cookie, secret) = &cookies[i];
-                    let (status, answer) = client
-                        .post(
-                            "/api/accept_invitation",
-                            &[
-                                ("cookie", cookie),
-                                ("content-type", "application/x-www-form-urlencoded"),
-                            ],
-                            form(&[("token", secret)]),
-                        )
-                        .await;
-                    assert_eq!(status, 200, "accept: {answer}");
+                    let answer = Client::send(
+                        client
+                            .post("/api/accept_invitation")
+                            .header("cookie", cookie)
+                            .form(&[("token", secret)]),
+                    )
+                    .await;
+                    assert_eq!(answer.status, 200, "accept: {}", answer.text);
                 }
             }
         };
@@ -272,11 +269,7 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                 }
             };
             let row = drive(READS, clients, read).await;
-            println!(
-                "  HTTP {label}, c={clients:<2}{:>width$}{row}",
-                "",
-                width = 19 - label.len()
-            );
+            println!("  {:<32} {row}", format!("HTTP {label}, c={clients}"));
         }
     }
     server.abort();

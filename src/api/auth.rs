@@ -46,7 +46,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
             let session = session::current().await?;
             state.limits.hit(
                 &format!("sign-up:{}", super::ssr::client_key().await),
-                state.config.sign_in_limit * 5,
+                state.config.sign_in_limit.saturating_mul(5),
                 state.config.rate_window,
             )?;
             let user = accounts::sign_up(

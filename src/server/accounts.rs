@@ -195,7 +195,7 @@ pub async fn sign_in(
     // spend the allowance of an address, so it cannot lock others out.
     state.limits.hit(
         &format!("sign-in-client:{client}"),
-        state.config.sign_in_limit * 10,
+        state.config.sign_in_limit.saturating_mul(10),
         window,
     )?;
     let email_key = format!("sign-in:{email}");

@@ -138,6 +138,20 @@ async fn sign_in_is_rate_limited_per_email(pool: SqlitePool) {
     );
 }
 
+/// The per-client allowance is ten times the per-address one; an operator's
+/// very large limit must not overflow it (a panic in a debug build, a
+/// wrapped, tiny allowance in a release one).
+#[sqlx::test]
+async fn a_huge_sign_in_limit_does_not_overflow_the_clients_allowance(pool: SqlitePool) {
+    let mut state = support::state(pool);
+    std::sync::Arc::make_mut(&mut state.config).sign_in_limit = u32::MAX;
+    accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
+        .await
+        .unwrap();
+    let signed_in = accounts::sign_in(&state, "ann@example.com", "long enough", "c1").await;
+    assert!(signed_in.is_ok(), "{signed_in:?}");
+}
+
 #[sqlx::test]
 async fn verification_link_works_once(pool: SqlitePool) {
     let state = support::state(pool.clone());

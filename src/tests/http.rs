@@ -185,22 +185,33 @@ async fn a_page_of_another_organization_renders_not_found(pool: SqlitePool) {
     assert!(!reply.body.to_string().contains("Secret Acme"));
 }
 
+/// The router over a site directory (removed by the caller) whose `pkg/`
+/// holds one built file, `name`.
+async fn router_over_built_file(
+    pool: SqlitePool,
+    name: &str,
+    hashed_names: bool,
+) -> (std::path::PathBuf, axum::Router) {
+    let site = std::env::temp_dir().join(format!("gatehouse-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg").join(name), b"\0asm\x01\0\0\0").unwrap();
+    let mut state = super::support::state(pool);
+    state.leptos_options = leptos::prelude::LeptosOptions::builder()
+        .output_name("gatehouse")
+        .site_root(site.to_str().unwrap())
+        .hash_files(hashed_names)
+        .build();
+    (site, crate::router::build(state).await.unwrap())
+}
+
 #[sqlx::test]
 async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
     use axum::http::{HeaderValue, StatusCode};
-    use leptos::prelude::{provide_context, LeptosOptions, Owner};
+    use leptos::prelude::{provide_context, Owner};
     use leptos_axum::ResponseOptions;
     use tower::ServiceExt;
 
-    let site = std::env::temp_dir().join(format!("gatehouse-site-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg/gatehouse.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    let mut state = super::support::state(pool);
-    state.leptos_options = LeptosOptions::builder()
-        .output_name("gatehouse")
-        .site_root(site.to_str().unwrap())
-        .build();
-    let router = crate::router::build(state).await.unwrap();
+    let (site, router) = router_over_built_file(pool, "gatehouse.wasm", false).await;
     // A page rendered on this thread just redirected, and its reactive owner
     // is still the thread's current one when the WASM is asked for.
     let page = Owner::new();
@@ -258,19 +269,9 @@ async fn answers_are_compressed_when_the_client_accepts_it(pool: SqlitePool) {
 #[sqlx::test]
 async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: SqlitePool) {
     use axum::http::StatusCode;
-    use leptos::prelude::LeptosOptions;
     use tower::ServiceExt;
 
-    let site = std::env::temp_dir().join(format!("gatehouse-site-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg/gatehouse.abc123.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    let mut state = super::support::state(pool);
-    state.leptos_options = LeptosOptions::builder()
-        .output_name("gatehouse")
-        .site_root(site.to_str().unwrap())
-        .hash_files(true)
-        .build();
-    let router = crate::router::build(state).await.unwrap();
+    let (site, router) = router_over_built_file(pool, "gatehouse.abc123.wasm", true).await;
     let get = |path: &str| {
         router
             .clone()
