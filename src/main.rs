@@ -4,8 +4,7 @@
 #[tokio::main]
 async fn main() -> Result<(), String> {
     use gatehouse::server::{
-        config::Config, db, identity::providers::Providers, mail, rate_limit::RateLimiter, session,
-        state::AppState,
+        config::Config, db, identity::providers::Providers, mail, state::AppState, sweeps,
     };
     use std::net::SocketAddr;
     use std::sync::Arc;
@@ -32,7 +31,6 @@ async fn main() -> Result<(), String> {
         pool: pool.clone(),
         config: config.clone(),
         mail: mail::MailWaker::default(),
-        limits: Arc::new(RateLimiter::default()),
         providers: Arc::new(Providers::new(config.providers.clone())),
     };
     tokio::spawn(mail::worker::run(
@@ -46,7 +44,7 @@ async fn main() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     // After build: it creates the session table.
-    tokio::spawn(session::purge_expired(sessions));
+    tokio::spawn(sweeps::run(sessions));
 
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

@@ -20,7 +20,7 @@ use gatehouse::server::invitations::{self, bulk, link};
 use gatehouse::server::members::{self, MemberQuery};
 use gatehouse::server::organizations;
 use gatehouse::server::state::AppState;
-use gatehouse::server::{db, fixtures, mail::MailWaker, password, rate_limit::RateLimiter};
+use gatehouse::server::{db, fixtures, mail::MailWaker, password};
 use uuid::Uuid;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -105,7 +105,6 @@ async fn main() {
             pool: pool.clone(),
             config: Arc::new(config),
             mail: MailWaker::default(),
-            limits: Arc::new(RateLimiter::default()),
             providers: Arc::new(Providers::new(Vec::new())),
         };
         let owner = confirmed_user(&pool, "owner@example.com", None).await;

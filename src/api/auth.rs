@@ -44,11 +44,13 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
         async {
             let state = AppState::current()?;
             let session = session::current().await?;
-            state.limits.hit(
+            crate::server::rate_limit::hit(
+                &state.pool,
                 &format!("sign-up:{}", super::ssr::client_key().await),
                 state.config.sign_in_limit.saturating_mul(5),
                 state.config.rate_window,
-            )?;
+            )
+            .await?;
             let user = accounts::sign_up(
                 &state,
                 accounts::SignUp {
@@ -94,11 +96,13 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
     super::ssr::reply(
         async {
             let state = AppState::current()?;
-            state.limits.hit(
+            crate::server::rate_limit::hit(
+                &state.pool,
                 &format!("token:{}", super::ssr::client_key().await),
                 state.config.token_lookup_limit,
                 state.config.rate_window,
-            )?;
+            )
+            .await?;
             Ok(accounts::verify_email(&state.pool, &token)
                 .await?
                 .to_string())

@@ -132,11 +132,13 @@ pub(crate) mod ssr {
     /// Counts one look-up of a secret link against the client's allowance.
     pub async fn limit_token_lookups(state: &AppState) -> Result<(), AppError> {
         let key = format!("token:{}", client_key().await);
-        state.limits.hit(
+        crate::server::rate_limit::hit(
+            &state.pool,
             &key,
             state.config.token_lookup_limit,
             state.config.rate_window,
         )
+        .await
     }
 
     /// Identifies the client for rate limits: its IP address when known.

@@ -12,11 +12,13 @@ pub async fn create_organization(name: String) -> Result<OrgSummary, AppError> {
     super::ssr::reply(
         async {
             let (state, session, user) = super::ssr::signed_in().await?;
-            state.limits.hit(
+            crate::server::rate_limit::hit(
+                &state.pool,
                 &format!("create-org:{}", user.id),
                 20,
                 state.config.rate_window,
-            )?;
+            )
+            .await?;
             let org = organizations::create(&state.pool, user.id, &name).await?;
             session::set_active_org(&session, org.id).await?;
             Ok(org)

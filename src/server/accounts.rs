@@ -10,7 +10,7 @@ use super::mail::{enqueue, templates};
 use super::password::{self, PasswordHashText};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
-use super::{audit, db};
+use super::{audit, db, rate_limit};
 use crate::domain::password::check_new_password;
 use crate::domain::text::Name;
 use crate::domain::Email;
@@ -170,9 +170,13 @@ pub async fn resend_verification(state: &AppState, user: &User) -> Result<(), Ap
             "Your email address is already verified.".into(),
         ));
     }
-    state
-        .limits
-        .hit(&format!("verify:{}", user.id), 5, state.config.rate_window)?;
+    rate_limit::hit(
+        &state.pool,
+        &format!("verify:{}", user.id),
+        5,
+        state.config.rate_window,
+    )
+    .await?;
     let email = Email::parse(&user.email).map_err(|_| AppError::Internal)?;
     let mut tx = db::begin_write(&state.pool).await?;
     queue_verification(&mut tx, state, user, &email).await?;
@@ -193,15 +197,15 @@ pub async fn sign_in(
     let window = state.config.rate_window;
     // The client first: a client over its own limit is refused before it can
     // spend the allowance of an address, so it cannot lock others out.
-    state.limits.hit(
+    rate_limit::hit(
+        &state.pool,
         &format!("sign-in-client:{client}"),
         state.config.sign_in_limit.saturating_mul(10),
         window,
-    )?;
+    )
+    .await?;
     let email_key = format!("sign-in:{email}");
-    state
-        .limits
-        .hit(&email_key, state.config.sign_in_limit, window)?;
+    rate_limit::hit(&state.pool, &email_key, state.config.sign_in_limit, window).await?;
     // An account made through a provider has no password: it fails like a wrong one.
     let row: Option<(Uuid, Option<String>)> =
         sqlx::query_as("SELECT u.id, p.hash FROM users u LEFT JOIN passwords p ON p.user_id = u.id WHERE u.email = ?")
@@ -220,7 +224,7 @@ pub async fn sign_in(
     if !password::verify(candidate, stored).await? {
         return Err(AppError::WrongCredentials);
     }
-    state.limits.reset(&email_key);
+    rate_limit::reset(&state.pool, &email_key).await?;
     let id = id.ok_or(AppError::WrongCredentials)?;
     find(&state.pool, id)
         .await?

@@ -13,7 +13,7 @@ use super::actor::{self, KeyInUse, Member};
 use super::organizations;
 use super::state::AppState;
 use super::token::hash_secret;
-use super::{accounts, audit, db};
+use super::{accounts, audit, db, rate_limit};
 use crate::domain::api_key::{self, ApiScope};
 use crate::domain::policy;
 use crate::domain::text::Name;
@@ -265,11 +265,13 @@ pub async fn authenticate(
     if key_slug != slug {
         return Err(AppError::NotFound("Organization".into()));
     }
-    state.limits.hit(
+    rate_limit::hit(
+        &state.pool,
         &format!("api-key:{id}"),
         state.config.api_key_limit,
         state.config.rate_window,
-    )?;
+    )
+    .await?;
     let gone = || {
         AppError::BadApiKey(format!(
             "The member who created the API key {name} is no longer in the organization."

@@ -30,6 +30,9 @@ pub struct Config {
     /// Longest one delivery attempt may take, connection to answer, before it
     /// counts as failed: lettre's own timeout does not cover every phase.
     pub mail_send_timeout: Duration,
+    /// How long a claimed message is left to the replica that claimed it;
+    /// after that any replica may send it again (its claimer died).
+    pub mail_lease: Duration,
     /// Sign-in attempts allowed per email and per client in one window.
     pub sign_in_limit: u32,
     /// Invitations one user may create per window.
@@ -72,6 +75,22 @@ fn send_timeout() -> Result<Duration, String> {
     }
 }
 
+/// `MAIL_LEASE_SECS`: by default twice the send deadline and at least five
+/// minutes. It must outlast the deadline, or a slow send still under way
+/// could be claimed and sent again by another replica.
+fn mail_lease(send_timeout: Duration) -> Result<Duration, String> {
+    let default = send_timeout.saturating_mul(2).max(Duration::from_secs(300));
+    let lease = Duration::from_secs(number("MAIL_LEASE_SECS", default.as_secs())?);
+    if lease <= send_timeout {
+        return Err(format!(
+            "MAIL_LEASE_SECS must be longer than MAIL_SEND_TIMEOUT_SECS ({} s), got {} s",
+            send_timeout.as_secs(),
+            lease.as_secs()
+        ));
+    }
+    Ok(lease)
+}
+
 impl Config {
     /// Reads the environment; `site_addr` is the address the server listens on
     /// and gives the default base URL.
@@ -100,6 +119,7 @@ impl Config {
                 ))
             }
         };
+        let mail_send_timeout = send_timeout()?;
         Ok(Self {
             base_url,
             database_url: var("DATABASE_URL")
@@ -109,7 +129,8 @@ impl Config {
                 .unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.localhost>".into()),
             mail_max_attempts: number("MAIL_MAX_ATTEMPTS", 5)?,
             mail_retry_base: Duration::from_millis(number("MAIL_RETRY_BASE_MS", 10_000)?),
-            mail_send_timeout: send_timeout()?,
+            mail_send_timeout,
+            mail_lease: mail_lease(mail_send_timeout)?,
             sign_in_limit: number("RATE_LIMIT_SIGN_IN", 10)?,
             invite_limit: number("RATE_LIMIT_INVITES", 50)?,
             token_lookup_limit: number("RATE_LIMIT_TOKEN_LOOKUPS", 60)?,
@@ -145,6 +166,7 @@ impl Config {
             mail_max_attempts: 3,
             mail_retry_base: Duration::from_millis(1),
             mail_send_timeout: Duration::from_secs(5),
+            mail_lease: Duration::from_secs(300),
             sign_in_limit: 5,
             invite_limit: 50,
             token_lookup_limit: 60,

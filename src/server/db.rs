@@ -17,15 +17,15 @@ use crate::error::AppError;
 
 /// Opens (creating if needed) the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    if let Some(path) = url
+    let file = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-    {
-        let path = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-            }
+        .map(|path| path.split('?').next().unwrap_or(path))
+        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
+        .map(PathBuf::from);
+    if let Some(dir) = file.as_deref().and_then(std::path::Path::parent) {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
     }
     let options = SqliteConnectOptions::from_str(url)?
@@ -45,8 +45,33 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .max_connections(8)
         .connect_with(options)
         .await?;
+    let _migrating = match &file {
+        Some(file) => Some(migration_lock(file).await?),
+        None => None,
+    };
     sqlx::migrate!().run(&pool).await?;
     Ok(pool)
+}
+
+/// An exclusive lock on a file beside the database, held while migrating:
+/// sqlx takes no lock of its own on SQLite, and two processes starting at
+/// once would both apply a migration, the second failing on what the first
+/// created. Released when dropped.
+async fn migration_lock(database: &std::path::Path) -> Result<std::fs::File, sqlx::Error> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrations.lock");
+    tokio::task::spawn_blocking(move || {
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)?;
+        lock.lock()?;
+        Ok(lock)
+    })
+    .await
+    .map_err(|err| sqlx::Error::Io(std::io::Error::other(err)))?
+    .map_err(sqlx::Error::Io)
 }
 
 /// How long a writer waits for its turn before the request fails, as the
@@ -151,16 +176,16 @@ pub async fn take_turn(pool: &SqlitePool) -> Result<OwnedMutexGuard<()>, sqlx::E
         .map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
-/// Runs one write statement in its own turn at the write lock (see
-/// [`begin_write`]), so it does not sleep in SQLite's busy handler.
+/// Runs one write statement in this process's turn at the write lock (see
+/// [`begin_write`]), so it does not sleep in SQLite's busy handler. A lone
+/// write statement takes the lock when it starts, as `BEGIN IMMEDIATE`
+/// would, so it needs no transaction around it: one round trip, not three.
 pub async fn write<'q>(
     pool: &SqlitePool,
     statement: Query<'q, Sqlite, SqliteArguments<'q>>,
 ) -> Result<SqliteQueryResult, sqlx::Error> {
-    let mut tx = begin_write(pool).await?;
-    let done = statement.execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(done)
+    let _turn = take_turn(pool).await?;
+    statement.execute(pool).await
 }
 
 /// Checkpoints the WAL into the database file and empties it, in a writer's
@@ -245,6 +270,22 @@ mod tests {
             writer.await.unwrap();
         }
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Processes starting at once over a new file: one applies the
+    /// migrations, the others find them applied.
+    #[tokio::test]
+    async fn processes_starting_together_migrate_once() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-turns-{}", Uuid::new_v4()));
+        let url = format!("sqlite://{}/together.db", dir.display());
+        let starts = (0..4).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { connect(&url).await.map(|_| ()) })
+        });
+        for start in starts.collect::<Vec<_>>() {
+            start.await.unwrap().unwrap();
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -23,5 +23,6 @@ pub mod safety_net;
 pub mod session;
 pub mod sso;
 pub mod state;
+pub mod sweeps;
 pub mod teams;
 pub mod token;

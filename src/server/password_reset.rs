@@ -11,7 +11,7 @@ use super::actor::User;
 use super::mail::{enqueue, templates};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
-use super::{audit, db, password};
+use super::{audit, db, password, rate_limit};
 use crate::domain::password::check_new_password;
 use crate::domain::Email;
 use crate::error::AppError;
@@ -101,14 +101,20 @@ async fn live_link(
 pub async fn request(state: &AppState, email: &str, client: &str) -> Result<(), AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let window = state.config.rate_window;
-    state.limits.hit(
+    rate_limit::hit(
+        &state.pool,
         &format!("reset-client:{client}"),
         state.config.sign_in_limit,
         window,
-    )?;
-    state
-        .limits
-        .hit(&format!("reset:{email}"), RESETS_PER_ADDRESS, window)?;
+    )
+    .await?;
+    rate_limit::hit(
+        &state.pool,
+        &format!("reset:{email}"),
+        RESETS_PER_ADDRESS,
+        window,
+    )
+    .await?;
     // Both paths take the write lock, so timing says little about which ran.
     let mut tx = db::begin_write(&state.pool).await?;
     let user: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")

@@ -1,152 +1,183 @@
-//! Fixed-window rate limits kept in memory, keyed by what is being limited.
+//! Fixed-window rate limits kept in the database, keyed by what is being
+//! limited, so every process over one database shares each allowance.
 
-use std::collections::HashMap;
-use std::mem;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::Utc;
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use std::time::Duration;
 
+use super::db;
 use crate::error::AppError;
 
-/// Counts hits per key and refuses them past a limit within one window.
+/// Records one hit for `key`; refuses it when `limit` hits already fell in
+/// the key's current `window` (every caller of one key uses the same window).
 ///
-/// Keys live in two generations that rotate once a window: a key not hit for
-/// two windows is dropped with its whole generation, so memory follows the
-/// keys in recent use and no hit ever scans the map.
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    state: Mutex<Generations>,
+/// Counting, starting a new window and reading the result are one statement
+/// (run in this process's turn at the write lock, see [`db::write`]), so
+/// hits from any number of processes never pass the limit together.
+pub async fn hit(
+    pool: &SqlitePool,
+    key: &str,
+    limit: u32,
+    window: Duration,
+) -> Result<(), AppError> {
+    let _turn = db::take_turn(pool).await?;
+    count(pool, key, limit, window).await
 }
 
-#[derive(Debug, Default)]
-struct Generations {
-    current: HashMap<String, Window>,
-    previous: HashMap<String, Window>,
-    rotated_at: Option<Instant>,
+/// [`hit`] inside a write transaction the caller holds: one statement more
+/// in a turn already taken. A refused change rolls its hit back with it.
+pub async fn hit_in(
+    tx: &mut SqliteConnection,
+    key: &str,
+    limit: u32,
+    window: Duration,
+) -> Result<(), AppError> {
+    count(tx, key, limit, window).await
 }
 
-/// When a key's window started and how many hits fell in it.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started: Instant,
-    hits: u32,
+async fn count<'e>(
+    executor: impl SqliteExecutor<'e>,
+    key: &str,
+    limit: u32,
+    window: Duration,
+) -> Result<(), AppError> {
+    let now = Utc::now().timestamp_millis();
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    let (hits, window_ends): (i64, i64) = sqlx::query_as(
+        "INSERT INTO rate_limits (key, window_ends, hits) VALUES (?1, ?2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN rate_limits.window_ends <= ?3 THEN 1 ELSE rate_limits.hits + 1 END,
+             window_ends = CASE WHEN rate_limits.window_ends <= ?3 THEN ?2 ELSE rate_limits.window_ends END
+         RETURNING hits, window_ends",
+    )
+    .bind(key)
+    .bind(now.saturating_add(window_ms))
+    .bind(now)
+    .fetch_one(executor)
+    .await?;
+    if hits > i64::from(limit) {
+        let left_ms = u64::try_from(window_ends - now).unwrap_or(0);
+        return Err(AppError::RateLimited {
+            retry_after_secs: left_ms.div_ceil(1000).max(1),
+        });
+    }
+    Ok(())
 }
 
-impl RateLimiter {
-    /// Records one hit for `key`; refuses it when `limit` hits already fell in
-    /// the current `window` (every caller of one limiter uses the same window).
-    pub fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), AppError> {
-        let now = Instant::now();
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.rotate(now, window);
-        let entry = match state.previous.remove(key) {
-            Some(carried) => state.current.entry(key.to_owned()).or_insert(carried),
-            None => state.current.entry(key.to_owned()).or_insert(Window {
-                started: now,
-                hits: 0,
-            }),
-        };
-        if now.duration_since(entry.started) >= window {
-            *entry = Window {
-                started: now,
-                hits: 0,
-            };
-        }
-        if entry.hits >= limit {
-            let retry = window
-                .saturating_sub(now.duration_since(entry.started))
-                .as_secs()
-                .max(1);
-            return Err(AppError::RateLimited {
-                retry_after_secs: retry,
-            });
-        }
-        entry.hits += 1;
-        Ok(())
-    }
-
-    /// Forgets `key`, e.g. after a successful sign-in.
-    pub fn reset(&self, key: &str) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.current.remove(key);
-        state.previous.remove(key);
-    }
-
-    /// How many keys are remembered.
-    pub fn len(&self) -> usize {
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.current.len() + state.previous.len()
-    }
-
-    /// Whether no key is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// Forgets `key`, e.g. after a successful sign-in.
+pub async fn reset(pool: &SqlitePool, key: &str) -> Result<(), AppError> {
+    db::write(
+        pool,
+        sqlx::query("DELETE FROM rate_limits WHERE key = ?").bind(key),
+    )
+    .await?;
+    Ok(())
 }
 
-impl Generations {
-    /// Once a window has passed, the current generation becomes the previous
-    /// one and the previous one, whose windows have all ended, is dropped.
-    fn rotate(&mut self, now: Instant, window: Duration) {
-        match self.rotated_at {
-            Some(at) if now.duration_since(at) < window => {}
-            Some(_) => {
-                self.previous = mem::take(&mut self.current);
-                self.rotated_at = Some(now);
-            }
-            None => self.rotated_at = Some(now),
-        }
-    }
+/// Deletes the windows that have ended; one statement, so every replica may
+/// run it at once. Answers how many were deleted.
+pub async fn purge_ended(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    let now = Utc::now().timestamp_millis();
+    let done = db::write(
+        pool,
+        sqlx::query("DELETE FROM rate_limits WHERE window_ends <= ?").bind(now),
+    )
+    .await?;
+    Ok(done.rows_affected())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
-    #[test]
-    fn refuses_past_the_limit_then_recovers() {
-        let limiter = RateLimiter::default();
-        let window = Duration::from_millis(50);
+    /// Two pools over one new database file, as two replicas would open it.
+    async fn two_replicas(name: &str) -> (SqlitePool, SqlitePool, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("gatehouse-limits-{}", Uuid::new_v4()));
+        let url = format!("sqlite://{}/{name}.db", dir.display());
+        let first = db::connect(&url).await.unwrap();
+        let second = db::connect(&url).await.unwrap();
+        (first, second, dir)
+    }
+
+    fn refused(result: Result<(), AppError>) -> bool {
+        matches!(result, Err(AppError::RateLimited { .. }))
+    }
+
+    #[tokio::test]
+    async fn refuses_past_the_limit_then_recovers() {
+        let (pool, _, dir) = two_replicas("recovers").await;
+        let window = Duration::from_millis(300);
         for _ in 0..3 {
-            limiter.hit("k", 3, window).unwrap();
+            hit(&pool, "k", 3, window).await.unwrap();
         }
-        assert!(matches!(
-            limiter.hit("k", 3, window),
-            Err(AppError::RateLimited { .. })
+        match hit(&pool, "k", 3, window).await {
+            Err(AppError::RateLimited { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            other => panic!("the fourth hit is refused, got {other:?}"),
+        }
+        hit(&pool, "other", 3, window).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        hit(&pool, "k", 3, window).await.unwrap();
+        reset(&pool, "k").await.unwrap();
+        for _ in 0..3 {
+            hit(&pool, "k", 3, Duration::from_secs(60)).await.unwrap();
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Forty hits at once, half through each of two pools over one file, as
+    /// from two replicas: exactly the limit passes.
+    #[tokio::test]
+    async fn replicas_share_one_allowance() {
+        let (first, second, dir) = two_replicas("shared").await;
+        let hits = (0..40).map(|n| {
+            let pool = if n % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            tokio::spawn(async move {
+                hit(&pool, "sign-in:a@example.com", 10, Duration::from_secs(60)).await
+            })
+        });
+        let mut passed = 0;
+        let mut refusals = 0;
+        for joined in hits.collect::<Vec<_>>() {
+            let result = joined.await.unwrap();
+            if refused(result.clone()) {
+                refusals += 1;
+            } else {
+                result.unwrap();
+                passed += 1;
+            }
+        }
+        assert_eq!((passed, refusals), (10, 30));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn only_ended_windows_are_purged() {
+        let (pool, other, dir) = two_replicas("purge").await;
+        for n in 0..100 {
+            hit(
+                &pool,
+                &format!("invented-{n}@example.com"),
+                10,
+                Duration::from_millis(50),
+            )
+            .await
+            .unwrap();
+        }
+        hit(&pool, "lasting", 1, Duration::from_secs(60))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        // Both replicas sweep at once; each window is deleted once.
+        let (a, b) = tokio::join!(purge_ended(&pool), purge_ended(&other));
+        assert_eq!(a.unwrap() + b.unwrap(), 100);
+        assert!(refused(
+            hit(&pool, "lasting", 1, Duration::from_secs(60)).await
         ));
-        assert!(limiter.hit("other", 3, window).is_ok());
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(limiter.hit("k", 3, window).is_ok());
-        limiter.reset("k");
-    }
-
-    #[test]
-    fn a_count_survives_one_rotation() {
-        let limiter = RateLimiter::default();
-        let window = Duration::from_millis(200);
-        limiter.hit("early", 2, window).unwrap();
-        std::thread::sleep(Duration::from_millis(120));
-        limiter.hit("late", 2, window).unwrap();
-        limiter.hit("late", 2, window).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        // A rotation happened; "late" is in its window still and stays refused.
-        assert!(limiter.hit("late", 2, window).is_err());
-    }
-
-    #[test]
-    fn keys_of_ended_windows_are_dropped_without_a_scan_per_hit() {
-        let limiter = RateLimiter::default();
-        let window = Duration::from_millis(40);
-        for n in 0..20_000 {
-            limiter
-                .hit(&format!("invented-{n}@example.com"), 10, window)
-                .unwrap();
-        }
-        assert_eq!(limiter.len(), 20_000);
-        std::thread::sleep(Duration::from_millis(50));
-        limiter.hit("one", 10, window).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
-        limiter.hit("two", 10, window).unwrap();
-        // Two rotations: the invented keys went with their generation.
-        assert!(limiter.len() <= 2, "{} keys left", limiter.len());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

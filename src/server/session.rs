@@ -101,18 +101,6 @@ pub async fn set_active_org(session: &Session, org: Uuid) -> Result<(), AppError
         .map_err(store_error)
 }
 
-/// Deletes expired sessions once an hour, so sessions that ran out do not
-/// pile up in the database.
-pub async fn purge_expired(pool: sqlx::SqlitePool) {
-    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every_hour.tick().await;
-        if let Err(err) = delete_expired(&pool).await {
-            tracing::warn!("could not delete expired sessions: {err}");
-        }
-    }
-}
-
 /// Deletes the sessions whose expiry has passed.
 pub async fn delete_expired(pool: &SqlitePool) -> Result<(), session_store::Error> {
     Store::new(pool.clone()).delete_expired().await

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use super::config::Config;
 use super::identity::providers::Providers;
 use super::mail::MailWaker;
-use super::rate_limit::RateLimiter;
 use crate::error::AppError;
 
 /// Shared by the router, the server functions (through Leptos context) and the mail worker.
@@ -19,7 +18,6 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub config: Arc<Config>,
     pub mail: MailWaker,
-    pub limits: Arc<RateLimiter>,
     pub providers: Arc<Providers>,
 }
 

@@ -12,7 +12,6 @@ use tower::ServiceExt;
 
 use crate::server::config::Config;
 use crate::server::mail::MailWaker;
-use crate::server::rate_limit::RateLimiter;
 use crate::server::state::AppState;
 
 /// State over `pool` with file mail into a fresh temporary directory.
@@ -36,7 +35,6 @@ fn state_with(pool: SqlitePool, config: Config) -> AppState {
         )),
         config: Arc::new(config),
         mail: MailWaker::default(),
-        limits: Arc::new(RateLimiter::default()),
     }
 }
 

@@ -38,9 +38,9 @@ pub async fn bulk_invite(
         }
         _ => {}
     }
-    super::limit_invites(state, actor)?;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
+    super::limit_invites(&mut tx, state, actor).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let org = &actor.org;
     let access = access::load(&mut tx, org.id, actor.user.id, org.role).await?;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, InvitationRow};
 use super::actor::{parse_role, refresh, Member};
 use super::state::AppState;
-use super::{access, audit, db, teams};
+use super::{access, audit, db, rate_limit, teams};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::identity::SignInMethod;
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
@@ -108,8 +108,8 @@ pub async fn create(
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
     require_configured(state, &input.sign_in)?;
-    limit_invites(state, actor)?;
     let mut tx = db::begin_write(&state.pool).await?;
+    limit_invites(&mut tx, state, actor).await?;
     let issued = insert(&mut tx, state, actor, &input).await?;
     tx.commit().await?;
     state.mail.wake();
@@ -366,13 +366,20 @@ async fn pending_for(
     .await?)
 }
 
-/// Counts one invite, resend or batch against the inviter's allowance.
-pub(super) fn limit_invites(state: &AppState, actor: &Member) -> Result<(), AppError> {
-    state.limits.hit(
+/// Counts one invite, resend or batch against the inviter's allowance, in
+/// the change's own write transaction.
+pub(super) async fn limit_invites(
+    tx: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    actor: &Member,
+) -> Result<(), AppError> {
+    rate_limit::hit_in(
+        tx,
         &format!("invite:{}", actor.user.id),
         state.config.invite_limit,
         state.config.rate_window,
     )
+    .await
 }
 
 /// Resends: a pending invitation gets a new link (the old one dies) and its
@@ -382,9 +389,9 @@ pub async fn resend(
     actor: &Member,
     id: Uuid,
 ) -> Result<IssuedInvitation, AppError> {
-    limit_invites(state, actor)?;
     let now = Utc::now();
     let mut tx = db::begin_write(&state.pool).await?;
+    limit_invites(&mut tx, state, actor).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     let mine = may_manage(&mut tx, actor, &row).await?;

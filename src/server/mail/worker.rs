@@ -46,15 +46,6 @@ pub async fn run(pool: SqlitePool, transport: Transport, config: Arc<Config>, wa
 /// regularly even behind a long backlog.
 const PASS_SIZE: usize = 50;
 
-/// How long a claimed message is left alone: well past the send deadline, so
-/// only the message of an attempt that crashed ever sees its lease run out.
-fn lease(config: &Config) -> Duration {
-    config
-        .mail_send_timeout
-        .saturating_mul(2)
-        .max(Duration::from_secs(300))
-}
-
 /// The moment `delay` from now.
 fn after(delay: Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
@@ -76,7 +67,7 @@ pub async fn deliver_due(
     let mut blanked = false;
     while handled < PASS_SIZE {
         let mut tx = db::begin_write(pool).await?;
-        let claimed = outbox::claim_next(&mut tx, started, after(lease(config))).await?;
+        let claimed = outbox::claim_next(&mut tx, started, after(config.mail_lease)).await?;
         tx.commit().await?;
         let Some(row) = claimed else { break };
         let result = send_within_deadline(transport, config, &row).await;
