@@ -4,6 +4,7 @@ import { MAIL_WEB_PORT } from './ports';
 /** A message as maildev's HTTP API returns it. */
 export interface Mail {
   id: string;
+  messageId: string;
   subject: string;
   text: string;
   html: string;
@@ -12,10 +13,14 @@ export interface Mail {
 
 const api = `http://127.0.0.1:${MAIL_WEB_PORT}`;
 
+/** All messages the SMTP server has received, oldest first. */
+export async function allMails(): Promise<Mail[]> {
+  return (await fetch(`${api}/email`)).json();
+}
+
 /** All messages the SMTP server has received for `to`, oldest first. */
 export async function mailsTo(to: string): Promise<Mail[]> {
-  const res = await fetch(`${api}/email`);
-  const all: Mail[] = await res.json();
+  const all = await allMails();
   return all.filter((m) => m.to.some((r) => r.address.toLowerCase() === to.toLowerCase()));
 }
 

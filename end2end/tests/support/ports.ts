@@ -7,3 +7,5 @@ export const MAIL_WEB_PORT = 41080;
 // Google, one as Microsoft Entra ID.
 export const GOOGLE_PORT = 41090;
 export const ENTRA_PORT = 41091;
+// Two more server processes over the same database, as replicas.
+export const REPLICA_PORTS = [3101, 3102];
