@@ -3,8 +3,7 @@ import { expect, test } from './support/fixtures';
 import { hydrated, signUp, uniqueEmail } from './support/accounts';
 import { ownerWithOrg } from './support/invitations';
 import { allMails, linkIn, waitForMail } from './support/mail';
-import { REPLICA_PORTS } from './support/ports';
-import { Replica } from './support/server';
+import { withReplicas } from './support/server';
 
 // Two more server processes over the journeys' database beside the one the
 // other journeys use: every process runs a mail worker on the one outbox and
@@ -84,8 +83,7 @@ async function inParallel<T, R>(items: T[], width: number, work: (item: T, n: nu
 
 test('two replicas: 200 invitations are each mailed once, 50 accepts of one link make one member', async ({ page, newPerson, request }) => {
   const { slug, headers } = await organizationWithKey(page);
-  const replicas = await Promise.all(REPLICA_PORTS.map((port) => Replica.start(port)));
-  try {
+  await withReplicas([{}, {}], async (replicas) => {
     const addresses = Array.from({ length: 200 }, (_, n) => uniqueEmail(`replica${n}`));
     const answers = await inParallel(addresses, 8, (email, n) =>
       inviteThrough(request, replicas[n % 2].url, slug, headers, email),
@@ -117,25 +115,23 @@ test('two replicas: 200 invitations are each mailed once, 50 accepts of one link
     const page1 = await members.json();
     expect(page1.total).toBe(1);
     expect(page1.items.List.map((m: { email: string }) => m.email)).toEqual([joinerEmail]);
-  } finally {
-    replicas.forEach((r) => r.kill());
-  }
+  });
 });
 
 test('a replica killed during an invitation load loses nothing that it answered', async ({ page, request }) => {
   const { slug, headers } = await organizationWithKey(page);
-  // The victim leases the mail it claims for three seconds only, so the
-  // survivor sends what it claimed and never sent within the test.
-  const victim = await Replica.start(REPLICA_PORTS[0], { MAIL_SEND_TIMEOUT_SECS: '2', MAIL_LEASE_SECS: '3' });
-  const survivor = await Replica.start(REPLICA_PORTS[1]);
-  try {
+  // The victim leases the mail it claims for the shortest time it may (its
+  // send deadline plus the wait to record the outcome), so the survivor
+  // sends what it claimed and never sent within the test.
+  const short = { MAIL_SEND_TIMEOUT_SECS: '2', MAIL_LEASE_SECS: '23' };
+  await withReplicas([short, {}], async ([victim, survivor]) => {
     const addresses = Array.from({ length: 120 }, (_, n) => uniqueEmail(`survivor${n}`));
     let answered = 0;
     const outcomes = await inParallel(addresses, 8, async (email, n) => {
       const through = n % 2 === 0 ? victim.url : survivor.url;
       try {
         const answer = await inviteThrough(request, through, slug, headers, email);
-        if (++answered === 40) victim.kill();
+        if (++answered === 40) await victim.kill();
         return answer.status;
       } catch {
         return 0; // The connection died with the victim: not answered, not promised.
@@ -163,16 +159,12 @@ test('a replica killed during an invitation load loses nothing that it answered'
     // the copy carries the same Message-ID, so mail clients show it once.
     const mailed = await mailedEach(succeeded);
     expect([...mailed.entries()].filter(([, ids]) => new Set(ids).size !== 1)).toEqual([]);
-  } finally {
-    victim.kill();
-    survivor.kill();
-  }
+  });
 });
 
 test('two replicas share one sign-in allowance per address', async ({ page, request }) => {
   const { email } = await ownerWithOrg(page, 'Allowance Co');
-  const replicas = await Promise.all(REPLICA_PORTS.map((port) => Replica.start(port)));
-  try {
+  await withReplicas([{}, {}], async (replicas) => {
     // RATE_LIMIT_SIGN_IN is 50 for the journeys: 50 wrong passwords, half
     // through each replica, are answered as wrong; the next is refused by both.
     const wrong = (n: number) =>
@@ -183,7 +175,5 @@ test('two replicas share one sign-in allowance per address', async ({ page, requ
       const refused = await wrong(n);
       expect(refused.status()).toBe(429);
     }
-  } finally {
-    replicas.forEach((r) => r.kill());
-  }
+  });
 });

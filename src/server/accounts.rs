@@ -224,7 +224,11 @@ pub async fn sign_in(
     if !password::verify(candidate, stored).await? {
         return Err(AppError::WrongCredentials);
     }
-    rate_limit::reset(&state.pool, &email_key).await?;
+    // The person is signed in either way; a failed reset only leaves the
+    // window's earlier misses counted.
+    if let Err(err) = rate_limit::reset(&state.pool, &email_key).await {
+        tracing::warn!(error = %err, "could not reset the sign-in allowance");
+    }
     let id = id.ok_or(AppError::WrongCredentials)?;
     find(&state.pool, id)
         .await?

@@ -285,7 +285,7 @@ pub async fn authenticate(
         other => other?,
     };
     // At most once a minute, decided from the row already read, so a busy
-    // script does not take SQLite's write lock on every call.
+    // script's calls write no more than their rate-limit hit.
     if last_used_at.is_none_or(|at| now - at >= chrono::Duration::minutes(1)) {
         db::write(
             &state.pool,

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::db;
+
 /// Where outgoing mail goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailTransportConfig {
@@ -76,19 +78,24 @@ fn send_timeout() -> Result<Duration, String> {
 }
 
 /// `MAIL_LEASE_SECS`: by default twice the send deadline and at least five
-/// minutes. It must outlast the deadline, or a slow send still under way
-/// could be claimed and sent again by another replica.
+/// minutes. It must outlast the deadline and the wait to record the outcome,
+/// or a send still under way (or just done) could be claimed and sent again
+/// by another replica; at most a day.
 fn mail_lease(send_timeout: Duration) -> Result<Duration, String> {
     let default = send_timeout.saturating_mul(2).max(Duration::from_secs(300));
-    let lease = Duration::from_secs(number("MAIL_LEASE_SECS", default.as_secs())?);
-    if lease <= send_timeout {
+    lease_within_bounds(send_timeout, number("MAIL_LEASE_SECS", default.as_secs())?)
+}
+
+fn lease_within_bounds(send_timeout: Duration, secs: u64) -> Result<Duration, String> {
+    let shortest = (send_timeout + db::LONGEST_WRITE_WAIT).as_secs() + 1;
+    const LONGEST: u64 = 24 * 60 * 60;
+    if !(shortest..=LONGEST).contains(&secs) {
         return Err(format!(
-            "MAIL_LEASE_SECS must be longer than MAIL_SEND_TIMEOUT_SECS ({} s), got {} s",
-            send_timeout.as_secs(),
-            lease.as_secs()
+            "MAIL_LEASE_SECS must be between {shortest} (MAIL_SEND_TIMEOUT_SECS plus {} s to record the outcome) and {LONGEST}, got {secs}",
+            db::LONGEST_WRITE_WAIT.as_secs()
         ));
     }
-    Ok(lease)
+    Ok(Duration::from_secs(secs))
 }
 
 impl Config {
@@ -175,5 +182,19 @@ impl Config {
             providers: Vec::new(),
             allow_http_issuers: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_outlasts_the_send_and_its_record() {
+        let send = Duration::from_secs(2);
+        assert!(lease_within_bounds(send, 3).is_err());
+        assert!(lease_within_bounds(send, 22).is_err());
+        assert_eq!(lease_within_bounds(send, 23), Ok(Duration::from_secs(23)));
+        assert!(lease_within_bounds(send, 24 * 60 * 60 + 1).is_err());
     }
 }

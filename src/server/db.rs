@@ -6,7 +6,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -17,17 +17,6 @@ use crate::error::AppError;
 
 /// Opens (creating if needed) the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let file = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .map(|path| path.split('?').next().unwrap_or(path))
-        .filter(|path| !path.is_empty() && !path.starts_with(":memory:"))
-        .map(PathBuf::from);
-    if let Some(dir) = file.as_deref().and_then(std::path::Path::parent) {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-        }
-    }
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -40,24 +29,43 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // larger page cache per connection.
         .pragma("mmap_size", "268435456")
         .pragma("cache_size", "-16384")
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(BUSY_TIMEOUT);
+    let file = on_disk(url, &options);
+    if let Some(dir) = file.as_deref().and_then(Path::parent) {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        }
+    }
+    // Held from creating the file to the last migration: a new file's switch
+    // to WAL is refused while another process holds it open.
+    let _starting = match &file {
+        Some(file) => Some(start_up_lock(file).await?),
+        None => None,
+    };
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
         .await?;
-    let _migrating = match &file {
-        Some(file) => Some(migration_lock(file).await?),
-        None => None,
-    };
     sqlx::migrate!().run(&pool).await?;
     Ok(pool)
 }
 
-/// An exclusive lock on a file beside the database, held while migrating:
-/// sqlx takes no lock of its own on SQLite, and two processes starting at
-/// once would both apply a migration, the second failing on what the first
-/// created. Released when dropped.
-async fn migration_lock(database: &std::path::Path) -> Result<std::fs::File, sqlx::Error> {
+/// The database's file, or `None` for an in-memory database.
+fn on_disk(url: &str, options: &SqliteConnectOptions) -> Option<PathBuf> {
+    let name = options.get_filename();
+    let memory = url.contains("mode=memory")
+        || name
+            .to_str()
+            .is_some_and(|name| name.starts_with("file:sqlx-in-memory"));
+    (!memory && !name.as_os_str().is_empty()).then(|| name.to_path_buf())
+}
+
+/// An exclusive lock on a file beside the database, held while opening and
+/// migrating it: sqlx takes no lock of its own on SQLite, and two processes
+/// starting at once would both apply a migration, the second failing on what
+/// the first created. Released when dropped, or by the system if the
+/// process dies.
+async fn start_up_lock(database: &Path) -> Result<std::fs::File, sqlx::Error> {
     let mut name = database.as_os_str().to_owned();
     name.push(".migrations.lock");
     tokio::task::spawn_blocking(move || {
@@ -66,7 +74,14 @@ async fn migration_lock(database: &std::path::Path) -> Result<std::fs::File, sql
             .truncate(false)
             .write(true)
             .open(&name)?;
-        lock.lock()?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::info!(lock = ?name, "waiting for another process to finish migrating");
+                lock.lock()?;
+            }
+            Err(std::fs::TryLockError::Error(err)) => return Err(err),
+        }
         Ok(lock)
     })
     .await
@@ -77,6 +92,13 @@ async fn migration_lock(database: &std::path::Path) -> Result<std::fs::File, sql
 /// How long a writer waits for its turn before the request fails, as the
 /// busy timeout bounds a wait for the lock itself.
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a statement waits for a lock another process holds.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest a write can wait before it runs or fails: its turn in this
+/// process, then the lock behind other processes.
+pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(BUSY_TIMEOUT);
 
 /// A write transaction together with this process's turn at the database's
 /// single write lock; the turn passes on when it commits or rolls back.

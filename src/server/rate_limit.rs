@@ -13,13 +13,27 @@ use crate::error::AppError;
 ///
 /// Counting, starting a new window and reading the result are one statement
 /// (run in this process's turn at the write lock, see [`db::write`]), so
-/// hits from any number of processes never pass the limit together.
+/// hits from any number of processes never pass the limit together. A key
+/// already spent is refused from a read, so a flood of refused calls takes
+/// no turn at the write lock.
 pub async fn hit(
     pool: &SqlitePool,
     key: &str,
     limit: u32,
     window: Duration,
 ) -> Result<(), AppError> {
+    let now = Utc::now().timestamp_millis();
+    let spent: Option<i64> = sqlx::query_scalar(
+        "SELECT window_ends FROM rate_limits WHERE key = ? AND window_ends > ? AND hits >= ?",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_optional(pool)
+    .await?;
+    if let Some(window_ends) = spent {
+        return Err(refusal(window_ends, now));
+    }
     let _turn = db::take_turn(pool).await?;
     count(pool, key, limit, window).await
 }
@@ -56,12 +70,17 @@ async fn count<'e>(
     .fetch_one(executor)
     .await?;
     if hits > i64::from(limit) {
-        let left_ms = u64::try_from(window_ends - now).unwrap_or(0);
-        return Err(AppError::RateLimited {
-            retry_after_secs: left_ms.div_ceil(1000).max(1),
-        });
+        return Err(refusal(window_ends, now));
     }
     Ok(())
+}
+
+/// The refusal of a hit in a window ending at `window_ends` (ms), at `now`.
+fn refusal(window_ends: i64, now: i64) -> AppError {
+    let left_ms = u64::try_from(window_ends - now).unwrap_or(0);
+    AppError::RateLimited {
+        retry_after_secs: left_ms.div_ceil(1000).max(1),
+    }
 }
 
 /// Forgets `key`, e.g. after a successful sign-in.
@@ -104,29 +123,61 @@ mod tests {
         matches!(result, Err(AppError::RateLimited { .. }))
     }
 
+    /// Ends every window now, as time passing would.
+    async fn end_windows(pool: &SqlitePool) {
+        sqlx::query("UPDATE rate_limits SET window_ends = 0")
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
     #[tokio::test]
     async fn refuses_past_the_limit_then_recovers() {
         let (pool, _, dir) = two_replicas("recovers").await;
-        let window = Duration::from_millis(300);
         for _ in 0..3 {
-            hit(&pool, "k", 3, window).await.unwrap();
+            hit(&pool, "k", 3, MINUTE).await.unwrap();
         }
-        match hit(&pool, "k", 3, window).await {
-            Err(AppError::RateLimited { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+        match hit(&pool, "k", 3, MINUTE).await {
+            Err(AppError::RateLimited { retry_after_secs }) => {
+                assert!((59..=60).contains(&retry_after_secs), "{retry_after_secs}")
+            }
             other => panic!("the fourth hit is refused, got {other:?}"),
         }
-        hit(&pool, "other", 3, window).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(350)).await;
-        hit(&pool, "k", 3, window).await.unwrap();
+        hit(&pool, "other", 3, MINUTE).await.unwrap();
+        end_windows(&pool).await;
+        hit(&pool, "k", 3, MINUTE).await.unwrap();
         reset(&pool, "k").await.unwrap();
         for _ in 0..3 {
-            hit(&pool, "k", 3, Duration::from_secs(60)).await.unwrap();
+            hit(&pool, "k", 3, MINUTE).await.unwrap();
         }
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// A spent key is refused while another process holds the write lock:
+    /// the refusal is read, not written, so it never waits for the lock.
+    #[tokio::test]
+    async fn a_spent_key_is_refused_without_writing() {
+        let (pool, other, dir) = two_replicas("spent").await;
+        hit(&pool, "k", 1, MINUTE).await.unwrap();
+        let mut writer = other.acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *writer)
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(2), hit(&pool, "k", 1, MINUTE))
+            .await
+            .expect("answered without waiting for the write lock");
+        assert!(refused(answer));
+        sqlx::query("ROLLBACK").execute(&mut *writer).await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     /// Forty hits at once, half through each of two pools over one file, as
-    /// from two replicas: exactly the limit passes.
+    /// from two replicas; counted without this process's write turn, so the
+    /// two pools meet at SQLite's own lock as two processes would. Exactly
+    /// the limit passes.
     #[tokio::test]
     async fn replicas_share_one_allowance() {
         let (first, second, dir) = two_replicas("shared").await;
@@ -136,9 +187,7 @@ mod tests {
             } else {
                 second.clone()
             };
-            tokio::spawn(async move {
-                hit(&pool, "sign-in:a@example.com", 10, Duration::from_secs(60)).await
-            })
+            tokio::spawn(async move { count(&pool, "sign-in:a@example.com", 10, MINUTE).await })
         });
         let mut passed = 0;
         let mut refusals = 0;
@@ -159,25 +208,16 @@ mod tests {
     async fn only_ended_windows_are_purged() {
         let (pool, other, dir) = two_replicas("purge").await;
         for n in 0..100 {
-            hit(
-                &pool,
-                &format!("invented-{n}@example.com"),
-                10,
-                Duration::from_millis(50),
-            )
-            .await
-            .unwrap();
+            hit(&pool, &format!("invented-{n}@example.com"), 10, MINUTE)
+                .await
+                .unwrap();
         }
-        hit(&pool, "lasting", 1, Duration::from_secs(60))
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        end_windows(&pool).await;
+        hit(&pool, "lasting", 1, MINUTE).await.unwrap();
         // Both replicas sweep at once; each window is deleted once.
         let (a, b) = tokio::join!(purge_ended(&pool), purge_ended(&other));
         assert_eq!(a.unwrap() + b.unwrap(), 100);
-        assert!(refused(
-            hit(&pool, "lasting", 1, Duration::from_secs(60)).await
-        ));
+        assert!(refused(hit(&pool, "lasting", 1, MINUTE).await));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { ENTRA_PORT, GOOGLE_PORT, MAIL_SMTP_PORT } from './ports';
+import { ENTRA_PORT, GOOGLE_PORT, MAIL_SMTP_PORT, REPLICA_PORTS } from './ports';
 
 /** The project's root, where `cargo leptos build` left the server binary. */
 export const ROOT = `${__dirname}/../../..`;
@@ -42,12 +42,18 @@ export function serverEnv(port: number): Record<string, string> {
 /** A further server process over the journeys' database, as another replica would run. */
 export class Replica {
   readonly url: string;
+  private readonly exited: Promise<void>;
   private constructor(private readonly process: ChildProcess, port: number) {
     this.url = `http://127.0.0.1:${port}`;
+    this.exited = new Promise((resolve) => process.once('exit', () => resolve()));
   }
 
   /** Starts one on `port` and waits (bounded) until its health check answers. */
   static async start(port: number, env: Record<string, string> = {}): Promise<Replica> {
+    // A server left over from an earlier run would answer in its place.
+    if (await answers(`http://127.0.0.1:${port}/healthz`)) {
+      throw new Error(`port ${port} is already served by another process; stop it and run again`);
+    }
     const child = spawn(`${ROOT}/target/debug/gatehouse`, [], {
       cwd: ROOT,
       env: { ...process.env, ...serverEnv(port), ...env },
@@ -57,19 +63,35 @@ export class Replica {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`the replica on ${port} exited with ${child.exitCode}`);
-      try {
-        if ((await fetch(`${replica.url}/healthz`)).ok) return replica;
-      } catch {
-        // Not listening yet.
-      }
+      if (await answers(`${replica.url}/healthz`)) return replica;
       await new Promise((r) => setTimeout(r, 200));
     }
-    replica.kill();
+    await replica.kill();
     throw new Error(`the replica on ${port} did not answer /healthz within 60 s`);
   }
 
-  /** Ends it at once, as `kill -9` would: no shutdown, nothing flushed. */
-  kill() {
-    this.process.kill('SIGKILL');
+  /** Ends it at once, as `kill -9` would (no shutdown, nothing flushed), and waits until it is gone. */
+  async kill() {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** Starts a replica per environment in `envs` (one per port of `REPLICA_PORTS`), runs `work`, and kills every one started, whatever happens. */
+export async function withReplicas(envs: Record<string, string>[], work: (replicas: Replica[]) => Promise<void>) {
+  const started: Replica[] = [];
+  try {
+    for (const [n, env] of envs.entries()) started.push(await Replica.start(REPLICA_PORTS[n], env));
+    await work(started);
+  } finally {
+    await Promise.all(started.map((r) => r.kill()));
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false; // Not listening.
   }
 }
