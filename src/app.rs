@@ -3,17 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::org_context::AccessPulse;
-use crate::ui::pages::account::Account;
-use crate::ui::pages::auth::{SignIn, SignUp};
-use crate::ui::pages::password_reset::{ForgotPassword, ResetPassword};
 use crate::ui::pages::{
-    activity::Activity, home::Home, invitations::Invitations, invite::Invite, members::Members,
-    onboarding::Onboarding, org::Dashboard, projects::Projects, settings::Settings, teams::Teams,
-    verify::VerifyEmail,
+    AccountRoute, ActivityRoute, DashboardRoute, ForgotPasswordRoute, HomeRoute, InvitationsRoute,
+    InviteRoute, MembersRoute, OnboardingRoute, ProjectsRoute, ResetPasswordRoute, SettingsRoute,
+    SignInRoute, SignUpRoute, TeamsRoute, VerifyEmailRoute,
 };
 use crate::ui::session::provide_session;
 use crate::ui::toast::{Toaster, Toasts};
@@ -55,23 +52,23 @@ pub fn App() -> impl IntoView {
             <TopBar/>
             <main id="main">
                 <Routes fallback=|| view! { <section class="page"><Title text="Page not found"/><h1>"Page not found"</h1><p><a href="/">"Go to the console"</a></p></section> }>
-                    <Route path=path!("") view=Home/>
-                    <Route path=path!("/sign-in") view=SignIn/>
-                    <Route path=path!("/sign-up") view=SignUp/>
-                    <Route path=path!("/verify-email/:token") view=VerifyEmail/>
-                    <Route path=path!("/forgot-password") view=ForgotPassword/>
-                    <Route path=path!("/reset-password/:token") view=ResetPassword/>
-                    <Route path=path!("/onboarding") view=Onboarding/>
-                    <Route path=path!("/invite/:token") view=Invite/>
-                    <Route path=path!("/account") view=Account/>
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()}/>
+                    <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()}/>
+                    <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()}/>
+                    <Route path=path!("/verify-email/:token") view={Lazy::<VerifyEmailRoute>::new()}/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()}/>
+                    <Route path=path!("/reset-password/:token") view={Lazy::<ResetPasswordRoute>::new()}/>
+                    <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()}/>
+                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
                     <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>
-                        <Route path=path!("") view=Dashboard/>
-                        <Route path=path!("members") view=Members/>
-                        <Route path=path!("invitations") view=Invitations/>
-                        <Route path=path!("teams") view=Teams/>
-                        <Route path=path!("projects") view=Projects/>
-                        <Route path=path!("settings") view=Settings/>
-                        <Route path=path!("activity") view=Activity/>
+                        <Route path=path!("") view={Lazy::<DashboardRoute>::new()}/>
+                        <Route path=path!("members") view={Lazy::<MembersRoute>::new()}/>
+                        <Route path=path!("invitations") view={Lazy::<InvitationsRoute>::new()}/>
+                        <Route path=path!("teams") view={Lazy::<TeamsRoute>::new()}/>
+                        <Route path=path!("projects") view={Lazy::<ProjectsRoute>::new()}/>
+                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()}/>
+                        <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()}/>
                     </ParentRoute>
                 </Routes>
             </main>

@@ -19,12 +19,18 @@ pub mod ui;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Controls ignore the pointer until this is set (see style/main.css), so a
-    // click before hydration waits instead of being lost.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Pages are lazily loaded routes, so hydration waits for the page's code.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("a page has a body");
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // Controls ignore the pointer until this is set (see style/main.css),
+        // so a click before hydration waits instead of being lost.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
 
 #[cfg(all(test, feature = "ssr"))]

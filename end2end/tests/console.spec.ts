@@ -268,13 +268,21 @@ test('the browser gets a favicon, and compressed code under content-hashed names
   expect(icon.status()).toBe(200);
   await page.goto('/sign-in');
   await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.svg');
-  const wasmUrl = await page.locator('link[rel="preload"][as="fetch"]').getAttribute('href');
   const css = await page.locator('link#leptos').getAttribute('href');
-  for (const built of [wasmUrl, css]) {
-    expect(built).toMatch(/^\/pkg\/gatehouse\.[A-Za-z0-9_-]{6,}\.(wasm|css)$/);
+  expect(css).toMatch(/^\/pkg\/gatehouse\.[A-Za-z0-9_-]{6,}\.css$/);
+  // The shell's WASM and the pieces the sign-in page needs, and no other page's.
+  const wasm = await page.locator('link[rel="preload"][as="fetch"]').evaluateAll(
+    (links) => links.map((l) => l.getAttribute('href') ?? ''));
+  expect(wasm).toContainEqual(expect.stringMatching(/^\/pkg\/gatehouse\.[A-Za-z0-9_-]{6,}\.wasm$/));
+  expect(wasm).toContainEqual(expect.stringMatching(/^\/pkg\/split___sign_in_route_view_\w+\.[A-Za-z0-9_-]{6,}\.wasm$/));
+  expect(wasm.filter((url) => url.includes('members_route'))).toEqual([]);
+  for (const url of wasm) {
+    expect(url).toMatch(/^\/pkg\/\w+\.[A-Za-z0-9_-]{6,}\.wasm$/);
   }
-  const wasm = await page.request.get(wasmUrl!, { headers: { 'accept-encoding': 'br' } });
-  expect(wasm.status()).toBe(200);
-  expect(wasm.headers()['content-encoding']).toBe('br');
-  expect(wasm.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  for (const url of [wasm[0], wasm[wasm.length - 1]]) {
+    const built = await page.request.get(url, { headers: { 'accept-encoding': 'br' } });
+    expect(built.status()).toBe(200);
+    expect(built.headers()['content-encoding']).toBe('br');
+    expect(built.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  }
 });

@@ -30,10 +30,15 @@ pub fn NotificationBell() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let location = leptos_router::hooks::use_location();
     let org = move || slug_in_path(&location.pathname.get()).unwrap_or_default();
-    let beat = Resource::new(
-        move || (tick.get(), version.get(), org()),
-        |(_, _, org)| async move { (org.clone(), heartbeat(org).await) },
-    );
+    // Browser-only resources: the bar renders after the session loads, which
+    // is later than the page's own resources on the server but earlier in a
+    // browser waiting for the page's code, so serialized ones would hydrate
+    // in another order than the server rendered them.
+    let beat = LocalResource::new(move || {
+        let _ = (tick.get(), version.get());
+        let org = org();
+        async move { (org.clone(), heartbeat(org).await) }
+    });
     // Leave an organization's pages once membership ends while they are open
     // (one never belonged to keeps its "not found" page); pass the member's
     // access version on to the organization frame.
@@ -63,16 +68,17 @@ pub fn NotificationBell() -> impl IntoView {
         _ => {}
     });
     let count = move || beat.get().and_then(|(_, p)| p.ok()).map_or(0, |p| p.open);
-    let items = Resource::new(
-        move || (open.get(), version.get()),
-        |(open, _)| async move {
+    let items = LocalResource::new(move || {
+        let open = open.get();
+        let _ = version.get();
+        async move {
             if open {
                 load_inbox().await.map(Some)
             } else {
                 Ok(None)
             }
-        },
-    );
+        }
+    });
     poll(tick);
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     let mark_read = move |_| {

@@ -1,4 +1,9 @@
-//! One page per file.
+//! One page per file, each a route of its own in the WASM: built with
+//! `cargo leptos build --split`, a first visit downloads the shell and the
+//! page it opens, and every other page only when it is opened.
+
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
 
 pub mod account;
 pub mod activity;
@@ -14,3 +19,56 @@ pub mod projects;
 pub mod settings;
 pub mod teams;
 pub mod verify;
+
+/// A lazily loaded route per page. Pages load their own data, so `data` has
+/// nothing to start before the page's code arrives.
+macro_rules! lazy_routes {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+use account::Account;
+use activity::Activity;
+use auth::{SignIn, SignUp};
+use home::Home;
+use invitations::Invitations;
+use invite::Invite;
+use members::Members;
+use onboarding::Onboarding;
+use org::Dashboard;
+use password_reset::{ForgotPassword, ResetPassword};
+use projects::Projects;
+use settings::Settings;
+use teams::Teams;
+use verify::VerifyEmail;
+
+lazy_routes! {
+    HomeRoute => Home,
+    SignInRoute => SignIn,
+    SignUpRoute => SignUp,
+    VerifyEmailRoute => VerifyEmail,
+    ForgotPasswordRoute => ForgotPassword,
+    ResetPasswordRoute => ResetPassword,
+    OnboardingRoute => Onboarding,
+    InviteRoute => Invite,
+    AccountRoute => Account,
+    DashboardRoute => Dashboard,
+    MembersRoute => Members,
+    InvitationsRoute => Invitations,
+    TeamsRoute => Teams,
+    ProjectsRoute => Projects,
+    SettingsRoute => Settings,
+    ActivityRoute => Activity,
+}
