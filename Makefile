@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run dev test unit e2e e2e-stress setup setup-test bench drop-precompressed
+.PHONY: run dev test unit e2e e2e-stress setup setup-test bench bench-first-load drop-precompressed
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000, built as
 ## it is deployed: optimized, with brotli and gzip copies of the static files
@@ -43,3 +43,8 @@ e2e-stress: setup-test drop-precompressed
 ## Throughput and latency of listing, invite and accept at 1k, 10k, 100k members
 bench:
 	cargo run --release --example bench --features ssr
+
+## Bytes and time to a hydrated first page in Chromium on slow links (release build)
+bench-first-load: setup-test
+	cargo leptos build --release --precompress --split
+	scripts/first-load.sh

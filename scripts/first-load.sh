@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Serves the release build on a fresh database at 127.0.0.1:3200 and measures
+# the first load of the sign-in page and of an invitation link in Chromium
+# (end2end/bench/first-load.mjs); stops the server after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+LEPTOS_OUTPUT_NAME=gatehouse LEPTOS_HASH_FILES=true LEPTOS_SITE_ROOT=target/site \
+  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR=127.0.0.1:3200 LEPTOS_ENV=PROD \
+  DATABASE_URL="sqlite://$work/gatehouse.db" MAIL_TRANSPORT=file MAIL_DIR="$work/mail" \
+  RUST_LOG=warn target/release/gatehouse &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs http://127.0.0.1:3200/healthz >/dev/null 2>&1 && break
+  sleep 0.2
+done
+# An invitation link with an unknown token renders the invitation page (its
+# code is the same for every token) with "not valid" in place of the offer.
+cd end2end && node bench/first-load.mjs http://127.0.0.1:3200 /sign-in /invite/unknown-token
