@@ -24,11 +24,13 @@ setup:
 setup-test:
 	@scripts/setup.sh test
 
-# The flags and the one compile-time variable cargo-leptos gives the server
+# The flag and the one compile-time variable cargo-leptos adds to the server
 # build: with them the test build and `cargo leptos build` share every
-# compiled dependency instead of building the ~390 crates twice.
+# compiled dependency instead of building the ~390 crates twice. (Like
+# cargo-leptos, this adds to RUSTFLAGS; it does not see rustflags set in a
+# cargo config file.)
 unit:
-	RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=gatehouse cargo test --features ssr
+	RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }--cfg erase_components" LEPTOS_OUTPUT_NAME=gatehouse cargo test --features ssr
 
 e2e: drop-precompressed
 	cargo leptos build --split

@@ -2,7 +2,7 @@ import { defineConfig, devices } from '@playwright/test';
 import { APP_PORT, ENTRA_PORT, GOOGLE_PORT, MAIL_SMTP_PORT, MAIL_WEB_PORT } from './tests/support/ports';
 import { DB, ROOT, serverEnv } from './tests/support/server';
 
-// The real server binary (built by `cargo leptos build`) on a fresh database,
+// The real server binary (built by `cargo leptos build --split`) on a fresh database,
 // sending mail over SMTP to a real SMTP server (maildev) on loopback, and
 // signing people in through two real OpenID Connect providers
 // (oidc-provider-mock, installed by `scripts/setup.sh test`).

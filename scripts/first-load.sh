@@ -11,8 +11,10 @@ LEPTOS_OUTPUT_NAME=gatehouse LEPTOS_HASH_FILES=true LEPTOS_SITE_ROOT=target/site
   RUST_LOG=warn target/release/gatehouse &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
+for try in $(seq 1 100); do
+  kill -0 "$server" 2>/dev/null || { echo "the server exited (is port 3200 taken?)" >&2; exit 1; }
   curl -fs http://127.0.0.1:3200/healthz >/dev/null 2>&1 && break
+  [ "$try" -lt 100 ] || { echo "the server did not answer /healthz within 20 s" >&2; exit 1; }
   sleep 0.2
 done
 # An invitation link with an unknown token renders the invitation page (its

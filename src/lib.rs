@@ -27,6 +27,7 @@ pub fn hydrate() {
         leptos::mount::hydrate_from_async(body.clone(), app::App)
             .await
             .forget();
+        ui::client_only::page_hydrated();
         // Controls ignore the pointer until this is set (see style/main.css),
         // so a click before hydration waits instead of being lost.
         let _ = body.set_attribute("data-hydrated", "true");

@@ -6,13 +6,30 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static PAGE_HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Called once the whole page, its lazily loaded route included, has
+/// hydrated. An effect is not enough: effects run while the browser waits
+/// for the page's code, and a widget mounted then would take the page's
+/// serialized data as its own.
+#[cfg(feature = "hydrate")]
+pub fn page_hydrated() {
+    PAGE_HYDRATED.with(|hydrated| hydrated.set(true));
+}
+
 /// Whether the page has hydrated: false on the server and until the WASM
-/// has taken over the page, then true.
-pub fn hydrated() -> RwSignal<bool> {
-    let mounted = RwSignal::new(false);
-    // Effects run only in the browser, once hydrated.
-    Effect::new(move |_| mounted.set(true));
-    mounted
+/// has taken over the whole page, then true.
+pub fn hydrated() -> Signal<bool> {
+    #[cfg(feature = "hydrate")]
+    {
+        let page = PAGE_HYDRATED.with(ArcRwSignal::clone);
+        Signal::derive(move || page.get())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Signal::stored(false)
 }
 
 /// Children shown once the page has hydrated.

@@ -29,14 +29,13 @@ pub fn NotificationBell() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let version = RwSignal::new(0u32);
     let location = leptos_router::hooks::use_location();
-    let org = move || slug_in_path(&location.pathname.get()).unwrap_or_default();
-    // Browser-only resources: the bar renders after the session loads, which
-    // is later than the page's own resources on the server but earlier in a
-    // browser waiting for the page's code, so serialized ones would hydrate
-    // in another order than the server rendered them.
+    // A memo, so moving between one organization's pages does not refetch.
+    let org = Memo::new(move |_| slug_in_path(&location.pathname.get()).unwrap_or_default());
+    // The bell exists only in the browser (it is in a `ClientOnly`), so its
+    // data is never serialized by the server.
     let beat = LocalResource::new(move || {
         let _ = (tick.get(), version.get());
-        let org = org();
+        let org = org.get();
         async move { (org.clone(), heartbeat(org).await) }
     });
     // Leave an organization's pages once membership ends while they are open

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { ENTRA_PORT, GOOGLE_PORT, MAIL_SMTP_PORT, REPLICA_PORTS } from './ports';
 
-/** The project's root, where `cargo leptos build` left the server binary. */
+/** The project's root, where `cargo leptos build --split` left the server binary. */
 export const ROOT = `${__dirname}/../../..`;
 /** The database every server of the journeys shares. */
 export const DB = `${ROOT}/target/e2e/gatehouse.db`;
