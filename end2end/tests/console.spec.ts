@@ -288,3 +288,18 @@ test('the browser gets a favicon, and compressed code under content-hashed names
     expect(built.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
   }
 });
+
+test('an organization page preloads its own code in its head, and no other page\'s', async ({ page }) => {
+  const { base } = await ownerWithOrg(page, 'Preload Co');
+  for (const [path, route] of [['/members', 'members'], ['/teams', 'teams'], ['', 'dashboard']]) {
+    // A full load, as from a bookmark: what the server put in the head.
+    const html = await (await page.request.get(`${base}${path}`)).text();
+    const head = html.slice(0, html.indexOf('</head>'));
+    const routes = [...head.matchAll(/href="([^"]*_route_view_[^"]*)"/g)].map((m) => m[1]);
+    expect(routes, `route pieces preloaded by ${path || 'the dashboard'}`).toHaveLength(1);
+    expect(routes[0]).toMatch(new RegExp(`^/pkg/split___${route}_route_view_\\w+\\.[A-Za-z0-9_-]{6,}\\.wasm$`));
+    await page.goto(`${base}${path}`);
+    await hydrated(page);
+    await expect(page.getByRole('navigation', { name: 'Organization pages' })).toBeVisible();
+  }
+});

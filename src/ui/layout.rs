@@ -118,30 +118,67 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
     }
 }
 
-/// The frame of every organization page: loads the organization (or says it
-/// was not found) and shows the navigation.
+/// The organization in view and the member's access there, loaded once by
+/// the frame for its navigation and the page inside it.
+#[derive(Clone, Copy)]
+struct OrgData {
+    org: Resource<Result<OrgView, AppError>>,
+    mine: Resource<Result<MyAccess, AppError>>,
+}
+
+impl OrgData {
+    async fn load(self) -> Result<(OrgView, MyAccess), AppError> {
+        Ok((self.org.await?, self.mine.await?))
+    }
+}
+
+/// The frame of every organization page: the navigation beside the page.
+///
+/// The page's route is rendered at once, outside any suspense, and waits for
+/// the organization itself (`OrgPage`): so the server sees which page's code
+/// the browser needs and lists it for preloading in the page's head.
 #[component]
 pub fn OrgLayout() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     // Bumped when the member's access changed: the frame and its page load again.
     let generation = RwSignal::new(0u32);
-    let org = Resource::new(
-        move || (slug(), generation.get()),
-        |(slug, _)| organization(slug),
-    );
-    let mine = Resource::new(
-        move || (slug(), generation.get()),
-        |(slug, _)| my_permissions(slug),
-    );
+    let data = OrgData {
+        org: Resource::new(
+            move || (slug(), generation.get()),
+            |(slug, _)| organization(slug),
+        ),
+        mine: Resource::new(
+            move || (slug(), generation.get()),
+            |(slug, _)| my_permissions(slug),
+        ),
+    };
+    provide_context(data);
+    view! {
+        <div class="org-frame">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    data.load().await.ok().map(|(org, mine)| view! { <OrgNav org mine generation/> })
+                })}
+            </Transition>
+            <div class="org-content">
+                <Outlet/>
+            </div>
+        </div>
+    }
+}
+
+/// A page inside an organization: shown once the organization has loaded,
+/// with it (and the member's access) as context; otherwise says why not.
+#[component]
+pub fn OrgPage(children: ChildrenFn) -> impl IntoView {
+    let data = expect_context::<OrgData>();
+    let children = StoredValue::new(children);
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match org.await {
-                    Ok(org) => match mine.await {
-                        Ok(mine) => view! { <OrgFrame org mine generation/> }.into_any(),
-                        Err(err) => view! { <section class="page"><div class="alert alert-error" role="alert">{err.to_string()}</div></section> }.into_any(),
-                    },
+                match data.load().await {
+                    Ok((org, mine)) => view! { <OrgScope org mine>{children.read_value()()}</OrgScope> }.into_any(),
                     Err(AppError::SignedOut) => view! { <leptos_router::components::Redirect path="/sign-in"/> }.into_any(),
                     Err(AppError::SsoRequired { org, provider, start }) => view! {
                         <section class="page page-narrow">
@@ -164,8 +201,18 @@ pub fn OrgLayout() -> impl IntoView {
     }
 }
 
+/// Provides the organization's context to the page inside it.
 #[component]
-fn OrgFrame(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl IntoView {
+fn OrgScope(org: OrgView, mine: MyAccess, children: Children) -> impl IntoView {
+    provide_context(OrgContext(org));
+    provide_context(MyPermissions::new(&mine));
+    OrgRefresh::provide();
+    children()
+}
+
+/// The organization's pages, as far as the member may open them.
+#[component]
+fn OrgNav(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl IntoView {
     follow_access(org.slug.clone(), mine.clone(), generation);
     let base = format!("/orgs/{}", org.slug);
     let permissions = MyPermissions::new(&mine);
@@ -191,9 +238,6 @@ fn OrgFrame(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl Int
     .into_iter()
     .flatten()
     .collect();
-    provide_context(OrgContext(org.clone()));
-    provide_context(permissions);
-    OrgRefresh::provide();
     // On a phone the navigation folds into a menu behind a button.
     let menu_open = RwSignal::new(false);
     let location = use_location();
@@ -202,22 +246,17 @@ fn OrgFrame(org: OrgView, mine: MyAccess, generation: RwSignal<u32>) -> impl Int
         menu_open.set(false);
     });
     view! {
-        <div class="org-frame">
-            <nav class="sidenav" aria-label="Organization pages">
-                <p class="sidenav-org">{org.name.clone()}</p>
-                <button type="button" class="sidenav-toggle" aria-controls="org-pages"
-                    aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| menu_open.update(|o| *o = !*o)>"Pages"</button>
-                <ul id="org-pages" class:open=move || menu_open.get()>
-                    {links.into_iter().map(|(label, href)| view! {
-                        <li><A href=href exact=true>{label}</A></li>
-                    }).collect_view()}
-                </ul>
-            </nav>
-            <div class="org-content">
-                <Outlet/>
-            </div>
-        </div>
+        <nav class="sidenav" aria-label="Organization pages">
+            <p class="sidenav-org">{org.name.clone()}</p>
+            <button type="button" class="sidenav-toggle" aria-controls="org-pages"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|o| *o = !*o)>"Pages"</button>
+            <ul id="org-pages" class:open=move || menu_open.get()>
+                {links.into_iter().map(|(label, href)| view! {
+                    <li><A href=href exact=true>{label}</A></li>
+                }).collect_view()}
+            </ul>
+        </nav>
     }
 }
 

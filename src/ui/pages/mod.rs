@@ -21,9 +21,16 @@ pub mod teams;
 pub mod verify;
 
 /// A lazily loaded route per page. Pages load their own data, so `data` has
-/// nothing to start before the page's code arrives.
+/// nothing to start before the page's code arrives. Pages inside an
+/// organization wait in their route for the organization the frame loads.
 macro_rules! lazy_routes {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
+    (in organization: $($route:ident => $page:ident),* $(,)?) => {
+        lazy_routes!(@each $($route => view! { <OrgPage><$page/></OrgPage> }),*);
+    };
+    ($($route:ident => $page:ident),* $(,)?) => {
+        lazy_routes!(@each $($route => view! { <$page/> }),*);
+    };
+    (@each $($route:ident => $view:expr),*) => {$(
         pub struct $route;
 
         #[lazy_route]
@@ -33,7 +40,7 @@ macro_rules! lazy_routes {
             }
 
             fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+                $view.into_any()
             }
         }
     )*};
@@ -54,6 +61,8 @@ use settings::Settings;
 use teams::Teams;
 use verify::VerifyEmail;
 
+use crate::ui::layout::OrgPage;
+
 lazy_routes! {
     HomeRoute => Home,
     SignInRoute => SignIn,
@@ -64,6 +73,10 @@ lazy_routes! {
     OnboardingRoute => Onboarding,
     InviteRoute => Invite,
     AccountRoute => Account,
+}
+
+lazy_routes! {
+    in organization:
     DashboardRoute => Dashboard,
     MembersRoute => Members,
     InvitationsRoute => Invitations,
