@@ -49,7 +49,7 @@ async fn confirmed_user(pool: &sqlx::SqlitePool, email: &str, password_hash: Opt
     let id = Uuid::new_v4();
     let now = Utc::now();
     sqlx::query(
-        "INSERT INTO users (id, email, name, created_at, email_verified_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, email, name, created_at, email_verified_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(email)
@@ -60,7 +60,7 @@ async fn confirmed_user(pool: &sqlx::SqlitePool, email: &str, password_hash: Opt
     .await
     .unwrap();
     if let Some(hash) = password_hash {
-        sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(hash)
             .bind(now)

@@ -1,12 +1,12 @@
 //! Loads a member's effective access (role + own grants + team grants).
 
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::actor::Member;
 use crate::domain::access::{Access, Grant, Permission, Scope};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::server::db::Conn;
 
 /// A stored grant row; rows the catalogue no longer allows are skipped.
 fn grant(permission: &str, project: Option<Uuid>) -> Option<Grant> {
@@ -32,18 +32,14 @@ impl GrantRows {
     /// Three queries, whatever the number of members. With `user`, each is an
     /// equality on the user column, so the per-user indexes serve it: this
     /// runs on every guarded call.
-    async fn read(
-        conn: &mut SqliteConnection,
-        org: Uuid,
-        user: Option<Uuid>,
-    ) -> Result<Self, AppError> {
+    async fn read(conn: &mut Conn, org: Uuid, user: Option<Uuid>) -> Result<Self, AppError> {
         let only = |column: &str| match user {
-            Some(_) => format!("{column} = ?2"),
-            None => "?2 IS NULL".to_owned(),
+            Some(_) => format!("{column} = $2"),
+            None => "$2 IS NULL".to_owned(),
         };
         let direct = sqlx::query_as(&format!(
             "SELECT user_id, permission, project_id FROM grants
-             WHERE org_id = ?1 AND user_id IS NOT NULL AND {}",
+             WHERE org_id = $1 AND user_id IS NOT NULL AND {}",
             only("user_id")
         ))
         .bind(org)
@@ -53,7 +49,7 @@ impl GrantRows {
         let teams = sqlx::query_as(&format!(
             "SELECT tm.user_id, t.name, g.permission, g.project_id FROM grants g
              JOIN teams t ON t.id = g.team_id JOIN team_members tm ON tm.team_id = t.id
-             WHERE t.org_id = ?1 AND {}",
+             WHERE t.org_id = $1 AND {}",
             only("tm.user_id")
         ))
         .bind(org)
@@ -61,7 +57,7 @@ impl GrantRows {
         .fetch_all(&mut *conn)
         .await?;
         let narrowed = sqlx::query_as(&format!(
-            "SELECT user_id, permission FROM role_exclusions WHERE org_id = ?1 AND {}",
+            "SELECT user_id, permission FROM role_exclusions WHERE org_id = $1 AND {}",
             only("user_id")
         ))
         .bind(org)
@@ -98,12 +94,7 @@ impl GrantRows {
 }
 
 /// The access `user` (with `role`) has in `org`, read inside the caller's transaction.
-pub async fn load(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    user: Uuid,
-    role: Role,
-) -> Result<Access, AppError> {
+pub async fn load(conn: &mut Conn, org: Uuid, user: Uuid, role: Role) -> Result<Access, AppError> {
     Ok(GrantRows::read(conn, org, Some(user))
         .await?
         .access(user, role))
@@ -111,7 +102,7 @@ pub async fn load(
 
 /// The access of each of `members` (user, role) of `org`, in three queries.
 pub async fn load_many(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     members: &[(Uuid, Role)],
 ) -> Result<Vec<Access>, AppError> {
@@ -128,7 +119,7 @@ pub async fn load_many(
 /// team, a wider grant) cannot be switched off here, and saying so beats
 /// silently keeping them. `actor` changes only what they hold themselves.
 pub async fn set_member_permissions(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     actor: &Access,
     (user, role): (Uuid, Role),
@@ -166,9 +157,9 @@ pub async fn set_member_permissions(
             role == Role::Admin && admin_default(permission) && scope == Scope::Organization;
         if by_role {
             let sql = if on {
-                "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2 AND permission = ?3"
+                "DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2 AND permission = $3"
             } else {
-                "INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) VALUES (?1, ?2, ?3)"
+                "INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) VALUES ($1, $2, $3)"
             };
             sqlx::query(sql)
                 .bind(org)
@@ -189,7 +180,7 @@ pub async fn set_member_permissions(
 /// The actor's access as of now (role re-read inside the caller's
 /// transaction), or a refusal naming the org-wide `permission` it lacks.
 pub async fn require(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     actor: &Member,
     permission: Permission,
 ) -> Result<Access, AppError> {
@@ -229,7 +220,7 @@ impl Sight {
     }
 
     /// What `actor` sees, from their access as of now.
-    pub async fn load(conn: &mut SqliteConnection, actor: &Member) -> Result<Self, AppError> {
+    pub async fn load(conn: &mut Conn, actor: &Member) -> Result<Self, AppError> {
         Ok(Self::of(
             &load(conn, actor.org.id, actor.user.id, actor.org.role).await?,
         ))
@@ -242,9 +233,9 @@ impl Sight {
 }
 
 /// The grants a team holds.
-pub async fn team_grants(conn: &mut SqliteConnection, team: Uuid) -> Result<Vec<Grant>, AppError> {
+pub async fn team_grants(conn: &mut Conn, team: Uuid) -> Result<Vec<Grant>, AppError> {
     let rows: Vec<(String, Option<Uuid>)> =
-        sqlx::query_as("SELECT permission, project_id FROM grants WHERE team_id = ?")
+        sqlx::query_as("SELECT permission, project_id FROM grants WHERE team_id = $1")
             .bind(team)
             .fetch_all(&mut *conn)
             .await?;
@@ -256,7 +247,7 @@ pub async fn team_grants(conn: &mut SqliteConnection, team: Uuid) -> Result<Vec<
 
 /// Adds a grant to a member (`user`) or a team; an existing one is kept.
 pub async fn add_grant(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     holder: Holder,
     grant: &Grant,
@@ -265,7 +256,7 @@ pub async fn add_grant(
         Holder::User(u) => (Some(u), None),
         Holder::Team(t) => (None, Some(t)),
     };
-    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, team_id, permission, project_id) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, team_id, permission, project_id) VALUES ($1, $2, $3, $4, $5)")
         .bind(org)
         .bind(user)
         .bind(team)
@@ -278,7 +269,7 @@ pub async fn add_grant(
 
 /// Removes a grant in `org` from a member or a team; says whether there was one.
 pub async fn remove_grant(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     holder: Holder,
     grant: &Grant,
@@ -286,10 +277,10 @@ pub async fn remove_grant(
     // A user's grants in other organizations are theirs too: always filter by org.
     let sql = match holder {
         Holder::User(_) => {
-            "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2 AND permission = ?3 AND project_id IS ?4"
+            "DELETE FROM grants WHERE org_id = $1 AND user_id = $2 AND permission = $3 AND project_id IS $4"
         }
         Holder::Team(_) => {
-            "DELETE FROM grants WHERE org_id = ?1 AND team_id = ?2 AND permission = ?3 AND project_id IS ?4"
+            "DELETE FROM grants WHERE org_id = $1 AND team_id = $2 AND permission = $3 AND project_id IS $4"
         }
     };
     let (Holder::User(id) | Holder::Team(id)) = holder;

@@ -2,7 +2,6 @@
 //! [`super::password_reset`]).
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::actor::User;
@@ -16,6 +15,7 @@ use crate::domain::text::Name;
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::auth::EmailTaken;
+use crate::server::db::{Conn, Pool};
 
 /// How long an email verification link stays valid.
 const VERIFICATION_TTL: Duration = Duration::days(3);
@@ -31,9 +31,9 @@ pub struct SignUp<'a> {
 const USER_COLUMNS: &str = "id, email, name, email_verified_at, last_active_at";
 
 /// Loads a user by id.
-pub async fn find(pool: &SqlitePool, id: Uuid) -> Result<Option<User>, AppError> {
+pub async fn find(pool: &Pool, id: Uuid) -> Result<Option<User>, AppError> {
     Ok(
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(pool)
             .await?,
@@ -44,13 +44,13 @@ pub async fn find(pool: &SqlitePool, id: Uuid) -> Result<Option<User>, AppError>
 /// the user's sessions were ended after that (or the moment is unknown and
 /// they were ended at all), as for an unknown user.
 pub async fn find_for_session(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: Uuid,
     signed_in_at: Option<DateTime<Utc>>,
 ) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users
-         WHERE id = ?1 AND (sessions_valid_after IS NULL OR sessions_valid_after <= ?2)"
+         WHERE id = $1 AND (sessions_valid_after IS NULL OR sessions_valid_after <= $2)"
     ))
     .bind(id)
     .bind(signed_in_at)
@@ -59,12 +59,9 @@ pub async fn find_for_session(
 }
 
 /// Whether `email` already has an account, and if so whether it was confirmed.
-async fn existing_account(
-    pool: &SqlitePool,
-    email: &Email,
-) -> Result<Option<EmailTaken>, AppError> {
+async fn existing_account(pool: &Pool, email: &Email) -> Result<Option<EmailTaken>, AppError> {
     let confirmed: Option<bool> =
-        sqlx::query_scalar("SELECT email_verified_at IS NOT NULL FROM users WHERE email = ?")
+        sqlx::query_scalar("SELECT email_verified_at IS NOT NULL FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(pool)
             .await?;
@@ -103,7 +100,7 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
     let mut tx = db::begin_write(&state.pool).await?;
     let now = Utc::now();
     let inserted =
-        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)")
             .bind(user.id)
             .bind(&user.email)
             .bind(&user.name)
@@ -120,7 +117,7 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
         }
     }
     inserted?;
-    sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)")
         .bind(user.id)
         .bind(&hash.0)
         .bind(now)
@@ -143,13 +140,13 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
 
 /// Makes a verification link for `email` and puts its mail in the outbox.
 async fn queue_verification(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     user: &User,
     email: &Email,
 ) -> Result<(), AppError> {
     let token = SecretToken::generate();
-    sqlx::query("INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(&token.hash)
         .bind(user.id)
         .bind(email.as_str())
@@ -208,7 +205,7 @@ pub async fn sign_in(
     rate_limit::hit(&state.pool, &email_key, state.config.sign_in_limit, window).await?;
     // An account made through a provider has no password: it fails like a wrong one.
     let row: Option<(Uuid, Option<String>)> =
-        sqlx::query_as("SELECT u.id, p.hash FROM users u LEFT JOIN passwords p ON p.user_id = u.id WHERE u.email = ?")
+        sqlx::query_as("SELECT u.id, p.hash FROM users u LEFT JOIN passwords p ON p.user_id = u.id WHERE u.email = $1")
             .bind(email.as_str())
             .fetch_optional(&state.pool)
             .await?;
@@ -236,11 +233,11 @@ pub async fn sign_in(
 }
 
 /// Marks the address of a verification link verified; returns that address.
-pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppError> {
+pub async fn verify_email(pool: &Pool, secret: &str) -> Result<Email, AppError> {
     let gone = || AppError::NotFound("This verification link".into());
     let mut tx = db::begin_write(pool).await?;
     let (user_id, email, expires_at, used): (Uuid, String, DateTime<Utc>, bool) = sqlx::query_as(
-        "SELECT user_id, email, expires_at, used_at IS NOT NULL FROM email_verifications WHERE token_hash = ?",
+        "SELECT user_id, email, expires_at, used_at IS NOT NULL FROM email_verifications WHERE token_hash = $1",
     )
     .bind(hash_secret(secret))
     .fetch_optional(&mut *tx)
@@ -257,7 +254,7 @@ pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppE
         ));
     }
     let now = Utc::now();
-    sqlx::query("UPDATE email_verifications SET used_at = ? WHERE token_hash = ?")
+    sqlx::query("UPDATE email_verifications SET used_at = $1 WHERE token_hash = $2")
         .bind(now)
         .bind(hash_secret(secret))
         .execute(&mut *tx)
@@ -268,12 +265,8 @@ pub async fn verify_email(pool: &SqlitePool, secret: &str) -> Result<Email, AppE
 }
 
 /// Records that `user` proved they receive mail at `email`.
-pub async fn mark_verified(
-    conn: &mut sqlx::SqliteConnection,
-    user: Uuid,
-    email: &str,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ? AND email = ?")
+pub async fn mark_verified(conn: &mut Conn, user: Uuid, email: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email = $3")
         .bind(Utc::now())
         .bind(user)
         .bind(email)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::orgs::OrgView;
+use crate::server::db::Conn;
 
 /// A stored account.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -38,13 +39,10 @@ pub struct KeyInUse {
 
 /// `member` as of now, read inside the caller's write transaction: their role
 /// and the organization's limits may have changed since the request began.
-pub async fn refresh(
-    conn: &mut sqlx::SqliteConnection,
-    member: &Member,
-) -> Result<Member, AppError> {
+pub async fn refresh(conn: &mut Conn, member: &Member) -> Result<Member, AppError> {
     let row: Option<(String, i64, i64)> = sqlx::query_as(
         "SELECT m.role, o.seat_limit, o.invitation_ttl_days FROM memberships m JOIN organizations o ON o.id = m.org_id
-         WHERE m.org_id = ? AND m.user_id = ? AND m.status = 'active'",
+         WHERE m.org_id = $1 AND m.user_id = $2 AND m.status = 'active'",
     )
     .bind(member.org.id)
     .bind(member.user.id)
@@ -62,14 +60,14 @@ pub async fn refresh(
 /// The active member of `org` with this (typed) email, or a field error
 /// saying to invite them first.
 pub async fn active_member_by_email(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     org: &OrgView,
     email: &str,
 ) -> Result<(Uuid, Email), AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let user: Option<Uuid> = sqlx::query_scalar(
-        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ? AND m.status = 'active'
-         WHERE u.email = ?",
+        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $1 AND m.status = 'active'
+         WHERE u.email = $2",
     )
     .bind(org.id)
     .bind(email.as_str())

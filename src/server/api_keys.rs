@@ -6,7 +6,6 @@ use chrono::{DateTime, Duration, Utc};
 use rand::distributions::Alphanumeric;
 use rand::rngs::OsRng;
 use rand::Rng;
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::actor::{self, KeyInUse, Member};
@@ -19,6 +18,7 @@ use crate::domain::policy;
 use crate::domain::text::Name;
 use crate::error::AppError;
 use crate::model::api_keys::{ApiKeyItem, ApiKeyRequest, IssuedApiKey};
+use crate::server::db::Pool;
 
 /// Longest expiry a key may be given, in days.
 pub const MAX_EXPIRY_DAYS: u32 = 366;
@@ -66,7 +66,7 @@ const KEY_COLUMNS: &str =
 
 /// Creates a key (owners and admins); its secret is in the answer only.
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     request: ApiKeyRequest,
 ) -> Result<IssuedApiKey, AppError> {
@@ -107,7 +107,7 @@ pub async fn create(
     policy::may_administer(actor.org.role)?;
     sqlx::query(
         "INSERT INTO api_keys (id, org_id, name, scopes, secret_hash, last_four, created_by, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
     .bind(actor.org.id)
@@ -146,10 +146,10 @@ pub async fn create(
 }
 
 /// Every key of the organization, newest first (owners and admins).
-pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ApiKeyItem>, AppError> {
+pub async fn list(pool: &Pool, actor: &Member) -> Result<Vec<ApiKeyItem>, AppError> {
     policy::may_administer(actor.org.role)?;
     let rows: Vec<KeyRow> = sqlx::query_as(&format!(
-        "{KEY_COLUMNS} WHERE k.org_id = ? ORDER BY k.created_at DESC, k.id"
+        "{KEY_COLUMNS} WHERE k.org_id = $1 ORDER BY k.created_at DESC, k.id"
     ))
     .bind(actor.org.id)
     .fetch_all(pool)
@@ -158,19 +158,19 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<ApiKeyItem>, 
 }
 
 /// Revokes a key at once (owners and admins); revoking twice is a no-op.
-pub async fn revoke(pool: &SqlitePool, actor: &Member, id: Uuid) -> Result<(), AppError> {
+pub async fn revoke(pool: &Pool, actor: &Member, id: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let actor = actor::refresh(&mut tx, actor).await?;
     policy::may_administer(actor.org.role)?;
     let name: Option<(String, Option<DateTime<Utc>>)> =
-        sqlx::query_as("SELECT name, revoked_at FROM api_keys WHERE id = ? AND org_id = ?")
+        sqlx::query_as("SELECT name, revoked_at FROM api_keys WHERE id = $1 AND org_id = $2")
             .bind(id)
             .bind(actor.org.id)
             .fetch_optional(&mut *tx)
             .await?;
     let (name, revoked_at) = name.ok_or_else(|| AppError::NotFound("API key".into()))?;
     if revoked_at.is_none() {
-        sqlx::query("UPDATE api_keys SET revoked_at = ?, revoked_by = ? WHERE id = ?")
+        sqlx::query("UPDATE api_keys SET revoked_at = $1, revoked_by = $2 WHERE id = $3")
             .bind(Utc::now())
             .bind(actor.user.id)
             .bind(id)
@@ -235,7 +235,7 @@ pub async fn authenticate(
     }
     let row: Option<PresentedKey> = sqlx::query_as(
         "SELECT k.id, k.name, k.scopes, k.created_by, k.expires_at, k.revoked_at, k.last_used_at, o.slug
-             FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = ?",
+             FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = $1",
     )
     .bind(hash_secret(secret))
     .fetch_optional(&state.pool)
@@ -289,7 +289,7 @@ pub async fn authenticate(
     if last_used_at.is_none_or(|at| now - at >= chrono::Duration::minutes(1)) {
         db::write(
             &state.pool,
-            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(id),
         )

@@ -1,15 +1,15 @@
 //! The audit trail: one row per state change, written in the change's transaction.
 
 use chrono::Utc;
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::actor::Member;
+use crate::server::db::Conn;
 
 /// Records a member doing `action` to `target` in their organization, with
 /// the API key they used when they acted through one.
 pub async fn by(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     actor: &Member,
     action: &str,
     target: &str,
@@ -28,7 +28,7 @@ pub async fn by(
 
 /// Records `actor` doing `action` to `target` in `org`.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Option<Uuid>,
     actor: Option<Uuid>,
     action: &str,
@@ -40,13 +40,13 @@ pub async fn record(
 
 /// The one INSERT of an audit event: action, target and details as text.
 async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Option<Uuid>,
     actor: Option<Uuid>,
     api_key: Option<Uuid>,
     [action, target, details]: [&str; 3],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(org)
         .bind(actor)
         .bind(api_key)

@@ -15,6 +15,12 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 
+/// The database the console runs on. Stores name it, its pool and its
+/// connection through these, so the backend is chosen in this one place.
+pub type Db = Sqlite;
+pub type Pool = SqlitePool;
+pub type Conn = SqliteConnection;
+
 /// Opens (creating if needed) the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?

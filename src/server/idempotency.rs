@@ -7,11 +7,10 @@ use std::future::Future;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::db;
 use crate::error::AppError;
+use crate::server::db::{self, Pool};
 
 /// How long an answer is replayed.
 const KEPT: Duration = Duration::hours(24);
@@ -60,11 +59,7 @@ pub struct Answer {
 /// nothing when they fail), so a retry runs again. It runs as a task of its
 /// own, so a client that goes away cannot stop it between the service's
 /// commit and the answer being kept.
-pub async fn once<T, F, Fut>(
-    pool: SqlitePool,
-    request: Idempotent,
-    act: F,
-) -> Result<Answer, AppError>
+pub async fn once<T, F, Fut>(pool: Pool, request: Idempotent, act: F) -> Result<Answer, AppError>
 where
     T: Serialize + Send + 'static,
     F: FnOnce() -> Fut + Send + 'static,
@@ -75,11 +70,7 @@ where
         .map_err(|_| AppError::Internal)?
 }
 
-async fn run_once<T, F, Fut>(
-    pool: &SqlitePool,
-    request: &Idempotent,
-    act: F,
-) -> Result<Answer, AppError>
+async fn run_once<T, F, Fut>(pool: &Pool, request: &Idempotent, act: F) -> Result<Answer, AppError>
 where
     T: Serialize,
     F: FnOnce() -> Fut,
@@ -100,7 +91,7 @@ where
             db::write(
                 pool,
                 sqlx::query(
-                    "UPDATE idempotent_requests SET status = 200, body = ? WHERE api_key_id = ? AND key = ? AND created_at = ?",
+                    "UPDATE idempotent_requests SET status = 200, body = $1 WHERE api_key_id = $2 AND key = $3 AND created_at = $4",
                 )
                 .bind(&json)
                 .bind(request.api_key)
@@ -118,7 +109,7 @@ where
             db::write(
                 pool,
                 sqlx::query(
-                    "DELETE FROM idempotent_requests WHERE api_key_id = ? AND key = ? AND created_at = ?",
+                    "DELETE FROM idempotent_requests WHERE api_key_id = $1 AND key = $2 AND created_at = $3",
                 )
                 .bind(request.api_key)
                 .bind(&request.key)
@@ -138,16 +129,16 @@ enum Claim {
 }
 
 /// Takes the key for this request, or returns the answer kept for it.
-async fn claim(pool: &SqlitePool, request: &Idempotent) -> Result<Claim, AppError> {
+async fn claim(pool: &Pool, request: &Idempotent) -> Result<Claim, AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
     // Every key's answers expire, also those of keys no longer used.
-    sqlx::query("DELETE FROM idempotent_requests WHERE created_at < ?")
+    sqlx::query("DELETE FROM idempotent_requests WHERE created_at < $1")
         .bind(now - KEPT)
         .execute(&mut *tx)
         .await?;
     let kept: Option<(Vec<u8>, Option<String>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT request_hash, body, created_at FROM idempotent_requests WHERE api_key_id = ? AND key = ?",
+        "SELECT request_hash, body, created_at FROM idempotent_requests WHERE api_key_id = $1 AND key = $2",
     )
     .bind(request.api_key)
     .bind(&request.key)
@@ -165,7 +156,7 @@ async fn claim(pool: &SqlitePool, request: &Idempotent) -> Result<Claim, AppErro
         )),
         _ => {
             sqlx::query(
-                "INSERT INTO idempotent_requests (api_key_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)
+                "INSERT INTO idempotent_requests (api_key_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (api_key_id, key) DO UPDATE SET created_at = excluded.created_at",
             )
             .bind(request.api_key)

@@ -1,13 +1,12 @@
 //! The signed-in user's inbox: invitations to their verified address and notices.
 
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::actor::{parse_role, User};
-use super::db;
 use crate::error::AppError;
 use crate::model::inbox::{Inbox, InboxInvitation, Notice, Pulse};
+use crate::server::db::{self, Conn, Pool};
 
 /// What a notice is about.
 #[derive(Debug, Clone, Copy)]
@@ -32,13 +31,13 @@ impl NoticeKind {
 
 /// Leaves a notice for `user`, inside the caller's transaction.
 pub async fn notify(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: Uuid,
     kind: NoticeKind,
     message: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO notifications (user_id, kind, message, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO notifications (user_id, kind, message, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(user)
     .bind(kind.as_str())
@@ -57,24 +56,20 @@ fn inbox_email(user: &User) -> Option<&str> {
 
 /// Open items: pending, unexpired invitations to the verified address plus
 /// unread notices. Two indexed counts; the bell polls this.
-pub async fn open_count(pool: &SqlitePool, user: &User) -> Result<i64, AppError> {
+pub async fn open_count(pool: &Pool, user: &User) -> Result<i64, AppError> {
     Ok(pulse(pool, user, None).await?.open)
 }
 
 /// The badge, and `user`'s access version in the organization at `org_slug`
 /// (`None` unless an active member): one statement of indexed look-ups, as
 /// every open page runs it every few seconds.
-pub async fn pulse(
-    pool: &SqlitePool,
-    user: &User,
-    org_slug: Option<&str>,
-) -> Result<Pulse, AppError> {
+pub async fn pulse(pool: &Pool, user: &User, org_slug: Option<&str>) -> Result<Pulse, AppError> {
     let (open, access): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM invitations WHERE email = ?1 AND status = 'pending' AND expires_at > ?2)
-              + (SELECT COUNT(*) FROM notifications WHERE user_id = ?3 AND read_at IS NULL),
+        "SELECT (SELECT COUNT(*) FROM invitations WHERE email = $1 AND status = 'pending' AND expires_at > $2)
+              + (SELECT COUNT(*) FROM notifications WHERE user_id = $3 AND read_at IS NULL),
                 (SELECT m.access_version FROM organizations o
-                    JOIN memberships m ON m.org_id = o.id AND m.user_id = ?3 AND m.status = 'active'
-                    WHERE o.slug = ?4)",
+                    JOIN memberships m ON m.org_id = o.id AND m.user_id = $3 AND m.status = 'active'
+                    WHERE o.slug = $4)",
     )
     .bind(inbox_email(user))
     .bind(Utc::now())
@@ -86,11 +81,11 @@ pub async fn pulse(
 }
 
 /// Pending invitations to `user`'s verified address, across organizations.
-pub async fn invitations(pool: &SqlitePool, user: &User) -> Result<Vec<InboxInvitation>, AppError> {
+pub async fn invitations(pool: &Pool, user: &User) -> Result<Vec<InboxInvitation>, AppError> {
     let rows: Vec<(Uuid, String, String, String, DateTime<Utc>)> = sqlx::query_as(
         "SELECT i.id, o.name, u.name, i.role, i.expires_at FROM invitations i
          JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.invited_by
-         WHERE i.email = ? AND i.status = 'pending' AND i.expires_at > ? ORDER BY i.created_at DESC LIMIT 50",
+         WHERE i.email = $1 AND i.status = 'pending' AND i.expires_at > $2 ORDER BY i.created_at DESC LIMIT 50",
     )
     .bind(inbox_email(user))
     .bind(Utc::now())
@@ -110,10 +105,10 @@ pub async fn invitations(pool: &SqlitePool, user: &User) -> Result<Vec<InboxInvi
 }
 
 /// Everything the bell shows.
-pub async fn inbox(pool: &SqlitePool, user: &User) -> Result<Inbox, AppError> {
+pub async fn inbox(pool: &Pool, user: &User) -> Result<Inbox, AppError> {
     let notices: Vec<Notice> = sqlx::query_as(
         "SELECT id, message, created_at AS at, read_at IS NOT NULL AS read
-         FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT 30",
+         FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 30",
     )
     .bind(user.id)
     .fetch_all(pool)
@@ -126,10 +121,10 @@ pub async fn inbox(pool: &SqlitePool, user: &User) -> Result<Inbox, AppError> {
 }
 
 /// Marks every notice of `user` read.
-pub async fn mark_all_read(pool: &SqlitePool, user: &User) -> Result<(), AppError> {
+pub async fn mark_all_read(pool: &Pool, user: &User) -> Result<(), AppError> {
     db::write(
         pool,
-        sqlx::query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL")
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
             .bind(Utc::now())
             .bind(user.id),
     )

@@ -1,7 +1,6 @@
 //! Organizations and the signed-in user's place in them.
 
 use chrono::Utc;
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::actor::{parse_role, refresh, Member};
@@ -10,6 +9,7 @@ use crate::domain::text::{slugify, Name};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::orgs::{OrgSummary, OrgView};
+use crate::server::db::Pool;
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {
@@ -31,13 +31,13 @@ impl OrgRow {
 }
 
 /// Creates an organization with `owner` as its first member and owner.
-pub async fn create(pool: &SqlitePool, owner: Uuid, name: &str) -> Result<OrgSummary, AppError> {
+pub async fn create(pool: &Pool, owner: Uuid, name: &str) -> Result<OrgSummary, AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let base = slugify(name.as_str());
     let mut tx = db::begin_write(pool).await?;
     let mut slug = base.clone();
     let mut n = 1;
-    while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM organizations WHERE slug = ?")
+    while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM organizations WHERE slug = $1")
         .bind(&slug)
         .fetch_one(&mut *tx)
         .await?
@@ -48,7 +48,7 @@ pub async fn create(pool: &SqlitePool, owner: Uuid, name: &str) -> Result<OrgSum
     }
     let id = Uuid::new_v4();
     let now = Utc::now();
-    sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(name.as_str())
         .bind(&slug)
@@ -56,7 +56,7 @@ pub async fn create(pool: &SqlitePool, owner: Uuid, name: &str) -> Result<OrgSum
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
     )
     .bind(id)
     .bind(owner)
@@ -82,11 +82,11 @@ pub async fn create(pool: &SqlitePool, owner: Uuid, name: &str) -> Result<OrgSum
 }
 
 /// The organizations `user` is an active member of, by name.
-pub async fn list_for_user(pool: &SqlitePool, user: Uuid) -> Result<Vec<OrgSummary>, AppError> {
+pub async fn list_for_user(pool: &Pool, user: Uuid) -> Result<Vec<OrgSummary>, AppError> {
     let rows: Vec<OrgRow> = sqlx::query_as(
         "SELECT o.id, o.name, o.slug, m.role FROM organizations o
          JOIN memberships m ON m.org_id = o.id
-         WHERE m.user_id = ? AND m.status = 'active' ORDER BY o.name COLLATE NOCASE, o.slug",
+         WHERE m.user_id = $1 AND m.status = 'active' ORDER BY o.name COLLATE NOCASE, o.slug",
     )
     .bind(user)
     .fetch_all(pool)
@@ -96,11 +96,11 @@ pub async fn list_for_user(pool: &SqlitePool, user: Uuid) -> Result<Vec<OrgSumma
 
 /// The organization at `slug` as `user` sees it. Non-members get "not found",
 /// never a hint that it exists.
-pub async fn view(pool: &SqlitePool, user: Uuid, slug: &str) -> Result<OrgView, AppError> {
+pub async fn view(pool: &Pool, user: Uuid, slug: &str) -> Result<OrgView, AppError> {
     let row: Option<(Uuid, String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT o.id, o.name, o.slug, m.role, o.seat_limit, o.invitation_ttl_days FROM organizations o
-         JOIN memberships m ON m.org_id = o.id AND m.user_id = ? AND m.status = 'active'
-         WHERE o.slug = ?",
+         JOIN memberships m ON m.org_id = o.id AND m.user_id = $1 AND m.status = 'active'
+         WHERE o.slug = $2",
     )
     .bind(user)
     .bind(slug)
@@ -124,7 +124,7 @@ pub const MAX_SEATS: i64 = 1_000_000;
 /// Changes seat limit and invitation lifetime (owners only). The seat limit
 /// cannot go below the seats in use, checked inside the write transaction.
 pub async fn update_settings(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     seat_limit: &str,
     ttl_days: &str,
@@ -163,7 +163,7 @@ pub async fn update_settings(
             format!("{used} seats are in use (members and pending invitations); the limit cannot be lower."),
         ));
     }
-    sqlx::query("UPDATE organizations SET seat_limit = ?, invitation_ttl_days = ? WHERE id = ?")
+    sqlx::query("UPDATE organizations SET seat_limit = $1, invitation_ttl_days = $2 WHERE id = $3")
         .bind(seats)
         .bind(ttl)
         .bind(actor.org.id)
@@ -186,11 +186,11 @@ pub async fn update_settings(
 /// access (never the member themselves).
 /// Visibility is the member's effective access (role, own grants, teams).
 pub async fn dashboard(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
 ) -> Result<crate::model::orgs::DashboardInfo, AppError> {
     let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM projects WHERE org_id = ? AND archived_at IS NULL",
+        "SELECT COUNT(*) FROM projects WHERE org_id = $1 AND archived_at IS NULL",
     )
     .bind(actor.org.id)
     .fetch_one(pool)
@@ -201,7 +201,7 @@ pub async fn dashboard(
         .len() as i64;
     let admins: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ? AND m.status = 'active' AND m.role IN ('owner', 'admin') AND m.user_id != ?
+         WHERE m.org_id = $1 AND m.status = 'active' AND m.role IN ('owner', 'admin') AND m.user_id != $2
          ORDER BY m.role DESC, u.name COLLATE NOCASE LIMIT 10",
     )
     .bind(actor.org.id)

@@ -3,7 +3,6 @@
 //! someone else signed up with this address and never confirmed.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::accounts::{self, mark_verified};
@@ -15,6 +14,7 @@ use super::{audit, db, password, rate_limit};
 use crate::domain::password::check_new_password;
 use crate::domain::Email;
 use crate::error::AppError;
+use crate::server::db::{Conn, Pool};
 
 /// How long a reset link stays valid: short, since it hands over the account.
 const RESET_TTL: Duration = Duration::hours(1);
@@ -75,12 +75,12 @@ struct LiveLink {
 
 /// Finds the link behind `secret` and refuses it unless it still works.
 async fn live_link(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<LiveLink, AppError> {
     let row: LinkRow = sqlx::query_as(
-        "SELECT user_id, email, expires_at, used_at, replaced_at FROM password_resets WHERE token_hash = ?",
+        "SELECT user_id, email, expires_at, used_at, replaced_at FROM password_resets WHERE token_hash = $1",
     )
     .bind(hash_secret(secret))
     .fetch_optional(&mut *conn)
@@ -117,7 +117,7 @@ pub async fn request(state: &AppState, email: &str, client: &str) -> Result<(), 
     .await?;
     // Both paths take the write lock, so timing says little about which ran.
     let mut tx = db::begin_write(&state.pool).await?;
-    let user: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+    let user: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(&mut *tx)
         .await?;
@@ -131,19 +131,19 @@ pub async fn request(state: &AppState, email: &str, client: &str) -> Result<(), 
 
 /// Replaces `user`'s earlier links with a new one and queues its mail.
 async fn issue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     user: Uuid,
     email: &Email,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    sqlx::query("UPDATE password_resets SET replaced_at = ? WHERE user_id = ? AND used_at IS NULL AND replaced_at IS NULL")
+    sqlx::query("UPDATE password_resets SET replaced_at = $1 WHERE user_id = $2 AND used_at IS NULL AND replaced_at IS NULL")
         .bind(now)
         .bind(user)
         .execute(&mut *conn)
         .await?;
     let token = SecretToken::generate();
-    sqlx::query("INSERT INTO password_resets (token_hash, user_id, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO password_resets (token_hash, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&token.hash)
         .bind(user)
         .bind(email.as_str())
@@ -168,7 +168,7 @@ async fn issue(
 }
 
 /// The address a working reset link is for, for its page.
-pub async fn preview(pool: &SqlitePool, secret: &str) -> Result<String, AppError> {
+pub async fn preview(pool: &Pool, secret: &str) -> Result<String, AppError> {
     let mut conn = pool.acquire().await?;
     Ok(live_link(&mut conn, secret, Utc::now()).await?.email)
 }
@@ -176,24 +176,20 @@ pub async fn preview(pool: &SqlitePool, secret: &str) -> Result<String, AppError
 /// Sets a new password through a working link and returns the account to sign
 /// in. The link came by mail, so the address counts as verified; every
 /// earlier session of the account ends, including a squatter's.
-pub async fn complete(
-    pool: &SqlitePool,
-    secret: &str,
-    new_password: &str,
-) -> Result<User, AppError> {
+pub async fn complete(pool: &Pool, secret: &str, new_password: &str) -> Result<User, AppError> {
     check_new_password(new_password).map_err(|e| AppError::invalid("password", e))?;
     let hash = password::hash(new_password.to_owned()).await?;
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
     let link = live_link(&mut tx, secret, now).await?;
-    sqlx::query("UPDATE password_resets SET used_at = ? WHERE token_hash = ?")
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
         .bind(now)
         .bind(hash_secret(secret))
         .execute(&mut *tx)
         .await?;
     // Sets the password, or the first one of an account made through a provider.
     sqlx::query(
-        "INSERT INTO passwords (user_id, hash, changed_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)
          ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, changed_at = excluded.changed_at",
     )
     .bind(link.user_id)
@@ -201,7 +197,7 @@ pub async fn complete(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE users SET sessions_valid_after = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET sessions_valid_after = $1 WHERE id = $2")
         .bind(now)
         .bind(link.user_id)
         .execute(&mut *tx)

@@ -1,7 +1,6 @@
 //! Projects of an organization and who can see them, and why.
 
 use chrono::Utc;
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::actor::{active_member_by_email, parse_role, Member};
@@ -10,12 +9,13 @@ use crate::domain::access::{Permission, Scope, Source};
 use crate::domain::text::Name;
 use crate::error::AppError;
 use crate::model::access::{ProjectAccessRow, ProjectItem, ProjectList};
+use crate::server::db::{Conn, Pool};
 
 /// Projects the actor can see (not archived), by name.
-pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<ProjectList, AppError> {
+pub async fn list(pool: &Pool, actor: &Member) -> Result<ProjectList, AppError> {
     let mut conn = pool.acquire().await?;
     let access = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE org_id = ? AND archived_at IS NULL ORDER BY name COLLATE NOCASE")
+    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE org_id = $1 AND archived_at IS NULL ORDER BY name COLLATE NOCASE")
         .bind(actor.org.id)
         .fetch_all(&mut *conn)
         .await?;
@@ -30,12 +30,12 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<ProjectList, AppE
 }
 
 /// Creates a project (needs `projects:manage`).
-pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
+pub async fn create(pool: &Pool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
     access::require(&mut tx, actor, Permission::PROJECTS_MANAGE).await?;
     let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO projects (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(actor.org.id)
         .bind(name.as_str())
@@ -49,7 +49,7 @@ pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uui
 
 /// Renames a project, or archives it when `archive` is set.
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     project: Uuid,
     name: Option<&str>,
@@ -60,7 +60,7 @@ pub async fn update(
     let current = live_name(&mut tx, actor.org.id, project).await?;
     if let Some(name) = name {
         let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
-        sqlx::query("UPDATE projects SET name = ? WHERE id = ?")
+        sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
             .bind(name.as_str())
             .bind(project)
             .execute(&mut *tx)
@@ -75,7 +75,7 @@ pub async fn update(
         .await?;
     }
     if archive {
-        sqlx::query("UPDATE projects SET archived_at = ? WHERE id = ?")
+        sqlx::query("UPDATE projects SET archived_at = $1 WHERE id = $2")
             .bind(Utc::now())
             .bind(project)
             .execute(&mut *tx)
@@ -88,7 +88,7 @@ pub async fn update(
 
 /// Who can see a project and why (role, own grant, or team).
 pub async fn who_has_access(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     project: Uuid,
 ) -> Result<Vec<ProjectAccessRow>, AppError> {
@@ -97,7 +97,7 @@ pub async fn who_has_access(
     // cannot see the project is refused before everyone's grants are read.
     let mine = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
     let exists: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = ? AND org_id = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1 AND org_id = $2")
             .bind(project)
             .bind(actor.org.id)
             .fetch_one(&mut *conn)
@@ -109,7 +109,7 @@ pub async fn who_has_access(
     let sight = access::Sight::of(&mine);
     let members: Vec<(Uuid, String, String, String)> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ? AND m.status = 'active' ORDER BY u.name COLLATE NOCASE LIMIT 1000",
+         WHERE m.org_id = $1 AND m.status = 'active' ORDER BY u.name COLLATE NOCASE LIMIT 1000",
     )
     .bind(actor.org.id)
     .fetch_all(&mut *conn)
@@ -138,13 +138,9 @@ pub async fn who_has_access(
 }
 
 /// The name of the unarchived project `project` of `org`, or "not found".
-pub async fn live_name(
-    conn: &mut sqlx::SqliteConnection,
-    org: Uuid,
-    project: Uuid,
-) -> Result<String, AppError> {
+pub async fn live_name(conn: &mut Conn, org: Uuid, project: Uuid) -> Result<String, AppError> {
     sqlx::query_scalar(
-        "SELECT name FROM projects WHERE id = ? AND org_id = ? AND archived_at IS NULL",
+        "SELECT name FROM projects WHERE id = $1 AND org_id = $2 AND archived_at IS NULL",
     )
     .bind(project)
     .bind(org)
@@ -155,7 +151,7 @@ pub async fn live_name(
 
 /// Gives one member direct access to a project (needs `projects:manage`).
 pub async fn add_member(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     project: Uuid,
     email: &str,

@@ -2,11 +2,10 @@
 //! limited, so every process over one database shares each allowance.
 
 use chrono::Utc;
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 use std::time::Duration;
 
-use super::db;
 use crate::error::AppError;
+use crate::server::db::{self, Conn, Db, Pool};
 
 /// Records one hit for `key`; refuses it when `limit` hits already fell in
 /// the key's current `window` (every caller of one key uses the same window).
@@ -16,15 +15,10 @@ use crate::error::AppError;
 /// hits from any number of processes never pass the limit together. A key
 /// already spent is refused from a read, so a flood of refused calls takes
 /// no turn at the write lock.
-pub async fn hit(
-    pool: &SqlitePool,
-    key: &str,
-    limit: u32,
-    window: Duration,
-) -> Result<(), AppError> {
+pub async fn hit(pool: &Pool, key: &str, limit: u32, window: Duration) -> Result<(), AppError> {
     let now = Utc::now().timestamp_millis();
     let spent: Option<i64> = sqlx::query_scalar(
-        "SELECT window_ends FROM rate_limits WHERE key = ? AND window_ends > ? AND hits >= ?",
+        "SELECT window_ends FROM rate_limits WHERE key = $1 AND window_ends > $2 AND hits >= $3",
     )
     .bind(key)
     .bind(now)
@@ -41,7 +35,7 @@ pub async fn hit(
 /// [`hit`] inside a write transaction the caller holds: one statement more
 /// in a turn already taken. A refused change rolls its hit back with it.
 pub async fn hit_in(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     key: &str,
     limit: u32,
     window: Duration,
@@ -50,7 +44,7 @@ pub async fn hit_in(
 }
 
 async fn count<'e>(
-    executor: impl SqliteExecutor<'e>,
+    executor: impl sqlx::Executor<'e, Database = Db>,
     key: &str,
     limit: u32,
     window: Duration,
@@ -58,10 +52,10 @@ async fn count<'e>(
     let now = Utc::now().timestamp_millis();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     let (hits, window_ends): (i64, i64) = sqlx::query_as(
-        "INSERT INTO rate_limits (key, window_ends, hits) VALUES (?1, ?2, 1)
+        "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, 1)
          ON CONFLICT (key) DO UPDATE SET
-             hits = CASE WHEN rate_limits.window_ends <= ?3 THEN 1 ELSE rate_limits.hits + 1 END,
-             window_ends = CASE WHEN rate_limits.window_ends <= ?3 THEN ?2 ELSE rate_limits.window_ends END
+             hits = CASE WHEN rate_limits.window_ends <= $3 THEN 1 ELSE rate_limits.hits + 1 END,
+             window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END
          RETURNING hits, window_ends",
     )
     .bind(key)
@@ -84,10 +78,10 @@ fn refusal(window_ends: i64, now: i64) -> AppError {
 }
 
 /// Forgets `key`, e.g. after a successful sign-in.
-pub async fn reset(pool: &SqlitePool, key: &str) -> Result<(), AppError> {
+pub async fn reset(pool: &Pool, key: &str) -> Result<(), AppError> {
     db::write(
         pool,
-        sqlx::query("DELETE FROM rate_limits WHERE key = ?").bind(key),
+        sqlx::query("DELETE FROM rate_limits WHERE key = $1").bind(key),
     )
     .await?;
     Ok(())
@@ -95,11 +89,11 @@ pub async fn reset(pool: &SqlitePool, key: &str) -> Result<(), AppError> {
 
 /// Deletes the windows that have ended; one statement, so every replica may
 /// run it at once. Answers how many were deleted.
-pub async fn purge_ended(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+pub async fn purge_ended(pool: &Pool) -> Result<u64, sqlx::Error> {
     let now = Utc::now().timestamp_millis();
     let done = db::write(
         pool,
-        sqlx::query("DELETE FROM rate_limits WHERE window_ends <= ?").bind(now),
+        sqlx::query("DELETE FROM rate_limits WHERE window_ends <= $1").bind(now),
     )
     .await?;
     Ok(done.rows_affected())
@@ -111,7 +105,7 @@ mod tests {
     use uuid::Uuid;
 
     /// Two pools over one new database file, as two replicas would open it.
-    async fn two_replicas(name: &str) -> (SqlitePool, SqlitePool, std::path::PathBuf) {
+    async fn two_replicas(name: &str) -> (Pool, Pool, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("gatehouse-limits-{}", Uuid::new_v4()));
         let url = format!("sqlite://{}/{name}.db", dir.display());
         let first = db::connect(&url).await.unwrap();
@@ -124,7 +118,7 @@ mod tests {
     }
 
     /// Ends every window now, as time passing would.
-    async fn end_windows(pool: &SqlitePool) {
+    async fn end_windows(pool: &Pool) {
         sqlx::query("UPDATE rate_limits SET window_ends = 0")
             .execute(pool)
             .await

@@ -1,14 +1,14 @@
 //! Periodic clean-ups. Each is one statement over rows whose time has
 //! passed, so every replica may run them at once without harm.
 
-use sqlx::SqlitePool;
 use std::time::Duration;
 
 use super::{rate_limit, session};
+use crate::server::db::Pool;
 
 /// Once an hour: deletes expired sessions and ended rate-limit windows, so
 /// neither piles up in the database.
-pub async fn run(pool: SqlitePool) {
+pub async fn run(pool: Pool) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every_hour.tick().await;

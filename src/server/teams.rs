@@ -1,7 +1,6 @@
 //! Teams: named groups of members that hold grants their members inherit.
 
 use chrono::Utc;
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::access::{self, Holder, Sight};
@@ -12,22 +11,23 @@ use crate::domain::policy::{self, PolicyError};
 use crate::domain::text::Name;
 use crate::error::AppError;
 use crate::model::access::{ProjectItem, TeamGrant, TeamItem, TeamMember};
+use crate::server::db::{Conn, Pool};
 
 /// Teams of the organization with their members and grants, as `actor` may
 /// see them (see [`Sight`]).
-pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, AppError> {
+pub async fn list(pool: &Pool, actor: &Member) -> Result<Vec<TeamItem>, AppError> {
     let org = actor.org.id;
     let sight = Sight::load(&mut *pool.acquire().await?, actor).await?;
     let teams: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, name FROM teams WHERE org_id = ? ORDER BY name COLLATE NOCASE")
+        sqlx::query_as("SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name COLLATE NOCASE")
             .bind(org)
             .fetch_all(pool)
             .await?;
     let members: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
         "SELECT tm.team_id, u.id, u.name, u.email FROM team_members tm
-         JOIN teams t ON t.id = tm.team_id AND t.org_id = ?1
+         JOIN teams t ON t.id = tm.team_id AND t.org_id = $1
          JOIN users u ON u.id = tm.user_id
-         JOIN memberships m ON m.user_id = u.id AND m.org_id = ?1 AND m.status = 'active'
+         JOIN memberships m ON m.user_id = u.id AND m.org_id = $1 AND m.status = 'active'
          ORDER BY u.name COLLATE NOCASE",
     )
     .bind(org)
@@ -35,7 +35,7 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
     .await?;
     let grants: Vec<(Uuid, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
         "SELECT g.team_id, g.permission, p.id, p.name FROM grants g
-         JOIN teams t ON t.id = g.team_id AND t.org_id = ?
+         JOIN teams t ON t.id = g.team_id AND t.org_id = $1
          LEFT JOIN projects p ON p.id = g.project_id
          ORDER BY p.name IS NOT NULL, p.name COLLATE NOCASE, g.permission",
     )
@@ -75,13 +75,13 @@ pub async fn list(pool: &SqlitePool, actor: &Member) -> Result<Vec<TeamItem>, Ap
 }
 
 /// Creates a team (needs `members:manage`).
-pub async fn create(pool: &SqlitePool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
+pub async fn create(pool: &Pool, actor: &Member, name: &str) -> Result<Uuid, AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
     access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let id = Uuid::new_v4();
     let inserted =
-        sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(actor.org.id)
             .bind(name.as_str())
@@ -106,17 +106,12 @@ fn name_free<T>(written: Result<T, sqlx::Error>, name: &Name) -> Result<T, AppEr
 }
 
 /// Renames a team (needs `members:manage`).
-pub async fn rename(
-    pool: &SqlitePool,
-    actor: &Member,
-    team: Uuid,
-    name: &str,
-) -> Result<(), AppError> {
+pub async fn rename(pool: &Pool, actor: &Member, team: Uuid, name: &str) -> Result<(), AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let mut tx = db::begin_write(pool).await?;
     access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let old = team_name(&mut tx, actor.org.id, team).await?;
-    let renamed = sqlx::query("UPDATE teams SET name = ? WHERE id = ? AND org_id = ?")
+    let renamed = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2 AND org_id = $3")
         .bind(name.as_str())
         .bind(team)
         .bind(actor.org.id)
@@ -136,12 +131,12 @@ pub async fn rename(
 }
 
 /// Deletes a team; its members keep their own grants.
-pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(), AppError> {
+pub async fn delete(pool: &Pool, actor: &Member, team: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     require_team_within(&mut tx, &access, team, &name).await?;
-    sqlx::query("DELETE FROM teams WHERE id = ?")
+    sqlx::query("DELETE FROM teams WHERE id = $1")
         .bind(team)
         .execute(&mut *tx)
         .await?;
@@ -154,7 +149,7 @@ pub async fn delete(pool: &SqlitePool, actor: &Member, team: Uuid) -> Result<(),
 /// not hold everything the team gives: that would hand out or take away
 /// access beyond their own.
 pub(super) async fn require_team_within(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     actor: &crate::domain::access::Access,
     team: Uuid,
     name: &str,
@@ -169,12 +164,8 @@ pub(super) async fn require_team_within(
     Ok(())
 }
 
-pub(super) async fn team_name(
-    conn: &mut sqlx::SqliteConnection,
-    org: Uuid,
-    team: Uuid,
-) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT name FROM teams WHERE id = ? AND org_id = ?")
+pub(super) async fn team_name(conn: &mut Conn, org: Uuid, team: Uuid) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND org_id = $2")
         .bind(team)
         .bind(org)
         .fetch_optional(conn)
@@ -185,7 +176,7 @@ pub(super) async fn team_name(
 /// Adds an active member (by email) to a team. Nobody hands out a team's
 /// grants beyond their own access.
 pub async fn add_member(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     team: Uuid,
     email: &str,
@@ -195,7 +186,7 @@ pub async fn add_member(
     let name = team_name(&mut tx, actor.org.id, team).await?;
     require_team_within(&mut tx, &access, team, &name).await?;
     let (user, email) = active_member_by_email(&mut tx, &actor.org, email).await?;
-    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)")
         .bind(team)
         .bind(user)
         .bind(Utc::now())
@@ -208,7 +199,7 @@ pub async fn add_member(
 
 /// Takes a member out of a team.
 pub async fn remove_member(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     team: Uuid,
     user: Uuid,
@@ -217,7 +208,7 @@ pub async fn remove_member(
     let access = access::require(&mut tx, actor, Permission::MEMBERS_MANAGE).await?;
     let name = team_name(&mut tx, actor.org.id, team).await?;
     require_team_within(&mut tx, &access, team, &name).await?;
-    sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
+    sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
         .bind(team)
         .bind(user)
         .execute(&mut *tx)
@@ -236,28 +227,18 @@ pub async fn remove_member(
 
 /// Gives a team a permission, org-wide or on one project (needs
 /// `members:manage` and the permission itself).
-pub async fn grant(
-    pool: &SqlitePool,
-    actor: &Member,
-    team: Uuid,
-    grant: Grant,
-) -> Result<(), AppError> {
+pub async fn grant(pool: &Pool, actor: &Member, team: Uuid, grant: Grant) -> Result<(), AppError> {
     change_grant(pool, actor, team, grant, true).await
 }
 
 /// Takes a permission from a team (needs `members:manage` and the permission
 /// itself: nobody changes access beyond their own).
-pub async fn revoke(
-    pool: &SqlitePool,
-    actor: &Member,
-    team: Uuid,
-    grant: Grant,
-) -> Result<(), AppError> {
+pub async fn revoke(pool: &Pool, actor: &Member, team: Uuid, grant: Grant) -> Result<(), AppError> {
     change_grant(pool, actor, team, grant, false).await
 }
 
 async fn change_grant(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     team: Uuid,
     grant: Grant,
@@ -295,10 +276,10 @@ async fn change_grant(
 
 /// The organization's team ids by lower-cased name, to read teams named in a list.
 pub(super) async fn ids_by_name(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
 ) -> Result<std::collections::HashMap<String, Uuid>, AppError> {
-    let rows: Vec<(String, Uuid)> = sqlx::query_as("SELECT name, id FROM teams WHERE org_id = ?")
+    let rows: Vec<(String, Uuid)> = sqlx::query_as("SELECT name, id FROM teams WHERE org_id = $1")
         .bind(org)
         .fetch_all(conn)
         .await?;

@@ -1,4 +1,3 @@
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::support::{self, Client};
@@ -9,6 +8,7 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::server::actor::Member;
 use crate::server::actor::User;
+use crate::server::db::Pool;
 use crate::server::invitations::{self, link};
 use crate::server::members::{self, Removal};
 use crate::server::state::AppState;
@@ -23,7 +23,7 @@ struct Org {
 }
 
 /// "acme" with projects Web and API, and a team Backend that sees API.
-async fn org(pool: &SqlitePool) -> Org {
+async fn org(pool: &Pool) -> Org {
     let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     organizations::create(pool, owner.id, "Acme").await.unwrap();
@@ -58,7 +58,7 @@ fn invite(email: &str, role: Role, teams: &[Uuid], permissions: &[&str]) -> Invi
 }
 
 #[sqlx::test]
-async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: SqlitePool) {
+async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Pool) {
     let o = org(&pool).await;
     let issued = invitations::create(
         &o.state,
@@ -121,7 +121,7 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Sql
 }
 
 #[sqlx::test]
-async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool) {
+async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: Pool) {
     let o = org(&pool).await;
     let lead = joined(&o, "lead@example.com", Role::Member).await;
     let lead_m = member(&pool, &lead, "acme").await;
@@ -204,7 +204,7 @@ async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: SqlitePool)
 }
 
 #[sqlx::test]
-async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) {
+async fn removal_with_projects_option_clears_grants_and_teams(pool: Pool) {
     let o = org(&pool).await;
     invitations::create(
         &o.state,
@@ -230,12 +230,12 @@ async fn removal_with_projects_option_clears_grants_and_teams(pool: SqlitePool) 
         revoke_their_invitations: false,
     };
     members::remove(&o.state, &o.owner, removal).await.unwrap();
-    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE user_id = ?")
+    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE user_id = $1")
         .bind(dev.id)
         .fetch_one(&pool)
         .await
         .unwrap();
-    let teams: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE user_id = ?")
+    let teams: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE user_id = $1")
         .bind(dev.id)
         .fetch_one(&pool)
         .await
@@ -252,7 +252,7 @@ struct Console {
 }
 
 impl Console {
-    async fn new(pool: &SqlitePool) -> Self {
+    async fn new(pool: &Pool) -> Self {
         let mut owner = Client::new(pool.clone()).await;
         owner.sign_up("Owner", "owner@example.com").await;
         owner.create_org("Acme").await;
@@ -284,7 +284,7 @@ impl Console {
             .fetch_one(pool)
             .await
             .unwrap();
-        let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email)
             .fetch_one(pool)
             .await
@@ -301,7 +301,7 @@ impl Console {
 }
 
 #[sqlx::test]
-async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) {
+async fn every_access_function_refuses_without_the_permission(pool: Pool) {
     let console = Console::new(&pool).await;
     let (mut plain, plain_key) = console.plain_member("Plain", "plain@example.com").await;
     let Console {
@@ -474,7 +474,7 @@ async fn every_access_function_refuses_without_the_permission(pool: SqlitePool) 
 }
 
 #[sqlx::test]
-async fn every_read_function_shows_a_plain_member_names_but_no_addresses(pool: SqlitePool) {
+async fn every_read_function_shows_a_plain_member_names_but_no_addresses(pool: Pool) {
     let mut console = Console::new(&pool).await;
     let (mut olga, olga_key) = console.plain_member("Olga Other", "olga@example.com").await;
     let (mut plain, plain_key) = console.plain_member("Plain", "plain@example.com").await;
@@ -672,7 +672,7 @@ async fn held(o: &Org, user: Uuid) -> Vec<String> {
 }
 
 #[sqlx::test]
-async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePool) {
+async fn the_permission_editor_narrows_admins_and_grants_members(pool: Pool) {
     let o = org(&pool).await;
     let admin = joined(&o, "admin@example.com", Role::Admin).await;
     let plain = joined(&o, "plain@example.com", Role::Member).await;
@@ -725,7 +725,7 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: SqlitePoo
 }
 
 #[sqlx::test]
-async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(pool: SqlitePool) {
+async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(pool: Pool) {
     let o = org(&pool).await;
     let admin = joined(&o, "admin@example.com", Role::Admin).await;
     let plain = joined(&o, "plain@example.com", Role::Member).await;
@@ -816,7 +816,7 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
 }
 
 #[sqlx::test]
-async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: SqlitePool) {
+async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: Pool) {
     let o = org(&pool).await;
     let dev = joined(&o, "dev@example.com", Role::Member).await;
     teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
@@ -901,7 +901,7 @@ async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: 
 }
 
 #[sqlx::test]
-async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(pool: SqlitePool) {
+async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(pool: Pool) {
     let o = org(&pool).await;
     let dev = joined(&o, "dev@example.com", Role::Member).await;
     teams::add_member(&pool, &o.owner, o.backend, "dev@example.com")
@@ -956,7 +956,7 @@ async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(poo
 }
 
 #[sqlx::test]
-async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: SqlitePool) {
+async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Pool) {
     let o = org(&pool).await;
     let lead = joined(&o, "lead@example.com", Role::Member).await;
     let lead_m = member(&pool, &lead, "acme").await;
@@ -1022,7 +1022,7 @@ async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Sqlite
 }
 
 #[sqlx::test]
-async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: SqlitePool) {
+async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: Pool) {
     let o = org(&pool).await;
     let admin = joined(&o, "admin@example.com", Role::Admin).await;
     let lead = joined(&o, "lead@example.com", Role::Member).await;
@@ -1069,7 +1069,7 @@ async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: SqliteP
 
     // The database refuses a members grant limited to one project, whoever writes it.
     let forged = sqlx::query(
-        "INSERT INTO grants (org_id, user_id, permission, project_id) VALUES (?, ?, 'members:manage', ?)",
+        "INSERT INTO grants (org_id, user_id, permission, project_id) VALUES ($1, $2, 'members:manage', $3)",
     )
     .bind(o.owner.org.id)
     .bind(lead.id)
@@ -1089,7 +1089,7 @@ async fn access_version(o: &Org, user: &User) -> i64 {
 }
 
 #[sqlx::test]
-async fn every_change_to_a_members_access_moves_their_version_only(pool: SqlitePool) {
+async fn every_change_to_a_members_access_moves_their_version_only(pool: Pool) {
     let o = org(&pool).await;
     let dev = joined(&o, "dev@example.com", Role::Member).await;
     let bystander = joined(&o, "other@example.com", Role::Member).await;
@@ -1148,7 +1148,7 @@ async fn every_change_to_a_members_access_moves_their_version_only(pool: SqliteP
 }
 
 #[sqlx::test]
-async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: SqlitePool) {
+async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: Pool) {
     let o = org(&pool).await;
     let narrowed = |email: &'static str, role: Role| InvitationRequest {
         withheld: perms(&["env_vars:manage", "members:invite", "billing:view"]),

@@ -1,9 +1,8 @@
-use sqlx::SqlitePool;
-
 use super::support::{self, Client, Reply};
 use super::{last_mail_to, link_path};
 use crate::error::AppError;
 use crate::server::accounts::{self, SignUp};
+use crate::server::db::Pool;
 
 fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
     SignUp {
@@ -14,7 +13,7 @@ fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
 }
 
 #[sqlx::test]
-async fn sign_up_stores_normalized_user_and_queues_verification(pool: SqlitePool) {
+async fn sign_up_stores_normalized_user_and_queues_verification(pool: Pool) {
     let state = support::state(pool.clone());
     let user = accounts::sign_up(&state, input(" Ann ", " Ann@Example.COM ", "long enough"))
         .await
@@ -36,7 +35,7 @@ async fn sign_up_stores_normalized_user_and_queues_verification(pool: SqlitePool
 }
 
 #[sqlx::test]
-async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
+async fn sign_up_refuses_bad_input_per_field(pool: Pool) {
     let state = support::state(pool.clone());
     let field = |r: Result<crate::server::actor::User, AppError>| match r {
         Err(AppError::Invalid { field, .. }) => field,
@@ -95,7 +94,7 @@ async fn sign_up_refuses_bad_input_per_field(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: SqlitePool) {
+async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: Pool) {
     let state = support::state(pool);
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
@@ -123,7 +122,7 @@ async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: Sqlite
 }
 
 #[sqlx::test]
-async fn sign_in_is_rate_limited_per_email(pool: SqlitePool) {
+async fn sign_in_is_rate_limited_per_email(pool: Pool) {
     let state = support::state(pool);
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
@@ -142,7 +141,7 @@ async fn sign_in_is_rate_limited_per_email(pool: SqlitePool) {
 /// very large limit must not overflow it (a panic in a debug build, a
 /// wrapped, tiny allowance in a release one).
 #[sqlx::test]
-async fn a_huge_sign_in_limit_does_not_overflow_the_clients_allowance(pool: SqlitePool) {
+async fn a_huge_sign_in_limit_does_not_overflow_the_clients_allowance(pool: Pool) {
     let mut state = support::state(pool);
     std::sync::Arc::make_mut(&mut state.config).sign_in_limit = u32::MAX;
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
@@ -153,7 +152,7 @@ async fn a_huge_sign_in_limit_does_not_overflow_the_clients_allowance(pool: Sqli
 }
 
 #[sqlx::test]
-async fn verification_link_works_once(pool: SqlitePool) {
+async fn verification_link_works_once(pool: Pool) {
     let state = support::state(pool.clone());
     let user = accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
@@ -192,12 +191,12 @@ async fn verification_link_works_once(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn expired_verification_link_is_refused(pool: SqlitePool) {
+async fn expired_verification_link_is_refused(pool: Pool) {
     let state = support::state(pool.clone());
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
         .await
         .unwrap();
-    sqlx::query("UPDATE email_verifications SET expires_at = ?")
+    sqlx::query("UPDATE email_verifications SET expires_at = $1")
         .bind(chrono::Utc::now() - chrono::Duration::minutes(1))
         .execute(&pool)
         .await
@@ -211,7 +210,7 @@ async fn expired_verification_link_is_refused(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn expired_sessions_are_purged_and_live_ones_kept(pool: SqlitePool) {
+async fn expired_sessions_are_purged_and_live_ones_kept(pool: Pool) {
     let mut ann = support::Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     let mut bob = ann.fresh();
@@ -239,7 +238,7 @@ async fn expired_sessions_are_purged_and_live_ones_kept(pool: SqlitePool) {
 }
 
 /// The secret of the newest password reset link mailed to `email`.
-async fn reset_secret(pool: &SqlitePool, email: &str) -> String {
+async fn reset_secret(pool: &Pool, email: &str) -> String {
     let (subject, text) = last_mail_to(pool, email).await;
     assert_eq!(subject, "Reset your Gatehouse password");
     link_path(&text, "/reset-password/")
@@ -270,7 +269,7 @@ async fn sign_in(client: &mut Client, email: &str, password: &str) -> u16 {
 }
 
 #[sqlx::test]
-async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: SqlitePool) {
+async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: Pool) {
     let mut squatter = Client::new(pool.clone()).await;
     squatter.sign_up("Not The CEO", "ceo@example.com").await;
     let mut owner = squatter.fresh();
@@ -322,7 +321,7 @@ async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: Sq
 }
 
 #[sqlx::test]
-async fn the_reset_answer_does_not_say_whether_an_account_exists(pool: SqlitePool) {
+async fn the_reset_answer_does_not_say_whether_an_account_exists(pool: Pool) {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     let mut probe = ann.fresh();
@@ -341,7 +340,7 @@ async fn the_reset_answer_does_not_say_whether_an_account_exists(pool: SqlitePoo
 }
 
 #[sqlx::test]
-async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: SqlitePool) {
+async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: Pool) {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     let mut someone = ann.fresh();
@@ -356,7 +355,7 @@ async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: SqlitePool) 
         "{:?}",
         replaced.body
     );
-    sqlx::query("UPDATE password_resets SET expires_at = ?")
+    sqlx::query("UPDATE password_resets SET expires_at = $1")
         .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
         .execute(&pool)
         .await
@@ -383,7 +382,7 @@ async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: SqlitePool) 
 }
 
 #[sqlx::test]
-async fn reset_requests_are_rate_limited_per_address_and_per_client(pool: SqlitePool) {
+async fn reset_requests_are_rate_limited_per_address_and_per_client(pool: Pool) {
     let client = Client::new(pool).await;
     let mut probe = client.fresh();
     let per_address = 3;
@@ -423,10 +422,10 @@ async fn resets_for_many_addresses(client: &mut Client, count: u32) -> Vec<u16> 
 /// resources on one session at once, and a flush racing the session layer's
 /// save answered 500 ("missing session id").
 #[sqlx::test]
-async fn an_ended_session_is_refused_without_writing_it(pool: SqlitePool) {
+async fn an_ended_session_is_refused_without_writing_it(pool: Pool) {
     let mut ann = support::Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
-    sqlx::query("UPDATE users SET sessions_valid_after = ?")
+    sqlx::query("UPDATE users SET sessions_valid_after = $1")
         .bind(chrono::Utc::now() + chrono::Duration::seconds(1))
         .execute(&pool)
         .await

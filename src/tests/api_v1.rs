@@ -3,11 +3,11 @@
 //! the per-key rate limit.
 
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::support::{urlencode, Client};
 use crate::domain::api_key::is_well_formed;
 use crate::domain::Role;
+use crate::server::db::Pool;
 
 /// Creates a key in `slug` as the signed-in user; returns (reply body, secret).
 pub(super) async fn create_key(
@@ -45,14 +45,14 @@ pub(super) const ALL: &[&str] = &[
 ];
 
 /// Ann owns Acme, signed in.
-pub(super) async fn acme(pool: &SqlitePool) -> Client {
+pub(super) async fn acme(pool: &Pool) -> Client {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     ann.create_org("Acme").await;
     ann
 }
 
-pub(super) async fn id_of(pool: &SqlitePool, table_sql: &str, key: &str) -> uuid::Uuid {
+pub(super) async fn id_of(pool: &Pool, table_sql: &str, key: &str) -> uuid::Uuid {
     sqlx::query_scalar(table_sql)
         .bind(key)
         .fetch_one(pool)
@@ -61,7 +61,7 @@ pub(super) async fn id_of(pool: &SqlitePool, table_sql: &str, key: &str) -> uuid
 }
 
 #[sqlx::test]
-async fn a_key_is_shown_once_and_listed_by_its_last_four(pool: SqlitePool) {
+async fn a_key_is_shown_once_and_listed_by_its_last_four(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", &["members:read"], Some(30)).await;
     assert!(
@@ -92,7 +92,7 @@ async fn a_key_is_shown_once_and_listed_by_its_last_four(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn missing_wrong_revoked_and_expired_keys_are_401(pool: SqlitePool) {
+async fn missing_wrong_revoked_and_expired_keys_are_401(pool: Pool) {
     let mut ann = acme(&pool).await;
     let path = "/api/v1/orgs/acme/members";
     let detail = ann.rest("GET", path, None, None).await.problem(401);
@@ -116,7 +116,7 @@ async fn missing_wrong_revoked_and_expired_keys_are_401(pool: SqlitePool) {
         .problem(401)
         .contains("not known"));
 
-    let key_id = id_of(&pool, "SELECT id FROM api_keys WHERE name = ?", "CI").await;
+    let key_id = id_of(&pool, "SELECT id FROM api_keys WHERE name = $1", "CI").await;
     let revoked = ann
         .call(
             "revoke_api_key",
@@ -132,7 +132,7 @@ async fn missing_wrong_revoked_and_expired_keys_are_401(pool: SqlitePool) {
 
     let later = create_key(&mut ann, "acme", "Nightly", ALL, Some(1)).await;
     assert_eq!(ann.rest("GET", path, Some(&later), None).await.status, 200);
-    sqlx::query("UPDATE api_keys SET expires_at = ? WHERE name = 'Nightly'")
+    sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE name = 'Nightly'")
         .bind(chrono::Utc::now() - chrono::Duration::minutes(1))
         .execute(&pool)
         .await
@@ -145,7 +145,7 @@ async fn missing_wrong_revoked_and_expired_keys_are_401(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_scope_that_does_not_cover_the_call_is_403(pool: SqlitePool) {
+async fn a_scope_that_does_not_cover_the_call_is_403(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "Reader", &["members:read"], None).await;
     assert_eq!(
@@ -176,7 +176,7 @@ async fn a_scope_that_does_not_cover_the_call_is_403(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn another_organizations_data_is_404(pool: SqlitePool) {
+async fn another_organizations_data_is_404(pool: Pool) {
     let mut ann = acme(&pool).await;
     let acme_key = create_key(&mut ann, "acme", "CI", ALL, None).await;
     let mut bob = ann.fresh();
@@ -221,14 +221,14 @@ async fn another_organizations_data_is_404(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_narrowed_creator_narrows_the_key_and_a_removed_one_kills_it(pool: SqlitePool) {
+async fn a_narrowed_creator_narrows_the_key_and_a_removed_one_kills_it(pool: Pool) {
     let mut ann = acme(&pool).await;
-    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = ?", "acme").await;
+    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
     let mut cleo = ann.fresh();
     cleo.sign_up("Cleo", "cleo@example.com").await;
     let cleo_id = id_of(
         &pool,
-        "SELECT id FROM users WHERE email = ?",
+        "SELECT id FROM users WHERE email = $1",
         "cleo@example.com",
     )
     .await;
@@ -294,7 +294,7 @@ async fn a_narrowed_creator_narrows_the_key_and_a_removed_one_kills_it(pool: Sql
 }
 
 #[sqlx::test]
-async fn bad_input_is_a_problem_with_the_consoles_message(pool: SqlitePool) {
+async fn bad_input_is_a_problem_with_the_consoles_message(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
     let path = "/api/v1/orgs/acme/invitations";
@@ -372,7 +372,7 @@ async fn bad_input_is_a_problem_with_the_consoles_message(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn invitation_pages_lose_and_repeat_nothing_and_revoke_works(pool: SqlitePool) {
+async fn invitation_pages_lose_and_repeat_nothing_and_revoke_works(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
     let path = "/api/v1/orgs/acme/invitations";
@@ -430,7 +430,7 @@ async fn invitation_pages_lose_and_repeat_nothing_and_revoke_works(pool: SqliteP
         .rest("DELETE", &format!("{path}/{id}"), Some(&secret), None)
         .await;
     assert_eq!(revoked.status, 204);
-    let status: String = sqlx::query_scalar("SELECT status FROM invitations WHERE id = ?")
+    let status: String = sqlx::query_scalar("SELECT status FROM invitations WHERE id = $1")
         .bind(id.parse::<uuid::Uuid>().unwrap())
         .fetch_one(&pool)
         .await
@@ -442,7 +442,7 @@ async fn invitation_pages_lose_and_repeat_nothing_and_revoke_works(pool: SqliteP
 }
 
 #[sqlx::test]
-async fn each_key_has_its_own_rate_limit_answered_429_with_retry_after(pool: SqlitePool) {
+async fn each_key_has_its_own_rate_limit_answered_429_with_retry_after(pool: Pool) {
     let mut ann = Client::with_config(pool.clone(), |c| c.api_key_limit = 3).await;
     ann.sign_up("Ann", "ann@example.com").await;
     ann.create_org("Acme").await;
@@ -474,9 +474,9 @@ async fn each_key_has_its_own_rate_limit_answered_429_with_retry_after(pool: Sql
 }
 
 #[sqlx::test]
-async fn members_page_like_the_console(pool: SqlitePool) {
+async fn members_page_like_the_console(pool: Pool) {
     let mut ann = acme(&pool).await;
-    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = ?", "acme").await;
+    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
     for name in ["bo", "cy", "di"] {
         let user = super::user(&ann.state, &format!("{name}@example.com")).await;
         super::join(&pool, org, user.id, Role::Member).await;
@@ -505,7 +505,7 @@ async fn members_page_like_the_console(pool: SqlitePool) {
 
 /// The labels the Playwright journey (end2end/tests/api-keys.spec.ts) uses.
 #[sqlx::test]
-async fn settings_shows_api_keys_to_admins_only(pool: SqlitePool) {
+async fn settings_shows_api_keys_to_admins_only(pool: Pool) {
     let ann = acme(&pool).await;
     let html = ann.page("/orgs/acme/settings").await;
     for label in [
@@ -519,12 +519,12 @@ async fn settings_shows_api_keys_to_admins_only(pool: SqlitePool) {
     ] {
         assert!(html.contains(label), "{label} missing from Settings");
     }
-    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = ?", "acme").await;
+    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
     let mut dee = ann.fresh();
     dee.sign_up("Dee", "dee@example.com").await;
     let dee_id = id_of(
         &pool,
-        "SELECT id FROM users WHERE email = ?",
+        "SELECT id FROM users WHERE email = $1",
         "dee@example.com",
     )
     .await;

@@ -2,11 +2,11 @@
 //! outcomes, and `Idempotency-Key` making retries safe.
 
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::api_v1::{acme, create_key, ALL};
 use super::bulk::{count, pending};
 use super::support::{Client, RestReply};
+use crate::server::db::Pool;
 
 const PATH: &str = "/api/v1/orgs/acme/invitations/bulk";
 
@@ -46,7 +46,7 @@ fn outcomes(reply: &RestReply) -> Vec<String> {
 }
 
 #[sqlx::test]
-async fn a_dry_run_changes_nothing_and_mixed_rows_come_back_one_by_one(pool: SqlitePool) {
+async fn a_dry_run_changes_nothing_and_mixed_rows_come_back_one_by_one(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
     let rows = vec![
@@ -76,7 +76,7 @@ async fn a_dry_run_changes_nothing_and_mixed_rows_come_back_one_by_one(pool: Sql
 }
 
 #[sqlx::test]
-async fn five_hundred_rows_commit_in_one_request(pool: SqlitePool) {
+async fn five_hundred_rows_commit_in_one_request(pool: Pool) {
     let mut ann = acme(&pool).await;
     sqlx::query("UPDATE organizations SET seat_limit = 1000")
         .execute(&pool)
@@ -95,7 +95,7 @@ async fn five_hundred_rows_commit_in_one_request(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_repeated_idempotency_key_returns_the_first_answer(pool: SqlitePool) {
+async fn a_repeated_idempotency_key_returns_the_first_answer(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
     let body = batch(&emails(3, "p"), false);
@@ -134,7 +134,7 @@ async fn a_repeated_idempotency_key_returns_the_first_answer(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_failed_request_keeps_nothing_so_its_retry_runs(pool: SqlitePool) {
+async fn a_failed_request_keeps_nothing_so_its_retry_runs(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
     sqlx::query("UPDATE organizations SET seat_limit = 1")

@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::api_v1::{acme, create_key, id_of, invite, ALL};
 use super::support::Client;
 use crate::domain::Role;
+use crate::server::db::Pool;
 
 /// Every operation of `/api/v1`: what the document must list, no more.
 const OPERATIONS: [&str; 12] = [
@@ -28,7 +28,7 @@ const OPERATIONS: [&str; 12] = [
 ];
 
 #[sqlx::test]
-async fn the_openapi_document_lists_every_route_and_each_is_served(pool: SqlitePool) {
+async fn the_openapi_document_lists_every_route_and_each_is_served(pool: Pool) {
     let ann = acme(&pool).await;
     let doc = ann.rest("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(doc.status, 200);
@@ -74,15 +74,15 @@ async fn the_openapi_document_lists_every_route_and_each_is_served(pool: SqliteP
 }
 
 /// Bo, a member of Acme; returns his user id.
-async fn bo(pool: &SqlitePool, ann: &Client) -> uuid::Uuid {
-    let org = id_of(pool, "SELECT id FROM organizations WHERE slug = ?", "acme").await;
+async fn bo(pool: &Pool, ann: &Client) -> uuid::Uuid {
+    let org = id_of(pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
     let bo = super::user(&ann.state, "bo@example.com").await;
     super::join(pool, org, bo.id, Role::Member).await;
     bo.id
 }
 
-async fn role_of(pool: &SqlitePool, user: uuid::Uuid) -> (String, String) {
-    sqlx::query_as("SELECT role, status FROM memberships WHERE user_id = ?")
+async fn role_of(pool: &Pool, user: uuid::Uuid) -> (String, String) {
+    sqlx::query_as("SELECT role, status FROM memberships WHERE user_id = $1")
         .bind(user)
         .fetch_one(pool)
         .await
@@ -90,7 +90,7 @@ async fn role_of(pool: &SqlitePool, user: uuid::Uuid) -> (String, String) {
 }
 
 #[sqlx::test]
-async fn a_key_changes_roles_and_removes_members_as_the_console_does(pool: SqlitePool) {
+async fn a_key_changes_roles_and_removes_members_as_the_console_does(pool: Pool) {
     let mut ann = acme(&pool).await;
     let bo = bo(&pool, &ann).await;
     let secret = create_key(&mut ann, "acme", "HR sync", ALL, None).await;
@@ -141,7 +141,7 @@ async fn a_key_changes_roles_and_removes_members_as_the_console_does(pool: Sqlit
                 "/api/v1/orgs/acme/members/{}",
                 id_of(
                     &pool,
-                    "SELECT id FROM users WHERE email = ?",
+                    "SELECT id FROM users WHERE email = $1",
                     "ann@example.com"
                 )
                 .await
@@ -192,7 +192,7 @@ async fn a_key_changes_roles_and_removes_members_as_the_console_does(pool: Sqlit
 }
 
 #[sqlx::test]
-async fn activity_pages_back_in_time_and_needs_its_scope(pool: SqlitePool) {
+async fn activity_pages_back_in_time_and_needs_its_scope(pool: Pool) {
     let mut ann = Client::with_config(pool.clone(), |c| c.invite_limit = 100).await;
     ann.sign_up("Ann", "ann@example.com").await;
     ann.create_org("Acme").await;
@@ -285,12 +285,12 @@ async fn activity_pages_back_in_time_and_needs_its_scope(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn teams_list_with_their_members(pool: SqlitePool) {
+async fn teams_list_with_their_members(pool: Pool) {
     let mut ann = acme(&pool).await;
     bo(&pool, &ann).await;
     let ann_id = id_of(
         &pool,
-        "SELECT id FROM users WHERE email = ?",
+        "SELECT id FROM users WHERE email = $1",
         "ann@example.com",
     )
     .await;
@@ -344,7 +344,7 @@ async fn teams_list_with_their_members(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn resend_issues_a_new_link(pool: SqlitePool) {
+async fn resend_issues_a_new_link(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
     let first: Value = ann

@@ -2,19 +2,19 @@
 //! under concurrent batches.
 
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::support::Client;
 use crate::domain::bulk::{parse_bulk, BulkLine};
 use crate::domain::Role;
 use crate::model::invitations::{BulkOutcome, BulkReport};
+use crate::server::db::Pool;
 
 /// Ann owns "acme" with `seats` seats; returns her client.
-async fn acme(pool: &SqlitePool, seats: i64) -> Client {
+async fn acme(pool: &Pool, seats: i64) -> Client {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     ann.create_org("Acme").await;
-    sqlx::query("UPDATE organizations SET seat_limit = ? WHERE slug = 'acme'")
+    sqlx::query("UPDATE organizations SET seat_limit = $1 WHERE slug = 'acme'")
         .bind(seats)
         .execute(pool)
         .await
@@ -35,11 +35,11 @@ async fn send(client: &mut Client, rows: &[BulkLine], dry_run: bool) -> BulkRepo
     serde_json::from_value(reply.body).unwrap()
 }
 
-pub(super) async fn count(pool: &SqlitePool, sql: &str) -> i64 {
+pub(super) async fn count(pool: &Pool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-pub(super) async fn pending(pool: &SqlitePool) -> i64 {
+pub(super) async fn pending(pool: &Pool) -> i64 {
     count(
         pool,
         "SELECT COUNT(*) FROM invitations WHERE status = 'pending'",
@@ -47,7 +47,7 @@ pub(super) async fn pending(pool: &SqlitePool) -> i64 {
     .await
 }
 
-async fn invitation_mails(pool: &SqlitePool) -> i64 {
+async fn invitation_mails(pool: &Pool) -> i64 {
     count(
         pool,
         "SELECT COUNT(*) FROM outbox WHERE text_body LIKE '%/invite/%'",
@@ -62,7 +62,7 @@ fn addresses(n: usize, domain: &str) -> Vec<BulkLine> {
 }
 
 #[sqlx::test]
-async fn a_dry_run_reports_and_changes_nothing(pool: SqlitePool) {
+async fn a_dry_run_reports_and_changes_nothing(pool: Pool) {
     let mut ann = acme(&pool, 10).await;
     let report = send(&mut ann, &addresses(3, "x.test"), true).await;
     assert!(report.dry_run);
@@ -78,7 +78,7 @@ async fn a_dry_run_reports_and_changes_nothing(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn five_hundred_rows_commit_in_one_request(pool: SqlitePool) {
+async fn five_hundred_rows_commit_in_one_request(pool: Pool) {
     let mut ann = acme(&pool, 1000).await;
     let report = send(&mut ann, &addresses(500, "x.test"), false).await;
     assert_eq!(report.rows.len(), 500);
@@ -104,7 +104,7 @@ async fn five_hundred_rows_commit_in_one_request(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn each_row_gets_its_own_outcome(pool: SqlitePool) {
+async fn each_row_gets_its_own_outcome(pool: Pool) {
     // Seats: Ann and Bob are members, Carl is invited: 3 of 6 used.
     let mut ann = acme(&pool, 6).await;
     let mut bob = ann.fresh();
@@ -194,7 +194,7 @@ async fn each_row_gets_its_own_outcome(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn concurrent_batches_never_exceed_the_seats(pool: SqlitePool) {
+async fn concurrent_batches_never_exceed_the_seats(pool: Pool) {
     // Ann holds one of ten seats; three batches of five race for the other nine.
     let ann = acme(&pool, 10).await;
     let mut clients = Vec::new();
@@ -238,7 +238,7 @@ async fn concurrent_batches_never_exceed_the_seats(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_member_without_the_invite_permission_is_refused_as_a_whole(pool: SqlitePool) {
+async fn a_member_without_the_invite_permission_is_refused_as_a_whole(pool: Pool) {
     let ann = acme(&pool, 10).await;
     let mut bob = ann.fresh();
     bob.sign_up("Bob", "bob@example.com").await;

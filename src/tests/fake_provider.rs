@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use super::support::Client;
 use crate::domain::identity::ProviderKind;
+use crate::server::db::Pool;
 use crate::server::identity::providers::ProviderConfig;
-use sqlx::SqlitePool;
 
 const KEY_PEM: &str = include_str!("fixtures/oidc-test-key.pem");
 pub const CLIENT_ID: &str = "gatehouse-test";
@@ -242,7 +242,7 @@ async fn token(
 }
 
 /// The application with these providers configured.
-pub async fn app(pool: SqlitePool, providers: &[(&FakeProvider, ProviderKind)]) -> Client {
+pub async fn app(pool: Pool, providers: &[(&FakeProvider, ProviderKind)]) -> Client {
     let configs: Vec<_> = providers.iter().map(|(p, kind)| p.config(*kind)).collect();
     Client::with_config(pool, |c| c.providers = configs).await
 }

@@ -1,12 +1,12 @@
 use axum::body::Body;
 use axum::http::{header, Request};
-use sqlx::SqlitePool;
 
 use super::support::Client;
 use crate::error::AppError;
+use crate::server::db::Pool;
 
 #[sqlx::test]
-async fn signed_out_calls_are_refused(pool: SqlitePool) {
+async fn signed_out_calls_are_refused(pool: Pool) {
     let mut client = Client::new(pool).await;
     for endpoint in [
         "create_organization",
@@ -25,7 +25,7 @@ async fn signed_out_calls_are_refused(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn bad_input_is_a_typed_4xx(pool: SqlitePool) {
+async fn bad_input_is_a_typed_4xx(pool: Pool) {
     let mut client = Client::new(pool).await;
     let reply = client
         .call(
@@ -68,7 +68,7 @@ async fn bad_input_is_a_typed_4xx(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: SqlitePool) {
+async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: Pool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
     assert_eq!(
@@ -94,7 +94,7 @@ async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn session_cookie_is_http_only_and_lax(pool: SqlitePool) {
+async fn session_cookie_is_http_only_and_lax(pool: Pool) {
     let client = Client::new(pool).await;
     let body = "name=Ann&email=ann%40example.com&password=correct+horse";
     let response = client
@@ -123,7 +123,7 @@ async fn session_cookie_is_http_only_and_lax(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn cross_site_posts_are_refused(pool: SqlitePool) {
+async fn cross_site_posts_are_refused(pool: Pool) {
     let client = Client::new(pool).await;
     let response = client
         .raw(
@@ -139,7 +139,7 @@ async fn cross_site_posts_are_refused(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn members_cannot_read_or_switch_to_other_organizations(pool: SqlitePool) {
+async fn members_cannot_read_or_switch_to_other_organizations(pool: Pool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
     let acme = ann.create_org("Acme").await;
@@ -175,7 +175,7 @@ async fn members_cannot_read_or_switch_to_other_organizations(pool: SqlitePool) 
 }
 
 #[sqlx::test]
-async fn a_page_of_another_organization_renders_not_found(pool: SqlitePool) {
+async fn a_page_of_another_organization_renders_not_found(pool: Pool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
     let acme = ann.create_org("Secret Acme").await;
@@ -188,7 +188,7 @@ async fn a_page_of_another_organization_renders_not_found(pool: SqlitePool) {
 /// The router over a site directory (removed by the caller) whose `pkg/`
 /// holds one built file, `name`.
 async fn router_over_built_file(
-    pool: SqlitePool,
+    pool: Pool,
     name: &str,
     hashed_names: bool,
 ) -> (std::path::PathBuf, axum::Router) {
@@ -205,7 +205,7 @@ async fn router_over_built_file(
 }
 
 #[sqlx::test]
-async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
+async fn built_files_never_carry_another_pages_redirect(pool: Pool) {
     use axum::http::{HeaderValue, StatusCode};
     use leptos::prelude::{provide_context, Owner};
     use leptos_axum::ResponseOptions;
@@ -243,7 +243,7 @@ async fn built_files_never_carry_another_pages_redirect(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn answers_are_compressed_when_the_client_accepts_it(pool: SqlitePool) {
+async fn answers_are_compressed_when_the_client_accepts_it(pool: Pool) {
     let client = Client::new(pool).await;
     let request = |encoding: &str| {
         Request::get("/api/v1/openapi.json")
@@ -267,7 +267,7 @@ async fn answers_are_compressed_when_the_client_accepts_it(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: SqlitePool) {
+async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: Pool) {
     use axum::http::StatusCode;
     use tower::ServiceExt;
 
@@ -298,7 +298,7 @@ async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: Sqli
 }
 
 #[sqlx::test]
-async fn the_health_check_answers_while_the_database_does(pool: SqlitePool) {
+async fn the_health_check_answers_while_the_database_does(pool: Pool) {
     use axum::http::StatusCode;
     use tower::ServiceExt;
 

@@ -1,5 +1,4 @@
 use chrono::{Duration, Utc};
-use sqlx::SqlitePool;
 
 use super::support::{self, Client};
 use super::{member, user};
@@ -8,6 +7,7 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::server::accounts;
 use crate::server::actor::User;
+use crate::server::db::Pool;
 use crate::server::invitations;
 use crate::server::invitations::link::{self, LinkKey};
 use crate::server::state::AppState;
@@ -36,20 +36,20 @@ async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &
 }
 
 #[sqlx::test]
-async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs(pool: SqlitePool) {
+async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs(pool: Pool) {
     let state = support::state(pool.clone());
     let ann = verified(&state, "ann@example.com").await;
     org_inviting(&state, "a@example.com", "Acme", "ann@example.com").await;
     org_inviting(&state, "b@example.com", "Globex", "ann@example.com").await;
     let expired = org_inviting(&state, "c@example.com", "Initech", "ann@example.com").await;
-    sqlx::query("UPDATE invitations SET expires_at = ? WHERE id = ?")
+    sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2")
         .bind(Utc::now() - Duration::minutes(1))
         .bind(expired)
         .execute(&pool)
         .await
         .unwrap();
     let revoked = org_inviting(&state, "d@example.com", "Umbrella", "ann@example.com").await;
-    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE id = ?")
+    sqlx::query("UPDATE invitations SET status = 'revoked' WHERE id = $1")
         .bind(revoked)
         .execute(&pool)
         .await
@@ -68,7 +68,7 @@ async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs
 }
 
 #[sqlx::test]
-async fn an_unverified_address_sees_no_invitations(pool: SqlitePool) {
+async fn an_unverified_address_sees_no_invitations(pool: Pool) {
     let state = support::state(pool.clone());
     let squatter = user(&state, "ceo@example.com").await;
     let id = org_inviting(&state, "a@example.com", "Acme", "ceo@example.com").await;
@@ -90,7 +90,7 @@ async fn an_unverified_address_sees_no_invitations(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn answers_and_changes_leave_notices(pool: SqlitePool) {
+async fn answers_and_changes_leave_notices(pool: Pool) {
     let state = support::state(pool.clone());
     let ann = verified(&state, "ann@example.com").await;
     let bob = verified(&state, "bob@example.com").await;
@@ -154,7 +154,7 @@ async fn answers_and_changes_leave_notices(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
+async fn nobody_accepts_someone_elses_invitation_by_id(pool: Pool) {
     let mut owner = Client::new(pool.clone()).await;
     owner.sign_up("Owner", "owner@example.com").await;
     owner.create_org("Acme").await;
@@ -195,7 +195,7 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
+async fn the_heartbeat_counts_and_says_when_membership_ends(pool: Pool) {
     let state = support::state(pool.clone());
     let id = org_inviting(&state, "owner@example.com", "Acme", "ann@example.com").await;
     let ann = verified(&state, "ann@example.com").await;
@@ -213,7 +213,7 @@ async fn the_heartbeat_counts_and_says_when_membership_ends(pool: SqlitePool) {
     assert_eq!(joined.open, 0);
     assert!(joined.access.is_some(), "a member");
     assert_eq!(beat(Some("elsewhere")).await.access, None);
-    sqlx::query("UPDATE memberships SET status = 'removed' WHERE user_id = ?")
+    sqlx::query("UPDATE memberships SET status = 'removed' WHERE user_id = $1")
         .bind(ann.id)
         .execute(&pool)
         .await

@@ -1,5 +1,4 @@
 use chrono::{Duration, Utc};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 use super::support;
@@ -10,13 +9,14 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::invitations::{Delivery, IssuedInvitation, LinkState, INVITATIONS_PAGE};
 use crate::server::actor::Member;
+use crate::server::db::Pool;
 use crate::server::invitations::{self, link};
 use crate::server::mail::worker;
 use crate::server::organizations;
 use crate::server::state::AppState;
 
 /// An organization "acme" owned by owner@example.com.
-async fn setup(pool: &SqlitePool) -> (AppState, Member) {
+async fn setup(pool: &Pool) -> (AppState, Member) {
     let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     organizations::create(pool, owner.id, "Acme").await.unwrap();
@@ -31,17 +31,17 @@ async fn invite_member(state: &AppState, owner: &Member, email: &str) -> IssuedI
         .unwrap()
 }
 
-async fn set_seats(pool: &SqlitePool, limit: i64) {
-    sqlx::query("UPDATE organizations SET seat_limit = ?")
+async fn set_seats(pool: &Pool, limit: i64) {
+    sqlx::query("UPDATE organizations SET seat_limit = $1")
         .bind(limit)
         .execute(pool)
         .await
         .unwrap();
 }
 
-async fn status_of(pool: &SqlitePool, email: &str) -> String {
+async fn status_of(pool: &Pool, email: &str) -> String {
     sqlx::query_scalar(
-        "SELECT status FROM invitations WHERE email = ? ORDER BY created_at DESC LIMIT 1",
+        "SELECT status FROM invitations WHERE email = $1 ORDER BY created_at DESC LIMIT 1",
     )
     .bind(email)
     .fetch_one(pool)
@@ -50,7 +50,7 @@ async fn status_of(pool: &SqlitePool, email: &str) -> String {
 }
 
 #[sqlx::test]
-async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
+async fn create_stores_hash_queues_mail_and_audits(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invitations::create(
         &state,
@@ -104,7 +104,7 @@ async fn create_stores_hash_queues_mail_and_audits(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn notification_email_receives_the_mail(pool: SqlitePool) {
+async fn notification_email_receives_the_mail(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let input = InvitationRequest {
         notify_email: "ann.private@example.org".into(),
@@ -120,7 +120,7 @@ async fn notification_email_receives_the_mail(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn bad_input_is_refused_per_field(pool: SqlitePool) {
+async fn bad_input_is_refused_per_field(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let field = |r: Result<_, AppError>| match r {
         Err(AppError::Invalid { field, .. }) => field,
@@ -169,7 +169,7 @@ async fn bad_input_is_refused_per_field(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn one_pending_invitation_per_email(pool: SqlitePool) {
+async fn one_pending_invitation_per_email(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let first = invite_member(&state, &owner, "ann@example.com").await;
     let err = invitations::create(
@@ -200,12 +200,12 @@ async fn one_pending_invitation_per_email(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn the_database_enforces_one_pending_invitation(pool: SqlitePool) {
+async fn the_database_enforces_one_pending_invitation(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "ann@example.com").await;
     let raw = sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, invited_by, created_at, sent_at, expires_at)
-         VALUES (?, ?, 'ann@example.com', 'member', ?, ?, ?, ?)",
+         VALUES ($1, $2, 'ann@example.com', 'member', $3, $4, $5, $6)",
     )
     .bind(uuid::Uuid::new_v4())
     .bind(owner.org.id)
@@ -222,7 +222,7 @@ async fn the_database_enforces_one_pending_invitation(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn concurrent_invites_of_one_email_make_one_invitation(pool: SqlitePool) {
+async fn concurrent_invites_of_one_email_make_one_invitation(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -254,7 +254,7 @@ async fn concurrent_invites_of_one_email_make_one_invitation(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn seats_are_never_exceeded_by_parallel_invites(pool: SqlitePool) {
+async fn seats_are_never_exceeded_by_parallel_invites(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     set_seats(&pool, 5).await;
     let owner = member(&pool, &owner.user, "acme").await;
@@ -285,7 +285,7 @@ async fn seats_are_never_exceeded_by_parallel_invites(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn seats_message_says_ten_of_ten(pool: SqlitePool) {
+async fn seats_message_says_ten_of_ten(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     for i in 0..9 {
         invitations::create(
@@ -307,7 +307,7 @@ async fn seats_message_says_ten_of_ten(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn rights_to_invite(pool: SqlitePool) {
+async fn rights_to_invite(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let admin = user(&state, "admin@example.com").await;
     let plain = user(&state, "member@example.com").await;
@@ -366,7 +366,7 @@ async fn rights_to_invite(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn accept_creates_one_membership_and_verifies_email(pool: SqlitePool) {
+async fn accept_creates_one_membership_and_verifies_email(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invitations::create(
         &state,
@@ -423,7 +423,7 @@ fn unconfirmed(email: &str) -> AppError {
 }
 
 #[sqlx::test]
-async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: SqlitePool) {
+async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let input = InvitationRequest {
         notify_email: "assistant@example.com".into(),
@@ -438,7 +438,7 @@ async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: S
 }
 
 #[sqlx::test]
-async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
+async fn fifty_concurrent_accepts_make_one_membership(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "ann@example.com").await;
     let ann = user(&state, "ann@example.com").await;
@@ -453,7 +453,7 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let memberships: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = ?")
+    let memberships: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
         .bind(ann.id)
         .fetch_one(&pool)
         .await
@@ -469,7 +469,7 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn seats_are_rechecked_at_accept(pool: SqlitePool) {
+async fn seats_are_rechecked_at_accept(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let mut people = Vec::new();
     for i in 0..3 {
@@ -525,7 +525,7 @@ async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
 }
 
 #[sqlx::test]
-async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: SqlitePool) {
+async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
     let bob = user(&state, "bob@example.com").await;
@@ -540,10 +540,10 @@ async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Sq
 }
 
 #[sqlx::test]
-async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
+async fn expiry_is_computed_at_read_time_and_written_on_use(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
-    sqlx::query("UPDATE invitations SET expires_at = ?")
+    sqlx::query("UPDATE invitations SET expires_at = $1")
         .bind(Utc::now() - Duration::minutes(1))
         .execute(&pool)
         .await
@@ -581,10 +581,10 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
+async fn resend_replaces_the_link_and_restarts_expiry(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let first = invite_member(&state, &owner, "ann@example.com").await;
-    sqlx::query("UPDATE invitations SET expires_at = ?")
+    sqlx::query("UPDATE invitations SET expires_at = $1")
         .bind(Utc::now() + Duration::hours(1))
         .execute(&pool)
         .await
@@ -624,7 +624,7 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn revoke_kills_the_link(pool: SqlitePool) {
+async fn revoke_kills_the_link(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
     invitations::revoke(&state, &owner, issued.invitation_id)
@@ -668,7 +668,7 @@ async fn revoke_kills_the_link(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn decline_is_final(pool: SqlitePool) {
+async fn decline_is_final(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
     link::decline(&pool, &secret_of(&issued.link), None)
@@ -685,7 +685,7 @@ async fn decline_is_final(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
+async fn delivery_retries_then_marks_the_invitation_failed(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     // Leave the verification mail of the owner out of the way.
     sqlx::query("UPDATE outbox SET status = 'sent'")
@@ -737,14 +737,14 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn old_invitations_are_found_behind_a_thousand_newer_ones_by_filter_and_by_paging(
-    pool: SqlitePool,
+    pool: Pool,
 ) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "old@example.com").await;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
          INSERT INTO invitations (id, org_id, email, role, status, invited_by, created_at, sent_at, expires_at)
-         SELECT randomblob(16), ?1, 'd' || i || '@example.com', 'member', 'declined', ?2, ?3, ?3, ?3 FROM n",
+         SELECT randomblob(16), $1, 'd' || i || '@example.com', 'member', 'declined', $2, $3, $3, $3 FROM n",
     )
     .bind(owner.org.id)
     .bind(owner.user.id)
@@ -791,7 +791,7 @@ async fn old_invitations_are_found_behind_a_thousand_newer_ones_by_filter_and_by
 }
 
 #[sqlx::test]
-async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: SqlitePool) {
+async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     organizations::update_settings(&pool, &owner, "10", "3")
         .await
@@ -813,7 +813,7 @@ async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Sqli
 }
 
 #[sqlx::test]
-async fn inviting_and_resending_are_rate_limited_per_inviter(pool: SqlitePool) {
+async fn inviting_and_resending_are_rate_limited_per_inviter(pool: Pool) {
     let (mut state, owner) = setup(&pool).await;
     Arc::make_mut(&mut state.config).invite_limit = 2;
     let first = invite_member(&state, &owner, "a@example.com").await;

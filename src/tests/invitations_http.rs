@@ -1,11 +1,10 @@
-use sqlx::SqlitePool;
-
 use super::support::Client;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::server::db::Pool;
 
 /// Ann owns "acme"; returns her client.
-async fn acme(pool: SqlitePool) -> Client {
+async fn acme(pool: Pool) -> Client {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
     ann.create_org("Acme").await;
@@ -28,16 +27,16 @@ fn invitation(slug: &str, email: &str, role: &str) -> serde_json::Value {
     })
 }
 
-async fn user_id(pool: &SqlitePool, email: &str) -> uuid::Uuid {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+async fn user_id(pool: &Pool, email: &str) -> uuid::Uuid {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_one(pool)
         .await
         .unwrap()
 }
 
-async fn org_id(pool: &SqlitePool, slug: &str) -> uuid::Uuid {
-    sqlx::query_scalar("SELECT id FROM organizations WHERE slug = ?")
+async fn org_id(pool: &Pool, slug: &str) -> uuid::Uuid {
+    sqlx::query_scalar("SELECT id FROM organizations WHERE slug = $1")
         .bind(slug)
         .fetch_one(pool)
         .await
@@ -45,7 +44,7 @@ async fn org_id(pool: &SqlitePool, slug: &str) -> uuid::Uuid {
 }
 
 #[sqlx::test]
-async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: SqlitePool) {
+async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Pool) {
     let ann = acme(pool.clone()).await;
     let mut bob = ann.fresh();
     bob.sign_up("Bob", "bob@example.com").await;
@@ -63,7 +62,7 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
         )
         .await;
     assert_eq!(reply.status, 403, "{:?}", reply.body);
-    sqlx::query("UPDATE memberships SET role = 'admin' WHERE user_id = ?")
+    sqlx::query("UPDATE memberships SET role = 'admin' WHERE user_id = $1")
         .bind(user_id(&pool, "bob@example.com").await)
         .execute(&pool)
         .await
@@ -87,7 +86,7 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Sqlite
 }
 
 #[sqlx::test]
-async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: SqlitePool) {
+async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let created = ann
         .call_json(
@@ -126,7 +125,7 @@ async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Sq
 }
 
 #[sqlx::test]
-async fn list_responses_never_carry_the_secret(pool: SqlitePool) {
+async fn list_responses_never_carry_the_secret(pool: Pool) {
     let mut ann = acme(pool).await;
     let created = ann
         .call_json(
@@ -152,7 +151,7 @@ async fn list_responses_never_carry_the_secret(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
+async fn dead_tokens_cannot_be_accepted_or_declined(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let mut bob = ann.fresh();
     bob.sign_up("Bob", "bob@example.com").await;
@@ -169,7 +168,7 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
         .call("resend_invitation", &[("slug", "acme"), ("id", &id)])
         .await;
     // Expired (the fresh one, after its time passes).
-    sqlx::query("UPDATE invitations SET expires_at = ? WHERE status = 'pending'")
+    sqlx::query("UPDATE invitations SET expires_at = $1 WHERE status = 'pending'")
         .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
         .execute(&pool)
         .await
@@ -191,7 +190,7 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn accepting_switches_the_console_to_the_organization(pool: SqlitePool) {
+async fn accepting_switches_the_console_to_the_organization(pool: Pool) {
     let mut ann = acme(pool).await;
     let created = ann
         .call_json(
@@ -228,7 +227,7 @@ async fn accepting_switches_the_console_to_the_organization(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn token_lookups_are_rate_limited(pool: SqlitePool) {
+async fn token_lookups_are_rate_limited(pool: Pool) {
     let ann = acme(pool).await;
     let mut probe = ann.fresh();
     let limit = ann.state.config.token_lookup_limit;
@@ -257,7 +256,7 @@ async fn invited_newcomer(ann: &mut Client, name: &str, email: &str) -> (Client,
 }
 
 #[sqlx::test]
-async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: SqlitePool) {
+async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let (mut bob, shared) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
     let refused = bob.call("accept_invitation", &[("token", &shared)]).await;
@@ -284,7 +283,7 @@ async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: SqlitePool
 }
 
 #[sqlx::test]
-async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: SqlitePool) {
+async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let (mut bob, _) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
     let mailed = super::mailed_secret(&pool, "bob@example.com").await;
@@ -328,7 +327,7 @@ async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: Sqli
 }
 
 #[sqlx::test]
-async fn an_unknown_role_or_permission_is_bad_input(pool: SqlitePool) {
+async fn an_unknown_role_or_permission_is_bad_input(pool: Pool) {
     let mut ann = acme(pool).await;
     let mut unknown_permission = invitation("acme", "x@example.com", "member");
     unknown_permission["request"]["permissions"] = serde_json::json!(["root:all"]);

@@ -1,5 +1,4 @@
 use chrono::Utc;
-use sqlx::SqlitePool;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -10,6 +9,7 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::members::{MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort};
 use crate::server::actor::{Member, User};
+use crate::server::db::Pool;
 use crate::server::members::{self, MemberQuery, Removal};
 use crate::server::state::AppState;
 use crate::server::{invitations, organizations};
@@ -22,7 +22,7 @@ struct Acme {
 }
 
 /// "acme" with an owner, an admin and a member.
-async fn acme(pool: &SqlitePool) -> Acme {
+async fn acme(pool: &Pool) -> Acme {
     let state = support::state(pool.clone());
     let owner = user(&state, "owner@example.com").await;
     let org = organizations::create(pool, owner.id, "Acme").await.unwrap();
@@ -38,7 +38,7 @@ async fn acme(pool: &SqlitePool) -> Acme {
     }
 }
 
-async fn role_of(pool: &SqlitePool, user: &User) -> Option<Role> {
+async fn role_of(pool: &Pool, user: &User) -> Option<Role> {
     organizations::view(pool, user.id, "acme")
         .await
         .ok()
@@ -55,7 +55,7 @@ fn removal(user: Uuid, expected: Role) -> Removal {
 }
 
 #[sqlx::test]
-async fn role_change_matrix(pool: SqlitePool) {
+async fn role_change_matrix(pool: Pool) {
     let a = acme(&pool).await;
     let (o, ad, m) = (&a.owner, &a.admin, &a.plain);
     // Members change nothing.
@@ -101,7 +101,7 @@ async fn role_change_matrix(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn the_last_owner_cannot_be_demoted_or_leave(pool: SqlitePool) {
+async fn the_last_owner_cannot_be_demoted_or_leave(pool: Pool) {
     let a = acme(&pool).await;
     let err = members::change_role(
         &a.state,
@@ -120,7 +120,7 @@ async fn the_last_owner_cannot_be_demoted_or_leave(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: SqlitePool) {
+async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: Pool) {
     for _ in 0..5 {
         let a = acme(&pool).await;
         members::change_role(
@@ -171,7 +171,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: SqlitePool
 }
 
 #[sqlx::test]
-async fn removal_matrix_and_history(pool: SqlitePool) {
+async fn removal_matrix_and_history(pool: Pool) {
     let a = acme(&pool).await;
     let err = members::remove(&a.state, &a.owner, removal(a.owner.user.id, Role::Owner))
         .await
@@ -196,7 +196,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
         AppError::NotFound("Organization".into())
     );
     let (status, by): (String, Uuid) =
-        sqlx::query_as("SELECT status, removed_by FROM memberships WHERE user_id = ?")
+        sqlx::query_as("SELECT status, removed_by FROM memberships WHERE user_id = $1")
             .bind(a.plain.user.id)
             .fetch_one(&pool)
             .await
@@ -225,7 +225,7 @@ async fn removal_matrix_and_history(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: SqlitePool) {
+async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Pool) {
     let a = acme(&pool).await;
     let project = crate::server::projects::create(&pool, &a.owner, "Web")
         .await
@@ -246,7 +246,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
         let pool = pool.clone();
         async move {
             sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM grants WHERE user_id = ? AND project_id IS NOT NULL",
+                "SELECT COUNT(*) FROM grants WHERE user_id = $1 AND project_id IS NOT NULL",
             )
             .bind(id)
             .fetch_one(&pool)
@@ -272,7 +272,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Sqli
 }
 
 #[sqlx::test]
-async fn transfer_ownership_swaps_roles(pool: SqlitePool) {
+async fn transfer_ownership_swaps_roles(pool: Pool) {
     let a = acme(&pool).await;
     assert!(matches!(
         members::transfer_ownership(&a.state, &a.admin, a.plain.user.id).await,
@@ -293,7 +293,7 @@ fn listed(page: &MemberPage) -> &[MemberItem] {
     }
 }
 
-async fn seed_members(pool: &SqlitePool, org: Uuid, n: usize, prefix: &str) {
+async fn seed_members(pool: &Pool, org: Uuid, n: usize, prefix: &str) {
     crate::server::fixtures::seed_members(pool, org, n, prefix)
         .await
         .unwrap();
@@ -312,7 +312,7 @@ fn query(search: &str, role: Option<Role>, sort: MemberSort, after: &str) -> Mem
 }
 
 #[sqlx::test]
-async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
+async fn pages_lose_and_repeat_nothing_while_members_join(pool: Pool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 160, "Seed").await;
     let orders = [
@@ -385,7 +385,7 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn search_filter_and_totals(pool: SqlitePool) {
+async fn search_filter_and_totals(pool: Pool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 30, "Zed").await;
     let q = query("ADMIN@", None, MemberSort::Name, "");
@@ -407,11 +407,11 @@ async fn search_filter_and_totals(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn activity_is_for_admins_newest_first(pool: SqlitePool) {
+async fn activity_is_for_admins_newest_first(pool: Pool) {
     let a = acme(&pool).await;
     for i in 0..60 {
         let email = format!("p{i}@example.com");
-        sqlx::query("INSERT INTO audit_events (org_id, actor_id, action, target, at) VALUES (?, ?, 'invitation.created', ?, ?)")
+        sqlx::query("INSERT INTO audit_events (org_id, actor_id, action, target, at) VALUES ($1, $2, 'invitation.created', $3, $4)")
             .bind(a.owner.org.id)
             .bind(a.owner.user.id)
             .bind(email)
@@ -439,12 +439,12 @@ async fn activity_is_for_admins_newest_first(pool: SqlitePool) {
 /// The members counter behind seats and totals, and the trigram index behind
 /// search, follow joins, removals, rejoins and renames.
 #[sqlx::test]
-async fn counts_and_search_follow_every_change(pool: SqlitePool) {
+async fn counts_and_search_follow_every_change(pool: Pool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 12, "Quill").await;
     let counted = || async {
         let counted: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
+            "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND status = 'active'",
         )
         .bind(a.owner.org.id)
         .fetch_one(&pool)
@@ -500,7 +500,7 @@ async fn counts_and_search_follow_every_change(pool: SqlitePool) {
         "addresses hidden"
     );
     assert_eq!(found(a.owner.clone(), "member@exam").await, 1);
-    sqlx::query("UPDATE users SET name = 'Renata Ortiz' WHERE id = ?")
+    sqlx::query("UPDATE users SET name = 'Renata Ortiz' WHERE id = $1")
         .bind(a.plain.user.id)
         .execute(&pool)
         .await
@@ -508,14 +508,14 @@ async fn counts_and_search_follow_every_change(pool: SqlitePool) {
     assert_eq!(found(a.owner.clone(), "renata").await, 1);
     assert_eq!(found(a.plain.clone(), "ort ren").await, 1);
     // A name typed with a combining mark is the same word as the stored one.
-    sqlx::query("UPDATE users SET name = 'Jürgen Müller' WHERE id = ?")
+    sqlx::query("UPDATE users SET name = 'Jürgen Müller' WHERE id = $1")
         .bind(a.plain.user.id)
         .execute(&pool)
         .await
         .unwrap();
     assert_eq!(found(a.owner.clone(), "Mu\u{308}ller").await, 1);
     assert_eq!(found(a.owner.clone(), "muller jur").await, 1);
-    sqlx::query("DELETE FROM memberships WHERE user_id = ?")
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1")
         .bind(a.plain.user.id)
         .execute(&pool)
         .await

@@ -1,10 +1,9 @@
-use sqlx::SqlitePool;
-
 use super::support::Client;
 use crate::domain::Role;
+use crate::server::db::Pool;
 
-async fn id_of(pool: &SqlitePool, email: &str) -> String {
-    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+async fn id_of(pool: &Pool, email: &str) -> String {
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_one(pool)
         .await
@@ -13,7 +12,7 @@ async fn id_of(pool: &SqlitePool, email: &str) -> String {
 }
 
 #[sqlx::test]
-async fn authorization_comes_from_the_session_not_the_request(pool: SqlitePool) {
+async fn authorization_comes_from_the_session_not_the_request(pool: Pool) {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
     ann.create_org("Acme").await;

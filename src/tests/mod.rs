@@ -20,12 +20,12 @@ mod sso;
 mod support;
 mod trust;
 
-use sqlx::SqlitePool;
+use crate::server::db::Pool;
 
 /// The newest outbox message to `to`: (subject, text body).
-pub async fn last_mail_to(pool: &SqlitePool, to: &str) -> (String, String) {
+pub async fn last_mail_to(pool: &Pool, to: &str) -> (String, String) {
     sqlx::query_as(
-        "SELECT subject, text_body FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1",
+        "SELECT subject, text_body FROM outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(to)
     .fetch_one(pool)
@@ -62,8 +62,8 @@ pub async fn user(
 }
 
 /// Makes `user` an active member of `org` with `role`, bypassing invitations.
-pub async fn join(pool: &SqlitePool, org: uuid::Uuid, user: uuid::Uuid, role: crate::domain::Role) {
-    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)")
+pub async fn join(pool: &Pool, org: uuid::Uuid, user: uuid::Uuid, role: crate::domain::Role) {
+    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)")
         .bind(org)
         .bind(user)
         .bind(role.as_str())
@@ -75,7 +75,7 @@ pub async fn join(pool: &SqlitePool, org: uuid::Uuid, user: uuid::Uuid, role: cr
 
 /// `user` acting in the organization at `slug`.
 pub async fn member(
-    pool: &SqlitePool,
+    pool: &Pool,
     user: &crate::server::actor::User,
     slug: &str,
 ) -> crate::server::actor::Member {
@@ -96,8 +96,8 @@ pub fn secret_of(link: &str) -> String {
 
 /// The secret of the newest invitation link mailed to `to` (the mailed link,
 /// not the shareable one shown to the inviter).
-pub async fn mailed_secret(pool: &SqlitePool, to: &str) -> String {
-    let text: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_addr = ? AND text_body LIKE '%/invite/%' ORDER BY id DESC LIMIT 1")
+pub async fn mailed_secret(pool: &Pool, to: &str) -> String {
+    let text: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_addr = $1 AND text_body LIKE '%/invite/%' ORDER BY id DESC LIMIT 1")
         .bind(to)
         .fetch_one(pool)
         .await

@@ -1,12 +1,11 @@
-use sqlx::SqlitePool;
-
 use super::support;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::accounts::{self, SignUp};
+use crate::server::db::Pool;
 use crate::server::organizations;
 
-async fn user(pool: &SqlitePool, email: &str) -> uuid::Uuid {
+async fn user(pool: &Pool, email: &str) -> uuid::Uuid {
     let state = support::state(pool.clone());
     accounts::sign_up(
         &state,
@@ -22,7 +21,7 @@ async fn user(pool: &SqlitePool, email: &str) -> uuid::Uuid {
 }
 
 #[sqlx::test]
-async fn creator_becomes_owner_and_slugs_stay_unique(pool: SqlitePool) {
+async fn creator_becomes_owner_and_slugs_stay_unique(pool: Pool) {
     let ann = user(&pool, "ann@example.com").await;
     let a = organizations::create(&pool, ann, "Acme Inc").await.unwrap();
     let b = organizations::create(&pool, ann, "Acme, Inc.")
@@ -36,7 +35,7 @@ async fn creator_becomes_owner_and_slugs_stay_unique(pool: SqlitePool) {
     let view = organizations::view(&pool, ann, "acme-inc").await.unwrap();
     assert_eq!((view.seat_limit, view.invitation_ttl_days), (10, 7));
     let active: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active'",
+        "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND status = 'active'",
     )
     .bind(view.id)
     .fetch_one(&pool)
@@ -53,7 +52,7 @@ async fn creator_becomes_owner_and_slugs_stay_unique(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn names_are_checked(pool: SqlitePool) {
+async fn names_are_checked(pool: Pool) {
     let ann = user(&pool, "ann@example.com").await;
     let err = organizations::create(&pool, ann, "   ").await.unwrap_err();
     assert_eq!(
@@ -70,7 +69,7 @@ async fn names_are_checked(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn outsiders_and_removed_members_see_not_found(pool: SqlitePool) {
+async fn outsiders_and_removed_members_see_not_found(pool: Pool) {
     let ann = user(&pool, "ann@example.com").await;
     let bob = user(&pool, "bob@example.com").await;
     let org = organizations::create(&pool, ann, "Acme").await.unwrap();
@@ -84,7 +83,7 @@ async fn outsiders_and_removed_members_see_not_found(pool: SqlitePool) {
             .unwrap_err(),
         AppError::NotFound("Organization".into())
     );
-    sqlx::query("INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, 'member', 'removed', ?)")
+    sqlx::query("INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES ($1, $2, 'member', 'removed', $3)")
         .bind(org.id)
         .bind(bob)
         .bind(chrono::Utc::now())
@@ -99,7 +98,7 @@ async fn outsiders_and_removed_members_see_not_found(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn only_owners_change_settings_within_bounds(pool: SqlitePool) {
+async fn only_owners_change_settings_within_bounds(pool: Pool) {
     let state = support::state(pool.clone());
     let ann = accounts::sign_up(
         &state,

@@ -1,5 +1,4 @@
 use chrono::Utc;
-use sqlx::SqlitePool;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +6,7 @@ use std::time::Duration;
 use super::support;
 use crate::domain::Email;
 use crate::server::config::{Config, MailTransportConfig};
+use crate::server::db::Pool;
 use crate::server::mail::outbox::{self, DeliveryStatus, OutboxRow};
 use crate::server::mail::{enqueue, transport::Transport, worker, OutgoingMail};
 use crate::server::{db, token::SecretToken};
@@ -24,7 +24,7 @@ fn mail(to: &str) -> OutgoingMail {
 }
 
 #[sqlx::test]
-async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
+async fn file_transport_writes_one_eml_per_message(pool: Pool) {
     let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
@@ -68,7 +68,7 @@ async fn file_transport_writes_one_eml_per_message(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: SqlitePool) {
+async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Pool) {
     let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
@@ -110,7 +110,7 @@ async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Sqlit
 }
 
 #[sqlx::test]
-async fn retry_waits_for_its_backoff(pool: SqlitePool) {
+async fn retry_waits_for_its_backoff(pool: Pool) {
     let mut state = support::state(pool.clone());
     std::sync::Arc::make_mut(&mut state.config).mail_retry_base =
         std::time::Duration::from_secs(60);
@@ -134,21 +134,21 @@ async fn retry_waits_for_its_backoff(pool: SqlitePool) {
 }
 
 /// One worker pass that must end within `HANG`, so a hang fails the test.
-async fn pass(pool: &SqlitePool, transport: &Transport, config: &Config) -> usize {
+async fn pass(pool: &Pool, transport: &Transport, config: &Config) -> usize {
     tokio::time::timeout(HANG, worker::deliver_due(pool, transport, config))
         .await
         .expect("the worker pass hung")
         .expect("the worker pass could read the outbox")
 }
 
-async fn row(pool: &SqlitePool, id: i64) -> OutboxRow {
+async fn row(pool: &Pool, id: i64) -> OutboxRow {
     outbox::get(&mut pool.acquire().await.unwrap(), id)
         .await
         .unwrap()
 }
 
 #[sqlx::test]
-async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(pool: SqlitePool) {
+async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(pool: Pool) {
     let smtp = support::SilentSmtp::start().await;
     let mut state = support::state(pool.clone());
     let config = Arc::make_mut(&mut state.config);
@@ -202,7 +202,7 @@ fn mail_dir(config: &Config) -> &str {
 }
 
 #[sqlx::test]
-async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
+async fn a_message_is_claimed_before_it_is_sent(pool: Pool) {
     let smtp = support::SilentSmtp::start().await;
     let mut state = support::state(pool.clone());
     Arc::make_mut(&mut state.config).mail_send_timeout = Duration::from_secs(60);
@@ -239,12 +239,12 @@ async fn a_message_is_claimed_before_it_is_sent(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: SqlitePool) {
+async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: Pool) {
     let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
         .await
         .unwrap();
-    let stored: String = sqlx::query_scalar("SELECT message_id FROM outbox WHERE id = ?")
+    let stored: String = sqlx::query_scalar("SELECT message_id FROM outbox WHERE id = $1")
         .bind(id)
         .fetch_one(&pool)
         .await
@@ -261,7 +261,7 @@ async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: SqlitePool) {
 
 #[sqlx::test]
 async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same_message_id(
-    pool: SqlitePool,
+    pool: Pool,
 ) {
     let state = support::state(pool.clone());
     let transport = Transport::from_config(&state.config.mail).unwrap();

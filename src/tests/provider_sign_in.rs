@@ -3,7 +3,6 @@
 //! rule holds at the database.
 
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::fake_provider::{app, signed_in_as, through, FakeProvider, Spoil};
 use super::support::Client;
@@ -11,11 +10,12 @@ use crate::domain::identity::{ProviderKind, SignInChoice};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
+use crate::server::db::Pool;
 use crate::server::invitations::{self, link};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
-async fn identities(pool: &SqlitePool) -> i64 {
+async fn identities(pool: &Pool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM identities")
         .fetch_one(pool)
         .await
@@ -27,7 +27,7 @@ fn gmail(sub: &str, email: &str) -> Value {
 }
 
 #[sqlx::test]
-async fn google_sign_in_makes_a_verified_account_and_finds_it_again(pool: SqlitePool) {
+async fn google_sign_in_makes_a_verified_account_and_finds_it_again(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut client = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
     let (status, to, body) = through(
@@ -84,7 +84,7 @@ async fn google_sign_in_makes_a_verified_account_and_finds_it_again(pool: Sqlite
 }
 
 #[sqlx::test]
-async fn refused_callbacks_say_why_and_leave_no_session(pool: SqlitePool) {
+async fn refused_callbacks_say_why_and_leave_no_session(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let client = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
     let cases = [
@@ -166,7 +166,7 @@ async fn refused_callbacks_say_why_and_leave_no_session(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn an_entra_token_must_come_from_the_issuer_of_its_tenant(pool: SqlitePool) {
+async fn an_entra_token_must_come_from_the_issuer_of_its_tenant(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let claims = json!({ "sub": "e-1", "tid": TENANT, "oid": "o-1", "email": "ann@contoso.test", "xms_edov": true });
@@ -202,7 +202,7 @@ async fn an_entra_token_must_come_from_the_issuer_of_its_tenant(pool: SqlitePool
 }
 
 #[sqlx::test]
-async fn an_unvouched_email_claim_never_links_or_verifies(pool: SqlitePool) {
+async fn an_unvouched_email_claim_never_links_or_verifies(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let entra = FakeProvider::start(true).await;
     let mut owner = app(
@@ -271,7 +271,7 @@ async fn an_unvouched_email_claim_never_links_or_verifies(pool: SqlitePool) {
     let (status, _, body) = owner.visit(&callback).await;
     assert_eq!(status, 403);
     assert!(body.contains("Confirm your email first"), "{body}");
-    sqlx::query("UPDATE users SET email_verified_at = ? WHERE email = 'ann@acme.test'")
+    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE email = 'ann@acme.test'")
         .bind(chrono::Utc::now())
         .execute(&pool)
         .await
@@ -300,7 +300,7 @@ async fn an_unvouched_email_claim_never_links_or_verifies(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_vouched_address_ends_an_unproven_password_on_its_account(pool: SqlitePool) {
+async fn a_vouched_address_ends_an_unproven_password_on_its_account(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut squatter = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
     // Someone registers Ann's address first and waits; they never saw her mail.
@@ -370,8 +370,8 @@ async fn invite(
         .map(|issued| super::secret_of(&issued.link))
 }
 
-async fn status_of(pool: &SqlitePool, email: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM invitations WHERE email = ?")
+async fn status_of(pool: &Pool, email: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM invitations WHERE email = $1")
         .bind(email)
         .fetch_one(pool)
         .await
@@ -379,9 +379,7 @@ async fn status_of(pool: &SqlitePool, email: &str) -> String {
 }
 
 #[sqlx::test]
-async fn a_google_invitation_is_redeemed_by_signing_in_and_a_mismatch_keeps_it_open(
-    pool: SqlitePool,
-) {
+async fn a_google_invitation_is_redeemed_by_signing_in_and_a_mismatch_keeps_it_open(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let entra = FakeProvider::start(true).await;
     let client = app(
@@ -458,7 +456,7 @@ async fn a_google_invitation_is_redeemed_by_signing_in_and_a_mismatch_keeps_it_o
 }
 
 #[sqlx::test]
-async fn an_entra_invitation_names_a_tenant_that_must_match(pool: SqlitePool) {
+async fn an_entra_invitation_names_a_tenant_that_must_match(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (_owner, slug) = org_with_owner(&client).await;
@@ -525,7 +523,7 @@ async fn an_entra_invitation_names_a_tenant_that_must_match(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn the_last_way_to_sign_in_cannot_be_removed(pool: SqlitePool) {
+async fn the_last_way_to_sign_in_cannot_be_removed(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut client = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
     through(
@@ -549,7 +547,7 @@ async fn the_last_way_to_sign_in_cannot_be_removed(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn the_api_takes_and_shows_the_sign_in_method(pool: SqlitePool) {
+async fn the_api_takes_and_shows_the_sign_in_method(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut ann = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
     ann.sign_up("Ann", "ann@example.com").await;

@@ -3,7 +3,6 @@
 //! claimed addresses.
 
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 use super::fake_provider::{app, signed_in_as, through, FakeProvider, Spoil};
 use super::support::Client;
@@ -13,6 +12,7 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::sso::SsoConnectionRequest;
 use crate::server::actor::{Member, User};
+use crate::server::db::Pool;
 use crate::server::invitations::{self, link};
 use crate::server::sso::settings;
 
@@ -36,7 +36,7 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
             .is_some_and(|m| m.contains("not verified")),
         "{refused:?}"
     );
-    sqlx::query("UPDATE users SET email_verified_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2")
         .bind(chrono::Utc::now())
         .bind(user.id)
         .execute(pool)
@@ -68,9 +68,9 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
     (owner, slug)
 }
 
-async fn load_user(pool: &SqlitePool, email: &str) -> User {
+async fn load_user(pool: &Pool, email: &str) -> User {
     sqlx::query_as(
-        "SELECT id, email, name, email_verified_at, last_active_at FROM users WHERE email = ?",
+        "SELECT id, email, name, email_verified_at, last_active_at FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_one(pool)
@@ -82,10 +82,10 @@ fn corp(sub: &str, email: &str, groups: &[&str]) -> Value {
     json!({ "sub": sub, "tid": TENANT, "oid": sub, "email": email, "xms_edov": true, "groups": groups })
 }
 
-async fn teams_of(pool: &SqlitePool, email: &str) -> Vec<String> {
+async fn teams_of(pool: &Pool, email: &str) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN users u ON u.id = tm.user_id
-         WHERE u.email = ? ORDER BY t.name",
+         WHERE u.email = $1 ORDER BY t.name",
     )
     .bind(email)
     .fetch_all(pool)
@@ -94,14 +94,14 @@ async fn teams_of(pool: &SqlitePool, email: &str) -> Vec<String> {
 }
 
 #[sqlx::test]
-async fn a_domain_belongs_to_one_organization(pool: SqlitePool) {
+async fn a_domain_belongs_to_one_organization(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     connected(&client, false).await;
     let mut rival = client.fresh();
     rival.sign_up("Rita", "rita@corp.test").await;
     let slug = rival.create_org("Rival").await;
-    sqlx::query("UPDATE users SET email_verified_at = ? WHERE email = 'rita@corp.test'")
+    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE email = 'rita@corp.test'")
         .bind(chrono::Utc::now())
         .execute(&pool)
         .await
@@ -119,9 +119,7 @@ async fn a_domain_belongs_to_one_organization(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_groups(
-    pool: SqlitePool,
-) {
+async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_groups(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (owner, slug) = connected(&client, false).await;
@@ -153,7 +151,7 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
 
     // A hand-made membership of an unmapped team stays; the mapped one follows the groups.
     let nia_id = load_user(&pool, "nia@corp.test").await.id;
-    sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)")
         .bind(design)
         .bind(nia_id)
         .bind(chrono::Utc::now())
@@ -217,7 +215,7 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
     assert_eq!(status, 403);
     assert!(body.contains("has no free seat"), "{body}");
     let notice: String = sqlx::query_scalar(
-        "SELECT message FROM notifications WHERE user_id = ? AND kind = 'seats_full'",
+        "SELECT message FROM notifications WHERE user_id = $1 AND kind = 'seats_full'",
     )
     .bind(owner.user.id)
     .fetch_one(&pool)
@@ -228,7 +226,7 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
 }
 
 #[sqlx::test]
-async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: SqlitePool) {
+async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (_owner, slug) = connected(&client, true).await;
@@ -253,7 +251,7 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: SqliteP
         .await
         .unwrap();
     let nia_id = load_user(&pool, "nia@corp.test").await.id;
-    sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)")
         .bind(nia_id)
         .bind(olga_hash)
         .bind(chrono::Utc::now())
@@ -297,7 +295,7 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: SqliteP
 }
 
 #[sqlx::test]
-async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: SqlitePool) {
+async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (owner, slug) = connected(&client, false).await;
@@ -336,7 +334,7 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
     )
     .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
-    let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m WHERE m.user_id = ?")
+    let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m WHERE m.user_id = $1")
         .bind(ivy.id)
         .fetch_one(&pool)
         .await
@@ -348,7 +346,7 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
 }
 
 #[sqlx::test]
-async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool: SqlitePool) {
+async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let own = FakeProvider::start(false).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;

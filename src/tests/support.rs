@@ -6,16 +6,16 @@ use axum::Router;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use serde_json::Value;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 use crate::server::config::Config;
+use crate::server::db::Pool;
 use crate::server::mail::MailWaker;
 use crate::server::state::AppState;
 
 /// State over `pool` with file mail into a fresh temporary directory.
-pub fn state(pool: SqlitePool) -> AppState {
+pub fn state(pool: Pool) -> AppState {
     state_with(pool, test_config())
 }
 
@@ -26,7 +26,7 @@ fn test_config() -> Config {
 }
 
 /// State over `pool` with this configuration.
-fn state_with(pool: SqlitePool, config: Config) -> AppState {
+fn state_with(pool: Pool, config: Config) -> AppState {
     AppState {
         leptos_options: LeptosOptions::builder().output_name("gatehouse").build(),
         pool,
@@ -146,13 +146,13 @@ pub struct Client {
 
 impl Client {
     /// A signed-out client of a fresh application over `pool`.
-    pub async fn new(pool: SqlitePool) -> Self {
+    pub async fn new(pool: Pool) -> Self {
         Self::with_config(pool, |_| {}).await
     }
 
     /// A signed-out client of a fresh application whose configuration
     /// `adjust` changed (lower rate limits, for example).
-    pub async fn with_config(pool: SqlitePool, adjust: impl FnOnce(&mut Config)) -> Self {
+    pub async fn with_config(pool: Pool, adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = test_config();
         adjust(&mut config);
         let state = state_with(pool, config);

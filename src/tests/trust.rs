@@ -8,12 +8,12 @@ use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::BodyExt;
-use sqlx::SqlitePool;
 
 use super::support;
 use crate::error::AppError;
 use crate::router;
 use crate::server::accounts;
+use crate::server::db::Pool;
 use crate::server::safety_net::Deadlines;
 use crate::server::state::AppState;
 
@@ -30,7 +30,7 @@ async fn panics() -> &'static str {
     panic!("deliberate test panic")
 }
 
-async fn misbehaving_app(pool: SqlitePool) -> Router {
+async fn misbehaving_app(pool: Pool) -> Router {
     let extra = Router::<AppState>::new()
         .route("/test/panic", get(panics))
         .route("/api/test_panic", post(panics))
@@ -70,7 +70,7 @@ async fn within_a_second(
 }
 
 #[sqlx::test]
-async fn a_panicking_handler_is_answered_500_and_the_server_keeps_serving(pool: SqlitePool) {
+async fn a_panicking_handler_is_answered_500_and_the_server_keeps_serving(pool: Pool) {
     let app = misbehaving_app(pool).await;
     let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
 
@@ -91,7 +91,7 @@ async fn a_panicking_handler_is_answered_500_and_the_server_keeps_serving(pool: 
 }
 
 #[sqlx::test]
-async fn a_response_that_never_starts_or_stalls_is_cut_off(pool: SqlitePool) {
+async fn a_response_that_never_starts_or_stalls_is_cut_off(pool: Pool) {
     let app = misbehaving_app(pool).await;
     let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
     let (status, _) = within_a_second(&app, get("/test/never")).await;
@@ -105,7 +105,7 @@ async fn a_response_that_never_starts_or_stalls_is_cut_off(pool: SqlitePool) {
 }
 
 #[sqlx::test]
-async fn a_client_over_its_limit_cannot_lock_someone_elses_account(pool: SqlitePool) {
+async fn a_client_over_its_limit_cannot_lock_someone_elses_account(pool: Pool) {
     let state = support::state(pool);
     crate::tests::user(&state, "victim@example.com").await;
     let client_limit = state.config.sign_in_limit * 10;

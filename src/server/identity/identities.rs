@@ -2,7 +2,6 @@
 //! created under the linking rule, listed and removed by their owner.
 
 use chrono::Utc;
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::oidc::ProviderLogin;
@@ -12,6 +11,7 @@ use crate::error::AppError;
 use crate::model::auth::{LinkedIdentity, SignInMethods};
 use crate::server::accounts;
 use crate::server::actor::User;
+use crate::server::db::{Conn, Pool};
 use crate::server::identity::providers::ProviderOwner;
 use crate::server::{audit, db};
 
@@ -31,14 +31,14 @@ pub enum Resolved {
 /// The account a login belongs to, linking or creating it under the
 /// linking rule ([`crate::domain::identity::link`]), in one transaction.
 pub async fn resolve(
-    pool: &SqlitePool,
+    pool: &Pool,
     login: &ProviderLogin,
     signed_in: Option<&User>,
 ) -> Result<Resolved, AppError> {
     let mut tx = db::begin_write(pool).await?;
     let now = Utc::now();
     let known: Option<(Uuid, String)> =
-        sqlx::query_as("SELECT user_id, provider FROM identities WHERE issuer = ? AND subject = ?")
+        sqlx::query_as("SELECT user_id, provider FROM identities WHERE issuer = $1 AND subject = $2")
             .bind(&login.issuer)
             .bind(&login.subject)
             .fetch_optional(&mut *tx)
@@ -52,7 +52,7 @@ pub async fn resolve(
             return Ok(Resolved::LinkedElsewhere)
         }
         Some((owner, _)) => {
-            sqlx::query("UPDATE identities SET last_used_at = ?, email = ? WHERE issuer = ? AND subject = ?")
+            sqlx::query("UPDATE identities SET last_used_at = $1, email = $2 WHERE issuer = $3 AND subject = $4")
                 .bind(now)
                 .bind(&login.claims.email)
                 .bind(&login.issuer)
@@ -92,8 +92,8 @@ pub async fn resolve(
     Ok(Resolved::Account(user))
 }
 
-async fn owner_of(conn: &mut SqliteConnection, email: &str) -> Result<Option<Uuid>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+async fn owner_of(conn: &mut Conn, email: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(&mut *conn)
         .await?)
@@ -104,7 +104,7 @@ async fn owner_of(conn: &mut SqliteConnection, email: &str) -> Result<Option<Uui
 /// registered the address first to wait for its owner), so the password
 /// and every session of the account end, and the address is verified.
 async fn secure_unverified(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: Uuid,
     login: &ProviderLogin,
 ) -> Result<(), AppError> {
@@ -112,8 +112,8 @@ async fn secure_unverified(
         return Ok(());
     };
     let changed = sqlx::query(
-        "UPDATE users SET sessions_valid_after = ?, email_verified_at = ?
-         WHERE id = ? AND email = ? AND email_verified_at IS NULL",
+        "UPDATE users SET sessions_valid_after = $1, email_verified_at = $2
+         WHERE id = $3 AND email = $4 AND email_verified_at IS NULL",
     )
     .bind(Utc::now())
     .bind(Utc::now())
@@ -125,8 +125,8 @@ async fn secure_unverified(
     if changed > 0 {
         // Whatever they linked goes too: it was linked by the same person.
         for sql in [
-            "DELETE FROM passwords WHERE user_id = ?",
-            "DELETE FROM identities WHERE user_id = ?",
+            "DELETE FROM passwords WHERE user_id = $1",
+            "DELETE FROM identities WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user).execute(&mut *conn).await?;
         }
@@ -144,7 +144,7 @@ async fn secure_unverified(
 }
 
 async fn create_user(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     email: &str,
     login: &ProviderLogin,
 ) -> Result<Uuid, AppError> {
@@ -159,7 +159,7 @@ async fn create_user(
     let id = Uuid::new_v4();
     let now = Utc::now();
     sqlx::query(
-        "INSERT INTO users (id, email, name, email_verified_at, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, email, name, email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(email)
@@ -181,14 +181,14 @@ async fn create_user(
 }
 
 async fn insert_identity(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: Uuid,
     login: &ProviderLogin,
 ) -> Result<(), AppError> {
     let now = Utc::now();
     sqlx::query(
         "INSERT INTO identities (id, user_id, provider, issuer, subject, tid, oid, email, created_at, last_used_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(Uuid::new_v4())
     .bind(user)
@@ -217,17 +217,17 @@ async fn insert_identity(
 
 /// The ways `user` can sign in: a password or not, and each linked identity.
 pub async fn methods(
-    pool: &SqlitePool,
+    pool: &Pool,
     user: &User,
     label_of: impl Fn(&str) -> String,
 ) -> Result<SignInMethods, AppError> {
     let has_password: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM passwords WHERE user_id = ?)")
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM passwords WHERE user_id = $1)")
             .bind(user.id)
             .fetch_one(pool)
             .await?;
     let rows: Vec<(Uuid, String, Option<String>, chrono::DateTime<Utc>)> = sqlx::query_as(
-        "SELECT id, provider, email, created_at FROM identities WHERE user_id = ? ORDER BY created_at",
+        "SELECT id, provider, email, created_at FROM identities WHERE user_id = $1 ORDER BY created_at",
     )
     .bind(user.id)
     .fetch_all(pool)
@@ -247,17 +247,17 @@ pub async fn methods(
 }
 
 /// Unlinks one of `user`'s identities, unless it is their last way to sign in.
-pub async fn remove(pool: &SqlitePool, user: &User, identity: Uuid) -> Result<(), AppError> {
+pub async fn remove(pool: &Pool, user: &User, identity: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_write(pool).await?;
     let (has_password, count): (bool, i64) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM passwords WHERE user_id = ?1),
-                (SELECT COUNT(*) FROM identities WHERE user_id = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM passwords WHERE user_id = $1),
+                (SELECT COUNT(*) FROM identities WHERE user_id = $1)",
     )
     .bind(user.id)
     .fetch_one(&mut *tx)
     .await?;
     let label: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT provider, email FROM identities WHERE id = ? AND user_id = ?")
+        sqlx::query_as("SELECT provider, email FROM identities WHERE id = $1 AND user_id = $2")
             .bind(identity)
             .bind(user.id)
             .fetch_optional(&mut *tx)
@@ -269,7 +269,7 @@ pub async fn remove(pool: &SqlitePool, user: &User, identity: Uuid) -> Result<()
             "This is your only way to sign in. Set a password (Forgot password on the sign-in page) or link another provider first.".into(),
         ));
     }
-    sqlx::query("DELETE FROM identities WHERE id = ?")
+    sqlx::query("DELETE FROM identities WHERE id = $1")
         .bind(identity)
         .execute(&mut *tx)
         .await?;

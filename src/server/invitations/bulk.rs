@@ -18,6 +18,7 @@ use crate::model::invitations::{
     BulkOutcome, BulkReport, BulkRequest, BulkRowResult, InvitationRequest,
 };
 use crate::server::actor::{refresh, Member};
+use crate::server::db::Conn;
 use crate::server::state::AppState;
 use crate::server::{access, audit, db, teams};
 
@@ -132,7 +133,7 @@ fn refused(obstacle: Obstacle) -> BulkOutcome {
 }
 
 async fn invite(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     actor: &Member,
     input: &InvitationInput,

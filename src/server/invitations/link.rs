@@ -2,7 +2,6 @@
 //! The notification bell uses the same functions, so the rules are one.
 
 use chrono::{DateTime, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::store::{
@@ -17,6 +16,7 @@ use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::model::orgs::OrgSummary;
 use crate::server::accounts::mark_verified;
 use crate::server::actor::User;
+use crate::server::db::{Conn, Pool};
 use crate::server::identity::providers::{ProviderConfig, Providers};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::sso::connections;
@@ -56,16 +56,12 @@ struct TokenRow {
 
 /// Finds the invitation behind `key`. By id, only the invitee themself may
 /// find it: the invitation's address must be their verified email.
-async fn find(
-    conn: &mut SqliteConnection,
-    key: LinkKey<'_>,
-    viewer: Option<&User>,
-) -> Result<Found, AppError> {
+async fn find(conn: &mut Conn, key: LinkKey<'_>, viewer: Option<&User>) -> Result<Found, AppError> {
     match key {
         LinkKey::Token(secret) => {
             let found: Option<TokenRow> = sqlx::query_as(&format!(
                 "SELECT t.replaced_at, t.kind, {ROW_COLUMNS} {ROW_FROM}
-                 JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = ?"
+                 JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = $1"
             ))
             .bind(hash_secret(secret))
             .fetch_optional(&mut *conn)
@@ -79,7 +75,7 @@ async fn find(
         }
         LinkKey::Inbox(id) => {
             let row: Option<InvitationRow> =
-                sqlx::query_as(&format!("SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = ?"))
+                sqlx::query_as(&format!("SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = $1"))
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -115,14 +111,14 @@ fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> 
 /// Refuses an accepted invitation whose acceptor has since been removed or
 /// left: it opens nothing any more, so it shows nothing of the organization.
 async fn require_acceptor_still_member(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     row: &InvitationRow,
 ) -> Result<(), AppError> {
     if row.status != "accepted" {
         return Ok(());
     }
     let member: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active')",
+        "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2 AND status = 'active')",
     )
     .bind(row.org_id)
     .bind(row.decided_by)
@@ -138,7 +134,7 @@ async fn require_acceptor_still_member(
 
 /// The page behind a link.
 pub async fn preview(
-    pool: &SqlitePool,
+    pool: &Pool,
     providers: &Providers,
     secret: &str,
     viewer: Option<&User>,
@@ -148,7 +144,7 @@ pub async fn preview(
     require_acceptor_still_member(&mut conn, &found.row).await?;
     let state = link_state(&found, Utc::now())?;
     let row = found.row;
-    let teams = sqlx::query_scalar("SELECT t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id WHERE it.invitation_id = ? ORDER BY t.name")
+    let teams = sqlx::query_scalar("SELECT t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id WHERE it.invitation_id = $1 ORDER BY t.name")
         .bind(row.id)
         .fetch_all(&mut *conn)
         .await?;
@@ -182,14 +178,10 @@ pub async fn preview(
 }
 
 /// Refuses a link that is not open; writes down an expiry noticed now.
-async fn require_open(
-    conn: &mut SqliteConnection,
-    found: &Found,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+async fn require_open(conn: &mut Conn, found: &Found, now: DateTime<Utc>) -> Result<(), AppError> {
     let state = link_state(found, now)?;
     if state == LinkState::Expired && found.row.status == "pending" {
-        sqlx::query("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = ? AND status = 'pending'")
+        sqlx::query("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = $1 AND status = 'pending'")
             .bind(found.row.id)
             .execute(&mut *conn)
             .await?;
@@ -228,7 +220,7 @@ pub struct Restriction {
 }
 
 /// The address and sign-in method of the open invitation behind a link.
-pub async fn restriction(pool: &SqlitePool, secret: &str) -> Result<Restriction, AppError> {
+pub async fn restriction(pool: &Pool, secret: &str) -> Result<Restriction, AppError> {
     let mut conn = pool.acquire().await?;
     let found = find(&mut conn, LinkKey::Token(secret), None).await?;
     match link_state(&found, Utc::now())? {
@@ -292,7 +284,7 @@ fn address_proof(
 /// [`address_proof`]), a seat must be free. Idempotent: accepting again as
 /// the same person opens the organization.
 pub async fn accept<'a>(
-    pool: &SqlitePool,
+    pool: &Pool,
     key: impl Into<LinkKey<'a>>,
     user: &User,
     via: Option<&ProviderAccount>,
@@ -335,14 +327,14 @@ pub async fn accept<'a>(
     }
     let proof = address_proof(&found, &invited, user, via)?;
     let already: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
+        "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2 AND status = 'active'",
     )
     .bind(row.org_id)
     .bind(user.id)
     .fetch_optional(&mut *tx)
     .await?;
     if already.is_none() {
-        let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
+        let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = $1")
             .bind(row.org_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -355,7 +347,7 @@ pub async fn accept<'a>(
         }
         admit(&mut tx, row.org_id, user.id, row.role()?, now).await?;
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
-        sqlx::query("INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_withheld WHERE invitation_id = ?")
+        sqlx::query("INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3")
             .bind(row.org_id)
             .bind(user.id)
             .bind(row.id)
@@ -363,13 +355,13 @@ pub async fn accept<'a>(
             .await?;
     }
     // The access the invitation carries: its teams and org-wide grants.
-    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) SELECT team_id, ?, ? FROM invitation_teams WHERE invitation_id = ?")
+    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3")
         .bind(user.id)
         .bind(now)
         .bind(row.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, permission) SELECT ?, ?, permission FROM invitation_grants WHERE invitation_id = ?")
+    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3")
         .bind(row.org_id)
         .bind(user.id)
         .bind(row.id)
@@ -385,7 +377,7 @@ pub async fn accept<'a>(
 
 /// Declines. Whoever holds the link may say no without an account.
 pub async fn decline<'a>(
-    pool: &SqlitePool,
+    pool: &Pool,
     key: impl Into<LinkKey<'a>>,
     viewer: Option<&User>,
 ) -> Result<(), AppError> {
@@ -413,7 +405,7 @@ pub async fn decline<'a>(
 
 /// Moves a pending invitation to the state `event` leads to, with its audit event.
 async fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     row: &InvitationRow,
     event: InvitationEvent,
     by: Option<Uuid>,
@@ -422,7 +414,7 @@ async fn decide(
     let next = InvitationStatus::Pending
         .apply(event)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let changed = sqlx::query("UPDATE invitations SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'")
+    let changed = sqlx::query("UPDATE invitations SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'")
         .bind(next.as_str())
         .bind(now)
         .bind(by)
@@ -448,7 +440,7 @@ async fn decide(
     // is known by the address only.
     let name: Option<String> = match by {
         Some(user) => {
-            sqlx::query_scalar("SELECT name FROM users WHERE id = ?")
+            sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
                 .bind(user)
                 .fetch_optional(&mut *conn)
                 .await?

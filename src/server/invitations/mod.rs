@@ -6,7 +6,6 @@ pub mod link;
 pub mod store;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, InvitationRow};
@@ -23,6 +22,7 @@ use crate::error::AppError;
 use crate::model::invitations::{
     Delivery, InvitationItem, InvitationList, InvitationRequest, IssuedInvitation, INVITATIONS_PAGE,
 };
+use crate::server::db::{Conn, Pool};
 use crate::server::mail::outbox::DeliveryStatus;
 
 /// Checked invitation input.
@@ -130,7 +130,7 @@ fn require_configured(state: &AppState, method: &SignInMethod) -> Result<(), App
 
 /// Checks, then stores one invitation with its link, mail and audit event.
 async fn insert(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     actor: &Member,
     input: &InvitationInput,
@@ -184,7 +184,7 @@ enum Obstacle {
 /// rights, then membership and pending invitations. Stale invitations must be
 /// expired first. Only database failures are errors.
 async fn obstacle(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     actor: &Member,
     access: &Access,
     input: &InvitationInput,
@@ -201,7 +201,7 @@ async fn obstacle(
     }
     let member: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ? AND m.status = 'active' AND u.email = ?",
+         WHERE m.org_id = $1 AND m.status = 'active' AND u.email = $2",
     )
     .bind(org.id)
     .bind(input.email.as_str())
@@ -218,7 +218,7 @@ async fn obstacle(
 /// Stores a checked invitation (seat counted by the caller) with its teams,
 /// grants, link, queued mail and audit event.
 async fn store(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     state: &AppState,
     actor: &Member,
     input: &InvitationInput,
@@ -230,7 +230,7 @@ async fn store(
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at,
                                   sign_in_provider, sign_in_tenant)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id)
     .bind(org.id)
@@ -250,7 +250,7 @@ async fn store(
     .await?;
     for team in &input.carried.teams {
         sqlx::query(
-            "INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)",
         )
         .bind(id)
         .bind(team)
@@ -258,7 +258,7 @@ async fn store(
         .await?;
     }
     for grant in &input.carried.grants {
-        sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES (?, ?)")
+        sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES ($1, $2)")
             .bind(id)
             .bind(grant.permission().key())
             .execute(&mut *conn)
@@ -266,7 +266,7 @@ async fn store(
     }
     for permission in &input.carried.withheld {
         sqlx::query(
-            "INSERT OR IGNORE INTO invitation_withheld (invitation_id, permission) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO invitation_withheld (invitation_id, permission) VALUES ($1, $2)",
         )
         .bind(id)
         .bind(permission.key())
@@ -292,7 +292,7 @@ async fn store(
 /// Nobody grants beyond what they hold: every permission, and every grant of
 /// every team, must be within the inviter's own access.
 async fn check_delegation(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     actor: &Access,
     input: &InvitationInput,
@@ -318,11 +318,8 @@ async fn check_delegation(
 }
 
 /// The access an earlier invitation carried, to invite again with it.
-async fn carried_access(
-    conn: &mut sqlx::SqliteConnection,
-    invitation: Uuid,
-) -> Result<Carried, AppError> {
-    let teams = sqlx::query_scalar("SELECT team_id FROM invitation_teams WHERE invitation_id = ?")
+async fn carried_access(conn: &mut Conn, invitation: Uuid) -> Result<Carried, AppError> {
+    let teams = sqlx::query_scalar("SELECT team_id FROM invitation_teams WHERE invitation_id = $1")
         .bind(invitation)
         .fetch_all(&mut *conn)
         .await?;
@@ -353,12 +350,12 @@ fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> Issue
 }
 
 async fn pending_for(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     email: &Email,
 ) -> Result<Option<(Uuid, DateTime<Utc>)>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT id, sent_at FROM invitations WHERE org_id = ? AND email = ? AND status = 'pending'",
+        "SELECT id, sent_at FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'",
     )
     .bind(org)
     .bind(email.as_str())
@@ -369,7 +366,7 @@ async fn pending_for(
 /// Counts one invite, resend or batch against the inviter's allowance, in
 /// the change's own write transaction.
 pub(super) async fn limit_invites(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Conn,
     state: &AppState,
     actor: &Member,
 ) -> Result<(), AppError> {
@@ -413,7 +410,7 @@ pub async fn resend(
             policy::may_invite(&mine, carried.role)?;
             check_delegation(&mut tx, actor.org.id, &mine, &carried).await?;
             let expires_at = now + Duration::days(actor.org.invitation_ttl_days);
-            sqlx::query("UPDATE invitations SET sent_at = ?, expires_at = ? WHERE id = ?")
+            sqlx::query("UPDATE invitations SET sent_at = $1, expires_at = $2 WHERE id = $3")
                 .bind(now)
                 .bind(expires_at)
                 .bind(id)
@@ -446,7 +443,7 @@ pub async fn resend(
 
 /// The actor's access, if they may resend or revoke `row`.
 async fn may_manage(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     actor: &Member,
     row: &InvitationRow,
 ) -> Result<Access, AppError> {
@@ -466,7 +463,7 @@ pub async fn revoke(state: &AppState, actor: &Member, id: Uuid) -> Result<(), Ap
         .status_at(now)?
         .apply(crate::domain::invitation::InvitationEvent::Revoke)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    sqlx::query("UPDATE invitations SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'")
+    sqlx::query("UPDATE invitations SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'")
         .bind(next.as_str())
         .bind(now)
         .bind(actor.user.id)
@@ -525,7 +522,7 @@ pub fn parse_status_filter(status: &str) -> Result<Option<InvitationStatus>, App
 /// after the cursor `after` (empty for the newest), as the console's
 /// Invitations tab shows them.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     filter: Option<InvitationStatus>,
     after: &str,
@@ -542,7 +539,7 @@ pub async fn list(
 /// those they sent), newest first, keyset-paged by creation time and id;
 /// statuses are true as of now (a pending one past its expiry is expired).
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     query: &InvitationQuery,
 ) -> Result<InvitationList, AppError> {
@@ -559,10 +556,10 @@ pub async fn page(
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error,
                 i.created_at AS sort_key, i.sign_in_provider, i.sign_in_tenant
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
-         WHERE i.org_id = ?1 AND (?2 IS NULL OR i.invited_by = ?2)
-           AND (?3 IS NULL OR ?3 = CASE WHEN i.status = 'pending' AND i.expires_at <= ?4 THEN 'expired' ELSE i.status END)
-           AND (?6 IS NULL OR (i.created_at, i.id) < (?6, ?7))
-         ORDER BY i.created_at DESC, i.id DESC LIMIT ?5",
+         WHERE i.org_id = $1 AND ($2 IS NULL OR i.invited_by = $2)
+           AND ($3 IS NULL OR $3 = CASE WHEN i.status = 'pending' AND i.expires_at <= $4 THEN 'expired' ELSE i.status END)
+           AND ($6 IS NULL OR (i.created_at, i.id) < ($6, $7))
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $5",
     )
     .bind(actor.org.id)
     .bind(only_sent_by)

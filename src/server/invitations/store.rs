@@ -1,7 +1,6 @@
 //! Queries the administrator's and the invitee's sides share.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::domain::access::Permission;
@@ -11,6 +10,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::actor::parse_role;
 use crate::server::audit;
+use crate::server::db::Conn;
 use crate::server::mail::{enqueue, templates};
 use crate::server::token::SecretToken;
 
@@ -91,13 +91,9 @@ pub fn stored_method(method: &SignInMethod) -> (&'static str, Option<&str>) {
 }
 
 /// Loads one invitation of `org`.
-pub async fn load(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    id: Uuid,
-) -> Result<InvitationRow, AppError> {
+pub async fn load(conn: &mut Conn, org: Uuid, id: Uuid) -> Result<InvitationRow, AppError> {
     sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = ? AND i.org_id = ?"
+        "SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = $1 AND i.org_id = $2"
     ))
     .bind(id)
     .bind(org)
@@ -108,14 +104,10 @@ pub async fn load(
 
 /// Writes down the expiry of every pending invitation of `org` whose time has
 /// passed, with an audit event each, so the rules below see true states.
-pub async fn expire_stale(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+pub async fn expire_stale(conn: &mut Conn, org: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
     let expired: Vec<(Uuid, String)> = sqlx::query_as(
         "UPDATE invitations SET status = 'expired', decided_at = expires_at
-         WHERE org_id = ? AND status = 'pending' AND expires_at <= ? RETURNING id, email",
+         WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2 RETURNING id, email",
     )
     .bind(org)
     .bind(now)
@@ -131,21 +123,21 @@ pub async fn expire_stale(
 /// caller). Someone who was a member before starts over: their old grants,
 /// exclusions and teams are gone.
 pub async fn admit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     user: Uuid,
     role: Role,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     for sql in [
-        "DELETE FROM grants WHERE org_id = ?1 AND user_id = ?2",
-        "DELETE FROM role_exclusions WHERE org_id = ?1 AND user_id = ?2",
-        "DELETE FROM team_members WHERE user_id = ?2 AND team_id IN (SELECT id FROM teams WHERE org_id = ?1)",
+        "DELETE FROM grants WHERE org_id = $1 AND user_id = $2",
+        "DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2",
+        "DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE org_id = $1)",
     ] {
         sqlx::query(sql).bind(org).bind(user).execute(&mut *conn).await?;
     }
     sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES (?, ?, ?, 'active', ?)
+        "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)
          ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
             joined_at = excluded.joined_at, removed_at = NULL, removed_by = NULL",
     )
@@ -161,7 +153,7 @@ pub async fn admit(
 /// Seats in use: active members plus pending, unexpired invitations
 /// (optionally not counting one invitation).
 pub async fn seats_used(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     now: DateTime<Utc>,
     except: Option<Uuid>,
@@ -169,9 +161,9 @@ pub async fn seats_used(
     Ok(sqlx::query_scalar(
         // Members from the organization's counter (kept by triggers), so the
         // check costs the same at 1,000 members as at 100,000.
-        "SELECT (SELECT active_members FROM organizations WHERE id = ?1)
-              + (SELECT COUNT(*) FROM invitations WHERE org_id = ?1 AND status = 'pending' AND expires_at > ?2
-                   AND (?3 IS NULL OR id <> ?3))",
+        "SELECT (SELECT active_members FROM organizations WHERE id = $1)
+              + (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at > $2
+                   AND ($3 IS NULL OR id <> $3))",
     )
     .bind(org)
     .bind(now)
@@ -181,13 +173,13 @@ pub async fn seats_used(
 }
 
 async fn new_token(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     invitation: Uuid,
     kind: &str,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let token = SecretToken::generate();
-    sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&token.hash)
         .bind(invitation)
         .bind(kind)
@@ -202,12 +194,12 @@ async fn new_token(
 /// outbox row. Returns the shareable link for the inviter to copy; it works
 /// the same but, unlike the mailed one, does not prove the invitee's mailbox.
 pub async fn issue_link(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     base_url: &str,
     row: &InvitationRow,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    sqlx::query("UPDATE invitation_tokens SET replaced_at = ? WHERE invitation_id = ? AND replaced_at IS NULL")
+    sqlx::query("UPDATE invitation_tokens SET replaced_at = $1 WHERE invitation_id = $2 AND replaced_at IS NULL")
         .bind(now)
         .bind(row.id)
         .execute(&mut *conn)
@@ -232,7 +224,7 @@ pub async fn issue_link(
     })
     .map_err(|_| AppError::Internal)?;
     let outbox_id = enqueue(conn, &mail).await?;
-    sqlx::query("UPDATE invitations SET outbox_id = ?, last_error = NULL WHERE id = ?")
+    sqlx::query("UPDATE invitations SET outbox_id = $1, last_error = NULL WHERE id = $2")
         .bind(outbox_id)
         .bind(row.id)
         .execute(&mut *conn)
@@ -242,13 +234,13 @@ pub async fn issue_link(
 
 /// Marks the invitation whose mail finally failed as `failed`, keeping the reason.
 pub async fn delivery_failed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     outbox_id: i64,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
     let failed: Vec<(Uuid, String)> = sqlx::query_as(
-        "UPDATE invitations SET status = 'failed', last_error = ?, decided_at = ?
-         WHERE outbox_id = ? AND status = 'pending' RETURNING org_id, email",
+        "UPDATE invitations SET status = 'failed', last_error = $1, decided_at = $2
+         WHERE outbox_id = $3 AND status = 'pending' RETURNING org_id, email",
     )
     .bind(reason)
     .bind(Utc::now())
@@ -272,14 +264,14 @@ pub enum CarriedList {
 
 /// The permissions in one of an invitation's lists (unknown keys skipped).
 pub async fn permissions_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     list: CarriedList,
     invitation: Uuid,
 ) -> Result<Vec<Permission>, AppError> {
     let sql = match list {
-        CarriedList::Granted => "SELECT permission FROM invitation_grants WHERE invitation_id = ?",
+        CarriedList::Granted => "SELECT permission FROM invitation_grants WHERE invitation_id = $1",
         CarriedList::Withheld => {
-            "SELECT permission FROM invitation_withheld WHERE invitation_id = ? ORDER BY permission"
+            "SELECT permission FROM invitation_withheld WHERE invitation_id = $1 ORDER BY permission"
         }
     };
     let keys: Vec<String> = sqlx::query_scalar(sql)

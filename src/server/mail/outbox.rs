@@ -1,9 +1,9 @@
 //! The outbox table: mail waiting to be delivered, with attempts and errors.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::Email;
+use crate::server::db::Conn;
 
 /// A message to send: always both a plain-text and an HTML part.
 #[derive(Debug, Clone)]
@@ -51,11 +51,11 @@ pub struct OutboxRow {
 
 /// Adds `mail` to the outbox on the caller's connection, so it commits or
 /// rolls back with the change that caused it. Returns the row id.
-pub async fn enqueue(conn: &mut SqliteConnection, mail: &OutgoingMail) -> Result<i64, sqlx::Error> {
+pub async fn enqueue(conn: &mut Conn, mail: &OutgoingMail) -> Result<i64, sqlx::Error> {
     let now = Utc::now();
     let id = sqlx::query_scalar(
         "INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(uuid::Uuid::new_v4().simple().to_string())
     .bind(mail.to.as_str())
@@ -75,13 +75,13 @@ pub async fn enqueue(conn: &mut SqliteConnection, mail: &OutgoingMail) -> Result
 /// send therefore leaves a row that is not due again until the lease runs out,
 /// and two workers can never take the same row.
 pub async fn claim_next(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     due_by: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<OutboxRow>, sqlx::Error> {
     sqlx::query_as(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?
-         WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 1)
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1
+         WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 ORDER BY id LIMIT 1)
          RETURNING id, message_id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at",
     )
     .bind(lease_until)
@@ -91,10 +91,10 @@ pub async fn claim_next(
 }
 
 /// Reads one row (tests and the console's delivery column).
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<OutboxRow, sqlx::Error> {
+pub async fn get(conn: &mut Conn, id: i64) -> Result<OutboxRow, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, message_id, to_addr, subject, text_body, html_body, attempts, status, last_error, next_attempt_at
-         FROM outbox WHERE id = ?",
+         FROM outbox WHERE id = $1",
     )
     .bind(id)
     .fetch_one(conn)

@@ -1,7 +1,6 @@
 //! The background worker that drains the outbox, retrying with backoff.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -9,7 +8,7 @@ use tokio::sync::Notify;
 use super::outbox::{self, OutboxRow};
 use super::transport::Transport;
 use crate::server::config::Config;
-use crate::server::db;
+use crate::server::db::{self, Pool};
 
 /// Wakes the worker right after a transaction that enqueued mail commits.
 #[derive(Clone, Default)]
@@ -29,7 +28,7 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 }
 
 /// Runs forever: delivers due mail, then sleeps until woken or for a second.
-pub async fn run(pool: SqlitePool, transport: Transport, config: Arc<Config>, waker: MailWaker) {
+pub async fn run(pool: Pool, transport: Transport, config: Arc<Config>, waker: MailWaker) {
     loop {
         match deliver_due(&pool, &transport, &config).await {
             Ok(_) => {}
@@ -56,7 +55,7 @@ fn after(delay: Duration) -> DateTime<Utc> {
 /// recorded: a crash in between sends it again once the lease runs out, with
 /// the same Message-ID, rather than losing it.
 pub async fn deliver_due(
-    pool: &SqlitePool,
+    pool: &Pool,
     transport: &Transport,
     config: &Config,
 ) -> Result<usize, sqlx::Error> {
@@ -84,7 +83,7 @@ pub async fn deliver_due(
 /// hold the bodies just blanked, link secrets included (`secure_delete` zeroes
 /// them in the pages themselves). A busy checkpoint only leaves them there
 /// until a later one, so it is logged rather than failing the pass.
-async fn truncate_wal(pool: &SqlitePool) {
+async fn truncate_wal(pool: &Pool) {
     const LEFT: &str = "blanked mail bodies stay in the database WAL file until a later checkpoint";
     match db::truncate_wal(pool).await {
         Ok((0, _, _)) => {}
@@ -127,7 +126,7 @@ fn duration_text(duration: Duration) -> String {
 /// one the message, and whatever it was delivering, is marked failed with the
 /// reason. Returns whether the message is finished and its bodies blanked.
 async fn record_attempt(
-    pool: &SqlitePool,
+    pool: &Pool,
     row: &OutboxRow,
     result: Result<(), String>,
     config: &Config,
@@ -136,7 +135,7 @@ async fn record_attempt(
     let finished = match result {
         Ok(()) => {
             // Bodies carry secret links; once delivered they are not kept.
-            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, text_body = '', html_body = '' WHERE id = ?")
+            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL, text_body = '', html_body = '' WHERE id = $2")
                 .bind(Utc::now())
                 .bind(row.id)
                 .execute(&mut *tx)
@@ -145,7 +144,7 @@ async fn record_attempt(
         }
         Err(reason) if row.attempts >= i64::from(config.mail_max_attempts) => {
             tracing::warn!(outbox_id = row.id, %reason, "mail delivery gave up");
-            sqlx::query("UPDATE outbox SET status = 'failed', last_error = ?, text_body = '', html_body = '' WHERE id = ?")
+            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, text_body = '', html_body = '' WHERE id = $2")
                 .bind(&reason)
                 .bind(row.id)
                 .execute(&mut *tx)
@@ -156,7 +155,7 @@ async fn record_attempt(
         Err(reason) => {
             let delay = backoff(config.mail_retry_base, row.attempts as u32);
             tracing::info!(outbox_id = row.id, %reason, retry_in_ms = delay.as_millis() as u64, "mail delivery will be retried");
-            sqlx::query("UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?")
+            sqlx::query("UPDATE outbox SET last_error = $1, next_attempt_at = $2 WHERE id = $3")
                 .bind(&reason)
                 .bind(after(delay))
                 .bind(row.id)

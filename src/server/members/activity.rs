@@ -1,23 +1,24 @@
 //! The Activity page: an organization's audit events, newest first.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::QueryBuilder;
 
 use crate::domain::policy;
 use crate::error::AppError;
 use crate::model::members::{ActivityItem, ActivityPage};
 use crate::server::actor::Member;
+use crate::server::db::{Db, Pool};
 
 const PAGE: i64 = 50;
 
 /// A page of audit events older than `before`, optionally of one action.
 pub async fn activity(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     action: &str,
     before: Option<i64>,
 ) -> Result<ActivityPage, AppError> {
     policy::may_administer(actor.org.role)?;
-    let mut qb = QueryBuilder::<Sqlite>::new(
+    let mut qb = QueryBuilder::<Db>::new(
         "SELECT a.id,
                 CASE WHEN k.id IS NULL THEN u.name
                      ELSE 'API key ' || k.name || ' (created by ' || u.name || ')' END AS actor,

@@ -4,7 +4,6 @@
 //! organization without an owner.
 
 use chrono::Utc;
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::domain::access::{Grant, Permission, Scope, Switch, CATALOGUE};
@@ -13,6 +12,7 @@ use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::access::{MyAccess, PermissionSwitch};
 use crate::server::actor::{parse_role, refresh, Member};
+use crate::server::db::Conn;
 use crate::server::mail::{enqueue, templates};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::state::AppState;
@@ -32,14 +32,14 @@ fn changed_meanwhile() -> AppError {
 /// Loads an active member; one removed or changed meanwhile is a conflict,
 /// an id that was never a member is not found.
 async fn target(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     user: Uuid,
     expected: Option<Role>,
 ) -> Result<Target, AppError> {
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT m.role, u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ? AND m.user_id = ? AND m.status = 'active'",
+         WHERE m.org_id = $1 AND m.user_id = $2 AND m.status = 'active'",
     )
     .bind(org)
     .bind(user)
@@ -49,7 +49,7 @@ async fn target(
         // Someone who was a member was changed or removed meanwhile; an id
         // that never was one names nothing.
         let ever: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = ? AND user_id = ?)",
+            "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2)",
         )
         .bind(org)
         .bind(user)
@@ -70,12 +70,12 @@ async fn target(
 
 /// Refuses when `user` is the organization's only active owner.
 async fn ensure_not_last_owner(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     name: &str,
     what: &str,
 ) -> Result<(), AppError> {
-    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = ? AND status = 'active' AND role = 'owner'")
+    let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND status = 'active' AND role = 'owner'")
         .bind(org)
         .fetch_one(&mut *conn)
         .await?;
@@ -87,14 +87,9 @@ async fn ensure_not_last_owner(
     Ok(())
 }
 
-async fn set_role(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    user: Uuid,
-    role: Role,
-) -> Result<(), AppError> {
+async fn set_role(conn: &mut Conn, org: Uuid, user: Uuid, role: Role) -> Result<(), AppError> {
     sqlx::query(
-        "UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ? AND status = 'active'",
+        "UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3 AND status = 'active'",
     )
     .bind(role.as_str())
     .bind(org)
@@ -204,7 +199,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     if them.role == Role::Owner {
         ensure_not_last_owner(&mut tx, org.id, &them.name, "be removed").await?;
     }
-    sqlx::query("UPDATE memberships SET status = 'removed', removed_at = ?, removed_by = ? WHERE org_id = ? AND user_id = ?")
+    sqlx::query("UPDATE memberships SET status = 'removed', removed_at = $1, removed_by = $2 WHERE org_id = $3 AND user_id = $4")
         .bind(now)
         .bind(actor.user.id)
         .bind(org.id)
@@ -212,7 +207,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .execute(&mut *tx)
         .await?;
     // A narrowing belongs to that membership only.
-    sqlx::query("DELETE FROM role_exclusions WHERE org_id = ? AND user_id = ?")
+    sqlx::query("DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2")
         .bind(org.id)
         .bind(removal.user_id)
         .execute(&mut *tx)
@@ -222,7 +217,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         // Every way into a project: project grants, org-wide grants, and the
         // teams that carry grants.
         let mut projects: Vec<Uuid> = sqlx::query_scalar(
-            "DELETE FROM grants WHERE org_id = ? AND user_id = ? AND project_id IS NOT NULL RETURNING project_id",
+            "DELETE FROM grants WHERE org_id = $1 AND user_id = $2 AND project_id IS NOT NULL RETURNING project_id",
         )
         .bind(org.id)
         .bind(removal.user_id)
@@ -231,13 +226,13 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         projects.sort();
         projects.dedup();
         let gone = projects.len();
-        let grants = sqlx::query("DELETE FROM grants WHERE org_id = ? AND user_id = ?")
+        let grants = sqlx::query("DELETE FROM grants WHERE org_id = $1 AND user_id = $2")
             .bind(org.id)
             .bind(removal.user_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        let teams = sqlx::query("DELETE FROM team_members WHERE user_id = ? AND team_id IN (SELECT id FROM teams WHERE org_id = ?)")
+        let teams = sqlx::query("DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)")
             .bind(removal.user_id)
             .bind(org.id)
             .execute(&mut *tx)
@@ -249,8 +244,8 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     }
     if removal.revoke_their_invitations {
         let revoked = sqlx::query(
-            "UPDATE invitations SET status = 'revoked', decided_at = ?, decided_by = ?
-             WHERE org_id = ? AND invited_by = ? AND status = 'pending'",
+            "UPDATE invitations SET status = 'revoked', decided_at = $1, decided_by = $2
+             WHERE org_id = $3 AND invited_by = $4 AND status = 'pending'",
         )
         .bind(now)
         .bind(actor.user.id)
@@ -296,7 +291,7 @@ pub async fn leave(state: &AppState, actor: &Member) -> Result<(), AppError> {
             AppError::Conflict("You are the last owner, so you cannot leave. Make another member an owner first.".into())
         })?;
     }
-    sqlx::query("UPDATE memberships SET status = 'removed', removed_at = ?, removed_by = ? WHERE org_id = ? AND user_id = ?")
+    sqlx::query("UPDATE memberships SET status = 'removed', removed_at = $1, removed_by = $2 WHERE org_id = $3 AND user_id = $4")
         .bind(Utc::now())
         .bind(actor.user.id)
         .bind(org.id)
@@ -353,7 +348,7 @@ pub async fn my_permissions(state: &AppState, actor: &Member) -> Result<MyAccess
     // Read before the access: a change in between leaves an older version,
     // so the heartbeat asks again rather than missing it.
     let version: i64 = sqlx::query_scalar(
-        "SELECT access_version FROM memberships WHERE org_id = ? AND user_id = ?",
+        "SELECT access_version FROM memberships WHERE org_id = $1 AND user_id = $2",
     )
     .bind(actor.org.id)
     .bind(actor.user.id)

@@ -11,19 +11,19 @@ pub use changes::{
 };
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::access::Sight;
 use super::actor::User;
 use super::actor::{parse_role, Member};
-use super::db;
 use super::invitations::store::seats_used;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::members::{
     DirectoryEntry, MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort, SeatUsage,
 };
+use crate::server::db::{self, Conn, Db, Pool};
 
 /// Rows per page of the members table.
 pub const PAGE_SIZE: i64 = crate::model::members::MEMBERS_PER_PAGE as i64;
@@ -147,7 +147,7 @@ impl Row {
 /// (`m` the membership, `u` the user unless only counting). In the name
 /// directory search matches names only, so nobody probes addresses through it.
 fn push_source<'a>(
-    qb: &mut QueryBuilder<'a, Sqlite>,
+    qb: &mut QueryBuilder<'a, Db>,
     org: Uuid,
     query: &'a MemberQuery,
     sight: Sight,
@@ -210,7 +210,7 @@ fn word_prefixes(search: &str) -> Option<String> {
 /// one, so rows are neither lost nor repeated while members join, and no
 /// page costs more than its own rows.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     query: &MemberQuery,
 ) -> Result<MemberPage, AppError> {
@@ -221,7 +221,7 @@ pub async fn list(
         MemberSort::Name => "m.sort_name",
         MemberSort::Joined => "m.joined_at",
     };
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+    let mut qb = QueryBuilder::<Db>::new(format!(
         "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key,
                 (SELECT group_concat(t.name, '\u{1f}') FROM team_members tm JOIN teams t ON t.id = tm.team_id
                  WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams"
@@ -261,7 +261,7 @@ pub async fn list(
 /// How many members the filters of `query` match. All of them is the
 /// organization's counter; a role or search is counted through an index.
 async fn count(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     query: &MemberQuery,
     sight: Sight,
@@ -269,14 +269,14 @@ async fn count(
     if query.role.is_none() && query.search.is_none() {
         return active_members(conn, org).await;
     }
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*)");
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
     push_source(&mut count, org, query, sight, true);
     Ok(count.build_query_scalar().fetch_one(conn).await?)
 }
 
-async fn active_members(conn: &mut SqliteConnection, org: Uuid) -> Result<i64, AppError> {
+async fn active_members(conn: &mut Conn, org: Uuid) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT active_members FROM organizations WHERE id = ?")
+        sqlx::query_scalar("SELECT active_members FROM organizations WHERE id = $1")
             .bind(org)
             .fetch_one(conn)
             .await?,
@@ -284,11 +284,11 @@ async fn active_members(conn: &mut SqliteConnection, org: Uuid) -> Result<i64, A
 }
 
 /// Active members, pending invitations and the limit.
-pub async fn seat_usage(pool: &SqlitePool, actor: &Member) -> Result<SeatUsage, AppError> {
+pub async fn seat_usage(pool: &Pool, actor: &Member) -> Result<SeatUsage, AppError> {
     let mut conn = pool.acquire().await?;
     let used = seats_used(&mut conn, actor.org.id, Utc::now(), None).await?;
     let active = active_members(&mut conn, actor.org.id).await?;
-    let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = ?")
+    let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = $1")
         .bind(actor.org.id)
         .fetch_one(&mut *conn)
         .await?;
@@ -302,7 +302,7 @@ pub async fn seat_usage(pool: &SqlitePool, actor: &Member) -> Result<SeatUsage, 
 /// Notes that `user` was active now. Writes at most once a minute, decided
 /// from the row already loaded, so most requests (the bell's polling among
 /// them) take no write lock.
-pub async fn touch_last_active(pool: &SqlitePool, user: &User) -> Result<(), AppError> {
+pub async fn touch_last_active(pool: &Pool, user: &User) -> Result<(), AppError> {
     let now = Utc::now();
     if user
         .last_active_at
@@ -312,7 +312,7 @@ pub async fn touch_last_active(pool: &SqlitePool, user: &User) -> Result<(), App
     }
     db::write(
         pool,
-        sqlx::query("UPDATE users SET last_active_at = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET last_active_at = $1 WHERE id = $2")
             .bind(now)
             .bind(user.id),
     )

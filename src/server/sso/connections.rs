@@ -1,7 +1,6 @@
 //! Which organization's connection an address belongs to, and whether a
 //! provider sign-in came through it.
 
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::domain::identity::{ProviderAccount, ProviderKind};
@@ -10,6 +9,7 @@ use crate::domain::text::{safe_next, urlencode};
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::server::actor::parse_role;
+use crate::server::db::{Conn, Pool};
 use crate::server::identity::providers::{ProviderConfig, ProviderOwner, Providers};
 
 /// An organization's SSO connection.
@@ -46,13 +46,10 @@ fn connection((org_id, provider, tenant, role, require_sso): Row) -> Result<Conn
 }
 
 /// The connection of the organization that claims `email`'s domain, if any.
-pub async fn for_address(
-    conn: &mut SqliteConnection,
-    email: &Email,
-) -> Result<Option<Connection>, AppError> {
+pub async fn for_address(conn: &mut Conn, email: &Email) -> Result<Option<Connection>, AppError> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT c.org_id, c.provider, c.tenant, c.default_role, c.require_sso
-         FROM sso_domains d JOIN sso_connections c ON c.org_id = d.org_id WHERE d.domain = ?",
+         FROM sso_domains d JOIN sso_connections c ON c.org_id = d.org_id WHERE d.domain = $1",
     )
     .bind(EmailDomain::of(email).as_str())
     .fetch_optional(&mut *conn)
@@ -62,7 +59,7 @@ pub async fn for_address(
 
 /// Like [`for_address`], only when the claiming organization is `org`.
 pub async fn of_org_for_address(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     email: &Email,
 ) -> Result<Option<Connection>, AppError> {
@@ -71,7 +68,7 @@ pub async fn of_org_for_address(
 
 /// The connection of `org`, if one is set and requires SSO of `email`.
 pub async fn required_for(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: Uuid,
     email: &Email,
 ) -> Result<Option<Connection>, AppError> {
@@ -89,7 +86,7 @@ pub fn own_provider_id(org: Uuid) -> String {
 /// The provider behind a name in `/auth/{name}/...`: a configured one, or
 /// an organization's own (from its connection).
 pub async fn provider(
-    pool: &SqlitePool,
+    pool: &Pool,
     providers: &Providers,
     id: &str,
 ) -> Result<Option<ProviderConfig>, AppError> {
@@ -105,7 +102,7 @@ pub async fn provider(
     // An `org-` provider has issuer, client id and secret (the table's CHECK).
     let row: Option<(String, String, String, String)> = sqlx::query_as(
         "SELECT o.name, c.issuer, c.client_id, c.client_secret
-         FROM sso_connections c JOIN organizations o ON o.id = c.org_id WHERE c.org_id = ? AND c.provider = ?",
+         FROM sso_connections c JOIN organizations o ON o.id = c.org_id WHERE c.org_id = $1 AND c.provider = $2",
     )
     .bind(org)
     .bind(id)
@@ -115,7 +112,7 @@ pub async fn provider(
         return Ok(None);
     };
     let domains: Vec<String> =
-        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ?")
+        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = $1")
             .bind(org)
             .fetch_all(pool)
             .await?;
@@ -137,7 +134,7 @@ pub async fn provider(
 /// Where single sign-on starts for `email`: its organization's provider,
 /// then `next`.
 pub async fn start_for(
-    pool: &SqlitePool,
+    pool: &Pool,
     providers: &Providers,
     email: &Email,
     next: &str,

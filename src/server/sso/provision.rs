@@ -3,7 +3,6 @@
 //! limit), and their mapped teams follow their groups at the provider.
 
 use chrono::Utc;
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::connections::{for_address, Connection};
@@ -12,6 +11,7 @@ use crate::domain::sso::sync_teams;
 use crate::error::AppError;
 use crate::model::orgs::OrgSummary;
 use crate::server::actor::User;
+use crate::server::db::{Conn, Pool};
 use crate::server::invitations::store::{admit, seats_used};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::{audit, db};
@@ -31,7 +31,7 @@ pub enum Provisioning {
 /// through, and moves their mapped teams to follow `groups`, all in one
 /// transaction with an Activity entry per change.
 pub async fn on_sign_in(
-    pool: &SqlitePool,
+    pool: &Pool,
     user: &User,
     account: &ProviderAccount,
     groups: &[String],
@@ -53,12 +53,12 @@ pub async fn on_sign_in(
         return Ok(Provisioning::NotSso);
     };
     let (name, slug, limit): (String, String, i64) =
-        sqlx::query_as("SELECT name, slug, seat_limit FROM organizations WHERE id = ?")
+        sqlx::query_as("SELECT name, slug, seat_limit FROM organizations WHERE id = $1")
             .bind(connection.org_id)
             .fetch_one(&mut *tx)
             .await?;
     let role: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM memberships WHERE org_id = ? AND user_id = ? AND status = 'active'",
+        "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2 AND status = 'active'",
     )
     .bind(connection.org_id)
     .bind(user.id)
@@ -117,13 +117,13 @@ pub async fn on_sign_in(
 }
 
 async fn tell_owners(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     connection: &Connection,
     org_name: &str,
     who: &str,
 ) -> Result<(), AppError> {
     let owners: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT user_id FROM memberships WHERE org_id = ? AND role = 'owner' AND status = 'active'",
+        "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner' AND status = 'active'",
     )
     .bind(connection.org_id)
     .fetch_all(&mut *conn)
@@ -139,13 +139,13 @@ async fn tell_owners(
 
 /// Joins the mapped teams of `groups` and leaves the other mapped ones.
 async fn follow_groups(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: Uuid,
     user: &User,
     groups: &[String],
 ) -> Result<(), AppError> {
     let mapping: Vec<(String, Uuid)> =
-        sqlx::query_as("SELECT group_name, team_id FROM sso_group_teams WHERE org_id = ?")
+        sqlx::query_as("SELECT group_name, team_id FROM sso_group_teams WHERE org_id = $1")
             .bind(org)
             .fetch_all(&mut *conn)
             .await?;
@@ -153,7 +153,7 @@ async fn follow_groups(
         return Ok(());
     }
     let member_of: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.org_id = ? AND tm.user_id = ?",
+        "SELECT tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.org_id = $1 AND tm.user_id = $2",
     )
     .bind(org)
     .bind(user.id)
@@ -163,7 +163,7 @@ async fn follow_groups(
     let now = Utc::now();
     for team in &sync.join {
         sqlx::query(
-            "INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES (?, ?, ?)",
+            "INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)",
         )
         .bind(team)
         .bind(user.id)
@@ -172,7 +172,7 @@ async fn follow_groups(
         .await?;
     }
     for team in &sync.leave {
-        sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
+        sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
             .bind(team)
             .bind(user.id)
             .execute(&mut *conn)
@@ -183,7 +183,7 @@ async fn follow_groups(
         ("team.member_removed", &sync.leave),
     ] {
         for team in teams {
-            let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = ?")
+            let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
                 .bind(team)
                 .fetch_one(&mut *conn)
                 .await?;

@@ -2,7 +2,6 @@
 //! and group-to-team mappings. Every change is in Activity.
 
 use chrono::Utc;
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use super::connections::{self, own_provider_id};
@@ -14,6 +13,7 @@ use crate::model::sso::{
     GroupMapping, OwnProvider, SsoConnection, SsoConnectionRequest, SsoSettings, OWN_PROVIDER,
 };
 use crate::server::actor::{parse_role, refresh, Member};
+use crate::server::db::Pool;
 use crate::server::identity::providers::{ProviderConfig, ProviderOwner};
 use crate::server::state::AppState;
 use crate::server::{audit, db, teams};
@@ -31,7 +31,7 @@ fn require_owner(actor: &Member) -> Result<(), AppError> {
 
 /// A write transaction for an owner: the role is read again inside it, so an
 /// owner demoted since the request began is refused.
-async fn as_owner(pool: &SqlitePool, actor: &Member) -> Result<(db::WriteTx, Member), AppError> {
+async fn as_owner(pool: &Pool, actor: &Member) -> Result<(db::WriteTx, Member), AppError> {
     require_owner(actor)?;
     let mut tx = db::begin_write(pool).await?;
     let actor = refresh(&mut tx, actor).await?;
@@ -56,7 +56,7 @@ pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppEr
     let (pool, providers) = (&state.pool, &state.providers);
     let org = actor.org.id;
     let row: Option<ConnectionRow> = sqlx::query_as(
-        "SELECT provider, issuer, client_id, tenant, default_role, require_sso FROM sso_connections WHERE org_id = ?",
+        "SELECT provider, issuer, client_id, tenant, default_role, require_sso FROM sso_connections WHERE org_id = $1",
     )
     .bind(org)
     .fetch_optional(pool)
@@ -90,13 +90,13 @@ pub async fn load(state: &AppState, actor: &Member) -> Result<SsoSettings, AppEr
         }),
     };
     let domains =
-        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = ? ORDER BY domain")
+        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE org_id = $1 ORDER BY domain")
             .bind(org)
             .fetch_all(pool)
             .await?;
     let mappings: Vec<(String, Uuid, String)> = sqlx::query_as(
         "SELECT g.group_name, t.id, t.name FROM sso_group_teams g JOIN teams t ON t.id = g.team_id
-         WHERE g.org_id = ? ORDER BY g.group_name, t.name",
+         WHERE g.org_id = $1 ORDER BY g.group_name, t.name",
     )
     .bind(org)
     .fetch_all(pool)
@@ -164,7 +164,7 @@ pub async fn connect(
     let actor = &actor;
     sqlx::query(
         "INSERT INTO sso_connections (org_id, provider, issuer, client_id, client_secret, tenant, default_role, require_sso, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (org_id) DO UPDATE SET provider = excluded.provider, issuer = excluded.issuer,
             client_id = excluded.client_id, client_secret = excluded.client_secret, tenant = excluded.tenant,
             default_role = excluded.default_role, require_sso = excluded.require_sso",
@@ -214,7 +214,7 @@ async fn own_provider(
         None
     };
     let stored: Option<String> = sqlx::query_scalar(
-        "SELECT client_secret FROM sso_connections WHERE org_id = ? AND client_secret IS NOT NULL",
+        "SELECT client_secret FROM sso_connections WHERE org_id = $1 AND client_secret IS NOT NULL",
     )
     .bind(actor.org.id)
     .fetch_optional(&state.pool)
@@ -253,10 +253,10 @@ async fn own_provider(
 }
 
 /// Disconnects single sign-on; claimed domains and mappings stay for a reconnect.
-pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppError> {
+pub async fn disconnect(pool: &Pool, actor: &Member) -> Result<(), AppError> {
     let (mut tx, actor) = as_owner(pool, actor).await?;
     let actor = &actor;
-    let gone = sqlx::query("DELETE FROM sso_connections WHERE org_id = ?")
+    let gone = sqlx::query("DELETE FROM sso_connections WHERE org_id = $1")
         .bind(actor.org.id)
         .execute(&mut *tx)
         .await?
@@ -273,11 +273,7 @@ pub async fn disconnect(pool: &SqlitePool, actor: &Member) -> Result<(), AppErro
 
 /// Claims an email domain: only an owner whose own address in it is verified
 /// may, and a domain belongs to one organization.
-pub async fn claim_domain(
-    pool: &SqlitePool,
-    actor: &Member,
-    typed: &str,
-) -> Result<String, AppError> {
+pub async fn claim_domain(pool: &Pool, actor: &Member, typed: &str) -> Result<String, AppError> {
     require_owner(actor)?;
     let domain = EmailDomain::parse(typed).map_err(|e| AppError::invalid("domain", e))?;
     if domain.is_public_mail() {
@@ -294,7 +290,7 @@ pub async fn claim_domain(
     let (mut tx, actor) = as_owner(pool, actor).await?;
     let actor = &actor;
     let holder: Option<Uuid> =
-        sqlx::query_scalar("SELECT org_id FROM sso_domains WHERE domain = ?")
+        sqlx::query_scalar("SELECT org_id FROM sso_domains WHERE domain = $1")
             .bind(domain.as_str())
             .fetch_optional(&mut *tx)
             .await?;
@@ -308,7 +304,7 @@ pub async fn claim_domain(
         None => {}
     }
     sqlx::query(
-        "INSERT INTO sso_domains (domain, org_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sso_domains (domain, org_id, claimed_by, claimed_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(domain.as_str())
     .bind(actor.org.id)
@@ -322,14 +318,10 @@ pub async fn claim_domain(
 }
 
 /// Gives up a claimed domain.
-pub async fn release_domain(
-    pool: &SqlitePool,
-    actor: &Member,
-    domain: &str,
-) -> Result<(), AppError> {
+pub async fn release_domain(pool: &Pool, actor: &Member, domain: &str) -> Result<(), AppError> {
     let (mut tx, actor) = as_owner(pool, actor).await?;
     let actor = &actor;
-    let gone = sqlx::query("DELETE FROM sso_domains WHERE domain = ? AND org_id = ?")
+    let gone = sqlx::query("DELETE FROM sso_domains WHERE domain = $1 AND org_id = $2")
         .bind(domain)
         .bind(actor.org.id)
         .execute(&mut *tx)
@@ -345,7 +337,7 @@ pub async fn release_domain(
 
 /// Maps a provider group to a team of the organization.
 pub async fn map_group(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     group: &str,
     team: Uuid,
@@ -363,7 +355,7 @@ pub async fn map_group(
         .change(
             pool,
             actor,
-            "INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES (?, ?, ?)",
+            "INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES ($1, $2, $3)",
             "sso.group_mapped",
             |team_name| AppError::invalid("group", format!("{group} already maps to {team_name}.")),
         )
@@ -372,7 +364,7 @@ pub async fn map_group(
 
 /// Removes a group-to-team mapping; the team's members stay until their next sign-in.
 pub async fn unmap_group(
-    pool: &SqlitePool,
+    pool: &Pool,
     actor: &Member,
     group: &str,
     team: Uuid,
@@ -381,7 +373,7 @@ pub async fn unmap_group(
         .change(
             pool,
             actor,
-            "DELETE FROM sso_group_teams WHERE org_id = ? AND group_name = ? AND team_id = ?",
+            "DELETE FROM sso_group_teams WHERE org_id = $1 AND group_name = $2 AND team_id = $3",
             "sso.group_unmapped",
             |_| AppError::NotFound("That mapping".into()),
         )
@@ -399,7 +391,7 @@ impl Mapping<'_> {
     /// entry; `unchanged` is the error when it changed no row.
     async fn change(
         &self,
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Member,
         sql: &str,
         action: &str,
