@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run dev test unit e2e e2e-stress setup setup-test bench bench-first-load drop-precompressed
+.PHONY: run dev test unit unit-postgres e2e e2e-stress setup setup-test bench bench-first-load drop-precompressed
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000, built as
 ## it is deployed: optimized, with brotli and gzip copies of the static files
@@ -16,7 +16,7 @@ drop-precompressed:
 	@find target/site -name '*.br' -delete -o -name '*.gz' -delete 2>/dev/null || true
 
 ## Run every test: unit, database, HTTP and the Playwright journeys
-test: setup-test unit e2e
+test: setup-test unit unit-postgres e2e
 
 setup:
 	@scripts/setup.sh
@@ -31,6 +31,11 @@ setup-test:
 # cargo config file.)
 unit:
 	RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }--cfg erase_components" LEPTOS_OUTPUT_NAME=gatehouse cargo test --features ssr
+
+## The database and HTTP tests again on PostgreSQL, a throwaway server
+## started (and installed, if missing) by scripts/with-postgres.sh
+unit-postgres:
+	RUSTFLAGS="$${RUSTFLAGS:+$$RUSTFLAGS }--cfg erase_components" LEPTOS_OUTPUT_NAME=gatehouse scripts/with-postgres.sh cargo test --features postgres --lib
 
 e2e: drop-precompressed
 	cargo leptos build --split

@@ -21,6 +21,7 @@ use gatehouse::server::members::{self, MemberQuery};
 use gatehouse::server::organizations;
 use gatehouse::server::state::AppState;
 use gatehouse::server::{db, fixtures, mail::MailWaker, password};
+use sqlx::migrate::MigrateDatabase;
 use uuid::Uuid;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -40,12 +41,26 @@ fn stats(mut samples: Vec<Duration>) -> String {
     )
 }
 
+/// A fresh database per size: a SQLite file in `dir`, or with
+/// `BENCH_POSTGRES_URL` (a server, e.g. `postgres://bench@127.0.0.1:5432`)
+/// a new database on it.
+fn database_url(dir: &std::path::Path, n: usize) -> String {
+    match std::env::var("BENCH_POSTGRES_URL") {
+        Ok(server) => format!(
+            "{}/gatehouse_bench_{n}_{}",
+            server.trim_end_matches('/'),
+            Uuid::new_v4().simple()
+        ),
+        Err(_) => format!("sqlite://{}/bench-{n}.db", dir.display()),
+    }
+}
+
 /// The password of every bench user that signs in.
 const PASSWORD: &str = "correct-horse-battery-staple";
 
 /// A user with a confirmed address (accepting with the shareable link needs
 /// one) and, when given, [`PASSWORD`]'s hash.
-async fn confirmed_user(pool: &sqlx::SqlitePool, email: &str, password_hash: Option<&str>) -> User {
+async fn confirmed_user(pool: &db::Pool, email: &str, password_hash: Option<&str>) -> User {
     let id = Uuid::new_v4();
     let now = Utc::now();
     sqlx::query(
@@ -82,7 +97,12 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("gatehouse-bench-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     println!(
-        "Gatehouse bench: SQLite file in {}, {SAMPLES} samples per row",
+        "Gatehouse bench: {} in {}, {SAMPLES} samples per row",
+        if std::env::var("BENCH_POSTGRES_URL").is_ok() {
+            "PostgreSQL"
+        } else {
+            "SQLite file"
+        },
         dir.display()
     );
     let password_hash = password::hash(PASSWORD.into()).await.unwrap().0;
@@ -91,7 +111,10 @@ async fn main() {
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|_| SIZES.to_vec());
     for n in sizes {
-        let url = format!("sqlite://{}/bench-{n}.db", dir.display());
+        let url = database_url(&dir, n);
+        <db::Db as MigrateDatabase>::create_database(&url)
+            .await
+            .unwrap();
         let pool = db::connect(&url).await.unwrap();
         let mut config = Config::for_tests(dir.join("mail").to_str().unwrap());
         config.invite_limit = u32::MAX;

@@ -159,7 +159,7 @@ pub async fn set_member_permissions(
             let sql = if on {
                 "DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2 AND permission = $3"
             } else {
-                "INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) VALUES ($1, $2, $3)"
+                "INSERT INTO role_exclusions (org_id, user_id, permission) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
             };
             sqlx::query(sql)
                 .bind(org)
@@ -256,7 +256,7 @@ pub async fn add_grant(
         Holder::User(u) => (Some(u), None),
         Holder::Team(t) => (None, Some(t)),
     };
-    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, team_id, permission, project_id) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO grants (org_id, user_id, team_id, permission, project_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
         .bind(org)
         .bind(user)
         .bind(team)
@@ -277,10 +277,10 @@ pub async fn remove_grant(
     // A user's grants in other organizations are theirs too: always filter by org.
     let sql = match holder {
         Holder::User(_) => {
-            "DELETE FROM grants WHERE org_id = $1 AND user_id = $2 AND permission = $3 AND project_id IS $4"
+            "DELETE FROM grants WHERE org_id = $1 AND user_id = $2 AND permission = $3 AND project_id IS NOT DISTINCT FROM $4"
         }
         Holder::Team(_) => {
-            "DELETE FROM grants WHERE org_id = $1 AND team_id = $2 AND permission = $3 AND project_id IS $4"
+            "DELETE FROM grants WHERE org_id = $1 AND team_id = $2 AND permission = $3 AND project_id IS NOT DISTINCT FROM $4"
         }
     };
     let (Holder::User(id) | Holder::Team(id)) = holder;

@@ -86,7 +86,7 @@ pub async fn list_for_user(pool: &Pool, user: Uuid) -> Result<Vec<OrgSummary>, A
     let rows: Vec<OrgRow> = sqlx::query_as(
         "SELECT o.id, o.name, o.slug, m.role FROM organizations o
          JOIN memberships m ON m.org_id = o.id
-         WHERE m.user_id = $1 AND m.status = 'active' ORDER BY o.name COLLATE NOCASE, o.slug",
+         WHERE m.user_id = $1 AND m.status = 'active' ORDER BY lower(o.name), o.slug",
     )
     .bind(user)
     .fetch_all(pool)
@@ -202,7 +202,7 @@ pub async fn dashboard(
     let admins: Vec<(String, String)> = sqlx::query_as(
         "SELECT u.name, u.email FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.org_id = $1 AND m.status = 'active' AND m.role IN ('owner', 'admin') AND m.user_id != $2
-         ORDER BY m.role DESC, u.name COLLATE NOCASE LIMIT 10",
+         ORDER BY m.role DESC, lower(u.name) LIMIT 10",
     )
     .bind(actor.org.id)
     .bind(actor.user.id)

@@ -15,7 +15,7 @@ use crate::server::db::{Conn, Pool};
 pub async fn list(pool: &Pool, actor: &Member) -> Result<ProjectList, AppError> {
     let mut conn = pool.acquire().await?;
     let access = access::load(&mut conn, actor.org.id, actor.user.id, actor.org.role).await?;
-    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE org_id = $1 AND archived_at IS NULL ORDER BY name COLLATE NOCASE")
+    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM projects WHERE org_id = $1 AND archived_at IS NULL ORDER BY lower(name)")
         .bind(actor.org.id)
         .fetch_all(&mut *conn)
         .await?;
@@ -109,7 +109,7 @@ pub async fn who_has_access(
     let sight = access::Sight::of(&mine);
     let members: Vec<(Uuid, String, String, String)> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = $1 AND m.status = 'active' ORDER BY u.name COLLATE NOCASE LIMIT 1000",
+         WHERE m.org_id = $1 AND m.status = 'active' ORDER BY lower(u.name) LIMIT 1000",
     )
     .bind(actor.org.id)
     .fetch_all(&mut *conn)

@@ -102,15 +102,13 @@ pub async fn purge_ended(pool: &Pool) -> Result<u64, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
 
-    /// Two pools over one new database file, as two replicas would open it.
-    async fn two_replicas(name: &str) -> (Pool, Pool, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("gatehouse-limits-{}", Uuid::new_v4()));
-        let url = format!("sqlite://{}/{name}.db", dir.display());
-        let first = db::connect(&url).await.unwrap();
-        let second = db::connect(&url).await.unwrap();
-        (first, second, dir)
+    /// Two pools over one new database, as two replicas would open it.
+    async fn two_replicas(name: &str) -> (Pool, Pool, db::Scratch) {
+        let scratch = db::Scratch::new(name).await;
+        let first = db::connect(&scratch.url).await.unwrap();
+        let second = db::connect(&scratch.url).await.unwrap();
+        (first, second, scratch)
     }
 
     fn refused(result: Result<(), AppError>) -> bool {
@@ -129,7 +127,7 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_past_the_limit_then_recovers() {
-        let (pool, _, dir) = two_replicas("recovers").await;
+        let (pool, _, _scratch) = two_replicas("recovers").await;
         for _ in 0..3 {
             hit(&pool, "k", 3, MINUTE).await.unwrap();
         }
@@ -146,26 +144,20 @@ mod tests {
         for _ in 0..3 {
             hit(&pool, "k", 3, MINUTE).await.unwrap();
         }
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     /// A spent key is refused while another process holds the write lock:
     /// the refusal is read, not written, so it never waits for the lock.
     #[tokio::test]
     async fn a_spent_key_is_refused_without_writing() {
-        let (pool, other, dir) = two_replicas("spent").await;
+        let (pool, other, _scratch) = two_replicas("spent").await;
         hit(&pool, "k", 1, MINUTE).await.unwrap();
-        let mut writer = other.acquire().await.unwrap();
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *writer)
-            .await
-            .unwrap();
+        let writer = db::begin(&other).await.unwrap();
         let answer = tokio::time::timeout(Duration::from_secs(2), hit(&pool, "k", 1, MINUTE))
             .await
             .expect("answered without waiting for the write lock");
         assert!(refused(answer));
-        sqlx::query("ROLLBACK").execute(&mut *writer).await.unwrap();
-        let _ = std::fs::remove_dir_all(dir);
+        writer.rollback().await.unwrap();
     }
 
     /// Forty hits at once, half through each of two pools over one file, as
@@ -174,7 +166,7 @@ mod tests {
     /// the limit passes.
     #[tokio::test]
     async fn replicas_share_one_allowance() {
-        let (first, second, dir) = two_replicas("shared").await;
+        let (first, second, _scratch) = two_replicas("shared").await;
         let hits = (0..40).map(|n| {
             let pool = if n % 2 == 0 {
                 first.clone()
@@ -195,12 +187,11 @@ mod tests {
             }
         }
         assert_eq!((passed, refusals), (10, 30));
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn only_ended_windows_are_purged() {
-        let (pool, other, dir) = two_replicas("purge").await;
+        let (pool, other, _scratch) = two_replicas("purge").await;
         for n in 0..100 {
             hit(&pool, &format!("invented-{n}@example.com"), 10, MINUTE)
                 .await
@@ -212,6 +203,5 @@ mod tests {
         let (a, b) = tokio::join!(purge_ended(&pool), purge_ended(&other));
         assert_eq!(a.unwrap() + b.unwrap(), 100);
         assert!(refused(hit(&pool, "lasting", 1, MINUTE).await));
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

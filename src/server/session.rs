@@ -2,18 +2,20 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
-use tokio::sync::OwnedMutexGuard;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::Session;
-use tower_sessions_sqlx_store::SqliteStore;
+#[cfg(feature = "postgres")]
+use tower_sessions_sqlx_store::PostgresStore as Table;
+#[cfg(not(feature = "postgres"))]
+use tower_sessions_sqlx_store::SqliteStore as Table;
 use uuid::Uuid;
 
 use crate::domain::identity::ProviderAccount;
 use crate::error::AppError;
+use crate::server::accounts;
 use crate::server::actor::User;
-use crate::server::{accounts, db};
+use crate::server::db::{self, Pool};
 
 const USER_KEY: &str = "user_id";
 /// When this session signed in: a password reset ends every session of the
@@ -39,10 +41,7 @@ pub async fn current() -> Result<Session, AppError> {
 
 /// The signed-in user, or `None`. A session that began before the user's
 /// sessions were ended (by a password reset) counts as signed out.
-pub async fn signed_in_user(
-    session: &Session,
-    pool: &SqlitePool,
-) -> Result<Option<User>, AppError> {
+pub async fn signed_in_user(session: &Session, pool: &Pool) -> Result<Option<User>, AppError> {
     let Some(id) = session.get::<Uuid>(USER_KEY).await.map_err(store_error)? else {
         return Ok(None);
     };
@@ -102,7 +101,7 @@ pub async fn set_active_org(session: &Session, org: Uuid) -> Result<(), AppError
 }
 
 /// Deletes the sessions whose expiry has passed.
-pub async fn delete_expired(pool: &SqlitePool) -> Result<(), session_store::Error> {
+pub async fn delete_expired(pool: &Pool) -> Result<(), session_store::Error> {
     Store::new(pool.clone()).delete_expired().await
 }
 
@@ -110,14 +109,14 @@ pub async fn delete_expired(pool: &SqlitePool) -> Result<(), session_store::Erro
 /// [`db::begin_write`]) rather than left to contend for SQLite's write lock.
 #[derive(Debug, Clone)]
 pub struct Store {
-    table: SqliteStore,
-    pool: SqlitePool,
+    table: Table,
+    pool: Pool,
 }
 
 impl Store {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(pool: Pool) -> Self {
         Self {
-            table: SqliteStore::new(pool.clone()),
+            table: Table::new(pool.clone()),
             pool,
         }
     }
@@ -127,7 +126,7 @@ impl Store {
         self.table.migrate().await
     }
 
-    async fn turn(&self) -> session_store::Result<OwnedMutexGuard<()>> {
+    async fn turn(&self) -> session_store::Result<db::Turn> {
         db::take_turn(&self.pool)
             .await
             .map_err(|err| session_store::Error::Backend(err.to_string()))

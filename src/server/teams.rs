@@ -19,7 +19,7 @@ pub async fn list(pool: &Pool, actor: &Member) -> Result<Vec<TeamItem>, AppError
     let org = actor.org.id;
     let sight = Sight::load(&mut *pool.acquire().await?, actor).await?;
     let teams: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name COLLATE NOCASE")
+        sqlx::query_as("SELECT id, name FROM teams WHERE org_id = $1 ORDER BY lower(name)")
             .bind(org)
             .fetch_all(pool)
             .await?;
@@ -28,7 +28,7 @@ pub async fn list(pool: &Pool, actor: &Member) -> Result<Vec<TeamItem>, AppError
          JOIN teams t ON t.id = tm.team_id AND t.org_id = $1
          JOIN users u ON u.id = tm.user_id
          JOIN memberships m ON m.user_id = u.id AND m.org_id = $1 AND m.status = 'active'
-         ORDER BY u.name COLLATE NOCASE",
+         ORDER BY lower(u.name)",
     )
     .bind(org)
     .fetch_all(pool)
@@ -37,7 +37,7 @@ pub async fn list(pool: &Pool, actor: &Member) -> Result<Vec<TeamItem>, AppError
         "SELECT g.team_id, g.permission, p.id, p.name FROM grants g
          JOIN teams t ON t.id = g.team_id AND t.org_id = $1
          LEFT JOIN projects p ON p.id = g.project_id
-         ORDER BY p.name IS NOT NULL, p.name COLLATE NOCASE, g.permission",
+         ORDER BY p.name IS NOT NULL, lower(p.name), g.permission",
     )
     .bind(org)
     .fetch_all(pool)
@@ -186,7 +186,7 @@ pub async fn add_member(
     let name = team_name(&mut tx, actor.org.id, team).await?;
     require_team_within(&mut tx, &access, team, &name).await?;
     let (user, email) = active_member_by_email(&mut tx, &actor.org, email).await?;
-    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(team)
         .bind(user)
         .bind(Utc::now())

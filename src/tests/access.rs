@@ -57,7 +57,7 @@ fn invite(email: &str, role: Role, teams: &[Uuid], permissions: &[&str]) -> Invi
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Pool) {
     let o = org(&pool).await;
     let issued = invitations::create(
@@ -120,7 +120,7 @@ async fn an_invitation_carries_teams_and_permissions_applied_at_accept(pool: Poo
             && r.why == "Owner of the organization"));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: Pool) {
     let o = org(&pool).await;
     let lead = joined(&o, "lead@example.com", Role::Member).await;
@@ -203,7 +203,7 @@ async fn delegated_inviters_cannot_grant_beyond_what_they_hold(pool: Pool) {
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn removal_with_projects_option_clears_grants_and_teams(pool: Pool) {
     let o = org(&pool).await;
     invitations::create(
@@ -300,7 +300,7 @@ impl Console {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn every_access_function_refuses_without_the_permission(pool: Pool) {
     let console = Console::new(&pool).await;
     let (mut plain, plain_key) = console.plain_member("Plain", "plain@example.com").await;
@@ -473,7 +473,7 @@ async fn every_access_function_refuses_without_the_permission(pool: Pool) {
     assert_eq!(teams.body[0]["name"], "Core Platform");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn every_read_function_shows_a_plain_member_names_but_no_addresses(pool: Pool) {
     let mut console = Console::new(&pool).await;
     let (mut olga, olga_key) = console.plain_member("Olga Other", "olga@example.com").await;
@@ -671,7 +671,7 @@ async fn held(o: &Org, user: Uuid) -> Vec<String> {
         .collect()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_permission_editor_narrows_admins_and_grants_members(pool: Pool) {
     let o = org(&pool).await;
     let admin = joined(&o, "admin@example.com", Role::Admin).await;
@@ -724,7 +724,7 @@ async fn the_permission_editor_narrows_admins_and_grants_members(pool: Pool) {
     ));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(pool: Pool) {
     let o = org(&pool).await;
     let admin = joined(&o, "admin@example.com", Role::Admin).await;
@@ -815,7 +815,7 @@ async fn a_narrowed_admin_cannot_make_full_admins_and_rejoining_starts_fresh(poo
     assert_eq!(held(&o, plain.id).await, ["metrics:view"]);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: Pool) {
     let o = org(&pool).await;
     let dev = joined(&o, "dev@example.com", Role::Member).await;
@@ -900,7 +900,7 @@ async fn the_editor_works_per_project_and_says_why_inherited_access_stays(pool: 
     ));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(pool: Pool) {
     let o = org(&pool).await;
     let dev = joined(&o, "dev@example.com", Role::Member).await;
@@ -955,7 +955,7 @@ async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(poo
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Pool) {
     let o = org(&pool).await;
     let lead = joined(&o, "lead@example.com", Role::Member).await;
@@ -1021,7 +1021,7 @@ async fn delegated_inviters_follow_up_on_their_own_invitations_only(pool: Pool) 
         .unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn nobody_takes_away_through_teams_or_edits_above_their_role(pool: Pool) {
     let o = org(&pool).await;
     let admin = joined(&o, "admin@example.com", Role::Admin).await;
@@ -1088,7 +1088,7 @@ async fn access_version(o: &Org, user: &User) -> i64 {
         .expect("an active member")
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn every_change_to_a_members_access_moves_their_version_only(pool: Pool) {
     let o = org(&pool).await;
     let dev = joined(&o, "dev@example.com", Role::Member).await;
@@ -1147,7 +1147,7 @@ async fn every_change_to_a_members_access_moves_their_version_only(pool: Pool) {
     assert_eq!(access_version(&o, &bystander).await, untouched);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_admin_invited_with_permissions_held_back_joins_narrowed(pool: Pool) {
     let o = org(&pool).await;
     let narrowed = |email: &'static str, role: Role| InvitationRequest {

@@ -12,7 +12,7 @@ fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn sign_up_stores_normalized_user_and_queues_verification(pool: Pool) {
     let state = support::state(pool.clone());
     let user = accounts::sign_up(&state, input(" Ann ", " Ann@Example.COM ", "long enough"))
@@ -34,7 +34,7 @@ async fn sign_up_stores_normalized_user_and_queues_verification(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn sign_up_refuses_bad_input_per_field(pool: Pool) {
     let state = support::state(pool.clone());
     let field = |r: Result<crate::server::actor::User, AppError>| match r {
@@ -93,7 +93,7 @@ async fn sign_up_refuses_bad_input_per_field(pool: Pool) {
     assert_eq!(users, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: Pool) {
     let state = support::state(pool);
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
@@ -121,7 +121,7 @@ async fn sign_in_checks_password_without_saying_which_part_is_wrong(pool: Pool) 
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn sign_in_is_rate_limited_per_email(pool: Pool) {
     let state = support::state(pool);
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
@@ -140,7 +140,7 @@ async fn sign_in_is_rate_limited_per_email(pool: Pool) {
 /// The per-client allowance is ten times the per-address one; an operator's
 /// very large limit must not overflow it (a panic in a debug build, a
 /// wrapped, tiny allowance in a release one).
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_huge_sign_in_limit_does_not_overflow_the_clients_allowance(pool: Pool) {
     let mut state = support::state(pool);
     std::sync::Arc::make_mut(&mut state.config).sign_in_limit = u32::MAX;
@@ -151,7 +151,7 @@ async fn a_huge_sign_in_limit_does_not_overflow_the_clients_allowance(pool: Pool
     assert!(signed_in.is_ok(), "{signed_in:?}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn verification_link_works_once(pool: Pool) {
     let state = support::state(pool.clone());
     let user = accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
@@ -190,7 +190,7 @@ async fn verification_link_works_once(pool: Pool) {
     assert_ne!(stored, token.as_bytes());
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn expired_verification_link_is_refused(pool: Pool) {
     let state = support::state(pool.clone());
     accounts::sign_up(&state, input("Ann", "ann@example.com", "long enough"))
@@ -209,7 +209,9 @@ async fn expired_verification_link_is_refused(pool: Pool) {
     assert!(err.to_string().contains("expired"), "{err}");
 }
 
-#[sqlx::test]
+// Ages a session in the SQLite store's own text format.
+#[cfg(not(feature = "postgres"))]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn expired_sessions_are_purged_and_live_ones_kept(pool: Pool) {
     let mut ann = support::Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -268,7 +270,7 @@ async fn sign_in(client: &mut Client, email: &str, password: &str) -> u16 {
         .status
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: Pool) {
     let mut squatter = Client::new(pool.clone()).await;
     squatter.sign_up("Not The CEO", "ceo@example.com").await;
@@ -320,7 +322,7 @@ async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: Po
     assert_eq!(stored, crate::server::token::hash_secret(&token));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_reset_answer_does_not_say_whether_an_account_exists(pool: Pool) {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -339,7 +341,7 @@ async fn the_reset_answer_does_not_say_whether_an_account_exists(pool: Pool) {
     assert_eq!(bad.status, 400);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: Pool) {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -381,7 +383,7 @@ async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn reset_requests_are_rate_limited_per_address_and_per_client(pool: Pool) {
     let client = Client::new(pool).await;
     let mut probe = client.fresh();
@@ -421,7 +423,7 @@ async fn resets_for_many_addresses(client: &mut Client, count: u32) -> Vec<u16> 
 /// Reading who is signed in never writes the session: a page renders several
 /// resources on one session at once, and a flush racing the session layer's
 /// save answered 500 ("missing session id").
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_ended_session_is_refused_without_writing_it(pool: Pool) {
     let mut ann = support::Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -431,7 +433,7 @@ async fn an_ended_session_is_refused_without_writing_it(pool: Pool) {
         .await
         .unwrap();
     let stored = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tower_sessions")
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {}", support::SESSIONS))
             .fetch_one(&pool)
             .await
             .unwrap()

@@ -60,7 +60,7 @@ pub(super) async fn id_of(pool: &Pool, table_sql: &str, key: &str) -> uuid::Uuid
         .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_key_is_shown_once_and_listed_by_its_last_four(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", &["members:read"], Some(30)).await;
@@ -91,7 +91,7 @@ async fn a_key_is_shown_once_and_listed_by_its_last_four(pool: Pool) {
     assert!(used.body[0]["last_used_at"].is_string());
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn missing_wrong_revoked_and_expired_keys_are_401(pool: Pool) {
     let mut ann = acme(&pool).await;
     let path = "/api/v1/orgs/acme/members";
@@ -144,7 +144,7 @@ async fn missing_wrong_revoked_and_expired_keys_are_401(pool: Pool) {
         .contains("expired"));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_scope_that_does_not_cover_the_call_is_403(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "Reader", &["members:read"], None).await;
@@ -175,7 +175,7 @@ async fn a_scope_that_does_not_cover_the_call_is_403(pool: Pool) {
     assert_eq!(none, 0);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn another_organizations_data_is_404(pool: Pool) {
     let mut ann = acme(&pool).await;
     let acme_key = create_key(&mut ann, "acme", "CI", ALL, None).await;
@@ -220,10 +220,15 @@ async fn another_organizations_data_is_404(pool: Pool) {
     .problem(404);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_narrowed_creator_narrows_the_key_and_a_removed_one_kills_it(pool: Pool) {
     let mut ann = acme(&pool).await;
-    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
+    let org = id_of(
+        &pool,
+        "SELECT id FROM organizations WHERE slug = $1",
+        "acme",
+    )
+    .await;
     let mut cleo = ann.fresh();
     cleo.sign_up("Cleo", "cleo@example.com").await;
     let cleo_id = id_of(
@@ -293,7 +298,7 @@ async fn a_narrowed_creator_narrows_the_key_and_a_removed_one_kills_it(pool: Poo
     assert!(detail.contains("no longer in the organization"), "{detail}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn bad_input_is_a_problem_with_the_consoles_message(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
@@ -371,7 +376,7 @@ async fn bad_input_is_a_problem_with_the_consoles_message(pool: Pool) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn invitation_pages_lose_and_repeat_nothing_and_revoke_works(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
@@ -441,7 +446,7 @@ async fn invitation_pages_lose_and_repeat_nothing_and_revoke_works(pool: Pool) {
         .problem(404);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn each_key_has_its_own_rate_limit_answered_429_with_retry_after(pool: Pool) {
     let mut ann = Client::with_config(pool.clone(), |c| c.api_key_limit = 3).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -473,10 +478,15 @@ async fn each_key_has_its_own_rate_limit_answered_429_with_retry_after(pool: Poo
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn members_page_like_the_console(pool: Pool) {
     let mut ann = acme(&pool).await;
-    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
+    let org = id_of(
+        &pool,
+        "SELECT id FROM organizations WHERE slug = $1",
+        "acme",
+    )
+    .await;
     for name in ["bo", "cy", "di"] {
         let user = super::user(&ann.state, &format!("{name}@example.com")).await;
         super::join(&pool, org, user.id, Role::Member).await;
@@ -504,7 +514,7 @@ async fn members_page_like_the_console(pool: Pool) {
 }
 
 /// The labels the Playwright journey (end2end/tests/api-keys.spec.ts) uses.
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn settings_shows_api_keys_to_admins_only(pool: Pool) {
     let ann = acme(&pool).await;
     let html = ann.page("/orgs/acme/settings").await;
@@ -519,7 +529,12 @@ async fn settings_shows_api_keys_to_admins_only(pool: Pool) {
     ] {
         assert!(html.contains(label), "{label} missing from Settings");
     }
-    let org = id_of(&pool, "SELECT id FROM organizations WHERE slug = $1", "acme").await;
+    let org = id_of(
+        &pool,
+        "SELECT id FROM organizations WHERE slug = $1",
+        "acme",
+    )
+    .await;
     let mut dee = ann.fresh();
     dee.sign_up("Dee", "dee@example.com").await;
     let dee_id = id_of(

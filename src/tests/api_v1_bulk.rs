@@ -45,7 +45,7 @@ fn outcomes(reply: &RestReply) -> Vec<String> {
         .collect()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_dry_run_changes_nothing_and_mixed_rows_come_back_one_by_one(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
@@ -75,7 +75,7 @@ async fn a_dry_run_changes_nothing_and_mixed_rows_come_back_one_by_one(pool: Poo
     assert!(too_many.problem(400).contains("500"));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn five_hundred_rows_commit_in_one_request(pool: Pool) {
     let mut ann = acme(&pool).await;
     sqlx::query("UPDATE organizations SET seat_limit = 1000")
@@ -94,7 +94,7 @@ async fn five_hundred_rows_commit_in_one_request(pool: Pool) {
     assert_eq!(events, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_repeated_idempotency_key_returns_the_first_answer(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;
@@ -133,7 +133,7 @@ async fn a_repeated_idempotency_key_returns_the_first_answer(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_failed_request_keeps_nothing_so_its_retry_runs(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;

@@ -27,7 +27,7 @@ const OPERATIONS: [&str; 12] = [
     "GET /api/v1/orgs/{slug}/activity",
 ];
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_openapi_document_lists_every_route_and_each_is_served(pool: Pool) {
     let ann = acme(&pool).await;
     let doc = ann.rest("GET", "/api/v1/openapi.json", None, None).await;
@@ -89,7 +89,7 @@ async fn role_of(pool: &Pool, user: uuid::Uuid) -> (String, String) {
         .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_key_changes_roles_and_removes_members_as_the_console_does(pool: Pool) {
     let mut ann = acme(&pool).await;
     let bo = bo(&pool, &ann).await;
@@ -191,7 +191,7 @@ async fn a_key_changes_roles_and_removes_members_as_the_console_does(pool: Pool)
     assert!(items[0]["details"].as_str().unwrap().contains("project"));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn activity_pages_back_in_time_and_needs_its_scope(pool: Pool) {
     let mut ann = Client::with_config(pool.clone(), |c| c.invite_limit = 100).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -284,7 +284,7 @@ async fn activity_pages_back_in_time_and_needs_its_scope(pool: Pool) {
     .problem(400);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn teams_list_with_their_members(pool: Pool) {
     let mut ann = acme(&pool).await;
     bo(&pool, &ann).await;
@@ -343,7 +343,7 @@ async fn teams_list_with_their_members(pool: Pool) {
     .problem(404);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn resend_issues_a_new_link(pool: Pool) {
     let mut ann = acme(&pool).await;
     let secret = create_key(&mut ann, "acme", "CI", ALL, None).await;

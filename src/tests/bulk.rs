@@ -61,7 +61,7 @@ fn addresses(n: usize, domain: &str) -> Vec<BulkLine> {
         .collect()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_dry_run_reports_and_changes_nothing(pool: Pool) {
     let mut ann = acme(&pool, 10).await;
     let report = send(&mut ann, &addresses(3, "x.test"), true).await;
@@ -77,7 +77,7 @@ async fn a_dry_run_reports_and_changes_nothing(pool: Pool) {
     assert_eq!(count(&pool, events).await, 0);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn five_hundred_rows_commit_in_one_request(pool: Pool) {
     let mut ann = acme(&pool, 1000).await;
     let report = send(&mut ann, &addresses(500, "x.test"), false).await;
@@ -103,7 +103,7 @@ async fn five_hundred_rows_commit_in_one_request(pool: Pool) {
     assert_eq!(reply.status, 400, "{:?}", reply.body);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn each_row_gets_its_own_outcome(pool: Pool) {
     // Seats: Ann and Bob are members, Carl is invited: 3 of 6 used.
     let mut ann = acme(&pool, 6).await;
@@ -193,7 +193,7 @@ async fn each_row_gets_its_own_outcome(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn concurrent_batches_never_exceed_the_seats(pool: Pool) {
     // Ann holds one of ten seats; three batches of five race for the other nine.
     let ann = acme(&pool, 10).await;
@@ -237,7 +237,7 @@ async fn concurrent_batches_never_exceed_the_seats(pool: Pool) {
     assert_eq!(pending(&pool).await, 9);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_member_without_the_invite_permission_is_refused_as_a_whole(pool: Pool) {
     let ann = acme(&pool, 10).await;
     let mut bob = ann.fresh();

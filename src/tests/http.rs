@@ -5,7 +5,7 @@ use super::support::Client;
 use crate::error::AppError;
 use crate::server::db::Pool;
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn signed_out_calls_are_refused(pool: Pool) {
     let mut client = Client::new(pool).await;
     for endpoint in [
@@ -24,7 +24,7 @@ async fn signed_out_calls_are_refused(pool: Pool) {
     assert_eq!((me.status, me.body.clone()), (200, serde_json::Value::Null));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn bad_input_is_a_typed_4xx(pool: Pool) {
     let mut client = Client::new(pool).await;
     let reply = client
@@ -67,7 +67,7 @@ async fn bad_input_is_a_typed_4xx(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: Pool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -93,7 +93,7 @@ async fn session_is_renewed_at_sign_in_and_ended_at_sign_out(pool: Pool) {
     assert_eq!(ann.call("current_user", &[]).await.body["name"], "Ann");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn session_cookie_is_http_only_and_lax(pool: Pool) {
     let client = Client::new(pool).await;
     let body = "name=Ann&email=ann%40example.com&password=correct+horse";
@@ -122,7 +122,7 @@ async fn session_cookie_is_http_only_and_lax(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn cross_site_posts_are_refused(pool: Pool) {
     let client = Client::new(pool).await;
     let response = client
@@ -138,7 +138,7 @@ async fn cross_site_posts_are_refused(pool: Pool) {
     assert_eq!(response.status(), 403);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn members_cannot_read_or_switch_to_other_organizations(pool: Pool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -174,7 +174,7 @@ async fn members_cannot_read_or_switch_to_other_organizations(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_page_of_another_organization_renders_not_found(pool: Pool) {
     let mut ann = Client::new(pool).await;
     ann.sign_up("Ann", "ann@example.com").await;
@@ -204,7 +204,7 @@ async fn router_over_built_file(
     (site, crate::router::build(state).await.unwrap())
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn built_files_never_carry_another_pages_redirect(pool: Pool) {
     use axum::http::{HeaderValue, StatusCode};
     use leptos::prelude::{provide_context, Owner};
@@ -242,7 +242,7 @@ async fn built_files_never_carry_another_pages_redirect(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn answers_are_compressed_when_the_client_accepts_it(pool: Pool) {
     let client = Client::new(pool).await;
     let request = |encoding: &str| {
@@ -266,7 +266,7 @@ async fn answers_are_compressed_when_the_client_accepts_it(pool: Pool) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: Pool) {
     use axum::http::StatusCode;
     use tower::ServiceExt;
@@ -297,7 +297,7 @@ async fn hashed_built_files_are_kept_for_good_and_a_missing_one_never(pool: Pool
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_health_check_answers_while_the_database_does(pool: Pool) {
     use axum::http::StatusCode;
     use tower::ServiceExt;

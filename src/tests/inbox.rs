@@ -35,7 +35,7 @@ async fn org_inviting(state: &AppState, owner_email: &str, org: &str, invitee: &
         .invitation_id
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs(pool: Pool) {
     let state = support::state(pool.clone());
     let ann = verified(&state, "ann@example.com").await;
@@ -67,7 +67,7 @@ async fn inbox_lists_pending_unexpired_invitations_to_verified_email_across_orgs
     assert_eq!(notifications::open_count(&pool, &ann).await.unwrap(), 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_unverified_address_sees_no_invitations(pool: Pool) {
     let state = support::state(pool.clone());
     let squatter = user(&state, "ceo@example.com").await;
@@ -89,7 +89,7 @@ async fn an_unverified_address_sees_no_invitations(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn answers_and_changes_leave_notices(pool: Pool) {
     let state = support::state(pool.clone());
     let ann = verified(&state, "ann@example.com").await;
@@ -153,7 +153,7 @@ async fn answers_and_changes_leave_notices(pool: Pool) {
     assert_eq!(ann_inbox.notices[0].message, "You were removed from Acme.");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn nobody_accepts_someone_elses_invitation_by_id(pool: Pool) {
     let mut owner = Client::new(pool.clone()).await;
     owner.sign_up("Owner", "owner@example.com").await;
@@ -194,7 +194,7 @@ async fn nobody_accepts_someone_elses_invitation_by_id(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_heartbeat_counts_and_says_when_membership_ends(pool: Pool) {
     let state = support::state(pool.clone());
     let id = org_inviting(&state, "owner@example.com", "Acme", "ann@example.com").await;

@@ -49,7 +49,7 @@ async fn status_of(pool: &Pool, email: &str) -> String {
     .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn create_stores_hash_queues_mail_and_audits(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invitations::create(
@@ -103,7 +103,7 @@ async fn create_stores_hash_queues_mail_and_audits(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn notification_email_receives_the_mail(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let input = InvitationRequest {
@@ -119,7 +119,7 @@ async fn notification_email_receives_the_mail(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn bad_input_is_refused_per_field(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let field = |r: Result<_, AppError>| match r {
@@ -168,7 +168,7 @@ async fn bad_input_is_refused_per_field(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn one_pending_invitation_per_email(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let first = invite_member(&state, &owner, "ann@example.com").await;
@@ -199,7 +199,7 @@ async fn one_pending_invitation_per_email(pool: Pool) {
     invite_member(&state, &owner, "ann@example.com").await;
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_database_enforces_one_pending_invitation(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "ann@example.com").await;
@@ -221,7 +221,7 @@ async fn the_database_enforces_one_pending_invitation(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn concurrent_invites_of_one_email_make_one_invitation(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let tasks: Vec<_> = (0..20)
@@ -253,7 +253,7 @@ async fn concurrent_invites_of_one_email_make_one_invitation(pool: Pool) {
     assert_eq!(rows, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn seats_are_never_exceeded_by_parallel_invites(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     set_seats(&pool, 5).await;
@@ -284,7 +284,7 @@ async fn seats_are_never_exceeded_by_parallel_invites(pool: Pool) {
     assert!(refusal.contains("5 of 5 seats used"), "{refusal}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn seats_message_says_ten_of_ten(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     for i in 0..9 {
@@ -306,7 +306,7 @@ async fn seats_message_says_ten_of_ten(pool: Pool) {
     assert!(err.to_string().contains("10 of 10 seats used"), "{err}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn rights_to_invite(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let admin = user(&state, "admin@example.com").await;
@@ -365,7 +365,7 @@ async fn rights_to_invite(pool: Pool) {
     ));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn accept_creates_one_membership_and_verifies_email(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invitations::create(
@@ -422,7 +422,7 @@ fn unconfirmed(email: &str) -> AppError {
     ))
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let input = InvitationRequest {
@@ -437,7 +437,7 @@ async fn a_link_mailed_to_another_address_does_not_prove_the_invited_one(pool: P
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn fifty_concurrent_accepts_make_one_membership(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "ann@example.com").await;
@@ -453,11 +453,12 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: Pool) {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let memberships: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
-        .bind(ann.id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let memberships: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
+            .bind(ann.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(memberships, 1);
     let accepted: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.accepted'",
@@ -468,7 +469,7 @@ async fn fifty_concurrent_accepts_make_one_membership(pool: Pool) {
     assert_eq!(accepted, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn seats_are_rechecked_at_accept(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let mut people = Vec::new();
@@ -524,7 +525,7 @@ async fn futures_join<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     out
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
@@ -539,7 +540,7 @@ async fn wrong_account_cannot_accept_and_does_not_use_up_the_invitation(pool: Po
     assert_eq!(status_of(&pool, "ann@example.com").await, "pending");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn expiry_is_computed_at_read_time_and_written_on_use(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
@@ -580,7 +581,7 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: Pool) {
         .unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn resend_replaces_the_link_and_restarts_expiry(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let first = invite_member(&state, &owner, "ann@example.com").await;
@@ -623,7 +624,7 @@ async fn resend_replaces_the_link_and_restarts_expiry(pool: Pool) {
     assert_eq!(mails, 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn revoke_kills_the_link(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
@@ -667,7 +668,7 @@ async fn revoke_kills_the_link(pool: Pool) {
     ));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn decline_is_final(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     let issued = invite_member(&state, &owner, "ann@example.com").await;
@@ -684,7 +685,7 @@ async fn decline_is_final(pool: Pool) {
         .is_err());
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn delivery_retries_then_marks_the_invitation_failed(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     // Leave the verification mail of the owner out of the way.
@@ -735,23 +736,29 @@ async fn delivery_retries_then_marks_the_invitation_failed(pool: Pool) {
     assert_ne!(again.invitation_id, issued.invitation_id);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn old_invitations_are_found_behind_a_thousand_newer_ones_by_filter_and_by_paging(
     pool: Pool,
 ) {
     let (state, owner) = setup(&pool).await;
     invite_member(&state, &owner, "old@example.com").await;
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
-         INSERT INTO invitations (id, org_id, email, role, status, invited_by, created_at, sent_at, expires_at)
-         SELECT randomblob(16), $1, 'd' || i || '@example.com', 'member', 'declined', $2, $3, $3, $3 FROM n",
-    )
-    .bind(owner.org.id)
-    .bind(owner.user.id)
-    .bind(Utc::now() + Duration::minutes(1))
-    .execute(&pool)
-    .await
-    .unwrap();
+    let newer = Utc::now() + Duration::minutes(1);
+    let mut tx = pool.begin().await.unwrap();
+    for i in 1..=1000 {
+        sqlx::query(
+            "INSERT INTO invitations (id, org_id, email, role, status, invited_by, created_at, sent_at, expires_at)
+             VALUES ($1, $2, $3, 'member', 'declined', $4, $5, $5, $5)",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(owner.org.id)
+        .bind(format!("d{i}@example.com"))
+        .bind(owner.user.id)
+        .bind(newer)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
     let pending = invitations::list(&pool, &owner, Some(InvitationStatus::Pending), "")
         .await
         .unwrap()
@@ -790,7 +797,7 @@ async fn old_invitations_are_found_behind_a_thousand_newer_ones_by_filter_and_by
     assert_eq!(all.last().unwrap().1, "old@example.com");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Pool) {
     let (state, owner) = setup(&pool).await;
     organizations::update_settings(&pool, &owner, "10", "3")
@@ -812,7 +819,7 @@ async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Pool
     about_three_days(resent.expires_at);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn inviting_and_resending_are_rate_limited_per_inviter(pool: Pool) {
     let (mut state, owner) = setup(&pool).await;
     Arc::make_mut(&mut state.config).invite_limit = 2;

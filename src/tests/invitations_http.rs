@@ -43,7 +43,7 @@ async fn org_id(pool: &Pool, slug: &str) -> uuid::Uuid {
         .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Pool) {
     let ann = acme(pool.clone()).await;
     let mut bob = ann.fresh();
@@ -85,7 +85,7 @@ async fn a_member_cannot_invite_and_an_admin_cannot_invite_an_owner(pool: Pool) 
     assert_eq!(reply.status, 200, "{:?}", reply.body);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let created = ann
@@ -124,7 +124,7 @@ async fn an_admin_of_one_organization_cannot_touch_anothers_invitations(pool: Po
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn list_responses_never_carry_the_secret(pool: Pool) {
     let mut ann = acme(pool).await;
     let created = ann
@@ -150,7 +150,7 @@ async fn list_responses_never_carry_the_secret(pool: Pool) {
     assert_eq!(bad.status, 400);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn dead_tokens_cannot_be_accepted_or_declined(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let mut bob = ann.fresh();
@@ -189,7 +189,7 @@ async fn dead_tokens_cannot_be_accepted_or_declined(pool: Pool) {
     assert_eq!(members, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn accepting_switches_the_console_to_the_organization(pool: Pool) {
     let mut ann = acme(pool).await;
     let created = ann
@@ -226,7 +226,7 @@ async fn accepting_switches_the_console_to_the_organization(pool: Pool) {
     assert_eq!(members.body["total"], 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn token_lookups_are_rate_limited(pool: Pool) {
     let ann = acme(pool).await;
     let mut probe = ann.fresh();
@@ -255,7 +255,7 @@ async fn invited_newcomer(ann: &mut Client, name: &str, email: &str) -> (Client,
     (newcomer, shared)
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let (mut bob, shared) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
@@ -282,7 +282,7 @@ async fn an_unverified_account_cannot_accept_with_the_copy_link(pool: Pool) {
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: Pool) {
     let mut ann = acme(pool.clone()).await;
     let (mut bob, _) = invited_newcomer(&mut ann, "Bob", "bob@example.com").await;
@@ -326,7 +326,7 @@ async fn a_removed_member_opening_their_used_link_is_told_it_was_used(pool: Pool
     assert_eq!(reply.error(), Some(AppError::Conflict(used.into())));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_unknown_role_or_permission_is_bad_input(pool: Pool) {
     let mut ann = acme(pool).await;
     let mut unknown_permission = invitation("acme", "x@example.com", "member");

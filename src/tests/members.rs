@@ -54,7 +54,7 @@ fn removal(user: Uuid, expected: Role) -> Removal {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn role_change_matrix(pool: Pool) {
     let a = acme(&pool).await;
     let (o, ad, m) = (&a.owner, &a.admin, &a.plain);
@@ -100,7 +100,7 @@ async fn role_change_matrix(pool: Pool) {
     assert_eq!(audit, 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_last_owner_cannot_be_demoted_or_leave(pool: Pool) {
     let a = acme(&pool).await;
     let err = members::change_role(
@@ -119,7 +119,7 @@ async fn the_last_owner_cannot_be_demoted_or_leave(pool: Pool) {
     assert_eq!(role_of(&pool, &a.plain.user).await, None);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: Pool) {
     for _ in 0..5 {
         let a = acme(&pool).await;
@@ -170,7 +170,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner(pool: Pool) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn removal_matrix_and_history(pool: Pool) {
     let a = acme(&pool).await;
     let err = members::remove(&a.state, &a.owner, removal(a.owner.user.id, Role::Owner))
@@ -224,7 +224,7 @@ async fn removal_matrix_and_history(pool: Pool) {
     assert_eq!(role_of(&pool, &a.plain.user).await, Some(Role::Admin));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Pool) {
     let a = acme(&pool).await;
     let project = crate::server::projects::create(&pool, &a.owner, "Web")
@@ -271,7 +271,7 @@ async fn removal_cascades_to_projects_and_invitations_only_when_asked(pool: Pool
     assert_eq!(status, "revoked");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn transfer_ownership_swaps_roles(pool: Pool) {
     let a = acme(&pool).await;
     assert!(matches!(
@@ -311,7 +311,7 @@ fn query(search: &str, role: Option<Role>, sort: MemberSort, after: &str) -> Mem
     .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn pages_lose_and_repeat_nothing_while_members_join(pool: Pool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 160, "Seed").await;
@@ -384,7 +384,7 @@ async fn pages_lose_and_repeat_nothing_while_members_join(pool: Pool) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn search_filter_and_totals(pool: Pool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 30, "Zed").await;
@@ -406,7 +406,7 @@ async fn search_filter_and_totals(pool: Pool) {
     assert_eq!(usage.summary(), "33 of 10 seats used");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn activity_is_for_admins_newest_first(pool: Pool) {
     let a = acme(&pool).await;
     for i in 0..60 {
@@ -438,7 +438,7 @@ async fn activity_is_for_admins_newest_first(pool: Pool) {
 
 /// The members counter behind seats and totals, and the trigram index behind
 /// search, follow joins, removals, rejoins and renames.
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn counts_and_search_follow_every_change(pool: Pool) {
     let a = acme(&pool).await;
     seed_members(&pool, a.owner.org.id, 12, "Quill").await;

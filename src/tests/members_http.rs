@@ -11,7 +11,7 @@ async fn id_of(pool: &Pool, email: &str) -> String {
     id.to_string()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn authorization_comes_from_the_session_not_the_request(pool: Pool) {
     let mut ann = Client::new(pool.clone()).await;
     ann.sign_up("Ann", "ann@example.com").await;

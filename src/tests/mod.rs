@@ -1,4 +1,4 @@
-//! Database and HTTP-level tests over a fresh SQLite per test (`#[sqlx::test]`).
+//! Database and HTTP-level tests over a fresh SQLite per test (`#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]`).
 
 mod access;
 mod accounts;
@@ -63,14 +63,16 @@ pub async fn user(
 
 /// Makes `user` an active member of `org` with `role`, bypassing invitations.
 pub async fn join(pool: &Pool, org: uuid::Uuid, user: uuid::Uuid, role: crate::domain::Role) {
-    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)")
-        .bind(org)
-        .bind(user)
-        .bind(role.as_str())
-        .bind(chrono::Utc::now())
-        .execute(pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org)
+    .bind(user)
+    .bind(role.as_str())
+    .bind(chrono::Utc::now())
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 /// `user` acting in the organization at `slug`.

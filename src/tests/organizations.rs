@@ -20,7 +20,7 @@ async fn user(pool: &Pool, email: &str) -> uuid::Uuid {
     .id
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn creator_becomes_owner_and_slugs_stay_unique(pool: Pool) {
     let ann = user(&pool, "ann@example.com").await;
     let a = organizations::create(&pool, ann, "Acme Inc").await.unwrap();
@@ -51,7 +51,7 @@ async fn creator_becomes_owner_and_slugs_stay_unique(pool: Pool) {
     assert_eq!(audit, 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn names_are_checked(pool: Pool) {
     let ann = user(&pool, "ann@example.com").await;
     let err = organizations::create(&pool, ann, "   ").await.unwrap_err();
@@ -68,7 +68,7 @@ async fn names_are_checked(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn outsiders_and_removed_members_see_not_found(pool: Pool) {
     let ann = user(&pool, "ann@example.com").await;
     let bob = user(&pool, "bob@example.com").await;
@@ -97,7 +97,7 @@ async fn outsiders_and_removed_members_see_not_found(pool: Pool) {
         .is_empty());
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn only_owners_change_settings_within_bounds(pool: Pool) {
     let state = support::state(pool.clone());
     let ann = accounts::sign_up(

@@ -1,5 +1,4 @@
 use chrono::Utc;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +8,6 @@ use crate::server::config::{Config, MailTransportConfig};
 use crate::server::db::Pool;
 use crate::server::mail::outbox::{self, DeliveryStatus, OutboxRow};
 use crate::server::mail::{enqueue, transport::Transport, worker, OutgoingMail};
-use crate::server::{db, token::SecretToken};
 
 /// Longer than any healthy pass in these tests; a pass that takes this long hangs.
 const HANG: Duration = Duration::from_secs(10);
@@ -23,7 +21,7 @@ fn mail(to: &str) -> OutgoingMail {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn file_transport_writes_one_eml_per_message(pool: Pool) {
     let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
@@ -67,7 +65,7 @@ async fn file_transport_writes_one_eml_per_message(pool: Pool) {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Pool) {
     let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
@@ -109,7 +107,7 @@ async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Pool)
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn retry_waits_for_its_backoff(pool: Pool) {
     let mut state = support::state(pool.clone());
     std::sync::Arc::make_mut(&mut state.config).mail_retry_base =
@@ -147,7 +145,7 @@ async fn row(pool: &Pool, id: i64) -> OutboxRow {
         .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(pool: Pool) {
     let smtp = support::SilentSmtp::start().await;
     let mut state = support::state(pool.clone());
@@ -201,7 +199,7 @@ fn mail_dir(config: &Config) -> &str {
     dir
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_message_is_claimed_before_it_is_sent(pool: Pool) {
     let smtp = support::SilentSmtp::start().await;
     let mut state = support::state(pool.clone());
@@ -238,7 +236,7 @@ async fn a_message_is_claimed_before_it_is_sent(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: Pool) {
     let state = support::state(pool.clone());
     let id = enqueue(&mut pool.acquire().await.unwrap(), &mail("ann@example.com"))
@@ -259,7 +257,7 @@ async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: Pool) {
     std::fs::remove_dir_all(mail_dir(&state.config)).unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same_message_id(
     pool: Pool,
 ) {
@@ -303,59 +301,66 @@ async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same
     std::fs::remove_dir_all(mail_dir(&state.config)).unwrap();
 }
 
-/// The SQLite files of the database at `db` (main file, WAL, shared memory)
-/// that contain `secret` as written.
-fn database_files_holding(db: &Path, secret: &str) -> Vec<String> {
-    ["", "-wal", "-shm"]
-        .iter()
-        .map(|suffix| format!("{}{suffix}", db.display()))
-        .filter(|path| {
-            std::fs::read(path).is_ok_and(|bytes| {
-                bytes
-                    .windows(secret.len())
-                    .any(|window| window == secret.as_bytes())
-            })
-        })
-        .collect()
-}
+/// What SQLite's files keep; PostgreSQL keeps old row versions until vacuum.
+#[cfg(not(feature = "postgres"))]
+mod sqlite_files {
+    use super::*;
+    use crate::server::{db, token::SecretToken};
 
-#[tokio::test]
-async fn delivered_link_secrets_leave_no_trace_in_the_database_files() {
-    let dir = std::env::temp_dir().join(format!("gatehouse-test-db-{}", uuid::Uuid::new_v4()));
-    let db_file = dir.join("gatehouse.db");
-    let pool = db::connect(&format!("sqlite://{}", db_file.display()))
-        .await
-        .unwrap();
-    let config = Config::for_tests(dir.join("mail").to_str().unwrap());
-    let transport = Transport::from_config(&config.mail).unwrap();
-    // Short and long bodies: long ones spill into SQLite overflow pages.
-    let secrets: Vec<String> = (0..12).map(|_| SecretToken::generate().secret).collect();
-    for (i, secret) in secrets.iter().enumerate() {
-        let link = format!("http://127.0.0.1:3000/invite/{secret}");
-        let padding = "Welcome aboard. ".repeat(if i % 2 == 0 { 1 } else { 500 });
-        let mail = OutgoingMail {
-            text: format!("{padding}\n\nAccept or decline: {link}\n"),
-            html: format!("<p>{padding}</p><p><a href=\"{link}\">{link}</a></p>"),
-            ..mail("ann@example.com")
-        };
-        enqueue(&mut pool.acquire().await.unwrap(), &mail)
+    /// The SQLite files of the database at `db` (main file, WAL, shared memory)
+    /// that contain `secret` as written.
+    fn database_files_holding(db: &std::path::Path, secret: &str) -> Vec<String> {
+        ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| format!("{}{suffix}", db.display()))
+            .filter(|path| {
+                std::fs::read(path).is_ok_and(|bytes| {
+                    bytes
+                        .windows(secret.len())
+                        .any(|window| window == secret.as_bytes())
+                })
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn delivered_link_secrets_leave_no_trace_in_the_database_files() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-test-db-{}", uuid::Uuid::new_v4()));
+        let db_file = dir.join("gatehouse.db");
+        let pool = db::connect(&format!("sqlite://{}", db_file.display()))
             .await
             .unwrap();
-    }
-    assert!(
-        secrets
-            .iter()
-            .all(|secret| !database_files_holding(&db_file, secret).is_empty()),
-        "queued secrets are on disk, so the search below can find them"
-    );
-    while pass(&pool, &transport, &config).await > 0 {}
-    for secret in &secrets {
-        assert_eq!(
-            database_files_holding(&db_file, secret),
-            Vec::<String>::new(),
-            "a delivered link secret is still on disk"
+        let config = Config::for_tests(dir.join("mail").to_str().unwrap());
+        let transport = Transport::from_config(&config.mail).unwrap();
+        // Short and long bodies: long ones spill into SQLite overflow pages.
+        let secrets: Vec<String> = (0..12).map(|_| SecretToken::generate().secret).collect();
+        for (i, secret) in secrets.iter().enumerate() {
+            let link = format!("http://127.0.0.1:3000/invite/{secret}");
+            let padding = "Welcome aboard. ".repeat(if i % 2 == 0 { 1 } else { 500 });
+            let mail = OutgoingMail {
+                text: format!("{padding}\n\nAccept or decline: {link}\n"),
+                html: format!("<p>{padding}</p><p><a href=\"{link}\">{link}</a></p>"),
+                ..mail("ann@example.com")
+            };
+            enqueue(&mut pool.acquire().await.unwrap(), &mail)
+                .await
+                .unwrap();
+        }
+        assert!(
+            secrets
+                .iter()
+                .all(|secret| !database_files_holding(&db_file, secret).is_empty()),
+            "queued secrets are on disk, so the search below can find them"
         );
+        while pass(&pool, &transport, &config).await > 0 {}
+        for secret in &secrets {
+            assert_eq!(
+                database_files_holding(&db_file, secret),
+                Vec::<String>::new(),
+                "a delivered link secret is still on disk"
+            );
+        }
+        pool.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
     }
-    pool.close().await;
-    std::fs::remove_dir_all(&dir).unwrap();
 }

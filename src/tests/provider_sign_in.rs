@@ -26,7 +26,7 @@ fn gmail(sub: &str, email: &str) -> Value {
     json!({ "sub": sub, "email": email, "email_verified": true, "name": "Ann Example" })
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn google_sign_in_makes_a_verified_account_and_finds_it_again(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut client = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
@@ -83,7 +83,7 @@ async fn google_sign_in_makes_a_verified_account_and_finds_it_again(pool: Pool) 
     assert_eq!(refused.error(), Some(AppError::WrongCredentials));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn refused_callbacks_say_why_and_leave_no_session(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let client = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
@@ -165,7 +165,7 @@ async fn refused_callbacks_say_why_and_leave_no_session(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_entra_token_must_come_from_the_issuer_of_its_tenant(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
@@ -201,7 +201,7 @@ async fn an_entra_token_must_come_from_the_issuer_of_its_tenant(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_unvouched_email_claim_never_links_or_verifies(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let entra = FakeProvider::start(true).await;
@@ -299,7 +299,7 @@ async fn an_unvouched_email_claim_never_links_or_verifies(pool: Pool) {
     assert_eq!(identities(&pool).await, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_vouched_address_ends_an_unproven_password_on_its_account(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut squatter = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
@@ -378,7 +378,7 @@ async fn status_of(pool: &Pool, email: &str) -> String {
         .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_google_invitation_is_redeemed_by_signing_in_and_a_mismatch_keeps_it_open(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let entra = FakeProvider::start(true).await;
@@ -455,7 +455,7 @@ async fn a_google_invitation_is_redeemed_by_signing_in_and_a_mismatch_keeps_it_o
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_entra_invitation_names_a_tenant_that_must_match(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
@@ -522,7 +522,7 @@ async fn an_entra_invitation_names_a_tenant_that_must_match(pool: Pool) {
     assert_eq!(status_of(&pool, "ann@contoso.test").await, "accepted");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_last_way_to_sign_in_cannot_be_removed(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut client = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;
@@ -546,7 +546,7 @@ async fn the_last_way_to_sign_in_cannot_be_removed(pool: Pool) {
     assert_eq!(identities(&pool).await, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn the_api_takes_and_shows_the_sign_in_method(pool: Pool) {
     let google = FakeProvider::start(false).await;
     let mut ann = app(pool.clone(), &[(&google, ProviderKind::Google)]).await;

@@ -93,7 +93,7 @@ async fn teams_of(pool: &Pool, email: &str) -> Vec<String> {
     .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_domain_belongs_to_one_organization(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
@@ -118,7 +118,7 @@ async fn a_domain_belongs_to_one_organization(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_groups(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
@@ -225,7 +225,7 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
     assert_eq!(signed_in_as(&mut late).await, None);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
@@ -294,7 +294,7 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: Pool) {
     assert_eq!(answer.status, 403, "{:?}", answer.body);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
@@ -345,7 +345,7 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool: Pool) {
     let entra = FakeProvider::start(true).await;
     let own = FakeProvider::start(false).await;

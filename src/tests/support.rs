@@ -14,6 +14,12 @@ use crate::server::db::Pool;
 use crate::server::mail::MailWaker;
 use crate::server::state::AppState;
 
+/// The session store's table.
+#[cfg(not(feature = "postgres"))]
+pub const SESSIONS: &str = "tower_sessions";
+#[cfg(feature = "postgres")]
+pub const SESSIONS: &str = "tower_sessions.session";
+
 /// State over `pool` with file mail into a fresh temporary directory.
 pub fn state(pool: Pool) -> AppState {
     state_with(pool, test_config())

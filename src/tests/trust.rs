@@ -69,7 +69,7 @@ async fn within_a_second(
     .expect("answered within a second")
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_panicking_handler_is_answered_500_and_the_server_keeps_serving(pool: Pool) {
     let app = misbehaving_app(pool).await;
     let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
@@ -90,7 +90,7 @@ async fn a_panicking_handler_is_answered_500_and_the_server_keeps_serving(pool: 
     assert_eq!(status, StatusCode::OK, "still serving after two panics");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_response_that_never_starts_or_stalls_is_cut_off(pool: Pool) {
     let app = misbehaving_app(pool).await;
     let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
@@ -104,7 +104,7 @@ async fn a_response_that_never_starts_or_stalls_is_cut_off(pool: Pool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn a_client_over_its_limit_cannot_lock_someone_elses_account(pool: Pool) {
     let state = support::state(pool);
     crate::tests::user(&state, "victim@example.com").await;

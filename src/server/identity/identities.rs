@@ -37,12 +37,13 @@ pub async fn resolve(
 ) -> Result<Resolved, AppError> {
     let mut tx = db::begin_write(pool).await?;
     let now = Utc::now();
-    let known: Option<(Uuid, String)> =
-        sqlx::query_as("SELECT user_id, provider FROM identities WHERE issuer = $1 AND subject = $2")
-            .bind(&login.issuer)
-            .bind(&login.subject)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let known: Option<(Uuid, String)> = sqlx::query_as(
+        "SELECT user_id, provider FROM identities WHERE issuer = $1 AND subject = $2",
+    )
+    .bind(&login.issuer)
+    .bind(&login.subject)
+    .fetch_optional(&mut *tx)
+    .await?;
     let user_id = match known {
         // The same issuer and subject through another provider is not the
         // same identity: one provider must not speak for another's accounts.

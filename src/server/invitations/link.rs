@@ -347,7 +347,7 @@ pub async fn accept<'a>(
         }
         admit(&mut tx, row.org_id, user.id, row.role()?, now).await?;
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
-        sqlx::query("INSERT OR IGNORE INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3")
+        sqlx::query("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
             .bind(row.org_id)
             .bind(user.id)
             .bind(row.id)
@@ -355,13 +355,13 @@ pub async fn accept<'a>(
             .await?;
     }
     // The access the invitation carries: its teams and org-wide grants.
-    sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3")
+    sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
         .bind(user.id)
         .bind(now)
         .bind(row.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT OR IGNORE INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3")
+    sqlx::query("INSERT INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
         .bind(row.org_id)
         .bind(user.id)
         .bind(row.id)

@@ -250,7 +250,7 @@ async fn store(
     .await?;
     for team in &input.carried.teams {
         sqlx::query(
-            "INSERT OR IGNORE INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)",
+            "INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(team)
@@ -266,7 +266,7 @@ async fn store(
     }
     for permission in &input.carried.withheld {
         sqlx::query(
-            "INSERT OR IGNORE INTO invitation_withheld (invitation_id, permission) VALUES ($1, $2)",
+            "INSERT INTO invitation_withheld (invitation_id, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(permission.key())
@@ -551,16 +551,17 @@ pub async fn page(
     };
     let now = Utc::now();
     let (after_key, after_id) = query.after.clone().unzip();
-    let mut rows: Vec<ListRow> = sqlx::query_as(
+    let created = db::time_key("i.created_at");
+    let mut rows: Vec<ListRow> = sqlx::query_as(&format!(
         "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error,
-                i.created_at AS sort_key, i.sign_in_provider, i.sign_in_tenant
+                {created} AS sort_key, i.sign_in_provider, i.sign_in_tenant
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
          WHERE i.org_id = $1 AND ($2 IS NULL OR i.invited_by = $2)
            AND ($3 IS NULL OR $3 = CASE WHEN i.status = 'pending' AND i.expires_at <= $4 THEN 'expired' ELSE i.status END)
-           AND ($6 IS NULL OR (i.created_at, i.id) < ($6, $7))
-         ORDER BY i.created_at DESC, i.id DESC LIMIT $5",
-    )
+           AND ($6 IS NULL OR ({created}, i.id) < ($6, $7))
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $5"
+    ))
     .bind(actor.org.id)
     .bind(only_sent_by)
     .bind(query.status.map(InvitationStatus::as_str))

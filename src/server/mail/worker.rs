@@ -74,23 +74,20 @@ pub async fn deliver_due(
         handled += 1;
     }
     if blanked {
-        truncate_wal(pool).await;
+        clear_overwritten(pool).await;
     }
     Ok(handled)
 }
 
-/// Copies the WAL into the database file and empties it: its old frames still
-/// hold the bodies just blanked, link secrets included (`secure_delete` zeroes
-/// them in the pages themselves). A busy checkpoint only leaves them there
-/// until a later one, so it is logged rather than failing the pass.
-async fn truncate_wal(pool: &Pool) {
-    const LEFT: &str = "blanked mail bodies stay in the database WAL file until a later checkpoint";
-    match db::truncate_wal(pool).await {
-        Ok((0, _, _)) => {}
-        Ok(_) => {
-            tracing::warn!("WAL checkpoint was busy (another connection held the database); {LEFT}")
-        }
-        Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; {LEFT}"),
+/// Erases what the database still keeps of the bodies just blanked, link
+/// secrets included (see [`db::clear_overwritten`]). A busy database only
+/// leaves them until a later pass, so it is logged rather than failing this one.
+async fn clear_overwritten(pool: &Pool) {
+    const LEFT: &str = "blanked mail bodies stay in the database's log until a later pass";
+    match db::clear_overwritten(pool).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("the database was busy (another connection held it); {LEFT}"),
+        Err(err) => tracing::warn!(error = %err, "clearing overwritten mail failed; {LEFT}"),
     }
 }
 

@@ -153,24 +153,12 @@ fn push_source<'a>(
     sight: Sight,
     counting: bool,
 ) {
-    let words = query.search.as_deref().map(word_prefixes);
-    match &words {
-        Some(Some(words)) => {
-            let columns = match sight {
-                Sight::Members => "{name email}",
-                Sight::Directory => "name",
-            };
-            // The matches drive the join (CROSS JOIN keeps SQLite's join
-            // order): left to itself the planner walked all the
-            // organization's members in list order, probing each (80 ms at
-            // 100,000 members).
-            qb.push(" FROM (SELECT user_id FROM users_search WHERE users_search MATCH ")
-                .push_bind(format!("{columns} : ({words})"))
-                .push(
-                    ") s CROSS JOIN memberships m ON m.user_id = s.user_id \
-                     CROSS JOIN users u ON u.id = m.user_id",
-                );
-        }
+    let searched = query.search.as_deref().map(|search| {
+        // In the name directory search matches names only.
+        db::push_member_search(qb, search, sight == Sight::Directory)
+    });
+    match searched {
+        Some(true) => {}
         // A count needs no user: it is answered from an index.
         _ if counting => {
             qb.push(" FROM memberships m");
@@ -185,24 +173,10 @@ fn push_source<'a>(
     if let Some(role) = query.role {
         qb.push(" AND m.role = ").push_bind(role.as_str());
     }
-    if let Some(None) = words {
+    if searched == Some(false) {
         // Only punctuation: no word of anyone's begins with it.
-        qb.push(" AND 0");
+        qb.push(" AND FALSE");
     }
-}
-
-/// A full-text query matching rows with words beginning with each piece of
-/// `search` ("ann lee" finds Ann Marie Lee); `None` when no piece has a
-/// letter or digit. Each piece is one quoted phrase, so it is never query
-/// syntax and the index's own tokenizer splits it ("ann.lee@acme" is the
-/// words ann, lee, acme in a row, and combining marks stay in their word).
-fn word_prefixes(search: &str) -> Option<String> {
-    let pieces: Vec<String> = search
-        .split_whitespace()
-        .filter(|piece| piece.chars().any(char::is_alphanumeric))
-        .map(|piece| format!("\"{}\"*", piece.replace('"', "\"\"")))
-        .collect();
-    (!pieces.is_empty()).then(|| pieces.join(" AND "))
 }
 
 /// One page of active members, as `actor` may see them (see [`Sight`]).
@@ -218,13 +192,14 @@ pub async fn list(
     let sight = Sight::load(&mut conn, actor).await?;
     query.within(sight)?;
     let key = match query.sort {
-        MemberSort::Name => "m.sort_name",
-        MemberSort::Joined => "m.joined_at",
+        MemberSort::Name => "m.sort_name".to_owned(),
+        MemberSort::Joined => db::time_key("m.joined_at"),
     };
     let mut qb = QueryBuilder::<Db>::new(format!(
         "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key,
-                (SELECT group_concat(t.name, '\u{1f}') FROM team_members tm JOIN teams t ON t.id = tm.team_id
-                 WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams"
+                (SELECT {} FROM team_members tm JOIN teams t ON t.id = tm.team_id
+                 WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams",
+        db::joined("t.name"),
     ));
     push_source(&mut qb, actor.org.id, query, sight, false);
     if let Some((after_key, after_id)) = &query.after {

@@ -163,7 +163,7 @@ async fn follow_groups(
     let now = Utc::now();
     for team in &sync.join {
         sqlx::query(
-            "INSERT OR IGNORE INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)",
+            "INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(team)
         .bind(user.id)

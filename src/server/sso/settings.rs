@@ -355,7 +355,7 @@ pub async fn map_group(
         .change(
             pool,
             actor,
-            "INSERT OR IGNORE INTO sso_group_teams (org_id, group_name, team_id) VALUES ($1, $2, $3)",
+            "INSERT INTO sso_group_teams (org_id, group_name, team_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             "sso.group_mapped",
             |team_name| AppError::invalid("group", format!("{group} already maps to {team_name}.")),
         )

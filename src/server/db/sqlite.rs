@@ -1,25 +1,22 @@
-//! The SQLite pool: WAL, foreign keys and secure delete on, migrations applied at start-up.
+//! SQLite, the embedded default: WAL, foreign keys and secure delete on;
+//! writers queue in process for its single write lock.
 
-use sqlx::query::Query;
-use sqlx::sqlite::{SqliteArguments, SqliteQueryResult};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
-use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use uuid::Uuid;
 
-use crate::error::AppError;
-
-/// The database the console runs on. Stores name it, its pool and its
-/// connection through these, so the backend is chosen in this one place.
 pub type Db = Sqlite;
 pub type Pool = SqlitePool;
 pub type Conn = SqliteConnection;
+
+/// The SQLite schema's steps, applied at start-up.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Opens (creating if needed) the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
@@ -52,7 +49,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .max_connections(8)
         .connect_with(options)
         .await?;
-    sqlx::migrate!().run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
 
@@ -106,66 +103,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// process, then the lock behind other processes.
 pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(BUSY_TIMEOUT);
 
-/// A write transaction together with this process's turn at the database's
-/// single write lock; the turn passes on when it commits or rolls back.
-pub struct WriteTx {
-    /// Both are `Some` until `commit`, `rollback` or drop takes them.
-    tx: Option<sqlx::Transaction<'static, Sqlite>>,
-    turn: Option<OwnedMutexGuard<()>>,
-}
-
-impl WriteTx {
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let done = self.open().commit().await;
-        self.turn.take();
-        done
-    }
-
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let done = self.open().rollback().await;
-        self.turn.take();
-        done
-    }
-
-    fn open(&mut self) -> sqlx::Transaction<'static, Sqlite> {
-        self.tx
-            .take()
-            .expect("a WriteTx is open until it is consumed")
-    }
-}
-
-impl Drop for WriteTx {
-    /// Dropped open (a refused change, a cancelled request): sqlx only queues
-    /// the ROLLBACK, so the turn is held until it has run; otherwise the next
-    /// writer would find the lock taken and sleep in the busy handler.
-    fn drop(&mut self) {
-        let (Some(tx), Some(turn)) = (self.tx.take(), self.turn.take()) else {
-            return;
-        };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let _ = tx.rollback().await;
-                drop(turn);
-            });
-        }
-    }
-}
-
-impl Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        self.tx
-            .as_ref()
-            .expect("a WriteTx is open until it is consumed")
-    }
-}
-
-impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.tx
-            .as_mut()
-            .expect("a WriteTx is open until it is consumed")
-    }
+/// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`),
+/// so read-check-write sequences cannot interleave; taken in a [`Turn`].
+pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
 /// One queue of writers per database file in this process.
@@ -181,90 +122,109 @@ fn write_turns(pool: &SqlitePool) -> Arc<Mutex<()>> {
         .clone()
 }
 
-/// Opens a write transaction that takes SQLite's write lock at once
-/// (`BEGIN IMMEDIATE`), so read-check-write sequences cannot interleave.
-///
-/// Writers first queue for their turn in process, in arrival order. Left to
-/// SQLite, eight writers contending for the lock sleep in its busy handler
-/// (1, 2, 5 ... 100 ms) and wake to find it taken again: p99 of an
-/// invitation over HTTP was 430 ms at eight clients for 2 ms of work.
-pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
-    let turn = take_turn(pool).await?;
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx {
-        tx: Some(tx),
-        turn: Some(turn),
-    })
-}
+/// This process's turn at the database's single write lock: writers queue
+/// for it in arrival order. Left to SQLite, eight writers contending for the
+/// lock sleep in its busy handler (1, 2, 5 ... 100 ms) and wake to find it
+/// taken again: p99 of an invitation over HTTP was 430 ms at eight clients
+/// for 2 ms of work.
+pub type Turn = OwnedMutexGuard<()>;
 
 /// This process's turn at the database's write lock, waited for in arrival order.
-pub async fn take_turn(pool: &SqlitePool) -> Result<OwnedMutexGuard<()>, sqlx::Error> {
+pub async fn take_turn(pool: &SqlitePool) -> Result<Turn, sqlx::Error> {
     tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
-/// Runs one write statement in this process's turn at the write lock (see
-/// [`begin_write`]), so it does not sleep in SQLite's busy handler. A lone
-/// write statement takes the lock when it starts, as `BEGIN IMMEDIATE`
-/// would, so it needs no transaction around it: one round trip, not three.
-pub async fn write<'q>(
-    pool: &SqlitePool,
-    statement: Query<'q, Sqlite, SqliteArguments<'q>>,
-) -> Result<SqliteQueryResult, sqlx::Error> {
+/// Copies the WAL into the database file and empties it, in a writer's
+/// turn (the checkpoint holds the write lock, and writers queued behind it
+/// would otherwise sleep in the busy handler): its old frames still hold
+/// content just overwritten, which `secure_delete` zeroes only in the pages
+/// themselves. `false` when another process's reader kept it busy.
+pub async fn clear_overwritten(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
     let _turn = take_turn(pool).await?;
-    statement.execute(pool).await
-}
-
-/// Checkpoints the WAL into the database file and empties it, in a writer's
-/// turn: the checkpoint holds the write lock, and writers queued behind it
-/// would otherwise sleep in the busy handler. Answers SQLite's
-/// (busy, frames in the WAL, frames checkpointed).
-pub async fn truncate_wal(pool: &SqlitePool) -> Result<(i64, i64, i64), sqlx::Error> {
-    let _turn = take_turn(pool).await?;
-    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
         .fetch_one(pool)
-        .await
+        .await?;
+    Ok(busy == 0)
 }
 
-/// Whether the database answers a trivial query within two seconds.
-pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    tokio::time::timeout(
-        Duration::from_secs(2),
-        sqlx::query("SELECT 1").execute(pool),
-    )
-    .await
-    .map_err(|_| sqlx::Error::PoolTimedOut)??;
-    Ok(())
+/// A time column as a keyset cursor's sort key: the stored RFC 3339 text,
+/// which sorts as time does.
+pub fn time_key(column: &str) -> String {
+    column.to_owned()
 }
 
-/// A keyset-paging cursor: the id and sort key of the last row of a page.
-pub fn encode_cursor(key: &str, id: Uuid) -> String {
-    format!("{id}.{key}")
+/// The values of `expr` over a group, joined by U+001F (never in a name).
+pub fn joined(expr: &str) -> String {
+    format!("group_concat({expr}, '\u{1f}')")
 }
 
-/// The sort key and id in a cursor from [`encode_cursor`]; empty for the
-/// first page, a field error on `after` for anything else.
-pub fn parse_cursor(after: &str) -> Result<Option<(String, Uuid)>, AppError> {
-    let after = after.trim();
-    if after.is_empty() {
-        return Ok(None);
+/// Pushes a FROM clause of the members (`m`) and their users (`u`) whose
+/// name, or address unless `names_only`, has words beginning with each piece
+/// of `search` ("ann lee" finds Ann Marie Lee); `false`, pushing nothing,
+/// when no piece has a letter or digit.
+///
+/// Each piece is one quoted FTS5 phrase, so it is never query syntax and the
+/// index's own tokenizer splits it ("ann.lee@acme" is the words ann, lee,
+/// acme in a row, and combining marks stay in their word). The matches drive
+/// the join (CROSS JOIN keeps SQLite's join order): left to itself the
+/// planner walked all the organization's members in list order, probing each
+/// (80 ms at 100,000 members).
+pub fn push_member_search<'a>(
+    qb: &mut sqlx::QueryBuilder<'a, Sqlite>,
+    search: &str,
+    names_only: bool,
+) -> bool {
+    let pieces: Vec<String> = search
+        .split_whitespace()
+        .filter(|piece| piece.chars().any(char::is_alphanumeric))
+        .map(|piece| format!("\"{}\"*", piece.replace('"', "\"\"")))
+        .collect();
+    if pieces.is_empty() {
+        return false;
     }
-    after
-        .split_once('.')
-        .and_then(|(id, key)| Some((key.to_owned(), id.parse().ok()?)))
-        .map(Some)
-        .ok_or_else(|| {
-            AppError::invalid(
-                "after",
-                "This page link is out of date. Start from the first page.",
-            )
-        })
+    let columns = if names_only { "name" } else { "{name email}" };
+    qb.push(" FROM (SELECT user_id FROM users_search WHERE users_search MATCH ")
+        .push_bind(format!("{columns} : ({})", pieces.join(" AND ")))
+        .push(
+            ") s CROSS JOIN memberships m ON m.user_id = s.user_id \
+             CROSS JOIN users u ON u.id = m.user_id",
+        );
+    true
+}
+
+/// A database of its own for a test that opens it more than once, as
+/// several replicas would; its file is deleted when this is dropped.
+#[cfg(test)]
+pub struct Scratch {
+    pub url: String,
+    dir: PathBuf,
+}
+
+#[cfg(test)]
+impl Scratch {
+    pub async fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("gatehouse-{name}-{}", uuid::Uuid::new_v4()));
+        Self {
+            url: format!("sqlite://{}/{name}.db", dir.display()),
+            dir,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::db::begin_write;
+    use uuid::Uuid;
 
     /// Writers on one database file, from any pool over it, get their turns
     /// in the order they asked, not whenever a busy-handler sleep ends.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs a command beside a throwaway PostgreSQL server (Debian's postgresql,
+# installed if missing): a new cluster in a temporary directory, listening on
+# 127.0.0.1 only, stopped and deleted when the command ends. The command gets
+# DATABASE_URL pointing at it (a superuser, so sqlx's tests may create one
+# database per test).
+#   scripts/with-postgres.sh cargo test --features postgres
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  printf '\033[1m==> %s\033[0m\n' "installing Debian's postgresql for the PostgreSQL tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+fi
+
+dir=$(mktemp -d /tmp/gatehouse-pg.XXXXXX)
+port=${PGPORT_FOR_TESTS:-55432}
+# PostgreSQL refuses to run as root: the cluster belongs to a plain user.
+run=()
+if [ "$(id -u)" = 0 ]; then
+  id gatehouse-pg >/dev/null 2>&1 || useradd --system --no-create-home gatehouse-pg
+  chown gatehouse-pg "$dir"
+  run=(runuser -u gatehouse-pg --)
+fi
+stop() {
+  "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap stop EXIT
+"${run[@]}" "$bin/initdb" -D "$dir/data" -U gatehouse --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+"${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=${PG_FSYNC:-off}" start >/dev/null
+export DATABASE_URL="postgres://gatehouse@127.0.0.1:$port/gatehouse"
+"$bin/createdb" -h 127.0.0.1 -p "$port" -U gatehouse gatehouse
+"$@"

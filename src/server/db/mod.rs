@@ -1,0 +1,142 @@
+//! The database: SQLite, embedded, by default; PostgreSQL when built with the
+//! `postgres` feature, for several replicas over one database. The queries
+//! are the same for both; what differs (connecting, taking the write lock,
+//! a few SQL spellings) lives in the two backend modules.
+
+use sqlx::query::Query;
+use sqlx::Database;
+use std::ops::{Deref, DerefMut};
+use std::time::Duration;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "postgres")]
+pub use postgres::*;
+#[cfg(not(feature = "postgres"))]
+mod sqlite;
+#[cfg(not(feature = "postgres"))]
+pub use sqlite::*;
+
+/// A write transaction together with this process's turn at the database's
+/// write lock; the turn passes on when it commits or rolls back.
+pub struct WriteTx {
+    /// Both are `Some` until `commit`, `rollback` or drop takes them.
+    tx: Option<sqlx::Transaction<'static, Db>>,
+    turn: Option<Turn>,
+}
+
+impl WriteTx {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let done = self.open().commit().await;
+        self.turn.take();
+        done
+    }
+
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let done = self.open().rollback().await;
+        self.turn.take();
+        done
+    }
+
+    fn open(&mut self) -> sqlx::Transaction<'static, Db> {
+        self.tx
+            .take()
+            .expect("a WriteTx is open until it is consumed")
+    }
+}
+
+impl Drop for WriteTx {
+    /// Dropped open (a refused change, a cancelled request): sqlx only queues
+    /// the ROLLBACK, so the turn is held until it has run; otherwise the next
+    /// writer would find the lock taken and wait for it.
+    fn drop(&mut self) {
+        let (Some(tx), Some(turn)) = (self.tx.take(), self.turn.take()) else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = tx.rollback().await;
+                drop(turn);
+            });
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.tx
+            .as_ref()
+            .expect("a WriteTx is open until it is consumed")
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.tx
+            .as_mut()
+            .expect("a WriteTx is open until it is consumed")
+    }
+}
+
+/// Opens a write transaction that holds the database's write lock from its
+/// first statement, so read-check-write sequences (seats, the last owner,
+/// one pending invitation per address) cannot interleave, in this process
+/// or another.
+pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
+    let turn = take_turn(pool).await?;
+    let tx = begin(pool).await?;
+    Ok(WriteTx {
+        tx: Some(tx),
+        turn: Some(turn),
+    })
+}
+
+/// Runs one write statement in this process's turn at the write lock (see
+/// [`begin_write`]). A lone write statement takes the lock when it starts,
+/// so it needs no transaction around it: one round trip, not three.
+pub async fn write<'q>(
+    pool: &Pool,
+    statement: Query<'q, Db, <Db as Database>::Arguments<'q>>,
+) -> Result<<Db as Database>::QueryResult, sqlx::Error> {
+    let _turn = take_turn(pool).await?;
+    statement.execute(pool).await
+}
+
+/// Whether the database answers a trivial query within two seconds.
+pub async fn ping(pool: &Pool) -> Result<(), sqlx::Error> {
+    tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("SELECT 1").execute(pool),
+    )
+    .await
+    .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    Ok(())
+}
+
+/// A keyset-paging cursor: the id and sort key of the last row of a page.
+pub fn encode_cursor(key: &str, id: Uuid) -> String {
+    format!("{id}.{key}")
+}
+
+/// The sort key and id in a cursor from [`encode_cursor`]; empty for the
+/// first page, a field error on `after` for anything else.
+pub fn parse_cursor(after: &str) -> Result<Option<(String, Uuid)>, AppError> {
+    let after = after.trim();
+    if after.is_empty() {
+        return Ok(None);
+    }
+    after
+        .split_once('.')
+        .and_then(|(id, key)| Some((key.to_owned(), id.parse().ok()?)))
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "after",
+                "This page link is out of date. Start from the first page.",
+            )
+        })
+}

@@ -1,0 +1,140 @@
+//! PostgreSQL, for several replicas over one database.
+//!
+//! Changes serialize on one transaction-scoped advisory lock, taken by every
+//! write transaction before its first statement: the same one-writer-at-a-time
+//! order SQLite's write lock gives, now across every replica, so each
+//! read-check-write rule (seats, the last owner, one pending invitation per
+//! address, one membership from many accepts) holds as it does on SQLite.
+//! Reads never wait for it.
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Db = Postgres;
+pub type Pool = PgPool;
+pub type Conn = PgConnection;
+
+/// The PostgreSQL schema's steps. sqlx holds an advisory lock while it
+/// migrates, so of several replicas starting at once exactly one applies them.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The advisory lock every write transaction holds ("GATEHOUS" in ASCII).
+const WRITE_LOCK: i64 = 0x4741_5445_484f_5553;
+
+/// The longest a write waits for the lock before the request fails.
+pub const LONGEST_WRITE_WAIT: Duration = Duration::from_secs(20);
+
+/// Connects to the database at `url` and migrates it.
+pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
+    let wait = format!("{}s", LONGEST_WRITE_WAIT.as_secs());
+    let options = PgConnectOptions::from_str(url)?.options([("lock_timeout", wait.as_str())]);
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Nothing to wait for in process: the advisory lock queues writers from
+/// every replica in the database itself.
+pub struct Turn;
+
+pub async fn take_turn(_pool: &PgPool) -> Result<Turn, sqlx::Error> {
+    Ok(Turn)
+}
+
+/// A transaction holding the write lock until it commits or rolls back.
+pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// PostgreSQL keeps an overwritten row's old version until vacuum reclaims
+/// it; there is no file to empty from here, so this only reports done.
+pub async fn clear_overwritten(_pool: &PgPool) -> Result<bool, sqlx::Error> {
+    Ok(true)
+}
+
+/// A time column as a keyset cursor's sort key: fixed-width UTC text, which
+/// sorts as time does (cursors carry text on both databases).
+pub fn time_key(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+}
+
+/// The values of `expr` over a group, joined by U+001F (never in a name).
+pub fn joined(expr: &str) -> String {
+    format!("string_agg({expr}, '\u{1f}')")
+}
+
+/// Pushes a FROM clause of the members (`m`) and their users (`u`) whose
+/// name, or address unless `names_only`, has words beginning with each piece
+/// of `search`; `false`, pushing nothing, when no piece has a letter or digit.
+///
+/// Words are split as the `users_search` index splits them (at anything not a
+/// letter, digit or combining mark), so a piece is a phrase of words, its
+/// last one a prefix ("ann.lee@acme" is ann, lee, acme in a row), and never
+/// query syntax; `fold_marks` folds case and diacritics on both sides.
+pub fn push_member_search<'a>(
+    qb: &mut sqlx::QueryBuilder<'a, Postgres>,
+    search: &str,
+    names_only: bool,
+) -> bool {
+    let pieces: Vec<String> = search
+        .split_whitespace()
+        .filter_map(|piece| {
+            let words: Vec<String> = piece
+                .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .map(str::to_owned)
+                .collect();
+            (!words.is_empty()).then(|| format!("{}:*", words.join(" <-> ")))
+        })
+        .collect();
+    if pieces.is_empty() {
+        return false;
+    }
+    let email = if names_only { "''" } else { "u.email" };
+    qb.push(format!(
+        " FROM memberships m JOIN users u ON u.id = m.user_id \
+         AND search_words(u.name, {email}) @@ to_tsquery('simple', fold_marks("
+    ))
+    .push_bind(pieces.join(" & "))
+    .push("))");
+    true
+}
+
+/// The combining diacritical marks `fold_marks` removes (U+0300 to U+036F).
+fn is_combining_mark(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// A database of its own for a test that opens it more than once, as
+/// several replicas would: a new database on the tests' server (whose
+/// cluster is thrown away after the run).
+#[cfg(test)]
+pub struct Scratch {
+    pub url: String,
+}
+
+#[cfg(test)]
+impl Scratch {
+    pub async fn new(name: &str) -> Self {
+        use sqlx::migrate::MigrateDatabase;
+        let server = std::env::var("DATABASE_URL")
+            .expect("DATABASE_URL names the PostgreSQL server of the tests");
+        let (base, _) = server
+            .rsplit_once('/')
+            .expect("DATABASE_URL ends in a database name");
+        let url = format!("{base}/gatehouse_{name}_{}", uuid::Uuid::new_v4().simple());
+        Postgres::create_database(&url).await.unwrap();
+        Self { url }
+    }
+}
