@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run dev test unit unit-postgres e2e e2e-stress setup setup-test bench bench-first-load drop-precompressed
+.PHONY: run dev test unit unit-postgres e2e e2e-postgres e2e-stress setup setup-test bench bench-first-load drop-precompressed
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000, built as
 ## it is deployed: optimized, with brotli and gzip copies of the static files
@@ -16,7 +16,7 @@ drop-precompressed:
 	@find target/site -name '*.br' -delete -o -name '*.gz' -delete 2>/dev/null || true
 
 ## Run every test: unit, database, HTTP and the Playwright journeys
-test: setup-test unit unit-postgres e2e
+test: setup-test unit unit-postgres e2e e2e-postgres
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +40,12 @@ unit-postgres:
 e2e: drop-precompressed
 	cargo leptos build --split
 	cd end2end && npx playwright test
+
+## The replica journeys again with every server process on one PostgreSQL
+## database (the server built with the postgres feature)
+e2e-postgres: drop-precompressed
+	cargo leptos build --split --bin-features postgres
+	scripts/with-postgres.sh sh -c 'cd end2end && E2E_DATABASE_URL="$$DATABASE_URL" npx playwright test replicas.spec.ts'
 
 ## The journeys three times back to back while a release build loads the
 ## machine, as a slow CI machine would; any failure (or retry) is a defect.

@@ -24,7 +24,7 @@ async fn main() -> Result<(), String> {
     let config = Arc::new(Config::from_env(&addr.to_string())?);
     let pool = db::connect(&config.database_url)
         .await
-        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+        .map_err(|e| format!("cannot open database {}: {e}", config.database_for_log()))?;
     let transport = mail::transport::Transport::from_config(&config.mail)?;
     let state = AppState {
         leptos_options,

@@ -296,6 +296,8 @@ CREATE FUNCTION search_words(name TEXT, email TEXT) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN to_tsvector('simple', regexp_replace(fold_marks(name || ' ' || email), '[^[:alnum:]]+', ' ', 'g'));
 CREATE INDEX users_search ON users USING GIN (search_words(name, email));
+-- The name directory searches names only.
+CREATE INDEX users_search_names ON users USING GIN (search_words(name, ''));
 
 -- The members table's sort key, kept on the membership (see 0003).
 CREATE FUNCTION memberships_sort_name() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -56,6 +56,19 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// `DATABASE_URL`; on SQLite it defaults to a file under `data/`, while a
+/// PostgreSQL build has no database to assume.
+fn database_url() -> Result<String, String> {
+    match var("DATABASE_URL") {
+        Some(url) => Ok(url),
+        None if cfg!(feature = "postgres") => Err(
+            "DATABASE_URL is not set: a PostgreSQL build needs it (postgres://user:password@host/database)."
+                .into(),
+        ),
+        None => Ok("sqlite://data/gatehouse.db".into()),
+    }
+}
+
 fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
     match var(name) {
         None => Ok(default),
@@ -129,8 +142,7 @@ impl Config {
         let mail_send_timeout = send_timeout()?;
         Ok(Self {
             base_url,
-            database_url: var("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://data/gatehouse.db".into()),
+            database_url: database_url()?,
             mail,
             mail_from: var("MAIL_FROM")
                 .unwrap_or_else(|| "Gatehouse <no-reply@gatehouse.localhost>".into()),
@@ -149,6 +161,21 @@ impl Config {
                 Some("1" | "true")
             ),
         })
+    }
+
+    /// `database_url` fit for a log: any password in it masked.
+    pub fn database_for_log(&self) -> String {
+        let url = &self.database_url;
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.clone();
+        };
+        match rest.split_once('@') {
+            Some((user, host)) if user.contains(':') => {
+                let name = user.split_once(':').map_or(user, |(name, _)| name);
+                format!("{scheme}://{name}:***@{host}")
+            }
+            _ => url.clone(),
+        }
     }
 
     /// Whether cookies must carry `Secure`.
@@ -188,6 +215,18 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_database_url_hides_its_password() {
+        let mut config = Config::for_tests("/tmp");
+        config.database_url = "postgres://gatehouse:s3cret@db.internal:5432/gatehouse".into();
+        assert_eq!(
+            config.database_for_log(),
+            "postgres://gatehouse:***@db.internal:5432/gatehouse"
+        );
+        config.database_url = "sqlite://data/gatehouse.db".into();
+        assert_eq!(config.database_for_log(), "sqlite://data/gatehouse.db");
+    }
 
     #[test]
     fn a_lease_outlasts_the_send_and_its_record() {

@@ -88,7 +88,7 @@ where
     match act().await {
         Ok(value) => {
             let json = serde_json::to_string(&value).map_err(|_| AppError::Internal)?;
-            db::write(
+            finish(
                 pool,
                 sqlx::query(
                     "UPDATE idempotent_requests SET status = 200, body = $1 WHERE api_key_id = $2 AND key = $3 AND created_at = $4",
@@ -106,7 +106,7 @@ where
         }
         Err(err) => {
             // Only this claim: a retry may have taken over an abandoned one.
-            db::write(
+            finish(
                 pool,
                 sqlx::query(
                     "DELETE FROM idempotent_requests WHERE api_key_id = $1 AND key = $2 AND created_at = $3",
@@ -119,6 +119,19 @@ where
             Err(err)
         }
     }
+}
+
+/// Records this claim's outcome under the write lock, as its claim was
+/// taken: on PostgreSQL a lone statement would not wait for a retry's
+/// claim, which could then take over a key whose answer just landed.
+async fn finish<'q>(
+    pool: &Pool,
+    outcome: sqlx::query::Query<'q, db::Db, <db::Db as sqlx::Database>::Arguments<'q>>,
+) -> Result<(), AppError> {
+    let mut tx = db::begin_write(pool).await?;
+    outcome.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What a claim found: the answer kept for the key, or the key taken (at

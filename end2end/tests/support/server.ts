@@ -3,8 +3,10 @@ import { ENTRA_PORT, GOOGLE_PORT, MAIL_SMTP_PORT, REPLICA_PORTS } from './ports'
 
 /** The project's root, where `cargo leptos build --split` left the server binary. */
 export const ROOT = `${__dirname}/../../..`;
-/** The database every server of the journeys shares. */
+/** The database every server of the journeys shares: a SQLite file, or the
+ * PostgreSQL database in `E2E_DATABASE_URL` (`make e2e-postgres`). */
 export const DB = `${ROOT}/target/e2e/gatehouse.db`;
+const DATABASE_URL = process.env.E2E_DATABASE_URL ?? `sqlite://${DB}`;
 
 /** The environment of a server of the journeys listening on `port`. */
 export function serverEnv(port: number): Record<string, string> {
@@ -16,7 +18,7 @@ export function serverEnv(port: number): Record<string, string> {
     LEPTOS_SITE_PKG_DIR: 'pkg',
     LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
     LEPTOS_ENV: 'DEV',
-    DATABASE_URL: `sqlite://${DB}`,
+    DATABASE_URL,
     MAIL_TRANSPORT: `smtp://127.0.0.1:${MAIL_SMTP_PORT}`,
     MAIL_RETRY_BASE_MS: '300',
     MAIL_MAX_ATTEMPTS: '4',

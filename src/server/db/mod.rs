@@ -96,8 +96,10 @@ pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
 }
 
 /// Runs one write statement in this process's turn at the write lock (see
-/// [`begin_write`]). A lone write statement takes the lock when it starts,
-/// so it needs no transaction around it: one round trip, not three.
+/// [`begin_write`]). A lone statement is atomic by itself (on SQLite it
+/// takes the write lock when it starts; on PostgreSQL it does not need the
+/// advisory lock), so it needs no transaction around it: one round trip,
+/// not three. Read-check-write sequences use [`begin_write`].
 pub async fn write<'q>(
     pool: &Pool,
     statement: Query<'q, Db, <Db as Database>::Arguments<'q>>,

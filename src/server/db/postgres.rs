@@ -5,13 +5,17 @@
 //! order SQLite's write lock gives, now across every replica, so each
 //! read-check-write rule (seats, the last owner, one pending invitation per
 //! address, one membership from many accepts) holds as it does on SQLite.
-//! Reads never wait for it.
+//! Reads never wait for it. Lone statements through `db::write` (a rate-limit
+//! hit, a last-used time) are atomic by themselves and do not take it.
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres};
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub type Db = Postgres;
 pub type Pool = PgPool;
@@ -24,32 +28,65 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// The advisory lock every write transaction holds ("GATEHOUS" in ASCII).
 const WRITE_LOCK: i64 = 0x4741_5445_484f_5553;
 
-/// The longest a write waits for the lock before the request fails.
-pub const LONGEST_WRITE_WAIT: Duration = Duration::from_secs(20);
+/// How long a writer waits for its turn in this process, then for the lock
+/// behind other replicas, before the request fails.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
+const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest a write can wait before it runs or fails.
+pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_TIMEOUT);
 
 /// Connects to the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
-    let wait = format!("{}s", LONGEST_WRITE_WAIT.as_secs());
-    let options = PgConnectOptions::from_str(url)?.options([("lock_timeout", wait.as_str())]);
     let pool = PgPoolOptions::new()
         .max_connections(16)
-        .connect_with(options)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(PgConnectOptions::from_str(url)?)
         .await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
 
-/// Nothing to wait for in process: the advisory lock queues writers from
-/// every replica in the database itself.
-pub struct Turn;
+/// This process's turn at the write lock. Writers queue for it in process
+/// before taking a connection, so a burst of writes waits here instead of
+/// holding every pooled connection in a lock wait while reads starve.
+pub type Turn = OwnedMutexGuard<()>;
 
-pub async fn take_turn(_pool: &PgPool) -> Result<Turn, sqlx::Error> {
-    Ok(Turn)
+pub async fn take_turn(pool: &PgPool) -> Result<Turn, sqlx::Error> {
+    tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
-/// A transaction holding the write lock until it commits or rolls back.
+/// One queue of writers per database in this process.
+fn write_turns(pool: &PgPool) -> Arc<Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let options = pool.connect_options();
+    let database = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    );
+    TURNS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(database)
+        .or_default()
+        .clone()
+}
+
+/// A transaction holding the write lock until it commits or rolls back; it
+/// fails rather than wait longer than `LOCK_TIMEOUT` for it.
 pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    sqlx::query(&format!(
+        "SET LOCAL lock_timeout = '{}s'",
+        LOCK_TIMEOUT.as_secs()
+    ))
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(WRITE_LOCK)
         .execute(&mut *tx)
@@ -68,6 +105,10 @@ pub async fn clear_overwritten(_pool: &PgPool) -> Result<bool, sqlx::Error> {
 pub fn time_key(column: &str) -> String {
     format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
 }
+
+/// What goes around a cursor's time key (a parameter) to compare it with its
+/// column: the time again, so the column's index orders and cuts the page.
+pub const TIME_FROM_KEY: (&str, &str) = ("(", "::timestamp AT TIME ZONE 'UTC')");
 
 /// The values of `expr` over a group, joined by U+001F (never in a name).
 pub fn joined(expr: &str) -> String {

@@ -155,6 +155,10 @@ pub fn time_key(column: &str) -> String {
     column.to_owned()
 }
 
+/// What goes around a cursor's time key to compare it with its column: the
+/// text as it is.
+pub const TIME_FROM_KEY: (&str, &str) = ("", "");
+
 /// The values of `expr` over a group, joined by U+001F (never in a name).
 pub fn joined(expr: &str) -> String {
     format!("group_concat({expr}, '\u{1f}')")

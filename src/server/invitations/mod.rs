@@ -552,6 +552,7 @@ pub async fn page(
     let now = Utc::now();
     let (after_key, after_id) = query.after.clone().unzip();
     let created = db::time_key("i.created_at");
+    let (open, close) = db::TIME_FROM_KEY;
     let mut rows: Vec<ListRow> = sqlx::query_as(&format!(
         "SELECT i.id, i.invited_by, i.email, i.role, i.status, u.name AS inviter_name, i.sent_at, i.expires_at, i.decided_at,
                 i.note, i.last_error, m.status AS mail_status, m.attempts AS mail_attempts, m.last_error AS mail_error,
@@ -559,7 +560,7 @@ pub async fn page(
          FROM invitations i JOIN users u ON u.id = i.invited_by LEFT JOIN outbox m ON m.id = i.outbox_id
          WHERE i.org_id = $1 AND ($2 IS NULL OR i.invited_by = $2)
            AND ($3 IS NULL OR $3 = CASE WHEN i.status = 'pending' AND i.expires_at <= $4 THEN 'expired' ELSE i.status END)
-           AND ($6 IS NULL OR ({created}, i.id) < ($6, $7))
+           AND ($6 IS NULL OR (i.created_at, i.id) < ({open}$6{close}, $7))
          ORDER BY i.created_at DESC, i.id DESC LIMIT $5"
     ))
     .bind(actor.org.id)

@@ -191,12 +191,18 @@ pub async fn list(
     let mut conn = pool.acquire().await?;
     let sight = Sight::load(&mut conn, actor).await?;
     query.within(sight)?;
-    let key = match query.sort {
-        MemberSort::Name => "m.sort_name".to_owned(),
-        MemberSort::Joined => db::time_key("m.joined_at"),
+    // The column pages are ordered and cut by, the cursor text it gives, and
+    // how a cursor's text compares with it again.
+    let (key, shown, (open, close)) = match query.sort {
+        MemberSort::Name => ("m.sort_name", "m.sort_name".to_owned(), ("", "")),
+        MemberSort::Joined => (
+            "m.joined_at",
+            db::time_key("m.joined_at"),
+            db::TIME_FROM_KEY,
+        ),
     };
     let mut qb = QueryBuilder::<Db>::new(format!(
-        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {key} AS sort_key,
+        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {shown} AS sort_key,
                 (SELECT {} FROM team_members tm JOIN teams t ON t.id = tm.team_id
                  WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams",
         db::joined("t.name"),
@@ -204,11 +210,11 @@ pub async fn list(
     push_source(&mut qb, actor.org.id, query, sight, false);
     if let Some((after_key, after_id)) = &query.after {
         let beyond = if query.descending { "<" } else { ">" };
-        qb.push(format!(" AND ({key} {beyond} "))
+        qb.push(format!(" AND ({key} {beyond} {open}"))
             .push_bind(after_key.clone())
-            .push(format!(" OR ({key} = "))
+            .push(format!("{close} OR ({key} = {open}"))
             .push_bind(after_key.clone())
-            .push(format!(" AND m.user_id {beyond} "))
+            .push(format!("{close} AND m.user_id {beyond} "))
             .push_bind(*after_id)
             .push("))");
     }
