@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first.
-.PHONY: run dev test unit unit-postgres e2e e2e-postgres e2e-stress setup setup-test bench bench-first-load drop-precompressed
+.PHONY: run dev test unit unit-postgres e2e e2e-postgres e2e-stress setup setup-test bench bench-postgres bench-first-load drop-precompressed
 
 ## Run the console on its embedded defaults at http://127.0.0.1:3000, built as
 ## it is deployed: optimized, with brotli and gzip copies of the static files
@@ -41,11 +41,11 @@ e2e: drop-precompressed
 	cargo leptos build --split
 	cd end2end && npx playwright test
 
-## The replica journeys again with every server process on one PostgreSQL
-## database (the server built with the postgres feature)
+## The journeys again with every server process (the replicas' too) on one
+## PostgreSQL database, the server built with the postgres feature
 e2e-postgres: drop-precompressed
 	cargo leptos build --split --bin-features postgres
-	scripts/with-postgres.sh sh -c 'cd end2end && E2E_DATABASE_URL="$$DATABASE_URL" npx playwright test replicas.spec.ts'
+	scripts/with-postgres.sh sh -c 'cd end2end && E2E_DATABASE_URL="$$DATABASE_URL" npx playwright test'
 
 ## The journeys three times back to back while a release build loads the
 ## machine, as a slow CI machine would; any failure (or retry) is a defect.
@@ -56,6 +56,12 @@ e2e-stress: setup-test drop-precompressed
 ## Throughput and latency of listing, invite and accept at 1k, 10k, 100k members
 bench:
 	cargo run --release --example bench --features ssr
+
+## The same on a throwaway PostgreSQL server (fsync on), through one and
+## through two routers; BENCH_SIZES=1000 by default
+bench-postgres:
+	cargo build --release --example bench --features postgres
+	PG_FSYNC=on scripts/with-postgres.sh sh -c 'for r in 1 2; do BENCH_SIZES=$${BENCH_SIZES:-1000} BENCH_REPLICAS=$$r BENCH_POSTGRES_URL="$${DATABASE_URL%/*}" target/release/examples/bench; done'
 
 ## Bytes and time to a hydrated first page in Chromium on slow links (release build)
 bench-first-load: setup-test

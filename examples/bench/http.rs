@@ -2,7 +2,9 @@
 //! keep-alive clients, as an integrator's service and people's browsers
 //! would drive it. Invitations are created through `/api/v1` with an API
 //! key; invitees sign in (not timed) and accept through the console's
-//! server function with their session cookie.
+//! server function with their session cookie. With `BENCH_REPLICAS=2` two
+//! routers, each with its own pool over the same database, take turns
+//! answering (request `i` goes to router `i % 2`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,11 +80,11 @@ where
     }
 }
 
-/// A client of the server at `base`.
+/// A client of the servers at `bases`; request `i` goes to `bases[i % n]`.
 #[derive(Clone)]
 struct Client {
     http: reqwest::Client,
-    base: String,
+    bases: Arc<Vec<String>>,
 }
 
 /// A sent request's status, the session cookie it set (if any) and its body.
@@ -93,11 +95,16 @@ struct Answer {
 }
 
 impl Client {
+    fn base(&self, i: usize) -> &str {
+        &self.bases[i % self.bases.len()]
+    }
+
     /// A POST from our own origin, as the console's pages send them.
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+    fn post(&self, i: usize, path: &str) -> reqwest::RequestBuilder {
+        let base = self.base(i);
         self.http
-            .post(format!("{}{path}", self.base))
-            .header("origin", &self.base)
+            .post(format!("{base}{path}"))
+            .header("origin", base)
             .header("accept", "application/json")
     }
 
@@ -118,10 +125,10 @@ impl Client {
         }
     }
 
-    async fn get(&self, path: &str, key: &str) {
+    async fn get(&self, i: usize, path: &str, key: &str) {
         let response = self
             .http
-            .get(format!("{}{path}", self.base))
+            .get(format!("{}{path}", self.base(i)))
             .header("authorization", format!("Bearer {key}"))
             .send()
             .await
@@ -131,11 +138,11 @@ impl Client {
     }
 }
 
-/// Measures the HTTP rows for the organization `actor` acts in.
-pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
+/// Serves `state` on a free port of 127.0.0.1; answers its base URL.
+async fn serve(state: AppState) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = gatehouse::router::build(state.clone()).await.unwrap();
+    let app = gatehouse::router::build(state).await.unwrap();
     let server = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -143,12 +150,29 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
         )
         .await
     });
+    (format!("http://{addr}"), server)
+}
+
+/// Measures the HTTP rows for the organization `actor` acts in, through
+/// `replicas` routers over the database at `url`.
+pub async fn run(state: AppState, url: &str, replicas: usize, actor: &Member, password_hash: &str) {
+    let mut bases = Vec::new();
+    let mut servers = Vec::new();
+    for n in 0..replicas.max(1) {
+        let mut state = state.clone();
+        if n > 0 {
+            state.pool = gatehouse::server::db::connect(url).await.unwrap();
+        }
+        let (base, server) = serve(state).await;
+        bases.push(base);
+        servers.push(server);
+    }
     let client = Client {
         http: reqwest::Client::builder()
             .pool_max_idle_per_host(16)
             .build()
             .unwrap(),
-        base: format!("http://{addr}"),
+        bases: Arc::new(bases),
     };
     let key = api_keys::create(
         &state.pool,
@@ -181,7 +205,7 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                             .unwrap();
                     let answer = Client::send(
                         client
-                            .post(&format!("/api/v1/orgs/{slug}/invitations"))
+                            .post(i, &format!("/api/v1/orgs/{slug}/invitations"))
                             .bearer_auth(&key)
                             .header("content-type", "application/json")
                             .body(body),
@@ -219,7 +243,7 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                     for (email, secret) in chunk {
                         let answer = Client::send(
                             client
-                                .post("/api/sign_in")
+                                .post(0, "/api/sign_in")
                                 .form(&[("email", email.as_str()), ("password", super::PASSWORD)]),
                         )
                         .await;
@@ -241,7 +265,7 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
                     let (cookie, secret) = &cookies[i];
                     let answer = Client::send(
                         client
-                            .post("/api/accept_invitation")
+                            .post(i, "/api/accept_invitation")
                             .header("cookie", cookie)
                             .form(&[("token", secret)]),
                     )
@@ -263,14 +287,16 @@ pub async fn run(state: AppState, actor: &Member, password_hash: &str) {
             let path = format!("/api/v1/orgs/{slug}/members{query}");
             let read = {
                 let (client, key) = (client.clone(), key.clone());
-                move |_| {
+                move |i| {
                     let (client, key, path) = (client.clone(), key.clone(), path.clone());
-                    async move { client.get(&path, &key).await }
+                    async move { client.get(i, &path, &key).await }
                 }
             };
             let row = drive(READS, clients, read).await;
             println!("  {:<32} {row}", format!("HTTP {label}, c={clients}"));
         }
     }
-    server.abort();
+    for server in servers {
+        server.abort();
+    }
 }

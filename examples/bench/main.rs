@@ -96,8 +96,13 @@ async fn confirmed_user(pool: &db::Pool, email: &str, password_hash: Option<&str
 async fn main() {
     let dir = std::env::temp_dir().join(format!("gatehouse-bench-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
+    // `BENCH_REPLICAS=2` answers the HTTP rows through two routers.
+    let replicas: usize = std::env::var("BENCH_REPLICAS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
     println!(
-        "Gatehouse bench: {} in {}, {SAMPLES} samples per row",
+        "Gatehouse bench: {} in {}, {SAMPLES} samples per row, HTTP through {replicas} router(s)",
         if std::env::var("BENCH_POSTGRES_URL").is_ok() {
             "PostgreSQL"
         } else {
@@ -233,8 +238,9 @@ async fn main() {
             "bulk invite, 500 rows (1 call)",
             stats(samples)
         );
-        http::run(state, &actor, &password_hash).await;
+        http::run(state, &url, replicas, &actor, &password_hash).await;
         pool.close().await;
+        let _ = <db::Db as MigrateDatabase>::drop_database(&url).await;
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
