@@ -148,6 +148,11 @@ async fn main() {
             .execute(&pool)
             .await
             .unwrap();
+        if cfg!(feature = "postgres") {
+            // PostgreSQL plans by statistics that autovacuum gathers in the
+            // background; a database seeded a moment ago has none yet.
+            sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+        }
         let actor = Member {
             user: owner.clone(),
             org: organizations::view(&pool, owner.id, &org.slug)
