@@ -5,8 +5,11 @@
 
 use sqlx::query::Query;
 use sqlx::Database;
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -19,6 +22,40 @@ pub use postgres::*;
 mod sqlite;
 #[cfg(not(feature = "postgres"))]
 pub use sqlite::*;
+
+/// How long a writer waits for its turn in this process before the request fails.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest a write can wait before it runs or fails: its turn in this
+/// process, then the database's lock behind other processes.
+pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_WAIT);
+
+/// This process's turn at the database's write lock. Writers queue for it
+/// in arrival order before they take a connection. Left to SQLite, eight
+/// writers contending for its lock sleep in its busy handler (1, 2, 5 ...
+/// 100 ms) and wake to find it taken again: p99 of an invitation over HTTP
+/// was 430 ms at eight clients for 2 ms of work. On PostgreSQL a burst of
+/// writes would otherwise hold every pooled connection in a lock wait.
+pub type Turn = OwnedMutexGuard<()>;
+
+/// This process's turn at the database's write lock, waited for in arrival order.
+pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
+    tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)
+}
+
+/// One queue of writers per database in this process.
+fn write_turns(pool: &Pool) -> Arc<Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    TURNS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(database_name(pool))
+        .or_default()
+        .clone()
+}
 
 /// A write transaction together with this process's turn at the database's
 /// write lock; the turn passes on when it commits or rolls back.
@@ -146,7 +183,6 @@ pub fn parse_cursor(after: &str) -> Result<Option<(String, Uuid)>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     /// Writers on one database, from any pool over it, get their turns in
     /// the order they asked, not whenever a busy-handler sleep ends.

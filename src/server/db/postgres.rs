@@ -11,11 +11,8 @@
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres};
-use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub type Db = Postgres;
 pub type Pool = PgPool;
@@ -28,13 +25,8 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// The advisory lock every write transaction holds ("GATEHOUS" in ASCII).
 const WRITE_LOCK: i64 = 0x4741_5445_484f_5553;
 
-/// How long a writer waits for its turn in this process, then for the lock
-/// behind other replicas, before the request fails.
-const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
-const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The longest a write can wait before it runs or fails.
-pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_TIMEOUT);
+/// How long a writer waits for the lock behind other replicas.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Connects to the database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
@@ -47,43 +39,24 @@ pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
     Ok(pool)
 }
 
-/// This process's turn at the write lock. Writers queue for it in process
-/// before taking a connection, so a burst of writes waits here instead of
-/// holding every pooled connection in a lock wait while reads starve.
-pub type Turn = OwnedMutexGuard<()>;
-
-pub async fn take_turn(pool: &PgPool) -> Result<Turn, sqlx::Error> {
-    tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)
-}
-
-/// One queue of writers per database in this process.
-fn write_turns(pool: &PgPool) -> Arc<Mutex<()>> {
-    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
-        LazyLock::new(Default::default);
+/// Names the database for the write queue: its server and name.
+pub fn database_name(pool: &PgPool) -> String {
     let options = pool.connect_options();
-    let database = format!(
+    format!(
         "{}:{}/{}",
         options.get_host(),
         options.get_port(),
         options.get_database().unwrap_or_default()
-    );
-    TURNS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry(database)
-        .or_default()
-        .clone()
+    )
 }
 
 /// A transaction holding the write lock until it commits or rolls back; it
-/// fails rather than wait longer than `LOCK_TIMEOUT` for it.
+/// fails rather than wait longer than `LOCK_WAIT` for it.
 pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query(&format!(
         "SET LOCAL lock_timeout = '{}s'",
-        LOCK_TIMEOUT.as_secs()
+        LOCK_WAIT.as_secs()
     ))
     .execute(&mut *tx)
     .await?;

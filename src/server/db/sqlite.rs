@@ -4,12 +4,9 @@
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub type Db = Sqlite;
 pub type Pool = SqlitePool;
@@ -92,16 +89,11 @@ async fn start_up_lock(database: &Path) -> Result<std::fs::File, sqlx::Error> {
     .map_err(sqlx::Error::Io)
 }
 
-/// How long a writer waits for its turn before the request fails, as the
-/// busy timeout bounds a wait for the lock itself.
-const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// How long a statement waits for a lock another process holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The longest a write can wait before it runs or fails: its turn in this
-/// process, then the lock behind other processes.
-pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(BUSY_TIMEOUT);
+/// How long a writer waits for the write lock behind other processes.
+pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 
 /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`),
 /// so read-check-write sequences cannot interleave; taken in a [`Turn`].
@@ -109,31 +101,12 @@ pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlit
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// One queue of writers per database file in this process.
-fn write_turns(pool: &SqlitePool) -> Arc<Mutex<()>> {
-    static TURNS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> =
-        LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_path_buf();
-    TURNS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry(file)
-        .or_default()
-        .clone()
-}
-
-/// This process's turn at the database's single write lock: writers queue
-/// for it in arrival order. Left to SQLite, eight writers contending for the
-/// lock sleep in its busy handler (1, 2, 5 ... 100 ms) and wake to find it
-/// taken again: p99 of an invitation over HTTP was 430 ms at eight clients
-/// for 2 ms of work.
-pub type Turn = OwnedMutexGuard<()>;
-
-/// This process's turn at the database's write lock, waited for in arrival order.
-pub async fn take_turn(pool: &SqlitePool) -> Result<Turn, sqlx::Error> {
-    tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)
+/// Names the database for the write queue: its file.
+pub fn database_name(pool: &SqlitePool) -> String {
+    pool.connect_options()
+        .get_filename()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Copies the WAL into the database file and empties it, in a writer's
@@ -142,7 +115,7 @@ pub async fn take_turn(pool: &SqlitePool) -> Result<Turn, sqlx::Error> {
 /// content just overwritten, which `secure_delete` zeroes only in the pages
 /// themselves. `false` when another process's reader kept it busy.
 pub async fn clear_overwritten(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let _turn = take_turn(pool).await?;
+    let _turn = super::take_turn(pool).await?;
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
         .fetch_one(pool)
         .await?;
