@@ -2,6 +2,8 @@
 //! limited, so every process over one database shares each allowance.
 
 use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use crate::error::AppError;
@@ -10,13 +12,20 @@ use crate::server::db::{self, Conn, Db, Pool};
 /// Records one hit for `key`; refuses it when `limit` hits already fell in
 /// the key's current `window` (every caller of one key uses the same window).
 ///
-/// Counting, starting a new window and reading the result are one statement
-/// (run in this process's turn at the write lock, see [`db::write`]), so
-/// hits from any number of processes never pass the limit together. A key
-/// already spent is refused from a read, so a flood of refused calls takes
-/// no turn at the write lock.
+/// Hits are taken from the database a few at a time (see [`batch`]) and
+/// the spares kept in this process, so a busy API key writes once in
+/// dozens of calls, not on every call. Taking hits is one statement (run in
+/// this process's turn at the write lock, see [`db::write`]), so hits from
+/// any number of processes never pass the limit together; a replica's
+/// unused spares at most refuse a few hits early elsewhere. A key already
+/// spent is refused from a read, so a flood of refused calls takes no turn
+/// at the write lock.
 pub async fn hit(pool: &Pool, key: &str, limit: u32, window: Duration) -> Result<(), AppError> {
     let now = Utc::now().timestamp_millis();
+    let spares = Spares::of(pool, key);
+    if spares.take_one(now) {
+        return Ok(());
+    }
     let spent: Option<i64> = sqlx::query_scalar(
         "SELECT window_ends FROM rate_limits WHERE key = $1 AND window_ends > $2 AND hits >= $3",
     )
@@ -29,7 +38,69 @@ pub async fn hit(pool: &Pool, key: &str, limit: u32, window: Duration) -> Result
         return Err(refusal(window_ends, now));
     }
     let _turn = db::take_turn(pool).await?;
-    count(pool, key, limit, window).await
+    let (granted, window_ends) = take(pool, key, limit, window, batch(limit)).await?;
+    spares.keep(granted - 1, window_ends);
+    Ok(())
+}
+
+/// How many hits one trip to the database takes for a key limited to
+/// `limit`: one for small limits (sign-ins, links), so those stay exact
+/// across replicas; up to 64 for large ones (API keys).
+fn batch(limit: u32) -> u32 {
+    (limit / 32).clamp(1, 64)
+}
+
+/// The hits this process took for one key and has not used yet.
+struct Spares {
+    name: String,
+}
+
+/// Spare hits by database and key, with the end of the window they count in.
+static SPARES: LazyLock<Mutex<HashMap<String, (u32, i64)>>> = LazyLock::new(Default::default);
+
+impl Spares {
+    fn of(pool: &Pool, key: &str) -> Self {
+        Self {
+            name: format!("{}\n{key}", db::database_name(pool)),
+        }
+    }
+
+    fn table() -> std::sync::MutexGuard<'static, HashMap<String, (u32, i64)>> {
+        SPARES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Uses one spare hit if this process holds one in a window still open.
+    fn take_one(&self, now: i64) -> bool {
+        let mut table = Self::table();
+        match table.get_mut(&self.name) {
+            Some((left, ends)) if *ends > now && *left > 0 => {
+                *left -= 1;
+                true
+            }
+            Some(_) => {
+                table.remove(&self.name);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn keep(&self, left: u32, window_ends: i64) {
+        if left > 0 {
+            Self::table().insert(self.name.clone(), (left, window_ends));
+        }
+    }
+
+    fn forget(&self) {
+        Self::table().remove(&self.name);
+    }
+
+    /// Drops every spare of a window that has ended.
+    fn forget_ended(now: i64) {
+        Self::table().retain(|_, (_, ends)| *ends > now);
+    }
 }
 
 /// [`hit`] inside a write transaction the caller holds: one statement more
@@ -49,24 +120,40 @@ async fn count<'e>(
     limit: u32,
     window: Duration,
 ) -> Result<(), AppError> {
+    take(executor, key, limit, window, 1).await.map(|_| ())
+}
+
+/// Records `wanted` hits for `key` in one statement that also starts a new
+/// window when the last one ended; answers how many of them fall within the
+/// limit (at least one, or the refusal) and when the window ends.
+async fn take<'e>(
+    executor: impl sqlx::Executor<'e, Database = Db>,
+    key: &str,
+    limit: u32,
+    window: Duration,
+    wanted: u32,
+) -> Result<(u32, i64), AppError> {
     let now = Utc::now().timestamp_millis();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     let (hits, window_ends): (i64, i64) = sqlx::query_as(
-        "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, 1)
+        "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, $4)
          ON CONFLICT (key) DO UPDATE SET
-             hits = CASE WHEN rate_limits.window_ends <= $3 THEN 1 ELSE rate_limits.hits + 1 END,
+             hits = CASE WHEN rate_limits.window_ends <= $3 THEN $4 ELSE rate_limits.hits + $4 END,
              window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END
          RETURNING hits, window_ends",
     )
     .bind(key)
     .bind(now.saturating_add(window_ms))
     .bind(now)
+    .bind(i64::from(wanted))
     .fetch_one(executor)
     .await?;
-    if hits > i64::from(limit) {
+    let before = hits - i64::from(wanted);
+    let granted = (i64::from(limit) - before).min(i64::from(wanted));
+    if granted < 1 {
         return Err(refusal(window_ends, now));
     }
-    Ok(())
+    Ok((u32::try_from(granted).unwrap_or(1), window_ends))
 }
 
 /// The refusal of a hit in a window ending at `window_ends` (ms), at `now`.
@@ -79,6 +166,7 @@ fn refusal(window_ends: i64, now: i64) -> AppError {
 
 /// Forgets `key`, e.g. after a successful sign-in.
 pub async fn reset(pool: &Pool, key: &str) -> Result<(), AppError> {
+    Spares::of(pool, key).forget();
     db::write(
         pool,
         sqlx::query("DELETE FROM rate_limits WHERE key = $1").bind(key),
@@ -91,6 +179,7 @@ pub async fn reset(pool: &Pool, key: &str) -> Result<(), AppError> {
 /// run it at once. Answers how many were deleted.
 pub async fn purge_ended(pool: &Pool) -> Result<u64, sqlx::Error> {
     let now = Utc::now().timestamp_millis();
+    Spares::forget_ended(now);
     let done = db::write(
         pool,
         sqlx::query("DELETE FROM rate_limits WHERE window_ends <= $1").bind(now),
@@ -187,6 +276,61 @@ mod tests {
             }
         }
         assert_eq!((passed, refusals), (10, 30));
+    }
+
+    /// The hits the database holds for `key`.
+    async fn recorded(pool: &Pool, key: &str) -> i64 {
+        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .unwrap()
+            .unwrap_or(0)
+    }
+
+    /// A large allowance is taken ten hits at a time: ten calls, one write.
+    /// The spares belong to one database, and a reset drops them.
+    #[tokio::test]
+    async fn a_large_allowance_is_taken_a_few_at_a_time() {
+        let (pool, _, _scratch) = two_replicas("batched").await;
+        let elsewhere = db::Scratch::new("batched-elsewhere").await;
+        let elsewhere = db::connect(&elsewhere.url).await.unwrap();
+        assert_eq!(batch(320), 10);
+        for _ in 0..10 {
+            hit(&pool, "api-key:k", 320, MINUTE).await.unwrap();
+        }
+        assert_eq!(recorded(&pool, "api-key:k").await, 10);
+        hit(&pool, "api-key:k", 320, MINUTE).await.unwrap();
+        assert_eq!(recorded(&pool, "api-key:k").await, 20);
+        hit(&elsewhere, "api-key:k", 320, MINUTE).await.unwrap();
+        assert_eq!(recorded(&elsewhere, "api-key:k").await, 10);
+        reset(&pool, "api-key:k").await.unwrap();
+        hit(&pool, "api-key:k", 320, MINUTE).await.unwrap();
+        assert_eq!(recorded(&pool, "api-key:k").await, 10);
+    }
+
+    /// Two replicas taking a large allowance a few hits at a time, in turn:
+    /// never more than the limit passes, and at most each one's unused
+    /// spares short of it.
+    #[tokio::test]
+    async fn replicas_taking_hits_in_batches_never_pass_the_limit() {
+        let (first, second, _scratch) = two_replicas("batched-shared").await;
+        let limit = 96;
+        let spares = batch(limit) - 1;
+        assert_eq!(spares, 2);
+        let mut passed = 0;
+        for n in 0..200 {
+            let pool = if n % 3 == 0 { &second } else { &first };
+            match hit(pool, "api-key:shared", limit, MINUTE).await {
+                Ok(()) => passed += 1,
+                Err(AppError::RateLimited { .. }) => {}
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert!(
+            (limit - 2 * spares..=limit).contains(&passed),
+            "{passed} of {limit} passed"
+        );
     }
 
     #[tokio::test]
