@@ -29,46 +29,45 @@ struct GrantRows {
 }
 
 impl GrantRows {
-    /// Three queries, whatever the number of members. With `user`, each is an
-    /// equality on the user column, so the per-user indexes serve it: this
-    /// runs on every guarded call.
+    /// One query, whatever the number of members. With `user`, each part is
+    /// an equality on the user column, so the per-user indexes serve it:
+    /// this runs on every guarded call.
     async fn read(conn: &mut Conn, org: Uuid, user: Option<Uuid>) -> Result<Self, AppError> {
         let only = |column: &str| match user {
             Some(_) => format!("{column} = $2"),
             None => "$2 IS NULL".to_owned(),
         };
-        let direct = sqlx::query_as(&format!(
-            "SELECT user_id, permission, project_id FROM grants
-             WHERE org_id = $1 AND user_id IS NOT NULL AND {}",
-            only("user_id")
-        ))
-        .bind(org)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await?;
-        let teams = sqlx::query_as(&format!(
-            "SELECT tm.user_id, t.name, g.permission, g.project_id FROM grants g
+        // (user, team name for a team's grant, permission, project, narrowed)
+        let rows: Vec<(Uuid, Option<String>, String, Option<Uuid>, bool)> = sqlx::query_as(&format!(
+            "SELECT user_id, NULL, permission, project_id, FALSE FROM grants
+             WHERE org_id = $1 AND user_id IS NOT NULL AND {}
+             UNION ALL
+             SELECT tm.user_id, t.name, g.permission, g.project_id, FALSE FROM grants g
              JOIN teams t ON t.id = g.team_id JOIN team_members tm ON tm.team_id = t.id
-             WHERE t.org_id = $1 AND {}",
-            only("tm.user_id")
-        ))
-        .bind(org)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await?;
-        let narrowed = sqlx::query_as(&format!(
-            "SELECT user_id, permission FROM role_exclusions WHERE org_id = $1 AND {}",
+             WHERE t.org_id = $1 AND {}
+             UNION ALL
+             SELECT user_id, NULL, permission, NULL, TRUE FROM role_exclusions WHERE org_id = $1 AND {}",
+            only("user_id"),
+            only("tm.user_id"),
             only("user_id")
         ))
         .bind(org)
         .bind(user)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(Self {
-            direct,
-            teams,
-            narrowed,
-        })
+        let mut read = Self {
+            direct: Vec::new(),
+            teams: Vec::new(),
+            narrowed: Vec::new(),
+        };
+        for (user, team, permission, project, narrowed) in rows {
+            match (team, narrowed) {
+                (_, true) => read.narrowed.push((user, permission)),
+                (Some(team), false) => read.teams.push((user, team, permission, project)),
+                (None, false) => read.direct.push((user, permission, project)),
+            }
+        }
+        Ok(read)
     }
 
     /// The effective access of `user` with `role`.

@@ -8,7 +8,9 @@ pub mod store;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use self::store::{expire_stale, issue_link, load, seats_used, CarriedList, InvitationRow};
+use self::store::{
+    expire_stale, issue_link, load, retire_links, seats_used, CarriedList, InvitationRow,
+};
 use super::actor::{parse_role, refresh, Member};
 use super::state::AppState;
 use super::{access, audit, db, rate_limit, teams};
@@ -199,20 +201,25 @@ async fn obstacle(
         Err(refused) => return Ok(Some(Obstacle::NotAllowed(refused))),
         Ok(()) => {}
     }
-    let member: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = $1 AND m.status = 'active' AND u.email = $2",
+    // Membership and a pending invitation in one look-up.
+    let (member, pending, sent_at): (bool, Option<Uuid>, Option<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                        WHERE m.org_id = $1 AND m.status = 'active' AND u.email = $2),
+                i.id, i.sent_at
+         FROM (SELECT 1) AS one
+         LEFT JOIN invitations i ON i.org_id = $1 AND i.email = $2 AND i.status = 'pending'",
     )
     .bind(org.id)
     .bind(input.email.as_str())
     .fetch_one(&mut *conn)
     .await?;
-    if member > 0 {
-        return Ok(Some(Obstacle::AlreadyMember));
-    }
-    Ok(pending_for(conn, org.id, &input.email)
-        .await?
-        .map(|(id, sent_at)| Obstacle::AlreadyInvited { id, sent_at }))
+    Ok(if member {
+        Some(Obstacle::AlreadyMember)
+    } else {
+        pending
+            .zip(sent_at)
+            .map(|(id, sent_at)| Obstacle::AlreadyInvited { id, sent_at })
+    })
 }
 
 /// Stores a checked invitation (seat counted by the caller) with its teams,
@@ -349,20 +356,6 @@ fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> Issue
     }
 }
 
-async fn pending_for(
-    conn: &mut Conn,
-    org: Uuid,
-    email: &Email,
-) -> Result<Option<(Uuid, DateTime<Utc>)>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT id, sent_at FROM invitations WHERE org_id = $1 AND email = $2 AND status = 'pending'",
-    )
-    .bind(org)
-    .bind(email.as_str())
-    .fetch_optional(conn)
-    .await?)
-}
-
 /// Counts one invite, resend or batch against the inviter's allowance, in
 /// the change's own write transaction.
 pub(super) async fn limit_invites(
@@ -417,6 +410,7 @@ pub async fn resend(
                 .execute(&mut *tx)
                 .await?;
             let row = load(&mut tx, actor.org.id, id).await?;
+            retire_links(&mut tx, id, now).await?;
             let link = issue_link(&mut tx, &state.config.base_url, &row, now).await?;
             audit::by(&mut tx, actor, "invitation.resent", &row.email, "").await?;
             issued(&row, link, expires_at)

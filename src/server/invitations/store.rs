@@ -172,26 +172,45 @@ pub async fn seats_used(
     .await?)
 }
 
-async fn new_token(
+/// Stores a new invitation's two links, the mailed one and the shareable
+/// one, in one statement; answers their secrets in that order.
+async fn new_tokens(
     conn: &mut Conn,
     invitation: Uuid,
-    kind: &str,
     now: DateTime<Utc>,
-) -> Result<String, AppError> {
-    let token = SecretToken::generate();
-    sqlx::query("INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&token.hash)
-        .bind(invitation)
-        .bind(kind)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    Ok(token.secret)
+) -> Result<(String, String), AppError> {
+    let (mailed, shared) = (SecretToken::generate(), SecretToken::generate());
+    sqlx::query(
+        "INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at)
+         VALUES ($1, $3, 'mail', $4), ($2, $3, 'share', $4)",
+    )
+    .bind(&mailed.hash)
+    .bind(&shared.hash)
+    .bind(invitation)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok((mailed.secret, shared.secret))
 }
 
-/// Issues fresh links for `invitation`: earlier links are marked replaced,
-/// the mail (with its own link) is queued, and the invitation points at its
-/// outbox row. Returns the shareable link for the inviter to copy; it works
+/// Marks the links an invitation has so far as replaced, before a resend
+/// issues new ones.
+pub async fn retire_links(
+    conn: &mut Conn,
+    invitation: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE invitation_tokens SET replaced_at = $1 WHERE invitation_id = $2 AND replaced_at IS NULL")
+        .bind(now)
+        .bind(invitation)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Issues links for `invitation` (a resend retires the earlier ones first,
+/// see [`retire_links`]): the mail (with its own link) is queued, and the
+/// invitation points at its outbox row. Returns the shareable link for the inviter to copy; it works
 /// the same but, unlike the mailed one, does not prove the invitee's mailbox.
 pub async fn issue_link(
     conn: &mut Conn,
@@ -199,18 +218,10 @@ pub async fn issue_link(
     row: &InvitationRow,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    sqlx::query("UPDATE invitation_tokens SET replaced_at = $1 WHERE invitation_id = $2 AND replaced_at IS NULL")
-        .bind(now)
-        .bind(row.id)
-        .execute(&mut *conn)
-        .await?;
-    let mailed = format!(
-        "{base_url}/invite/{}",
-        new_token(conn, row.id, "mail", now).await?
-    );
-    let shared = format!(
-        "{base_url}/invite/{}",
-        new_token(conn, row.id, "share", now).await?
+    let (mailed, shared) = new_tokens(conn, row.id, now).await?;
+    let (mailed, shared) = (
+        format!("{base_url}/invite/{mailed}"),
+        format!("{base_url}/invite/{shared}"),
     );
     let mail = templates::invitation(&templates::InvitationMail {
         to: row.notify_email.as_deref().unwrap_or(&row.email),
