@@ -8,16 +8,16 @@ use rand::rngs::OsRng;
 use rand::Rng;
 use uuid::Uuid;
 
-use super::actor::{self, KeyInUse, Member};
-use super::organizations;
+use super::actor::{self, KeyInUse, Member, User};
 use super::state::AppState;
 use super::token::hash_secret;
-use super::{accounts, audit, db, rate_limit};
+use super::{audit, db, rate_limit};
 use crate::domain::api_key::{self, ApiScope};
 use crate::domain::policy;
 use crate::domain::text::Name;
 use crate::error::AppError;
 use crate::model::api_keys::{ApiKeyItem, ApiKeyRequest, IssuedApiKey};
+use crate::model::orgs::OrgView;
 use crate::server::db::Pool;
 
 /// Longest expiry a key may be given, in days.
@@ -205,7 +205,9 @@ impl KeyHolder {
     }
 }
 
-/// The stored key behind a presented secret, with its organization's slug.
+/// The stored key behind a presented secret, with its organization and, if
+/// they are still an active member of it, its creator: read in one query on
+/// every API request.
 #[derive(sqlx::FromRow)]
 struct PresentedKey {
     id: Uuid,
@@ -215,7 +217,17 @@ struct PresentedKey {
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     last_used_at: Option<DateTime<Utc>>,
+    org_id: Uuid,
+    org_name: String,
     slug: String,
+    seat_limit: i64,
+    invitation_ttl_days: i64,
+    /// `None` once the creator is no longer an active member.
+    creator_role: Option<String>,
+    creator_email: Option<String>,
+    creator_name: Option<String>,
+    creator_verified_at: Option<DateTime<Utc>>,
+    creator_active_at: Option<DateTime<Utc>>,
 }
 
 /// Checks a presented secret for the organization at `slug`: 401 when it is
@@ -234,22 +246,27 @@ pub async fn authenticate(
         ));
     }
     let row: Option<PresentedKey> = sqlx::query_as(
-        "SELECT k.id, k.name, k.scopes, k.created_by, k.expires_at, k.revoked_at, k.last_used_at, o.slug
-             FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = $1",
+        "SELECT k.id, k.name, k.scopes, k.created_by, k.expires_at, k.revoked_at, k.last_used_at,
+                o.id AS org_id, o.name AS org_name, o.slug, o.seat_limit, o.invitation_ttl_days,
+                m.role AS creator_role, u.email AS creator_email, u.name AS creator_name,
+                u.email_verified_at AS creator_verified_at, u.last_active_at AS creator_active_at
+         FROM api_keys k JOIN organizations o ON o.id = k.org_id
+         LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.created_by AND m.status = 'active'
+         LEFT JOIN users u ON u.id = m.user_id
+         WHERE k.secret_hash = $1",
     )
     .bind(hash_secret(secret))
     .fetch_optional(&state.pool)
     .await?;
+    let key = row.ok_or_else(|| AppError::BadApiKey("The API key is not known.".into()))?;
     let PresentedKey {
         id,
-        name,
-        scopes,
-        created_by: creator,
+        ref name,
         expires_at,
         revoked_at,
         last_used_at,
-        slug: key_slug,
-    } = row.ok_or_else(|| AppError::BadApiKey("The API key is not known.".into()))?;
+        ..
+    } = key;
     let now = Utc::now();
     if revoked_at.is_some() {
         return Err(AppError::BadApiKey(format!(
@@ -262,7 +279,7 @@ pub async fn authenticate(
             crate::domain::dates::moment(at)
         )));
     }
-    if key_slug != slug {
+    if key.slug != slug {
         return Err(AppError::NotFound("Organization".into()));
     }
     rate_limit::hit(
@@ -272,17 +289,27 @@ pub async fn authenticate(
         state.config.rate_window,
     )
     .await?;
-    let gone = || {
-        AppError::BadApiKey(format!(
+    let (Some(role), Some(email), Some(user_name)) =
+        (&key.creator_role, key.creator_email, key.creator_name)
+    else {
+        return Err(AppError::BadApiKey(format!(
             "The member who created the API key {name} is no longer in the organization."
-        ))
+        )));
     };
-    let user = accounts::find(&state.pool, creator)
-        .await?
-        .ok_or_else(gone)?;
-    let org = match organizations::view(&state.pool, creator, slug).await {
-        Err(AppError::NotFound(_)) => return Err(gone()),
-        other => other?,
+    let user = User {
+        id: key.created_by,
+        email,
+        name: user_name,
+        email_verified_at: key.creator_verified_at,
+        last_active_at: key.creator_active_at,
+    };
+    let org = OrgView {
+        id: key.org_id,
+        name: key.org_name,
+        slug: key.slug,
+        role: actor::parse_role(role)?,
+        seat_limit: key.seat_limit,
+        invitation_ttl_days: key.invitation_ttl_days,
     };
     // At most once a minute, decided from the row already read, so a busy
     // script's calls write no more than their rate-limit hit.
@@ -299,8 +326,8 @@ pub async fn authenticate(
         member: Member {
             user,
             org,
-            api_key: Some(KeyInUse { id, name }),
+            api_key: Some(KeyInUse { id, name: key.name }),
         },
-        scopes: parse_scopes(&scopes),
+        scopes: parse_scopes(&key.scopes),
     })
 }
