@@ -38,7 +38,7 @@ pub async fn hit(pool: &Pool, key: &str, limit: u32, window: Duration) -> Result
         return Err(refusal(window_ends, now));
     }
     let _turn = db::take_turn(pool).await?;
-    let (granted, window_ends) = take(pool, key, limit, window, batch(limit)).await?;
+    let (granted, window_ends) = take(&db::writer(pool), key, limit, window, batch(limit)).await?;
     spares.keep(granted - 1, window_ends);
     Ok(())
 }

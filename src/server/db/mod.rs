@@ -142,7 +142,7 @@ pub async fn write<'q>(
     statement: Query<'q, Db, <Db as Database>::Arguments<'q>>,
 ) -> Result<<Db as Database>::QueryResult, sqlx::Error> {
     let _turn = take_turn(pool).await?;
-    statement.execute(pool).await
+    statement.execute(&writer(pool)).await
 }
 
 /// Whether the database answers a trivial query within two seconds.

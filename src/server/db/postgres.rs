@@ -50,6 +50,12 @@ pub fn database_name(pool: &PgPool) -> String {
     )
 }
 
+/// The pool writes go through: any of its connections, as each write
+/// holds the advisory lock.
+pub fn writer(pool: &PgPool) -> PgPool {
+    pool.clone()
+}
+
 /// A transaction holding the write lock until it commits or rolls back; it
 /// fails rather than wait longer than `LOCK_WAIT` for it.
 pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {

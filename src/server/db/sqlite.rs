@@ -4,8 +4,10 @@
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 pub type Db = Sqlite;
@@ -25,9 +27,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // Zero deleted and overwritten content, so a blanked mail body (with
         // its link secret) leaves no readable copy in the page it lived in.
         .pragma("secure_delete", "ON")
-        // Pages read through a memory map, not a read() call each, and a
-        // larger page cache per connection.
-        .pragma("mmap_size", "268435456")
+        // A larger page cache per connection. No memory map: every time the
+        // file grew (a checkpoint under writes) each connection unmapped and
+        // mapped it again, about 250 times a second under load.
         .pragma("cache_size", "-16384")
         // No commit copies the WAL into the database file (with an fsync)
         // while the writers behind it wait; a background task does, see
@@ -129,7 +131,30 @@ pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`),
 /// so read-check-write sequences cannot interleave; taken in a [`Turn`].
 pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+    writer(pool).begin_with("BEGIN IMMEDIATE").await
+}
+
+/// The one connection this process writes to `pool`'s file through. A
+/// write through any connection empties the page cache of every other
+/// one, so writes spread over the pool each began by reading their pages
+/// again; through one connection they find them cached. An in-memory
+/// database (one per connection) is written through its own pool.
+pub fn writer(pool: &SqlitePool) -> SqlitePool {
+    static WRITERS: LazyLock<Mutex<HashMap<String, SqlitePool>>> = LazyLock::new(Default::default);
+    if on_disk("", pool.connect_options().as_ref()).is_none() {
+        return pool.clone();
+    }
+    WRITERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(database_name(pool))
+        .or_insert_with(|| {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_lazy_with(pool.connect_options().as_ref().clone())
+        })
+        .clone()
 }
 
 /// Names the database for the write queue: its file.
