@@ -60,16 +60,15 @@ pub fn writer(pool: &PgPool) -> PgPool {
 /// fails rather than wait longer than `LOCK_WAIT` for it.
 pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query(&format!(
-        "SET LOCAL lock_timeout = '{}s'",
-        LOCK_WAIT.as_secs()
-    ))
+    // One round trip: the volatile subquery sets the timeout before the
+    // lock is waited for.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock($1) FROM (SELECT set_config('lock_timeout', $2, true)) AS timeout",
+    )
+    .bind(WRITE_LOCK)
+    .bind(format!("{}s", LOCK_WAIT.as_secs()))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITE_LOCK)
-        .execute(&mut *tx)
-        .await?;
     Ok(tx)
 }
 
@@ -156,5 +155,38 @@ impl Scratch {
         let url = format!("{base}/gatehouse_{name}_{}", uuid::Uuid::new_v4().simple());
         Postgres::create_database(&url).await.unwrap();
         Self { url }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write transaction holds the write lock and waits at most
+    /// `LOCK_WAIT` for locks, set in the one round trip that takes it.
+    #[tokio::test]
+    async fn a_write_holds_the_lock_and_waits_for_it_at_most_lock_wait() {
+        let scratch = Scratch::new("write_lock").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let mut tx = begin(&pool).await.unwrap();
+        let timeout: String = sqlx::query_scalar("SHOW lock_timeout")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(timeout, format!("{}s", LOCK_WAIT.as_secs()));
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(held, 1);
+        tx.rollback().await.unwrap();
+        let after: String = sqlx::query_scalar("SHOW lock_timeout")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_ne!(after, timeout, "the timeout is the transaction's own");
+        pool.close().await;
     }
 }
