@@ -93,9 +93,10 @@ pub fn joined(expr: &str) -> String {
     format!("string_agg({expr}, '\u{1f}')")
 }
 
-/// Pushes a FROM clause of the members (`m`) and their users (`u`) whose
-/// name, or address unless `names_only`, has words beginning with each piece
-/// of `search`; `false`, pushing nothing, when no piece has a letter or digit.
+/// Pushes a FROM clause of the members (`m`) whose name, or address unless
+/// `names_only`, has words beginning with each piece of `search` (it joins
+/// their users as `u` to match them); `false`, pushing nothing, when no
+/// piece has a letter or digit.
 ///
 /// Words are split as the `users_search` index splits them (at anything not a
 /// letter, digit or combining mark), so a piece is a phrase of words, its

@@ -202,10 +202,10 @@ pub fn joined(expr: &str) -> String {
     format!("group_concat({expr}, '\u{1f}')")
 }
 
-/// Pushes a FROM clause of the members (`m`) and their users (`u`) whose
-/// name, or address unless `names_only`, has words beginning with each piece
-/// of `search` ("ann lee" finds Ann Marie Lee); `false`, pushing nothing,
-/// when no piece has a letter or digit.
+/// Pushes a FROM clause of the members (`m`) whose name, or address unless
+/// `names_only`, has words beginning with each piece of `search` ("ann lee"
+/// finds Ann Marie Lee); `false`, pushing nothing, when no piece has a
+/// letter or digit.
 ///
 /// Each piece is one quoted FTS5 phrase, so it is never query syntax and the
 /// index's own tokenizer splits it ("ann.lee@acme" is the words ann, lee,
@@ -229,10 +229,7 @@ pub fn push_member_search<'a>(
     let columns = if names_only { "name" } else { "{name email}" };
     qb.push(" FROM (SELECT user_id FROM users_search WHERE users_search MATCH ")
         .push_bind(format!("{columns} : ({})", pieces.join(" AND ")))
-        .push(
-            ") s CROSS JOIN memberships m ON m.user_id = s.user_id \
-             CROSS JOIN users u ON u.id = m.user_id",
-        );
+        .push(") s CROSS JOIN memberships m ON m.user_id = s.user_id");
     true
 }
 

@@ -143,29 +143,17 @@ impl Row {
     }
 }
 
-/// Pushes the FROM and WHERE clauses shared by the page and its count
-/// (`m` the membership, `u` the user unless only counting). In the name
-/// directory search matches names only, so nobody probes addresses through it.
-fn push_source<'a>(
-    qb: &mut QueryBuilder<'a, Db>,
-    org: Uuid,
-    query: &'a MemberQuery,
-    sight: Sight,
-    counting: bool,
-) {
-    let searched = query.search.as_deref().map(|search| {
-        // In the name directory search matches names only.
-        db::push_member_search(qb, search, sight == Sight::Directory)
-    });
-    match searched {
-        Some(true) => {}
-        // A count needs no user: it is answered from an index.
-        _ if counting => {
-            qb.push(" FROM memberships m");
-        }
-        _ => {
-            qb.push(" FROM memberships m JOIN users u ON u.id = m.user_id");
-        }
+/// Pushes the FROM and WHERE clauses shared by the page and its count, over
+/// the memberships (`m`) alone: a page joins its users only for its own
+/// rows, not for every match it sorts. In the name directory search
+/// matches names only, so nobody probes addresses through it.
+fn push_source<'a>(qb: &mut QueryBuilder<'a, Db>, org: Uuid, query: &'a MemberQuery, sight: Sight) {
+    let searched = query
+        .search
+        .as_deref()
+        .map(|search| db::push_member_search(qb, search, sight == Sight::Directory));
+    if searched != Some(true) {
+        qb.push(" FROM memberships m");
     }
     qb.push(" WHERE m.org_id = ")
         .push_bind(org)
@@ -201,13 +189,16 @@ pub async fn list(
             db::TIME_FROM_KEY,
         ),
     };
+    // The page's memberships first (`p`), then their users and teams.
     let mut qb = QueryBuilder::<Db>::new(format!(
-        "SELECT u.id AS user_id, u.name, u.email, m.role, m.joined_at, u.last_active_at, {shown} AS sort_key,
+        "SELECT u.id AS user_id, u.name, u.email, p.role, p.joined_at, u.last_active_at, p.sort_key,
                 (SELECT {} FROM team_members tm JOIN teams t ON t.id = tm.team_id
-                 WHERE tm.user_id = m.user_id AND t.org_id = m.org_id) AS teams",
+                 WHERE tm.user_id = p.user_id AND t.org_id = p.org_id) AS teams
+         FROM (SELECT m.user_id, m.org_id, m.role, m.joined_at, {shown} AS sort_key, {key} AS page_key",
         db::joined("t.name"),
     ));
-    push_source(&mut qb, actor.org.id, query, sight, false);
+    push_source(&mut qb, actor.org.id, query, sight);
+    let order = if query.descending { "DESC" } else { "ASC" };
     if let Some((after_key, after_id)) = &query.after {
         let beyond = if query.descending { "<" } else { ">" };
         qb.push(format!(" AND ({key} {beyond} {open}"))
@@ -218,9 +209,11 @@ pub async fn list(
             .push_bind(*after_id)
             .push("))");
     }
-    let order = if query.descending { "DESC" } else { "ASC" };
     qb.push(format!(" ORDER BY {key} {order}, m.user_id {order} LIMIT "))
-        .push_bind(PAGE_SIZE + 1);
+        .push_bind(PAGE_SIZE + 1)
+        .push(format!(
+            ") p JOIN users u ON u.id = p.user_id ORDER BY p.page_key {order}, p.user_id {order}"
+        ));
     let mut rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let next = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
@@ -251,7 +244,7 @@ async fn count(
         return active_members(conn, org).await;
     }
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*)");
-    push_source(&mut count, org, query, sight, true);
+    push_source(&mut count, org, query, sight);
     Ok(count.build_query_scalar().fetch_one(conn).await?)
 }
 
