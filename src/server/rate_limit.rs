@@ -87,10 +87,18 @@ impl Spares {
         }
     }
 
+    /// Keeps `left` spare hits of the window ending at `window_ends`, beside
+    /// those a concurrent call took for the same window.
     fn keep(&self, left: u32, window_ends: i64) {
-        if left > 0 {
-            Self::table().insert(self.name.clone(), (left, window_ends));
+        if left == 0 {
+            return;
         }
+        let mut table = Self::table();
+        let spares = table.entry(self.name.clone()).or_insert((0, window_ends));
+        if spares.1 != window_ends {
+            *spares = (0, window_ends);
+        }
+        spares.0 = spares.0.saturating_add(left);
     }
 
     fn forget(&self) {
@@ -307,6 +315,24 @@ mod tests {
         reset(&pool, "api-key:k").await.unwrap();
         hit(&pool, "api-key:k", 320, MINUTE).await.unwrap();
         assert_eq!(recorded(&pool, "api-key:k").await, 10);
+    }
+
+    /// Two calls that both found no spare each take a batch; neither
+    /// batch's spares is lost, so the next 18 calls write nothing.
+    #[tokio::test]
+    async fn concurrent_calls_keep_both_batches_of_spares() {
+        let (pool, _, _scratch) = two_replicas("both-batches").await;
+        let (a, b) = tokio::join!(
+            hit(&pool, "api-key:k", 320, MINUTE),
+            hit(&pool, "api-key:k", 320, MINUTE)
+        );
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(recorded(&pool, "api-key:k").await, 20);
+        for _ in 0..18 {
+            hit(&pool, "api-key:k", 320, MINUTE).await.unwrap();
+        }
+        assert_eq!(recorded(&pool, "api-key:k").await, 20);
     }
 
     /// Two replicas taking a large allowance a few hits at a time, in turn:
