@@ -7,7 +7,7 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 pub type Db = Sqlite;
@@ -70,10 +70,12 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// crosses 1,000 WAL pages did it while holding the write turn: about one
 /// invitation in a hundred took 20 ms instead of 2.
 async fn checkpoint_in_background(pool: SqlitePool) {
+    let checkpointing = checkpointing(&pool);
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !pool.is_closed() {
         every.tick().await;
+        let _checkpointing = checkpointing.lock().await;
         if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&pool)
             .await
@@ -134,35 +136,60 @@ pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlit
     writer(pool).begin_with("BEGIN IMMEDIATE").await
 }
 
+/// What this process keeps for one database file.
+#[derive(Clone)]
+struct OpenFile {
+    /// The one connection it writes through, see [`writer`].
+    writer: SqlitePool,
+    /// Held while this process checkpoints the file: SQLite refuses a
+    /// second checkpoint while one runs, without waiting, so emptying the
+    /// WAL of blanked mail would otherwise fail whenever the background
+    /// checkpoint was running.
+    checkpointing: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// What this process keeps for `pool`'s file; `None` for an in-memory
+/// database (one per connection), which is written through its own pool.
+fn open_file(pool: &SqlitePool) -> Option<OpenFile> {
+    static FILES: LazyLock<Mutex<HashMap<String, OpenFile>>> = LazyLock::new(Default::default);
+    on_disk("", pool.connect_options().as_ref())?;
+    Some(
+        FILES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(database_name(pool))
+            .or_insert_with(|| OpenFile {
+                writer: SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .connect_lazy_with(
+                        pool.connect_options()
+                            .as_ref()
+                            .clone()
+                            .pragma("mmap_size", "0"),
+                    ),
+                checkpointing: Arc::default(),
+            })
+            .clone(),
+    )
+}
+
 /// The one connection this process writes to `pool`'s file through. A
 /// write through any connection empties the page cache of every other
 /// one, so writes spread over the pool each began by reading their pages
 /// again; through one connection they find them cached. It reads through
 /// its cache, not the memory map: under writes the file grows all the
 /// time, and each growth unmapped and mapped it again (about 250 times a
-/// second under load when every connection wrote). An in-memory database
-/// (one per connection) is written through its own pool.
+/// second under load when every connection wrote).
 pub fn writer(pool: &SqlitePool) -> SqlitePool {
-    static WRITERS: LazyLock<Mutex<HashMap<String, SqlitePool>>> = LazyLock::new(Default::default);
-    if on_disk("", pool.connect_options().as_ref()).is_none() {
-        return pool.clone();
-    }
-    WRITERS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry(database_name(pool))
-        .or_insert_with(|| {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
-                .connect_lazy_with(
-                    pool.connect_options()
-                        .as_ref()
-                        .clone()
-                        .pragma("mmap_size", "0"),
-                )
-        })
-        .clone()
+    open_file(pool).map_or_else(|| pool.clone(), |file| file.writer)
+}
+
+/// This process's lock on checkpointing `pool`'s file.
+fn checkpointing(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
+    open_file(pool)
+        .map(|file| file.checkpointing)
+        .unwrap_or_default()
 }
 
 /// Names the database for the write queue: its file.
@@ -177,9 +204,12 @@ pub fn database_name(pool: &SqlitePool) -> String {
 /// turn (the checkpoint holds the write lock, and writers queued behind it
 /// would otherwise sleep in the busy handler): its old frames still hold
 /// content just overwritten, which `secure_delete` zeroes only in the pages
-/// themselves. `false` when another process's reader kept it busy.
+/// themselves. Waits for a background checkpoint of this process to end;
+/// `false` when another process's reader or checkpoint kept it busy.
 pub async fn clear_overwritten(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
     let _turn = super::take_turn(pool).await?;
+    let checkpointing = checkpointing(pool);
+    let _checkpointing = checkpointing.lock().await;
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
         .fetch_one(pool)
         .await?;
@@ -261,6 +291,25 @@ impl Drop for Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Emptying the WAL of blanked mail waits while this process's
+    /// background checkpoint runs, rather than being refused by SQLite.
+    #[tokio::test]
+    async fn emptying_the_wal_waits_for_a_running_checkpoint() {
+        let scratch = Scratch::new("emptying").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let checkpoint = checkpointing(&pool);
+        let running = checkpoint.lock().await;
+        let emptying = tokio::spawn({
+            let pool = pool.clone();
+            async move { clear_overwritten(&pool).await }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!emptying.is_finished(), "it waits for the checkpoint");
+        drop(running);
+        assert!(emptying.await.unwrap().unwrap(), "then empties the WAL");
+        pool.close().await;
+    }
 
     /// What commits leave in the WAL reaches the database file with no
     /// commit copying it: a write's marker shows up in the main file, in
