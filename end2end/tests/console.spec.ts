@@ -67,6 +67,9 @@ test('on a 390px phone: every page fits, the navigation is a menu, an owner invi
 });
 
 test('every page has a title and no axe-core violations, light and dark', async ({ page, newPerson }) => {
+  // Thirteen pages and panels, each scanned by axe-core in two color schemes, and two sign-ups:
+  // 32-56 s on this machine, too close to the 60 s a journey gets by default.
+  test.setTimeout(120_000);
   await page.goto('/sign-up');
   await hydrated(page);
   await expect(page).toHaveTitle('Create your account · Gatehouse');
