@@ -40,20 +40,31 @@ pub type Turn = OwnedMutexGuard<()>;
 
 /// This process's turn at the database's write lock, waited for in arrival order.
 pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
-    tokio::time::timeout(WRITE_TURN_TIMEOUT, write_turns(pool).lock_owned())
+    tokio::time::timeout(WRITE_TURN_TIMEOUT, local(pool).turns.lock_owned())
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
-/// One queue of writers per database in this process.
-fn write_turns(pool: &Pool) -> Arc<Mutex<()>> {
-    static TURNS: LazyLock<std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>> =
+/// What this process keeps for one database, whichever pools it opened
+/// over it: one queue of writers, and what the backend keeps (SQLite's
+/// writer connection).
+#[derive(Clone)]
+struct Local {
+    turns: Arc<Mutex<()>>,
+    backend: BackendLocal,
+}
+
+fn local(pool: &Pool) -> Local {
+    static DATABASES: LazyLock<std::sync::Mutex<HashMap<String, Local>>> =
         LazyLock::new(Default::default);
-    TURNS
+    DATABASES
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .entry(database_name(pool))
-        .or_default()
+        .or_insert_with(|| Local {
+            turns: Arc::default(),
+            backend: BackendLocal::open(pool),
+        })
         .clone()
 }
 

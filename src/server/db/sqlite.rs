@@ -4,10 +4,9 @@
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Db = Sqlite;
@@ -136,9 +135,9 @@ pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlit
     writer(pool).begin_with("BEGIN IMMEDIATE").await
 }
 
-/// What this process keeps for one database file.
+/// What this process keeps for one database file (see [`super::local`]).
 #[derive(Clone)]
-struct OpenFile {
+pub struct BackendLocal {
     /// The one connection it writes through, see [`writer`].
     writer: SqlitePool,
     /// Held while this process checkpoints the file: SQLite refuses a
@@ -148,30 +147,24 @@ struct OpenFile {
     checkpointing: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// What this process keeps for `pool`'s file; `None` for an in-memory
-/// database (one per connection), which is written through its own pool.
-fn open_file(pool: &SqlitePool) -> Option<OpenFile> {
-    static FILES: LazyLock<Mutex<HashMap<String, OpenFile>>> = LazyLock::new(Default::default);
-    on_disk("", pool.connect_options().as_ref())?;
-    Some(
-        FILES
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(database_name(pool))
-            .or_insert_with(|| OpenFile {
-                writer: SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .connect_lazy_with(
-                        pool.connect_options()
-                            .as_ref()
-                            .clone()
-                            .pragma("mmap_size", "0"),
-                    ),
-                checkpointing: Arc::default(),
-            })
-            .clone(),
-    )
+impl BackendLocal {
+    /// Opens nothing yet: the writer connects on its first write, with the
+    /// pool's own options, so it opens the same file (or the same
+    /// shared-cache in-memory database).
+    pub fn open(pool: &SqlitePool) -> Self {
+        Self {
+            writer: SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_lazy_with(
+                    pool.connect_options()
+                        .as_ref()
+                        .clone()
+                        .pragma("mmap_size", "0"),
+                ),
+            checkpointing: Arc::default(),
+        }
+    }
 }
 
 /// The one connection this process writes to `pool`'s file through. A
@@ -182,14 +175,12 @@ fn open_file(pool: &SqlitePool) -> Option<OpenFile> {
 /// time, and each growth unmapped and mapped it again (about 250 times a
 /// second under load when every connection wrote).
 pub fn writer(pool: &SqlitePool) -> SqlitePool {
-    open_file(pool).map_or_else(|| pool.clone(), |file| file.writer)
+    super::local(pool).backend.writer
 }
 
 /// This process's lock on checkpointing `pool`'s file.
 fn checkpointing(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
-    open_file(pool)
-        .map(|file| file.checkpointing)
-        .unwrap_or_default()
+    super::local(pool).backend.checkpointing
 }
 
 /// Names the database for the write queue: its file.
