@@ -9,10 +9,11 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::members::{MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort};
 use crate::server::actor::{Member, User};
-use crate::server::db::Pool;
+use crate::server::db::{Db, Pool};
 use crate::server::members::{self, MemberQuery, Removal};
 use crate::server::state::AppState;
 use crate::server::{invitations, organizations};
+use sqlx::QueryBuilder;
 
 struct Acme {
     state: AppState,
@@ -406,6 +407,79 @@ async fn search_filter_and_totals(pool: Pool) {
     assert_eq!(usage.summary(), "33 of 10 seats used");
 }
 
+/// A search counts all its matches on every page, and pages through them
+/// in either order without losing or repeating one, in both sights.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn a_search_is_counted_and_paged_whole(pool: Pool) {
+    let a = acme(&pool).await;
+    seed_members(&pool, a.owner.org.id, 60, "Zed").await;
+    seed_members(&pool, a.owner.org.id, 5, "Yak").await;
+    for (actor, sort, descending) in [
+        (&a.owner, MemberSort::Name, false),
+        (&a.owner, MemberSort::Joined, true),
+        (&a.plain, MemberSort::Name, true),
+    ] {
+        let mut seen = HashSet::new();
+        let mut after = String::new();
+        let mut sizes = Vec::new();
+        loop {
+            let q = MemberQuery::parse(&MemberFilter {
+                search: "zed".into(),
+                sort,
+                descending,
+                after,
+                ..MemberFilter::default()
+            })
+            .unwrap();
+            let page = members::list(&pool, actor, &q).await.unwrap();
+            assert_eq!(
+                page.total,
+                60,
+                "{sort:?} {descending}: page {}",
+                sizes.len() + 1
+            );
+            let ids: Vec<Uuid> = match &page.items {
+                MemberRows::List(items) => items.iter().map(|i| i.entry.user_id).collect(),
+                MemberRows::Directory(entries) => entries.iter().map(|e| e.user_id).collect(),
+            };
+            sizes.push(ids.len());
+            seen.extend(ids);
+            match page.next {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        assert_eq!(
+            (sizes, seen.len()),
+            (vec![50, 10], 60),
+            "{sort:?} {descending}"
+        );
+    }
+
+    // Past its last match a page has no row to carry the count.
+    let first = members::list(&pool, &a.owner, &query("zed", None, MemberSort::Name, ""))
+        .await
+        .unwrap();
+    let kept: Vec<Uuid> = listed(&first).iter().map(|i| i.entry.user_id).collect();
+    let mut gone = QueryBuilder::<Db>::new(
+        "DELETE FROM memberships WHERE user_id IN (SELECT id FROM users WHERE email LIKE 'zed%') AND user_id NOT IN (",
+    );
+    let mut ids = gone.separated(", ");
+    for id in &kept {
+        ids.push_bind(*id);
+    }
+    gone.push(")").build().execute(&pool).await.unwrap();
+    let after = first.next.unwrap();
+    let past = members::list(
+        &pool,
+        &a.owner,
+        &query("zed", None, MemberSort::Name, &after),
+    )
+    .await
+    .unwrap();
+    assert_eq!((listed(&past).len(), past.total), (0, 50));
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn activity_is_for_admins_newest_first(pool: Pool) {
     let a = acme(&pool).await;
@@ -436,7 +510,7 @@ async fn activity_is_for_admins_newest_first(pool: Pool) {
     assert!(second.next_before.is_none());
 }
 
-/// The members counter behind seats and totals, and the trigram index behind
+/// The members counter behind seats and totals, and the full-text index behind
 /// search, follow joins, removals, rejoins and renames.
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn counts_and_search_follow_every_change(pool: Pool) {

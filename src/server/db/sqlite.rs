@@ -247,9 +247,13 @@ pub fn push_member_search<'a>(
         return false;
     }
     let columns = if names_only { "name" } else { "{name email}" };
-    qb.push(" FROM (SELECT user_id FROM users_search WHERE users_search MATCH ")
-        .push_bind(format!("{columns} : ({})", pieces.join(" AND ")))
-        .push(") s CROSS JOIN memberships m ON m.user_id = s.user_id");
+    qb.push(
+        " FROM (SELECT r.user_id FROM users_search \
+         CROSS JOIN user_search_rows r ON r.id = users_search.rowid \
+         WHERE users_search MATCH ",
+    )
+    .push_bind(format!("{columns} : ({})", pieces.join(" AND ")))
+    .push(") s CROSS JOIN memberships m ON m.user_id = s.user_id");
     true
 }
 
@@ -336,6 +340,71 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        pool.close().await;
+    }
+    /// Users who existed before search moved to integer keys (0017) are
+    /// found after it, renamed ones by their new name, deleted ones no more.
+    #[tokio::test]
+    async fn search_keys_carry_existing_users_and_follow_changes() {
+        let scratch = Scratch::new("search-keys").await;
+        std::fs::create_dir_all(&scratch.dir).unwrap();
+        let options = SqliteConnectOptions::from_str(&scratch.url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let before = Migrator {
+            migrations: MIGRATOR
+                .iter()
+                .filter(|m| m.version < 17)
+                .cloned()
+                .collect(),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        for (name, email) in [("Ann Lee", "ann@acme.io"), ("Bo Ng", "bo@acme.io")] {
+            sqlx::query(
+                "INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, '2026-12-01')",
+            )
+            .bind(uuid::Uuid::new_v4())
+            .bind(email)
+            .bind(name)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        MIGRATOR.run(&pool).await.unwrap();
+        let found = |words: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT u.email FROM users_search \
+                     JOIN user_search_rows r ON r.id = users_search.rowid \
+                     JOIN users u ON u.id = r.user_id \
+                     WHERE users_search MATCH $1 ORDER BY u.email",
+                )
+                .bind(words)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(found("acme").await, ["ann@acme.io", "bo@acme.io"]);
+        sqlx::query("UPDATE users SET name = 'Ann Park' WHERE email = 'ann@acme.io'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(found("park").await, ["ann@acme.io"]);
+        assert!(found("lee").await.is_empty());
+        sqlx::query("DELETE FROM users WHERE email = 'bo@acme.io'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(found("acme").await, ["ann@acme.io"]);
+        let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_search_rows")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(keys, 1, "a deleted user's key goes too");
         pool.close().await;
     }
 }

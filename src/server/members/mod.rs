@@ -116,6 +116,8 @@ struct Row {
     last_active_at: Option<DateTime<Utc>>,
     sort_key: String,
     teams: Option<String>,
+    /// A search's matches, counted with its page.
+    total: Option<i64>,
 }
 
 impl Row {
@@ -171,6 +173,11 @@ fn push_source<'a>(qb: &mut QueryBuilder<'a, Db>, org: Uuid, query: &'a MemberQu
 /// Keyset pagination: each page continues after the last row of the previous
 /// one, so rows are neither lost nor repeated while members join, and no
 /// page costs more than its own rows.
+///
+/// A search is the exception: its matches are found, sorted and counted
+/// once, in one statement (at 100,000 members "member12" matches 1,111, and
+/// finding them is most of the time), where a page and a separate count
+/// would each find them again.
 pub async fn list(
     pool: &Pool,
     actor: &Member,
@@ -181,7 +188,7 @@ pub async fn list(
     query.within(sight)?;
     // The column pages are ordered and cut by, the cursor text it gives, and
     // how a cursor's text compares with it again.
-    let (key, shown, (open, close)) = match query.sort {
+    let (key, shown, bounds) = match query.sort {
         MemberSort::Name => ("m.sort_name", "m.sort_name".to_owned(), ("", "")),
         MemberSort::Joined => (
             "m.joined_at",
@@ -189,27 +196,46 @@ pub async fn list(
             db::TIME_FROM_KEY,
         ),
     };
+    let columns =
+        format!("m.user_id, m.org_id, m.role, m.joined_at, {shown} AS sort_key, {key} AS page_key");
+    let searching = query.search.is_some();
+    let mut qb = QueryBuilder::<Db>::new("");
+    if searching {
+        qb.push(format!("WITH matched AS MATERIALIZED (SELECT {columns}"));
+        push_source(&mut qb, actor.org.id, query, sight);
+        qb.push(") ");
+    }
     // The page's memberships first (`p`), then their users and teams.
-    let mut qb = QueryBuilder::<Db>::new(format!(
+    qb.push(format!(
         "SELECT u.id AS user_id, u.name, u.email, p.role, p.joined_at, u.last_active_at, p.sort_key,
                 (SELECT {} FROM team_members tm JOIN teams t ON t.id = tm.team_id
-                 WHERE tm.user_id = p.user_id AND t.org_id = p.org_id) AS teams
-         FROM (SELECT m.user_id, m.org_id, m.role, m.joined_at, {shown} AS sort_key, {key} AS page_key",
+                 WHERE tm.user_id = p.user_id AND t.org_id = p.org_id) AS teams,
+                {} AS total
+         FROM (SELECT ",
         db::joined("t.name"),
+        if searching { "(SELECT COUNT(*) FROM matched)" } else { "CAST(NULL AS BIGINT)" },
     ));
-    push_source(&mut qb, actor.org.id, query, sight);
+    let (key, id) = if searching {
+        qb.push("* FROM matched WHERE TRUE");
+        ("page_key", "user_id")
+    } else {
+        qb.push(&columns);
+        push_source(&mut qb, actor.org.id, query, sight);
+        (key, "m.user_id")
+    };
     let order = if query.descending { "DESC" } else { "ASC" };
     if let Some((after_key, after_id)) = &query.after {
         let beyond = if query.descending { "<" } else { ">" };
+        let (open, close) = bounds;
         qb.push(format!(" AND ({key} {beyond} {open}"))
             .push_bind(after_key.clone())
             .push(format!("{close} OR ({key} = {open}"))
             .push_bind(after_key.clone())
-            .push(format!("{close} AND m.user_id {beyond} "))
+            .push(format!("{close} AND {id} {beyond} "))
             .push_bind(*after_id)
             .push("))");
     }
-    qb.push(format!(" ORDER BY {key} {order}, m.user_id {order} LIMIT "))
+    qb.push(format!(" ORDER BY {key} {order}, {id} {order} LIMIT "))
         .push_bind(PAGE_SIZE + 1)
         .push(format!(
             ") p JOIN users u ON u.id = p.user_id ORDER BY p.page_key {order}, p.user_id {order}"
@@ -222,7 +248,11 @@ pub async fn list(
     } else {
         None
     };
-    let total = count(&mut conn, actor.org.id, query, sight).await?;
+    // A search past its last match returns no row to carry its count.
+    let total = match rows.first().and_then(|r| r.total) {
+        Some(total) => total,
+        None => count(&mut conn, actor.org.id, query, sight).await?,
+    };
     let items = match sight {
         Sight::Members => {
             MemberRows::List(rows.into_iter().map(Row::item).collect::<Result<_, _>>()?)
