@@ -400,11 +400,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found("acme").await, ["ann@acme.io"]);
+        // The deleted user's key (the highest) is taken again by the next.
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'cy@acme.io', 'Cy Ode', '2026-12-02')")
+            .bind(uuid::Uuid::new_v4())
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE users SET email = 'ann@park.io' WHERE email = 'ann@acme.io'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(found("acme").await, ["cy@acme.io"]);
+        assert_eq!(found("park").await, ["ann@park.io"]);
+        assert_eq!(found("bo").await, Vec::<String>::new());
         let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_search_rows")
             .fetch_one(&pool)
             .await
             .unwrap();
-        assert_eq!(keys, 1, "a deleted user's key goes too");
+        assert_eq!(keys, 2, "a deleted user's key goes too");
         pool.close().await;
     }
 }
