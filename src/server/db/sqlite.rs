@@ -342,6 +342,7 @@ mod tests {
         }
         pool.close().await;
     }
+
     /// Users who existed before search moved to integer keys (0017) are
     /// found after it, renamed ones by their new name, deleted ones no more.
     #[tokio::test]
