@@ -7,10 +7,13 @@ use leptos_router::{path, Lazy};
 
 use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::org_context::AccessPulse;
+use crate::ui::pages::auth::{SignIn, SignUp};
+use crate::ui::pages::invite::Invite;
+use crate::ui::pages::password_reset::{ForgotPassword, ResetPassword};
+use crate::ui::pages::verify::VerifyEmail;
 use crate::ui::pages::{
-    AccountRoute, ActivityRoute, DashboardRoute, ForgotPasswordRoute, HomeRoute, InvitationsRoute,
-    InviteRoute, MembersRoute, OnboardingRoute, ProjectsRoute, ResetPasswordRoute, SettingsRoute,
-    SignInRoute, SignUpRoute, TeamsRoute, VerifyEmailRoute,
+    AccountRoute, ActivityRoute, DashboardRoute, HomeRoute, InvitationsRoute, MembersRoute,
+    OnboardingRoute, ProjectsRoute, SettingsRoute, TeamsRoute,
 };
 use crate::ui::session::provide_session;
 use crate::ui::toast::{Toaster, Toasts};
@@ -53,13 +56,13 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=|| view! { <section class="page"><Title text="Page not found"/><h1>"Page not found"</h1><p><a href="/">"Go to the console"</a></p></section> }>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()}/>
-                    <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()}/>
-                    <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()}/>
-                    <Route path=path!("/verify-email/:token") view={Lazy::<VerifyEmailRoute>::new()}/>
-                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()}/>
-                    <Route path=path!("/reset-password/:token") view={Lazy::<ResetPasswordRoute>::new()}/>
+                    <Route path=path!("/sign-in") view=SignIn/>
+                    <Route path=path!("/sign-up") view=SignUp/>
+                    <Route path=path!("/verify-email/:token") view=VerifyEmail/>
+                    <Route path=path!("/forgot-password") view=ForgotPassword/>
+                    <Route path=path!("/reset-password/:token") view=ResetPassword/>
                     <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()}/>
-                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()}/>
+                    <Route path=path!("/invite/:token") view=Invite/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
                     <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>
                         <Route path=path!("") view={Lazy::<DashboardRoute>::new()}/>

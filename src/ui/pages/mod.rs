@@ -1,6 +1,8 @@
-//! One page per file, each a route of its own in the WASM: built with
-//! `cargo leptos build --split`, a first visit downloads the shell and the
-//! page it opens, and every other page only when it is opened.
+//! One page per file. The pages people open from outside the console (sign
+//! in and up, and the links mailed to them: invitation, email check,
+//! password reset) are in the shell, so a first visit is one WASM file;
+//! every other page is a route of its own in the WASM (built with `cargo
+//! leptos build --split`), downloaded only when it is opened.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -48,30 +50,20 @@ macro_rules! lazy_routes {
 
 use account::Account;
 use activity::Activity;
-use auth::{SignIn, SignUp};
 use home::Home;
 use invitations::Invitations;
-use invite::Invite;
 use members::Members;
 use onboarding::Onboarding;
 use org::Dashboard;
-use password_reset::{ForgotPassword, ResetPassword};
 use projects::Projects;
 use settings::Settings;
 use teams::Teams;
-use verify::VerifyEmail;
 
 use crate::ui::layout::OrgPage;
 
 lazy_routes! {
     HomeRoute => Home,
-    SignInRoute => SignIn,
-    SignUpRoute => SignUp,
-    VerifyEmailRoute => VerifyEmail,
-    ForgotPasswordRoute => ForgotPassword,
-    ResetPasswordRoute => ResetPassword,
     OnboardingRoute => Onboarding,
-    InviteRoute => Invite,
     AccountRoute => Account,
 }
 
