@@ -284,6 +284,91 @@ async fn seats_are_never_exceeded_by_parallel_invites(pool: Pool) {
     assert!(refusal.contains("5 of 5 seats used"), "{refusal}");
 }
 
+/// The counter of pending invitations behind the seat check follows every
+/// change of an invitation, and one past its expiry holds no seat before the
+/// sweep retires it: each step is checked against counting the rows.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn seats_follow_every_change_of_an_invitation(pool: Pool) {
+    let (state, owner) = setup(&pool).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let email = format!("p{n}@example.com");
+        ids.push(invite_member(&state, &owner, &email).await.invitation_id);
+    }
+    let org = owner.org.id;
+    let seats = |except: Option<uuid::Uuid>| {
+        let pool = pool.clone();
+        async move {
+            let now = Utc::now();
+            let counted: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND status = 'active')
+                      + (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending'
+                           AND expires_at > $2 AND ($3 IS NULL OR id <> $3))",
+            )
+            .bind(org)
+            .bind(now)
+            .bind(except)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            let mut conn = pool.acquire().await.unwrap();
+            let used = invitations::store::seats_used(&mut conn, org, now, except)
+                .await
+                .unwrap();
+            assert_eq!(used, counted, "seats used, not counting {except:?}");
+            used
+        }
+    };
+    let change = |sql: &'static str, id: uuid::Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sql).bind(id).execute(&pool).await.unwrap();
+        }
+    };
+    assert_eq!(seats(None).await, 5, "the owner and four pending");
+    change(
+        "UPDATE invitations SET status = 'revoked' WHERE id = $1",
+        ids[0],
+    )
+    .await;
+    assert_eq!(seats(None).await, 4);
+    sqlx::query("UPDATE invitations SET expires_at = $2 WHERE id = $1")
+        .bind(ids[1])
+        .bind(Utc::now() - Duration::hours(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(seats(None).await, 3, "expired, not yet swept");
+    assert_eq!(seats(Some(ids[2])).await, 2);
+    assert_eq!(
+        seats(Some(ids[1])).await,
+        3,
+        "an expired one is not taken off twice"
+    );
+    assert_eq!(seats(Some(ids[0])).await, 3, "nor a revoked one");
+    change(
+        "UPDATE invitations SET status = 'pending' WHERE id = $1",
+        ids[0],
+    )
+    .await;
+    assert_eq!(seats(None).await, 4);
+    change("DELETE FROM invitations WHERE id = $1", ids[3]).await;
+    assert_eq!(seats(None).await, 3);
+    change(
+        "UPDATE invitations SET status = 'expired' WHERE id = $1",
+        ids[1],
+    )
+    .await;
+    assert_eq!(seats(None).await, 3, "the sweep changes nothing");
+    let pending: i64 =
+        sqlx::query_scalar("SELECT pending_invitations FROM organizations WHERE id = $1")
+            .bind(org)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(pending, 2);
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn seats_message_says_ten_of_ten(pool: Pool) {
     let (state, owner) = setup(&pool).await;

@@ -159,11 +159,14 @@ pub async fn seats_used(
     except: Option<Uuid>,
 ) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
-        // Members from the organization's counter (kept by triggers), so the
-        // check costs the same at 1,000 members as at 100,000.
-        "SELECT (SELECT active_members FROM organizations WHERE id = $1)
-              + (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at > $2
-                   AND ($3 IS NULL OR id <> $3))",
+        // Members and pending invitations from the organization's counters
+        // (kept by triggers), so the check costs the same at 1,000 members or
+        // invitations as at 100,000; only the pending invitations already
+        // expired, which hold no seat, are counted (the sweep retires them).
+        "SELECT active_members + pending_invitations
+              - (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2)
+              - (SELECT COUNT(*) FROM invitations WHERE id = $3 AND org_id = $1 AND status = 'pending' AND expires_at > $2)
+         FROM organizations WHERE id = $1",
     )
     .bind(org)
     .bind(now)
