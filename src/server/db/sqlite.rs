@@ -421,4 +421,77 @@ mod tests {
         assert_eq!(keys, 2, "a deleted user's key goes too");
         pool.close().await;
     }
+
+    /// Invitations pending before the counter existed (0018) are counted
+    /// in it, per organization, and the others are not.
+    #[tokio::test]
+    async fn pending_invitations_are_counted_from_before_the_counter() {
+        let scratch = Scratch::new("pending-count").await;
+        std::fs::create_dir_all(&scratch.dir).unwrap();
+        let options = SqliteConnectOptions::from_str(&scratch.url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let before = Migrator {
+            migrations: MIGRATOR
+                .iter()
+                .filter(|m| m.version < 18)
+                .cloned()
+                .collect(),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        let inviter = uuid::Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'ann@acme.io', 'Ann', '2026-12-01')")
+            .bind(inviter)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let orgs = [
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+        ];
+        for (i, org) in orgs.iter().enumerate() {
+            sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, 'Org', $2, '2026-12-01')")
+                .bind(org)
+                .bind(format!("org-{i}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let invitations = [
+            (orgs[0], "a@x.io", "pending"),
+            (orgs[0], "b@x.io", "pending"),
+            (orgs[0], "c@x.io", "accepted"),
+            (orgs[0], "d@x.io", "revoked"),
+            (orgs[1], "a@x.io", "pending"),
+            (orgs[1], "e@x.io", "expired"),
+        ];
+        for (org, email, status) in invitations {
+            sqlx::query(
+                "INSERT INTO invitations (id, org_id, email, role, invited_by, status, created_at, sent_at, expires_at) \
+                 VALUES ($1, $2, $3, 'member', $4, $5, '2026-12-01', '2026-12-01', '2026-12-08')",
+            )
+            .bind(uuid::Uuid::new_v4())
+            .bind(org)
+            .bind(email)
+            .bind(inviter)
+            .bind(status)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        MIGRATOR.run(&pool).await.unwrap();
+        for (org, pending) in orgs.iter().zip([2, 1, 0]) {
+            let counted: i64 =
+                sqlx::query_scalar("SELECT pending_invitations FROM organizations WHERE id = $1")
+                    .bind(org)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            assert_eq!(counted, pending);
+        }
+        pool.close().await;
+    }
 }
