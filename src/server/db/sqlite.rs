@@ -343,11 +343,9 @@ mod tests {
         pool.close().await;
     }
 
-    /// Users who existed before search moved to integer keys (0017) are
-    /// found after it, renamed ones by their new name, deleted ones no more.
-    #[tokio::test]
-    async fn search_keys_carry_existing_users_and_follow_changes() {
-        let scratch = Scratch::new("search-keys").await;
+    /// A database at `scratch` with the migrations before `version` run, to
+    /// hold rows from before that migration.
+    async fn migrated_before(scratch: &Scratch, version: i64) -> SqlitePool {
         std::fs::create_dir_all(&scratch.dir).unwrap();
         let options = SqliteConnectOptions::from_str(&scratch.url)
             .unwrap()
@@ -356,12 +354,21 @@ mod tests {
         let before = Migrator {
             migrations: MIGRATOR
                 .iter()
-                .filter(|m| m.version < 17)
+                .filter(|m| m.version < version)
                 .cloned()
                 .collect(),
             ..Migrator::DEFAULT
         };
         before.run(&pool).await.unwrap();
+        pool
+    }
+
+    /// Users who existed before search moved to integer keys (0017) are
+    /// found after it, renamed ones by their new name, deleted ones no more.
+    #[tokio::test]
+    async fn search_keys_carry_existing_users_and_follow_changes() {
+        let scratch = Scratch::new("search-keys").await;
+        let pool = migrated_before(&scratch, 17).await;
         for (name, email) in [("Ann Lee", "ann@acme.io"), ("Bo Ng", "bo@acme.io")] {
             sqlx::query(
                 "INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, '2026-12-01')",
@@ -427,20 +434,7 @@ mod tests {
     #[tokio::test]
     async fn pending_invitations_are_counted_from_before_the_counter() {
         let scratch = Scratch::new("pending-count").await;
-        std::fs::create_dir_all(&scratch.dir).unwrap();
-        let options = SqliteConnectOptions::from_str(&scratch.url)
-            .unwrap()
-            .create_if_missing(true);
-        let pool = SqlitePool::connect_with(options).await.unwrap();
-        let before = Migrator {
-            migrations: MIGRATOR
-                .iter()
-                .filter(|m| m.version < 18)
-                .cloned()
-                .collect(),
-            ..Migrator::DEFAULT
-        };
-        before.run(&pool).await.unwrap();
+        let pool = migrated_before(&scratch, 18).await;
         let inviter = uuid::Uuid::new_v4();
         sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'ann@acme.io', 'Ann', '2026-12-01')")
             .bind(inviter)
