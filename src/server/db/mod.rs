@@ -46,11 +46,12 @@ pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
 }
 
 /// What this process keeps for one database, whichever pools it opened
-/// over it: one queue of writers, and what the backend keeps (SQLite's
-/// writer connection).
+/// over it: one queue of writers and, on SQLite, its writer connection
+/// (on PostgreSQL any connection may write).
 #[derive(Clone)]
 struct Local {
     turns: Arc<Mutex<()>>,
+    #[cfg(not(feature = "postgres"))]
     backend: BackendLocal,
 }
 
@@ -63,6 +64,7 @@ fn local(pool: &Pool) -> Local {
         .entry(database_name(pool))
         .or_insert_with(|| Local {
             turns: Arc::default(),
+            #[cfg(not(feature = "postgres"))]
             backend: BackendLocal::open(pool),
         })
         .clone()

@@ -50,17 +50,6 @@ pub fn database_name(pool: &PgPool) -> String {
     )
 }
 
-/// What this process keeps for one database beyond its writers' queue:
-/// nothing, as any connection may write.
-#[derive(Clone)]
-pub struct BackendLocal;
-
-impl BackendLocal {
-    pub fn open(_pool: &PgPool) -> Self {
-        Self
-    }
-}
-
 /// The pool writes go through: any of its connections, as each write
 /// holds the advisory lock.
 pub fn writer(pool: &PgPool) -> PgPool {
