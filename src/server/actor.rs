@@ -38,22 +38,26 @@ pub struct KeyInUse {
 }
 
 /// `member` as of now, read inside the caller's write transaction: their role
-/// and the organization's limits may have changed since the request began.
+/// and the organization's name and limits may have changed since the request
+/// began.
 pub async fn refresh(conn: &mut Conn, member: &Member) -> Result<Member, AppError> {
-    let row: Option<(String, i64, i64)> = sqlx::query_as(
-        "SELECT m.role, o.seat_limit, o.invitation_ttl_days FROM memberships m JOIN organizations o ON o.id = m.org_id
+    let row: Option<(String, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT m.role, o.seat_limit, o.invitation_ttl_days, o.name, o.slug
+         FROM memberships m JOIN organizations o ON o.id = m.org_id
          WHERE m.org_id = $1 AND m.user_id = $2 AND m.status = 'active'",
     )
     .bind(member.org.id)
     .bind(member.user.id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (role, seat_limit, invitation_ttl_days) =
+    let (role, seat_limit, invitation_ttl_days, name, slug) =
         row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
     let mut fresh = member.clone();
     fresh.org.role = parse_role(&role)?;
     fresh.org.seat_limit = seat_limit;
     fresh.org.invitation_ttl_days = invitation_ttl_days;
+    fresh.org.name = name;
+    fresh.org.slug = slug;
     Ok(fresh)
 }
 

@@ -552,6 +552,7 @@ async fn counts_and_search_follow_every_change(pool: Pool) {
         a.owner.org.id,
         a.plain.user.id,
         Role::Member,
+        invitations::store::Joining::Again,
         Utc::now(),
     )
     .await

@@ -193,6 +193,30 @@ pub fn parse_cursor(after: &str) -> Result<Option<(String, Uuid)>, AppError> {
         })
 }
 
+/// A database at `scratch` with the migrations before the one named
+/// `name` run (its file name after the version, e.g. "search rows"), to
+/// hold rows from before it.
+#[cfg(test)]
+pub async fn migrated_before(scratch: &Scratch, name: &str) -> Pool {
+    use sqlx::migrate::Migrator;
+    let version = MIGRATOR
+        .iter()
+        .find(|m| m.description == name)
+        .unwrap_or_else(|| panic!("no migration named {name}"))
+        .version;
+    let pool = scratch.unmigrated().await;
+    let before = Migrator {
+        migrations: MIGRATOR
+            .iter()
+            .filter(|m| m.version < version)
+            .cloned()
+            .collect(),
+        ..Migrator::DEFAULT
+    };
+    before.run(&pool).await.unwrap();
+    pool
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +294,65 @@ mod tests {
                 .unwrap();
         next.commit().await.unwrap();
         assert_eq!(left, 0);
+    }
+
+    /// Invitations pending before the counter existed are counted in it,
+    /// per organization, and the others are not.
+    #[tokio::test]
+    async fn pending_invitations_are_counted_from_before_the_counter() {
+        let scratch = Scratch::new("pending-count").await;
+        let pool = migrated_before(&scratch, "pending invitations").await;
+        let inviter = uuid::Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'ann@acme.io', 'Ann', '2026-12-01')")
+            .bind(inviter)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let orgs = [
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+        ];
+        for (i, org) in orgs.iter().enumerate() {
+            sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, 'Org', $2, '2026-12-01')")
+                .bind(org)
+                .bind(format!("org-{i}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let invitations = [
+            (orgs[0], "a@x.io", "pending"),
+            (orgs[0], "b@x.io", "pending"),
+            (orgs[0], "c@x.io", "accepted"),
+            (orgs[0], "d@x.io", "revoked"),
+            (orgs[1], "a@x.io", "pending"),
+            (orgs[1], "e@x.io", "expired"),
+        ];
+        for (org, email, status) in invitations {
+            sqlx::query(
+                "INSERT INTO invitations (id, org_id, email, role, invited_by, status, created_at, sent_at, expires_at) \
+                 VALUES ($1, $2, $3, 'member', $4, $5, '2026-12-01', '2026-12-01', '2026-12-08')",
+            )
+            .bind(uuid::Uuid::new_v4())
+            .bind(org)
+            .bind(email)
+            .bind(inviter)
+            .bind(status)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        MIGRATOR.run(&pool).await.unwrap();
+        for (org, pending) in orgs.iter().zip([2, 1, 0]) {
+            let counted: i64 =
+                sqlx::query_scalar("SELECT pending_invitations FROM organizations WHERE id = $1")
+                    .bind(org)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            assert_eq!(counted, pending);
+        }
+        pool.close().await;
     }
 }

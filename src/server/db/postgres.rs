@@ -157,6 +157,11 @@ impl Scratch {
         Postgres::create_database(&url).await.unwrap();
         Self { url }
     }
+
+    /// Opens the database with no migrations run.
+    pub async fn unmigrated(&self) -> PgPool {
+        PgPool::connect(&self.url).await.unwrap()
+    }
 }
 
 #[cfg(test)]

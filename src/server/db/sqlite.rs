@@ -274,6 +274,15 @@ impl Scratch {
             dir,
         }
     }
+
+    /// Opens the database, creating it, with no migrations run.
+    pub async fn unmigrated(&self) -> SqlitePool {
+        std::fs::create_dir_all(&self.dir).unwrap();
+        let options = SqliteConnectOptions::from_str(&self.url)
+            .unwrap()
+            .create_if_missing(true);
+        SqlitePool::connect_with(options).await.unwrap()
+    }
 }
 
 #[cfg(test)]
@@ -343,32 +352,12 @@ mod tests {
         pool.close().await;
     }
 
-    /// A database at `scratch` with the migrations before `version` run, to
-    /// hold rows from before that migration.
-    async fn migrated_before(scratch: &Scratch, version: i64) -> SqlitePool {
-        std::fs::create_dir_all(&scratch.dir).unwrap();
-        let options = SqliteConnectOptions::from_str(&scratch.url)
-            .unwrap()
-            .create_if_missing(true);
-        let pool = SqlitePool::connect_with(options).await.unwrap();
-        let before = Migrator {
-            migrations: MIGRATOR
-                .iter()
-                .filter(|m| m.version < version)
-                .cloned()
-                .collect(),
-            ..Migrator::DEFAULT
-        };
-        before.run(&pool).await.unwrap();
-        pool
-    }
-
     /// Users who existed before search moved to integer keys (0017) are
     /// found after it, renamed ones by their new name, deleted ones no more.
     #[tokio::test]
     async fn search_keys_carry_existing_users_and_follow_changes() {
         let scratch = Scratch::new("search-keys").await;
-        let pool = migrated_before(&scratch, 17).await;
+        let pool = crate::server::db::migrated_before(&scratch, "search rows").await;
         for (name, email) in [("Ann Lee", "ann@acme.io"), ("Bo Ng", "bo@acme.io")] {
             sqlx::query(
                 "INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, '2026-12-01')",
@@ -426,66 +415,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys, 2, "a deleted user's key goes too");
-        pool.close().await;
-    }
-
-    /// Invitations pending before the counter existed (0018) are counted
-    /// in it, per organization, and the others are not.
-    #[tokio::test]
-    async fn pending_invitations_are_counted_from_before_the_counter() {
-        let scratch = Scratch::new("pending-count").await;
-        let pool = migrated_before(&scratch, 18).await;
-        let inviter = uuid::Uuid::new_v4();
-        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'ann@acme.io', 'Ann', '2026-12-01')")
-            .bind(inviter)
-            .execute(&pool)
-            .await
-            .unwrap();
-        let orgs = [
-            uuid::Uuid::new_v4(),
-            uuid::Uuid::new_v4(),
-            uuid::Uuid::new_v4(),
-        ];
-        for (i, org) in orgs.iter().enumerate() {
-            sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, 'Org', $2, '2026-12-01')")
-                .bind(org)
-                .bind(format!("org-{i}"))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        let invitations = [
-            (orgs[0], "a@x.io", "pending"),
-            (orgs[0], "b@x.io", "pending"),
-            (orgs[0], "c@x.io", "accepted"),
-            (orgs[0], "d@x.io", "revoked"),
-            (orgs[1], "a@x.io", "pending"),
-            (orgs[1], "e@x.io", "expired"),
-        ];
-        for (org, email, status) in invitations {
-            sqlx::query(
-                "INSERT INTO invitations (id, org_id, email, role, invited_by, status, created_at, sent_at, expires_at) \
-                 VALUES ($1, $2, $3, 'member', $4, $5, '2026-12-01', '2026-12-01', '2026-12-08')",
-            )
-            .bind(uuid::Uuid::new_v4())
-            .bind(org)
-            .bind(email)
-            .bind(inviter)
-            .bind(status)
-            .execute(&pool)
-            .await
-            .unwrap();
-        }
-        MIGRATOR.run(&pool).await.unwrap();
-        for (org, pending) in orgs.iter().zip([2, 1, 0]) {
-            let counted: i64 =
-                sqlx::query_scalar("SELECT pending_invitations FROM organizations WHERE id = $1")
-                    .bind(org)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            assert_eq!(counted, pending);
-        }
         pool.close().await;
     }
 }

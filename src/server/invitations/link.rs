@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::store::{
-    admit, permissions_of, seats_used, CarriedList, InvitationRow, ROW_COLUMNS, ROW_FROM,
+    admit, permissions_of, CarriedList, InvitationRow, Joining, ROW_COLUMNS, ROW_FROM, SEATS_USED,
 };
 use crate::domain::access::Permission;
 use crate::domain::identity::{ProviderAccount, SignInMethod};
@@ -43,6 +43,19 @@ struct Found {
     row: InvitationRow,
     replaced: bool,
     mailed: bool,
+}
+
+/// Where the acceptor and the organization stand, read in one look-up:
+/// seats, the acceptor's membership row, and what the invitation carries.
+#[derive(sqlx::FromRow)]
+struct Standing {
+    used: i64,
+    seat_limit: i64,
+    /// The status of the acceptor's membership row, if they ever had one.
+    membership: Option<String>,
+    carries_teams: bool,
+    carries_grants: bool,
+    withholds: bool,
 }
 
 /// An invitation row with the token it was found by.
@@ -326,48 +339,57 @@ pub async fn accept<'a>(
         }
     }
     let proof = address_proof(&found, &invited, user, via)?;
-    let already: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2 AND status = 'active'",
-    )
+    let standing: Standing = sqlx::query_as(&format!(
+        "SELECT {SEATS_USED} AS used, o.seat_limit, m.status AS membership,
+                EXISTS (SELECT 1 FROM invitation_teams WHERE invitation_id = $3) AS carries_teams,
+                EXISTS (SELECT 1 FROM invitation_grants WHERE invitation_id = $3) AS carries_grants,
+                EXISTS (SELECT 1 FROM invitation_withheld WHERE invitation_id = $3) AS withholds
+         FROM organizations o LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = $4
+         WHERE o.id = $1"
+    ))
     .bind(row.org_id)
+    .bind(now)
+    .bind(row.id)
     .bind(user.id)
-    .fetch_optional(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    if already.is_none() {
-        let limit: i64 = sqlx::query_scalar("SELECT seat_limit FROM organizations WHERE id = $1")
-            .bind(row.org_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let used = seats_used(&mut tx, row.org_id, now, Some(row.id)).await?;
-        if used >= limit {
+    if standing.membership.as_deref() != Some("active") {
+        if standing.used >= standing.seat_limit {
             return Err(AppError::Conflict(format!(
-                "{} has no free seat right now ({used} of {limit} seats used). Ask an admin to free a seat, then try again.",
-                row.org_name
+                "{} has no free seat right now ({} of {} seats used). Ask an admin to free a seat, then try again.",
+                row.org_name, standing.used, standing.seat_limit
             )));
         }
-        admit(&mut tx, row.org_id, user.id, row.role()?, now).await?;
+        let joining = Joining::after(standing.membership.as_deref());
+        admit(&mut tx, row.org_id, user.id, row.role()?, joining, now).await?;
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
-        sqlx::query("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
+        if standing.withholds {
+            sqlx::query("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
+                .bind(row.org_id)
+                .bind(user.id)
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    // The access the invitation carries: its teams and org-wide grants.
+    if standing.carries_teams {
+        sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
+            .bind(user.id)
+            .bind(now)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if standing.carries_grants {
+        sqlx::query("INSERT INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
             .bind(row.org_id)
             .bind(user.id)
             .bind(row.id)
             .execute(&mut *tx)
             .await?;
     }
-    // The access the invitation carries: its teams and org-wide grants.
-    sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
-        .bind(user.id)
-        .bind(now)
-        .bind(row.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
-        .bind(row.org_id)
-        .bind(user.id)
-        .bind(row.id)
-        .execute(&mut *tx)
-        .await?;
-    decide(&mut tx, row, InvitationEvent::Accept, Some(user.id), now).await?;
+    decide(&mut tx, row, InvitationEvent::Accept, Some(user), now).await?;
     if proof != AddressProof::AlreadyVerified {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
@@ -395,7 +417,7 @@ pub async fn decline<'a>(
         &mut tx,
         &found.row,
         InvitationEvent::Decline,
-        viewer.map(|u| u.id),
+        viewer,
         now,
     )
     .await?;
@@ -408,16 +430,17 @@ async fn decide(
     conn: &mut Conn,
     row: &InvitationRow,
     event: InvitationEvent,
-    by: Option<Uuid>,
+    by: Option<&User>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let by_id = by.map(|user| user.id);
     let next = InvitationStatus::Pending
         .apply(event)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let changed = sqlx::query("UPDATE invitations SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'")
         .bind(next.as_str())
         .bind(now)
-        .bind(by)
+        .bind(by_id)
         .bind(row.id)
         .execute(&mut *conn)
         .await?
@@ -430,7 +453,7 @@ async fn decide(
     audit::record(
         conn,
         Some(row.org_id),
-        by,
+        by_id,
         &format!("invitation.{}", next.as_str()),
         &row.email,
         &row.role,
@@ -438,18 +461,9 @@ async fn decide(
     .await?;
     // The inviter knows people by name; one who answered without signing in
     // is known by the address only.
-    let name: Option<String> = match by {
-        Some(user) => {
-            sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-                .bind(user)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-        None => None,
-    };
     let message = format!(
         "{} {} your invitation to {}.",
-        name.as_deref().unwrap_or(&row.email),
+        by.map_or(&row.email, |user| &user.name),
         next.as_str(),
         row.org_name
     );

@@ -232,8 +232,27 @@ async fn store(
     now: DateTime<Utc>,
 ) -> Result<IssuedInvitation, AppError> {
     let org = &actor.org;
-    let id = Uuid::new_v4();
-    let expires_at = now + Duration::days(org.invitation_ttl_days);
+    let (sign_in_provider, sign_in_tenant) = store::stored_method(&input.sign_in);
+    // The row as stored, built here rather than read back: the actor was
+    // refreshed in this transaction, so the organization's name is current.
+    let row = InvitationRow {
+        id: Uuid::new_v4(),
+        org_id: org.id,
+        email: input.email.to_string(),
+        role: input.role.as_str().to_owned(),
+        note: input.note.clone(),
+        notify_email: input.notify_email.as_ref().map(Email::to_string),
+        invited_by: actor.user.id,
+        status: InvitationStatus::Pending.as_str().to_owned(),
+        expires_at: now + Duration::days(org.invitation_ttl_days),
+        decided_by: None,
+        org_name: org.name.clone(),
+        org_slug: org.slug.clone(),
+        inviter_name: actor.user.name.clone(),
+        sign_in_provider: sign_in_provider.to_owned(),
+        sign_in_tenant: sign_in_tenant.map(str::to_owned),
+    };
+    let id = row.id;
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at,
                                   sign_in_provider, sign_in_tenant)
@@ -241,16 +260,16 @@ async fn store(
     )
     .bind(id)
     .bind(org.id)
-    .bind(input.email.as_str())
-    .bind(input.role.as_str())
-    .bind(&input.note)
-    .bind(input.notify_email.as_ref().map(Email::as_str))
+    .bind(&row.email)
+    .bind(&row.role)
+    .bind(&row.note)
+    .bind(&row.notify_email)
     .bind(actor.user.id)
     .bind(now)
     .bind(now)
-    .bind(expires_at)
-    .bind(store::stored_method(&input.sign_in).0)
-    .bind(store::stored_method(&input.sign_in).1)
+    .bind(row.expires_at)
+    .bind(&row.sign_in_provider)
+    .bind(&row.sign_in_tenant)
     // The write lock taken at BEGIN IMMEDIATE means the pending check above
     // still holds; the partial unique index is the backstop.
     .execute(&mut *conn)
@@ -280,7 +299,6 @@ async fn store(
         .execute(&mut *conn)
         .await?;
     }
-    let row = load(conn, org.id, id).await?;
     let link = issue_link(conn, &state.config.base_url, &row, now).await?;
     audit::by(
         conn,
@@ -293,7 +311,7 @@ async fn store(
         },
     )
     .await?;
-    Ok(issued(&row, link, expires_at))
+    Ok(issued(&row, link, row.expires_at))
 }
 
 /// Nobody grants beyond what they hold: every permission, and every grant of

@@ -119,22 +119,44 @@ pub async fn expire_stale(conn: &mut Conn, org: Uuid, now: DateTime<Utc>) -> Res
     Ok(())
 }
 
+/// Whether someone joins an organization for the first time or returns
+/// after being removed (a removed membership keeps its row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joining {
+    First,
+    Again,
+}
+
+impl Joining {
+    /// From the status of the person's membership row, if they have one.
+    pub fn after(membership: Option<&str>) -> Self {
+        match membership {
+            None => Self::First,
+            Some(_) => Self::Again,
+        }
+    }
+}
+
 /// Makes `user` an active member of `org` with `role` (seats checked by the
 /// caller). Someone who was a member before starts over: their old grants,
-/// exclusions and teams are gone.
+/// exclusions and teams are gone (one joining first has none, so nothing is
+/// looked for).
 pub async fn admit(
     conn: &mut Conn,
     org: Uuid,
     user: Uuid,
     role: Role,
+    joining: Joining,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    for sql in [
-        "DELETE FROM grants WHERE org_id = $1 AND user_id = $2",
-        "DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2",
-        "DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE org_id = $1)",
-    ] {
-        sqlx::query(sql).bind(org).bind(user).execute(&mut *conn).await?;
+    if joining == Joining::Again {
+        for sql in [
+            "DELETE FROM grants WHERE org_id = $1 AND user_id = $2",
+            "DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2",
+            "DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE org_id = $1)",
+        ] {
+            sqlx::query(sql).bind(org).bind(user).execute(&mut *conn).await?;
+        }
     }
     sqlx::query(
         "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)
@@ -150,24 +172,27 @@ pub async fn admit(
     Ok(())
 }
 
+/// Seats in use in organization `$1` (read from `organizations`) at `$2`:
+/// active members plus pending, unexpired invitations, not counting
+/// invitation `$3` (NULL for none). From the organization's counters (kept
+/// by triggers), so the check costs the same at 1,000 members or
+/// invitations as at 100,000; only the pending invitations already expired,
+/// which hold no seat, are counted (the sweep retires them).
+pub const SEATS_USED: &str = "active_members + pending_invitations
+    - (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2)
+    - (SELECT COUNT(*) FROM invitations WHERE id = $3 AND org_id = $1 AND status = 'pending' AND expires_at > $2)";
+
 /// Seats in use: active members plus pending, unexpired invitations
-/// (optionally not counting one invitation).
+/// (optionally not counting one invitation), see [`SEATS_USED`].
 pub async fn seats_used(
     conn: &mut Conn,
     org: Uuid,
     now: DateTime<Utc>,
     except: Option<Uuid>,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        // Members and pending invitations from the organization's counters
-        // (kept by triggers), so the check costs the same at 1,000 members or
-        // invitations as at 100,000; only the pending invitations already
-        // expired, which hold no seat, are counted (the sweep retires them).
-        "SELECT active_members + pending_invitations
-              - (SELECT COUNT(*) FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2)
-              - (SELECT COUNT(*) FROM invitations WHERE id = $3 AND org_id = $1 AND status = 'pending' AND expires_at > $2)
-         FROM organizations WHERE id = $1",
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT {SEATS_USED} FROM organizations WHERE id = $1"
+    ))
     .bind(org)
     .bind(now)
     .bind(except)

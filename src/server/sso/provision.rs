@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::model::orgs::OrgSummary;
 use crate::server::actor::User;
 use crate::server::db::{Conn, Pool};
-use crate::server::invitations::store::{admit, seats_used};
+use crate::server::invitations::store::{admit, seats_used, Joining};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::{audit, db};
 
@@ -57,17 +57,16 @@ pub async fn on_sign_in(
             .bind(connection.org_id)
             .fetch_one(&mut *tx)
             .await?;
-    let role: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2 AND status = 'active'",
-    )
-    .bind(connection.org_id)
-    .bind(user.id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let membership: Option<(String, String)> =
+        sqlx::query_as("SELECT role, status FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(connection.org_id)
+            .bind(user.id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let now = Utc::now();
-    let role = match role {
-        Some(role) => crate::server::actor::parse_role(&role)?,
-        None => {
+    let role = match membership {
+        Some((role, status)) if status == "active" => crate::server::actor::parse_role(&role)?,
+        earlier => {
             let used = seats_used(&mut tx, connection.org_id, now, None).await?;
             if used >= limit {
                 tell_owners(&mut tx, &connection, &name, &user.email).await?;
@@ -88,6 +87,7 @@ pub async fn on_sign_in(
                 connection.org_id,
                 user.id,
                 connection.default_role,
+                Joining::after(earlier.as_ref().map(|(_, status)| status.as_str())),
                 now,
             )
             .await?;
