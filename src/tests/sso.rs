@@ -14,6 +14,7 @@ use crate::model::sso::SsoConnectionRequest;
 use crate::server::actor::{Member, User};
 use crate::server::db::Pool;
 use crate::server::invitations::{self, link};
+use crate::server::members::{self, Removal};
 use crate::server::sso::settings;
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -223,6 +224,82 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
     .unwrap();
     assert!(notice.contains("lou@corp.test"), "{notice}");
     assert_eq!(signed_in_as(&mut late).await, None);
+}
+
+/// Someone removed (their grants and teams kept, as the admin chose) who
+/// signs in through single sign-on again rejoins with none of them.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn a_removed_member_back_through_sso_starts_without_their_old_access(pool: Pool) {
+    let entra = FakeProvider::start(true).await;
+    let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
+    let (owner, _) = connected(&client, false).await;
+    let design = crate::server::teams::create(&pool, &owner, "Design")
+        .await
+        .unwrap();
+    let sign_in = || {
+        let mut nia = client.fresh();
+        let entra = &entra;
+        async move {
+            through(
+                &mut nia,
+                entra,
+                "entra",
+                "",
+                corp("e-nia", "nia@corp.test", &[]),
+                Spoil::Nothing,
+            )
+            .await
+        }
+    };
+    sign_in().await;
+    let nia = load_user(&pool, "nia@corp.test").await.id;
+    sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)")
+        .bind(design)
+        .bind(nia)
+        .bind(chrono::Utc::now())
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO grants (org_id, user_id, permission) VALUES ($1, $2, 'logs:view')")
+        .bind(owner.org.id)
+        .bind(nia)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let held = || async {
+        let (grants, teams): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM grants WHERE user_id = $1),
+                    (SELECT COUNT(*) FROM team_members WHERE user_id = $1)",
+        )
+        .bind(nia)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (grants, teams)
+    };
+    let removal = Removal {
+        user_id: nia,
+        expected: Some(Role::Member),
+        remove_from_projects: false,
+        revoke_their_invitations: false,
+    };
+    members::remove(&client.state, &owner, removal)
+        .await
+        .unwrap();
+    assert_eq!(held().await, (1, 1), "kept while they are away");
+
+    let (status, _, body) = sign_in().await;
+    assert_eq!(status, 303, "{body}");
+    let status: String = sqlx::query_scalar(
+        "SELECT status FROM memberships WHERE org_id = $1 AND user_id = $2",
+    )
+    .bind(owner.org.id)
+    .bind(nia)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "active");
+    assert_eq!(held().await, (0, 0));
 }
 
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
