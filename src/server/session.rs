@@ -106,24 +106,30 @@ pub async fn delete_expired(pool: &Pool) -> Result<(), session_store::Error> {
 }
 
 /// The session table, its writes taken in a writer's turn (see
-/// [`db::begin_write`]) rather than left to contend for SQLite's write lock.
+/// [`db::begin_write`]) rather than left to contend for SQLite's write lock,
+/// and made through the writer connection (see [`db::writer`]): a write
+/// through any other connection would drop the writer's page cache, and the
+/// change after it (an accept saves the session it opens) would begin by
+/// reading its pages again. Reads go through the pool.
 #[derive(Debug, Clone)]
 pub struct Store {
-    table: Table,
+    reads: Table,
+    writes: Table,
     pool: Pool,
 }
 
 impl Store {
     pub fn new(pool: Pool) -> Self {
         Self {
-            table: Table::new(pool.clone()),
+            reads: Table::new(pool.clone()),
+            writes: Table::new(db::writer(&pool)),
             pool,
         }
     }
 
     /// Creates the session table if it is missing.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
-        self.table.migrate().await
+        self.writes.migrate().await
     }
 
     async fn turn(&self) -> session_store::Result<db::Turn> {
@@ -134,7 +140,7 @@ impl Store {
 
     async fn delete_expired(&self) -> session_store::Result<()> {
         let _turn = self.turn().await?;
-        self.table.delete_expired().await
+        self.writes.delete_expired().await
     }
 }
 
@@ -142,20 +148,20 @@ impl Store {
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let _turn = self.turn().await?;
-        self.table.create(record).await
+        self.writes.create(record).await
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let _turn = self.turn().await?;
-        self.table.save(record).await
+        self.writes.save(record).await
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.table.load(id).await
+        self.reads.load(id).await
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         let _turn = self.turn().await?;
-        self.table.delete(id).await
+        self.writes.delete(id).await
     }
 }
