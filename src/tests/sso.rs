@@ -422,6 +422,60 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
     );
 }
 
+/// Someone invited with a team and a permission who joins through single
+/// sign-on first, then accepts, still gets what the invitation carries.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn an_invitation_accepted_after_joining_through_sso_still_brings_its_access(pool: Pool) {
+    let entra = FakeProvider::start(true).await;
+    let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
+    let (owner, slug) = connected(&client, false).await;
+    let data = crate::server::teams::create(&pool, &owner, "Data")
+        .await
+        .unwrap();
+    let mut request = InvitationRequest::plain("ivy@corp.test", Role::Member);
+    request.teams = vec![data];
+    request.permissions = vec![crate::domain::access::Permission::parse("logs:view").unwrap()];
+    let issued = invitations::create(&client.state, &owner, request)
+        .await
+        .unwrap();
+    let token = super::secret_of(&issued.link);
+    let grants = || async {
+        let held: Vec<String> = sqlx::query_scalar(
+            "SELECT g.permission FROM grants g JOIN users u ON u.id = g.user_id WHERE u.email = 'ivy@corp.test'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        held
+    };
+    let mut browser = client.fresh();
+    let (status, to, body) = through(
+        &mut browser,
+        &entra,
+        "entra",
+        "",
+        corp("e-ivy", "ivy@corp.test", &[]),
+        Spoil::Nothing,
+    )
+    .await;
+    assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
+    assert!(teams_of(&pool, "ivy@corp.test").await.is_empty());
+    assert!(grants().await.is_empty());
+
+    let (status, to, body) = through(
+        &mut browser,
+        &entra,
+        "entra",
+        &format!("?invitation={token}"),
+        corp("e-ivy", "ivy@corp.test", &[]),
+        Spoil::Nothing,
+    )
+    .await;
+    assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
+    assert_eq!(teams_of(&pool, "ivy@corp.test").await, ["Data"]);
+    assert_eq!(grants().await, ["logs:view"]);
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool: Pool) {
     let entra = FakeProvider::start(true).await;
