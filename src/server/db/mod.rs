@@ -46,8 +46,8 @@ pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
 }
 
 /// What this process keeps for one database, whichever pools it opened
-/// over it: one queue of writers and, on SQLite, its writer connection
-/// (on PostgreSQL any connection may write).
+/// over it: one queue of writers and, on SQLite, its writer connection and
+/// checkpoint lock (on PostgreSQL any connection may write).
 #[derive(Clone)]
 struct Local {
     turns: Arc<Mutex<()>>,

@@ -311,7 +311,7 @@ async fn store(
         },
     )
     .await?;
-    Ok(issued(&row, link, row.expires_at))
+    Ok(issued(&row, link))
 }
 
 /// Nobody grants beyond what they hold: every permission, and every grant of
@@ -361,12 +361,12 @@ async fn carried_access(conn: &mut Conn, invitation: Uuid) -> Result<Carried, Ap
     })
 }
 
-fn issued(row: &InvitationRow, link: String, expires_at: DateTime<Utc>) -> IssuedInvitation {
+fn issued(row: &InvitationRow, link: String) -> IssuedInvitation {
     IssuedInvitation {
         invitation_id: row.id,
         email: row.email.clone(),
         link,
-        expires_at,
+        expires_at: row.expires_at,
         mailed_to: row
             .notify_email
             .clone()
@@ -431,7 +431,7 @@ pub async fn resend(
             retire_links(&mut tx, id, now).await?;
             let link = issue_link(&mut tx, &state.config.base_url, &row, now).await?;
             audit::by(&mut tx, actor, "invitation.resent", &row.email, "").await?;
-            issued(&row, link, expires_at)
+            issued(&row, link)
         }
         ResendPlan::InviteAgain => {
             let input = InvitationInput {

@@ -120,7 +120,10 @@ pub async fn expire_stale(conn: &mut Conn, org: Uuid, now: DateTime<Utc>) -> Res
 }
 
 /// Whether someone joins an organization for the first time or returns
-/// after being removed (a removed membership keeps its row).
+/// after being removed (a removed membership keeps its row). `First` relies
+/// on grants, exclusions and team places being made only for members, and
+/// on membership rows never being deleted (only marked removed, or deleted
+/// with the user or organization, which takes those rows too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joining {
     First,
