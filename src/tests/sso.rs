@@ -290,14 +290,13 @@ async fn a_removed_member_back_through_sso_starts_without_their_old_access(pool:
 
     let (status, _, body) = sign_in().await;
     assert_eq!(status, 303, "{body}");
-    let status: String = sqlx::query_scalar(
-        "SELECT status FROM memberships WHERE org_id = $1 AND user_id = $2",
-    )
-    .bind(owner.org.id)
-    .bind(nia)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(owner.org.id)
+            .bind(nia)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(status, "active");
     assert_eq!(held().await, (0, 0));
 }

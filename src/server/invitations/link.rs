@@ -413,14 +413,7 @@ pub async fn decline<'a>(
         tx.commit().await?;
         return Err(err);
     }
-    decide(
-        &mut tx,
-        &found.row,
-        InvitationEvent::Decline,
-        viewer,
-        now,
-    )
-    .await?;
+    decide(&mut tx, &found.row, InvitationEvent::Decline, viewer, now).await?;
     tx.commit().await?;
     Ok(())
 }
