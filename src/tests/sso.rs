@@ -83,6 +83,17 @@ fn corp(sub: &str, email: &str, groups: &[&str]) -> Value {
     json!({ "sub": sub, "tid": TENANT, "oid": sub, "email": email, "xms_edov": true, "groups": groups })
 }
 
+/// Signs `browser` in through the Entra test provider as `claims` say,
+/// nothing tampered with.
+async fn by_entra(
+    browser: &mut Client,
+    entra: &FakeProvider,
+    query: &str,
+    claims: Value,
+) -> (u16, Option<String>, String) {
+    through(browser, entra, "entra", query, claims, Spoil::Nothing).await
+}
+
 async fn teams_of(pool: &Pool, email: &str) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN users u ON u.id = tm.user_id
@@ -135,13 +146,11 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
         .unwrap();
 
     let mut nia = client.fresh();
-    let (status, to, body) = through(
+    let (status, to, body) = by_entra(
         &mut nia,
         &entra,
-        "entra",
         "",
         corp("e-nia", "nia@corp.test", &["data-scientists"]),
-        Spoil::Nothing,
     )
     .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
@@ -160,15 +169,7 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
         .await
         .unwrap();
     let mut again = client.fresh();
-    through(
-        &mut again,
-        &entra,
-        "entra",
-        "",
-        corp("e-nia", "nia@corp.test", &[]),
-        Spoil::Nothing,
-    )
-    .await;
+    by_entra(&mut again, &entra, "", corp("e-nia", "nia@corp.test", &[])).await;
     assert_eq!(teams_of(&pool, "nia@corp.test").await, ["Design"]);
     let changes: Vec<String> = sqlx::query_scalar("SELECT action || ' ' || details FROM audit_events WHERE target = 'nia@corp.test' AND action LIKE 'team.%' ORDER BY id")
         .fetch_all(&pool).await.unwrap();
@@ -181,14 +182,12 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
 
     // Another tenant, or an address outside the claimed domain, joins nothing.
     let mut outsider = client.fresh();
-    through(&mut outsider, &entra, "entra", "", json!({ "sub": "e-x", "tid": "0b5e1f1c-0000-4000-8000-000000000001", "email": "xan@corp.test", "xms_edov": true }), Spoil::Nothing).await;
-    through(
+    by_entra(&mut outsider, &entra, "", json!({ "sub": "e-x", "tid": "0b5e1f1c-0000-4000-8000-000000000001", "email": "xan@corp.test", "xms_edov": true })).await;
+    by_entra(
         &mut outsider,
         &entra,
-        "entra",
         "",
         corp("e-y", "yan@elsewhere.test", &["data-scientists"]),
-        Spoil::Nothing,
     )
     .await;
     let members: i64 =
@@ -204,15 +203,8 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
         .await
         .unwrap();
     let mut late = client.fresh();
-    let (status, _, body) = through(
-        &mut late,
-        &entra,
-        "entra",
-        "",
-        corp("e-late", "lou@corp.test", &[]),
-        Spoil::Nothing,
-    )
-    .await;
+    let (status, _, body) =
+        by_entra(&mut late, &entra, "", corp("e-late", "lou@corp.test", &[])).await;
     assert_eq!(status, 403);
     assert!(body.contains("has no free seat"), "{body}");
     let notice: String = sqlx::query_scalar(
@@ -239,17 +231,7 @@ async fn a_removed_member_back_through_sso_starts_without_their_old_access(pool:
     let sign_in = || {
         let mut nia = client.fresh();
         let entra = &entra;
-        async move {
-            through(
-                &mut nia,
-                entra,
-                "entra",
-                "",
-                corp("e-nia", "nia@corp.test", &[]),
-                Spoil::Nothing,
-            )
-            .await
-        }
+        async move { by_entra(&mut nia, entra, "", corp("e-nia", "nia@corp.test", &[])).await }
     };
     sign_in().await;
     let nia = load_user(&pool, "nia@corp.test").await.id;
@@ -307,15 +289,7 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: Pool) {
     let client = app(pool.clone(), &[(&entra, ProviderKind::Entra)]).await;
     let (_owner, slug) = connected(&client, true).await;
     let mut nia = client.fresh();
-    through(
-        &mut nia,
-        &entra,
-        "entra",
-        "",
-        corp("e-nia", "nia@corp.test", &[]),
-        Spoil::Nothing,
-    )
-    .await;
+    by_entra(&mut nia, &entra, "", corp("e-nia", "nia@corp.test", &[])).await;
     assert_eq!(
         nia.call("organization", &[("slug", &slug)]).await.status,
         200
@@ -400,13 +374,11 @@ async fn an_email_invitation_to_a_claimed_address_is_accepted_through_sso(pool: 
         "{refused:?}"
     );
     let mut browser = client.fresh();
-    let (status, to, body) = through(
+    let (status, to, body) = by_entra(
         &mut browser,
         &entra,
-        "entra",
         &format!("?invitation={token}"),
         corp("e-ivy", "ivy@corp.test", &[]),
-        Spoil::Nothing,
     )
     .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
@@ -439,35 +411,30 @@ async fn an_invitation_accepted_after_joining_through_sso_still_brings_its_acces
         .unwrap();
     let token = super::secret_of(&issued.link);
     let grants = || async {
-        let held: Vec<String> = sqlx::query_scalar(
+        sqlx::query_scalar::<_, String>(
             "SELECT g.permission FROM grants g JOIN users u ON u.id = g.user_id WHERE u.email = 'ivy@corp.test'",
         )
         .fetch_all(&pool)
         .await
-        .unwrap();
-        held
+        .unwrap()
     };
     let mut browser = client.fresh();
-    let (status, to, body) = through(
+    let (status, to, body) = by_entra(
         &mut browser,
         &entra,
-        "entra",
         "",
         corp("e-ivy", "ivy@corp.test", &[]),
-        Spoil::Nothing,
     )
     .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
     assert!(teams_of(&pool, "ivy@corp.test").await.is_empty());
     assert!(grants().await.is_empty());
 
-    let (status, to, body) = through(
+    let (status, to, body) = by_entra(
         &mut browser,
         &entra,
-        "entra",
         &format!("?invitation={token}"),
         corp("e-ivy", "ivy@corp.test", &[]),
-        Spoil::Nothing,
     )
     .await;
     assert_eq!((status, to), (303, Some(format!("/orgs/{slug}"))), "{body}");
