@@ -1,10 +1,10 @@
 //! The HTTP phase: the real router on 127.0.0.1, driven by one and by eight
 //! keep-alive clients, as an integrator's service and people's browsers
 //! would drive it. Invitations are created through `/api/v1` with an API
-//! key; invitees sign in (not timed) and accept through the console's
-//! server function with their session cookie. With `BENCH_REPLICAS=2` two
-//! routers, each with its own pool over the same database, take turns
-//! answering (request `i` goes to router `i % 2`).
+//! key; invitees sign in and open their invitation (not timed), then accept
+//! through the console's server function with their session cookie. With
+//! `BENCH_REPLICAS=2` two routers, each with its own pool over the same
+//! database, take turns answering (request `i` goes to router `i % 2`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -226,7 +226,8 @@ pub async fn run(state: AppState, url: &str, replicas: usize, actor: &Member, pa
             format!("HTTP create invitation, c={clients}")
         );
 
-        // The first `accepts` invitees sign in (untimed), then accept.
+        // The first `accepts` invitees sign in and open their invitation
+        // (untimed), then accept.
         let mut invitees = Vec::with_capacity(accepts);
         for i in 0..accepts {
             let email = format!("http{clients}-{i}-{tag}@example.com");
@@ -249,6 +250,17 @@ pub async fn run(state: AppState, url: &str, replicas: usize, actor: &Member, pa
                         .await;
                         assert_eq!(answer.status, 200, "sign in: {}", answer.text);
                         let cookie = answer.cookie.expect("signing in sets the session cookie");
+                        // They open the link's page, as a person does before
+                        // pressing Accept; that request, not the accept, notes
+                        // them active (once a minute).
+                        let page = Client::send(
+                            client
+                                .post(0, "/api/invitation_preview")
+                                .header("cookie", &cookie)
+                                .form(&[("token", &secret)]),
+                        )
+                        .await;
+                        assert_eq!(page.status, 200, "invitation page: {}", page.text);
                         cookies.push((cookie, secret));
                     }
                     cookies

@@ -89,6 +89,7 @@ async fn confirmed_user(pool: &db::Pool, email: &str, password_hash: Option<&str
         name: email.to_owned(),
         email_verified_at: Some(now),
         last_active_at: None,
+        active_org_id: None,
     }
 }
 

@@ -17,10 +17,9 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
                 return Ok(None);
             };
             let organizations = organizations::list_for_user(&state.pool, user.id).await?;
-            let active_id = session::active_org(&session).await?;
             let active_org = organizations
                 .iter()
-                .find(|o| Some(o.id) == active_id)
+                .find(|o| Some(o.id) == user.active_org_id)
                 .or(organizations.first())
                 .map(|o| o.slug.clone());
             Ok(Some(SessionUser {

@@ -60,9 +60,7 @@ pub async fn accept_invitation_by_id(id: Uuid) -> Result<OrgSummary, AppError> {
         async {
             let (state, session, user) = super::ssr::signed_in().await?;
             let via = session::signed_in_via(&session).await?;
-            let org = link::accept(&state.pool, LinkKey::Inbox(id), &user, via.as_ref()).await?;
-            session::set_active_org(&session, org.id).await?;
-            Ok(org)
+            link::accept(&state.pool, LinkKey::Inbox(id), &user, via.as_ref()).await
         }
         .await,
     )

@@ -111,9 +111,7 @@ pub async fn accept_invitation(token: String) -> Result<OrgSummary, AppError> {
             let (state, session, user) = super::ssr::signed_in().await?;
             super::ssr::limit_token_lookups(&state).await?;
             let via = session::signed_in_via(&session).await?;
-            let org = link::accept(&state.pool, &token, &user, via.as_ref()).await?;
-            session::set_active_org(&session, org.id).await?;
-            Ok(org)
+            link::accept(&state.pool, &token, &user, via.as_ref()).await
         }
         .await,
     )

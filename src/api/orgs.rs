@@ -8,10 +8,10 @@ use crate::model::orgs::{DashboardInfo, OrgSummary, OrgView};
 /// Creates an organization owned by the signed-in user and makes it active.
 #[server(endpoint = "create_organization")]
 pub async fn create_organization(name: String) -> Result<OrgSummary, AppError> {
-    use crate::server::{organizations, session};
+    use crate::server::organizations;
     super::ssr::reply(
         async {
-            let (state, session, user) = super::ssr::signed_in().await?;
+            let (state, _, user) = super::ssr::signed_in().await?;
             crate::server::rate_limit::hit(
                 &state.pool,
                 &format!("create-org:{}", user.id),
@@ -19,9 +19,7 @@ pub async fn create_organization(name: String) -> Result<OrgSummary, AppError> {
                 state.config.rate_window,
             )
             .await?;
-            let org = organizations::create(&state.pool, user.id, &name).await?;
-            session::set_active_org(&session, org.id).await?;
-            Ok(org)
+            organizations::create(&state.pool, user.id, &name).await
         }
         .await,
     )
@@ -30,12 +28,12 @@ pub async fn create_organization(name: String) -> Result<OrgSummary, AppError> {
 /// Makes the organization at `slug` the one the console opens on.
 #[server(endpoint = "switch_organization")]
 pub async fn switch_organization(slug: String) -> Result<OrgView, AppError> {
-    use crate::server::{organizations, session};
+    use crate::server::{accounts, organizations};
     super::ssr::reply(
         async {
-            let (state, session, user) = super::ssr::signed_in().await?;
+            let (state, _, user) = super::ssr::signed_in().await?;
             let org = organizations::view(&state.pool, user.id, &slug).await?;
-            session::set_active_org(&session, org.id).await?;
+            accounts::switch_to(&state.pool, &user, org.id).await?;
             Ok(org)
         }
         .await,

@@ -113,9 +113,6 @@ async fn callback(
         let signed_in = session::signed_in_user(&session, &state.pool).await?;
         let landing = complete(&state, &login, &purpose, signed_in.as_ref()).await?;
         session::sign_in(&session, landing.user.id, Some(&login.account())).await?;
-        if let Some(org) = landing.org {
-            session::set_active_org(&session, org).await?;
-        }
         Ok::<_, Refusal>(landing.to)
     };
     match finished.await {

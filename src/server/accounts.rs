@@ -28,7 +28,7 @@ pub struct SignUp<'a> {
 }
 
 /// The columns of [`User`].
-const USER_COLUMNS: &str = "id, email, name, email_verified_at, last_active_at";
+const USER_COLUMNS: &str = "id, email, name, email_verified_at, last_active_at, active_org_id";
 
 /// Loads a user by id.
 pub async fn find(pool: &Pool, id: Uuid) -> Result<Option<User>, AppError> {
@@ -95,6 +95,7 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
         name: name.as_str().to_owned(),
         email_verified_at: None,
         last_active_at: None,
+        active_org_id: None,
     };
 
     let mut tx = db::begin_write(&state.pool).await?;
@@ -273,5 +274,31 @@ pub async fn mark_verified(conn: &mut Conn, user: Uuid, email: &str) -> Result<(
         .execute(&mut *conn)
         .await?;
     audit::record(conn, None, Some(user), "user.email_verified", email, "").await?;
+    Ok(())
+}
+
+/// Records the organization the console opens on.
+const OPEN_ON: &str = "UPDATE users SET active_org_id = $1 WHERE id = $2";
+
+/// Makes `org` the organization the console opens on for `user`, inside
+/// the change that joined or created it. Kept with the user, not in the
+/// session: the session would be saved in a write of its own after the
+/// change, and it is gone at sign-out.
+pub async fn open_on(conn: &mut Conn, user: Uuid, org: Uuid) -> Result<(), AppError> {
+    sqlx::query(OPEN_ON)
+        .bind(org)
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// [`open_on`] as a change of its own (switching organizations, arriving
+/// through single sign-on), written only when it changes anything.
+pub async fn switch_to(pool: &Pool, user: &User, org: Uuid) -> Result<(), AppError> {
+    if user.active_org_id == Some(org) {
+        return Ok(());
+    }
+    db::write(pool, sqlx::query(OPEN_ON).bind(org).bind(user.id)).await?;
     Ok(())
 }

@@ -19,6 +19,8 @@ pub struct User {
     pub name: String,
     pub email_verified_at: Option<DateTime<Utc>>,
     pub last_active_at: Option<DateTime<Utc>>,
+    /// The organization the console opens on (see [`crate::server::accounts::open_on`]).
+    pub active_org_id: Option<Uuid>,
 }
 
 /// A signed-in user acting inside one organization they belong to.

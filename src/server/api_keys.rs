@@ -302,6 +302,8 @@ pub async fn authenticate(
         name: user_name,
         email_verified_at: key.creator_verified_at,
         last_active_at: key.creator_active_at,
+        // A key's calls never open the console.
+        active_org_id: None,
     };
     let org = OrgView {
         id: key.org_id,

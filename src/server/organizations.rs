@@ -4,7 +4,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::actor::{parse_role, refresh, Member};
-use super::{audit, db};
+use super::{accounts, audit, db};
 use crate::domain::text::{slugify, Name};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -30,7 +30,8 @@ impl OrgRow {
     }
 }
 
-/// Creates an organization with `owner` as its first member and owner.
+/// Creates an organization with `owner` as its first member and owner, and
+/// opens their console on it.
 pub async fn create(pool: &Pool, owner: Uuid, name: &str) -> Result<OrgSummary, AppError> {
     let name = Name::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let base = slugify(name.as_str());
@@ -72,6 +73,7 @@ pub async fn create(pool: &Pool, owner: Uuid, name: &str) -> Result<OrgSummary, 
         "",
     )
     .await?;
+    accounts::open_on(&mut tx, owner, id).await?;
     tx.commit().await?;
     Ok(OrgSummary {
         id,

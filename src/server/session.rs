@@ -1,4 +1,4 @@
-//! Who is signed in: the user id and active organization in the server-side session.
+//! Who is signed in: the user id, when and how they signed in, in the server-side session.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,7 +22,6 @@ const USER_KEY: &str = "user_id";
 /// user that began before it (the store cannot be searched by user, since
 /// tower-sessions keeps each session's data as one encoded blob).
 const SIGNED_IN_AT_KEY: &str = "signed_in_at";
-const ACTIVE_ORG_KEY: &str = "active_org";
 /// The provider account this session signed in through, if it did.
 const VIA_KEY: &str = "signed_in_via";
 
@@ -85,19 +84,6 @@ pub async fn signed_in_via(session: &Session) -> Result<Option<ProviderAccount>,
 /// Ends the session and deletes it from the store.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(store_error)
-}
-
-/// The organization the console opens on.
-pub async fn active_org(session: &Session) -> Result<Option<Uuid>, AppError> {
-    session.get(ACTIVE_ORG_KEY).await.map_err(store_error)
-}
-
-/// Remembers which organization the console opens on.
-pub async fn set_active_org(session: &Session, org: Uuid) -> Result<(), AppError> {
-    session
-        .insert(ACTIVE_ORG_KEY, org)
-        .await
-        .map_err(store_error)
 }
 
 /// Deletes the sessions whose expiry has passed.

@@ -1,4 +1,4 @@
-use super::support::Client;
+use super::support::{Client, SESSIONS};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::db::Pool;
@@ -224,6 +224,46 @@ async fn accepting_switches_the_console_to_the_organization(pool: Pool) {
         )
         .await;
     assert_eq!(members.body["total"], 2);
+}
+
+/// Accepting opens the console on the organization joined, over one the
+/// person already had, within the accept's own change: their session is not
+/// written again, and the choice outlives signing out.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn accepting_opens_the_organization_without_writing_the_session(pool: Pool) {
+    let mut ann = acme(pool.clone()).await;
+    let created = ann
+        .call_json(
+            "create_invitation",
+            invitation("acme", "bob@example.com", "member"),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let token = super::mailed_secret(&pool, "bob@example.com").await;
+    let mut bob = ann.fresh();
+    bob.sign_up("Bob", "bob@example.com").await;
+    // Sorts first, so a console that forgot the accept would open on it.
+    bob.create_org("Abacus").await;
+    assert_eq!(
+        bob.call("current_user", &[]).await.body["active_org"],
+        "abacus"
+    );
+    let read = format!("SELECT id, data, CAST(expiry_date AS TEXT) FROM {SESSIONS} ORDER BY id");
+    let sessions = || sqlx::query_as::<_, (String, Vec<u8>, String)>(&read).fetch_all(&pool);
+    let before = sessions().await.unwrap();
+    let accepted = bob.call("accept_invitation", &[("token", &token)]).await;
+    assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    assert_eq!(sessions().await.unwrap(), before, "no session was written");
+    assert_eq!(
+        bob.call("current_user", &[]).await.body["active_org"],
+        "acme"
+    );
+    bob.call("sign_out", &[]).await;
+    bob.sign_in("bob@example.com").await;
+    assert_eq!(
+        bob.call("current_user", &[]).await.body["active_org"],
+        "acme"
+    );
 }
 
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]

@@ -150,6 +150,9 @@ pub struct Client {
     cookie: Option<String>,
 }
 
+/// The password of every account [`Client::sign_up`] opens.
+pub const PASSWORD: &str = "correct horse battery";
+
 impl Client {
     /// A signed-out client of a fresh application over `pool`.
     pub async fn new(pool: Pool) -> Self {
@@ -336,19 +339,24 @@ impl Client {
         self.router.clone().oneshot(request).await.unwrap()
     }
 
-    /// Signs up (and so in) a new account; panics if that fails.
+    /// Signs up (and so in) a new account with [`PASSWORD`]; panics if that fails.
     pub async fn sign_up(&mut self, name: &str, email: &str) -> &mut Self {
         let reply = self
             .call(
                 "sign_up",
-                &[
-                    ("name", name),
-                    ("email", email),
-                    ("password", "correct horse battery"),
-                ],
+                &[("name", name), ("email", email), ("password", PASSWORD)],
             )
             .await;
         assert_eq!(reply.status, 200, "sign up failed: {:?}", reply.body);
+        self
+    }
+
+    /// Signs in with [`PASSWORD`]; panics if that fails.
+    pub async fn sign_in(&mut self, email: &str) -> &mut Self {
+        let reply = self
+            .call("sign_in", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(reply.status, 200, "sign in failed: {:?}", reply.body);
         self
     }
 

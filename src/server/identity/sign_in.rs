@@ -1,12 +1,11 @@
 //! What a verified provider login does: open an account, link a provider
 //! to the signed-in one, or redeem the invitation it was started for.
 
-use uuid::Uuid;
-
 use super::identities::{resolve, Resolved};
 use super::oidc::{ProviderLogin, Purpose, Refusal};
 use crate::domain::identity::MethodMismatch;
 use crate::domain::text::{safe_next, urlencode};
+use crate::server::accounts;
 use crate::server::actor::User;
 use crate::server::invitations::link;
 use crate::server::sso::provision::{self, Provisioning};
@@ -17,8 +16,6 @@ pub struct Landing {
     pub user: User,
     /// The path to open next.
     pub to: String,
-    /// The organization just joined, to open the console on.
-    pub org: Option<Uuid>,
 }
 
 /// Carries out `purpose` for a verified login; `signed_in` is the account
@@ -35,13 +32,15 @@ pub async fn complete(
             let user = account(state, login, None).await?;
             let to = safe_next(next.clone());
             match provision::on_sign_in(&state.pool, &user, &login.account(), &login.groups).await? {
-                Provisioning::NotSso => Ok(Landing { user, to, org: None }),
+                Provisioning::NotSso => Ok(Landing { user, to }),
                 // Straight into the organization, unless a page was asked for.
-                Provisioning::Member(org) => Ok(Landing {
-                    to: if to == "/" { format!("/orgs/{}", org.slug) } else { to },
-                    org: Some(org.id),
-                    user,
-                }),
+                Provisioning::Member(org) => {
+                    accounts::switch_to(&state.pool, &user, org.id).await?;
+                    Ok(Landing {
+                        to: if to == "/" { format!("/orgs/{}", org.slug) } else { to },
+                        user,
+                    })
+                }
                 Provisioning::NoSeat { org_name } => Err(Refusal::new(
                     format!("{org_name} has no free seat"),
                     format!("You signed in through {org_name}'s single sign-on, but every seat is taken, so you could not be added. Its owners have been told; try again once they free a seat."),
@@ -63,7 +62,6 @@ pub async fn complete(
             Ok(Landing {
                 user,
                 to: "/account".into(),
-                org: None,
             })
         }
         Purpose::Invitation { token } => redeem(state, login, token).await,
@@ -144,6 +142,5 @@ async fn redeem(state: &AppState, login: &ProviderLogin, token: &str) -> Result<
     Ok(Landing {
         user,
         to: format!("/orgs/{}", org.slug),
-        org: Some(org.id),
     })
 }

@@ -14,7 +14,7 @@ use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::model::orgs::OrgSummary;
-use crate::server::accounts::mark_verified;
+use crate::server::accounts::{self, mark_verified};
 use crate::server::actor::User;
 use crate::server::db::{Conn, Pool};
 use crate::server::identity::providers::{ProviderConfig, Providers};
@@ -393,6 +393,7 @@ pub async fn accept<'a>(
     if proof != AddressProof::AlreadyVerified {
         mark_verified(&mut tx, user.id, &user.email).await?;
     }
+    accounts::open_on(&mut tx, user.id, row.org_id).await?;
     tx.commit().await?;
     Ok(org)
 }
