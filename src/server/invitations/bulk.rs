@@ -44,7 +44,7 @@ pub async fn bulk_invite(
     super::limit_invites(&mut tx, state, actor).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let org = &actor.org;
-    let access = access::load(&mut tx, org.id, actor.user.id, org.role).await?;
+    let access = access::load_for_checks(&mut tx, org.id, actor.user.id, org.role).await?;
     // Someone who may not invite at all is refused as a whole, not row by row.
     policy::may_invite(&access, Role::Member)?;
     expire_stale(&mut tx, org.id, now).await?;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use self::store::{
-    expire_stale, issue_link, load, retire_links, seats_used, CarriedList, InvitationRow,
+    expire_stale, load, retire_links, seats_used, CarriedList, InvitationRow, NewLinks,
 };
 use super::actor::{parse_role, refresh, Member};
 use super::state::AppState;
@@ -140,7 +140,7 @@ async fn insert(
     let actor = &refresh(conn, actor).await?;
     let org = &actor.org;
     let now = Utc::now();
-    let access = access::load(conn, org.id, actor.user.id, org.role).await?;
+    let access = access::load_for_checks(conn, org.id, actor.user.id, org.role).await?;
     expire_stale(conn, org.id, now).await?;
     match obstacle(conn, actor, &access, input).await? {
         None => {}
@@ -253,10 +253,12 @@ async fn store(
         sign_in_tenant: sign_in_tenant.map(str::to_owned),
     };
     let id = row.id;
+    let links = NewLinks::draw();
+    let outbox_id = links.mail(conn, &state.config.base_url, &row).await?;
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at,
-                                  sign_in_provider, sign_in_tenant)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                  sign_in_provider, sign_in_tenant, outbox_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(org.id)
@@ -270,6 +272,7 @@ async fn store(
     .bind(row.expires_at)
     .bind(&row.sign_in_provider)
     .bind(&row.sign_in_tenant)
+    .bind(outbox_id)
     // The write lock taken at BEGIN IMMEDIATE means the pending check above
     // still holds; the partial unique index is the backstop.
     .execute(&mut *conn)
@@ -299,7 +302,7 @@ async fn store(
         .execute(&mut *conn)
         .await?;
     }
-    let link = issue_link(conn, &state.config.base_url, &row, now).await?;
+    let link = links.store(conn, &state.config.base_url, id, now).await?;
     audit::by(
         conn,
         actor,
@@ -420,16 +423,26 @@ pub async fn resend(
             };
             policy::may_invite(&mine, carried.role)?;
             check_delegation(&mut tx, actor.org.id, &mine, &carried).await?;
-            let expires_at = now + Duration::days(actor.org.invitation_ttl_days);
-            sqlx::query("UPDATE invitations SET sent_at = $1, expires_at = $2 WHERE id = $3")
-                .bind(now)
-                .bind(expires_at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let row = load(&mut tx, actor.org.id, id).await?;
+            let row = InvitationRow {
+                expires_at: now + Duration::days(actor.org.invitation_ttl_days),
+                ..row
+            };
+            let links = NewLinks::draw();
+            let outbox_id = links.mail(&mut tx, &state.config.base_url, &row).await?;
+            sqlx::query(
+                "UPDATE invitations SET sent_at = $1, expires_at = $2, outbox_id = $3, last_error = NULL
+                 WHERE id = $4",
+            )
+            .bind(now)
+            .bind(row.expires_at)
+            .bind(outbox_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             retire_links(&mut tx, id, now).await?;
-            let link = issue_link(&mut tx, &state.config.base_url, &row, now).await?;
+            let link = links
+                .store(&mut tx, &state.config.base_url, id, now)
+                .await?;
             audit::by(&mut tx, actor, "invitation.resent", &row.email, "").await?;
             issued(&row, link)
         }

@@ -203,27 +203,6 @@ pub async fn seats_used(
     .await?)
 }
 
-/// Stores a new invitation's two links, the mailed one and the shareable
-/// one, in one statement; answers their secrets in that order.
-async fn new_tokens(
-    conn: &mut Conn,
-    invitation: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(String, String), AppError> {
-    let (mailed, shared) = (SecretToken::generate(), SecretToken::generate());
-    sqlx::query(
-        "INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at)
-         VALUES ($1, $3, 'mail', $4), ($2, $3, 'share', $4)",
-    )
-    .bind(&mailed.hash)
-    .bind(&shared.hash)
-    .bind(invitation)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok((mailed.secret, shared.secret))
-}
-
 /// Marks the links an invitation has so far as replaced, before a resend
 /// issues new ones.
 pub async fn retire_links(
@@ -239,39 +218,73 @@ pub async fn retire_links(
     Ok(())
 }
 
-/// Issues links for `invitation` (a resend retires the earlier ones first,
-/// see [`retire_links`]): the mail (with its own link) is queued, and the
-/// invitation points at its outbox row. Returns the shareable link for the inviter to copy; it works
-/// the same but, unlike the mailed one, does not prove the invitee's mailbox.
-pub async fn issue_link(
-    conn: &mut Conn,
-    base_url: &str,
-    row: &InvitationRow,
-    now: DateTime<Utc>,
-) -> Result<String, AppError> {
-    let (mailed, shared) = new_tokens(conn, row.id, now).await?;
-    let (mailed, shared) = (
-        format!("{base_url}/invite/{mailed}"),
-        format!("{base_url}/invite/{shared}"),
-    );
-    let mail = templates::invitation(&templates::InvitationMail {
-        to: row.notify_email.as_deref().unwrap_or(&row.email),
-        invitee: &row.email,
-        org_name: &row.org_name,
-        inviter_name: &row.inviter_name,
-        role: row.role()?,
-        note: row.note.as_deref(),
-        expires_at: row.expires_at,
-        link: &mailed,
-    })
-    .map_err(|_| AppError::Internal)?;
-    let outbox_id = enqueue(conn, &mail).await?;
-    sqlx::query("UPDATE invitations SET outbox_id = $1, last_error = NULL WHERE id = $2")
-        .bind(outbox_id)
-        .bind(row.id)
+/// An invitation's two new links, drawn but not stored yet: the mailed one,
+/// which proves the invitee's mailbox, and the shareable one the inviter
+/// copies, which works the same but proves nothing. Drawn first so the mail
+/// is queued before the invitation row is written, and the row can point
+/// at it in the same statement rather than in an UPDATE after.
+pub struct NewLinks {
+    mailed: SecretToken,
+    shared: SecretToken,
+}
+
+impl NewLinks {
+    pub fn draw() -> Self {
+        Self {
+            mailed: SecretToken::generate(),
+            shared: SecretToken::generate(),
+        }
+    }
+
+    /// Queues the invitation mail for `row`, carrying the mailed link;
+    /// answers its outbox row, for the invitation to point at.
+    pub async fn mail(
+        &self,
+        conn: &mut Conn,
+        base_url: &str,
+        row: &InvitationRow,
+    ) -> Result<i64, AppError> {
+        let mail = templates::invitation(&templates::InvitationMail {
+            to: row.notify_email.as_deref().unwrap_or(&row.email),
+            invitee: &row.email,
+            org_name: &row.org_name,
+            inviter_name: &row.inviter_name,
+            role: row.role()?,
+            note: row.note.as_deref(),
+            expires_at: row.expires_at,
+            link: &link(base_url, &self.mailed),
+        })
+        .map_err(|_| AppError::Internal)?;
+        Ok(enqueue(conn, &mail).await?)
+    }
+
+    /// Stores both links of `invitation` in one statement (a resend retires
+    /// the earlier ones first, see [`retire_links`]); answers the shareable
+    /// link for the inviter.
+    pub async fn store(
+        self,
+        conn: &mut Conn,
+        base_url: &str,
+        invitation: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<String, AppError> {
+        sqlx::query(
+            "INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at)
+             VALUES ($1, $3, 'mail', $4), ($2, $3, 'share', $4)",
+        )
+        .bind(&self.mailed.hash)
+        .bind(&self.shared.hash)
+        .bind(invitation)
+        .bind(now)
         .execute(&mut *conn)
         .await?;
-    Ok(shared)
+        Ok(link(base_url, &self.shared))
+    }
+}
+
+/// The address of an invitation link.
+fn link(base_url: &str, token: &SecretToken) -> String {
+    format!("{base_url}/invite/{}", token.secret)
 }
 
 /// Marks the invitation whose mail finally failed as `failed`, keeping the reason.
