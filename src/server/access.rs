@@ -115,7 +115,7 @@ pub async fn load_for_checks(
     }
 }
 
-/// The access of each of `members` (user, role) of `org`, in three queries.
+/// The access of each of `members` (user, role) of `org`, in one query.
 pub async fn load_many(
     conn: &mut Conn,
     org: Uuid,

@@ -264,6 +264,15 @@ async fn accepting_opens_the_organization_without_writing_the_session(pool: Pool
         bob.call("current_user", &[]).await.body["active_org"],
         "acme"
     );
+    // Accepting again, after opening another organization, opens it again.
+    let switched = bob.call("switch_organization", &[("slug", "abacus")]).await;
+    assert_eq!(switched.status, 200, "{:?}", switched.body);
+    let again = bob.call("accept_invitation", &[("token", &token)]).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(
+        bob.call("current_user", &[]).await.body["active_org"],
+        "acme"
+    );
 }
 
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]

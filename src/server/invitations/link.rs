@@ -315,6 +315,10 @@ pub async fn accept<'a>(
     };
     require_acceptor_still_member(&mut tx, row).await?;
     if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
+        if user.active_org_id != Some(row.org_id) {
+            accounts::open_on(&mut tx, user.id, row.org_id).await?;
+            tx.commit().await?;
+        }
         return Ok(org);
     }
     if let Err(err) = require_open(&mut tx, &found, now).await {
