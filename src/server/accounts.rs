@@ -28,7 +28,8 @@ pub struct SignUp<'a> {
 }
 
 /// The columns of [`User`].
-const USER_COLUMNS: &str = "id, email, name, email_verified_at, last_active_at, active_org_id";
+pub(crate) const USER_COLUMNS: &str =
+    "id, email, name, email_verified_at, last_active_at, active_org_id";
 
 /// Loads a user by id.
 pub async fn find(pool: &Pool, id: Uuid) -> Result<Option<User>, AppError> {

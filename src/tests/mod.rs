@@ -61,6 +61,18 @@ pub async fn user(
     .unwrap()
 }
 
+/// The stored account with this address.
+pub async fn user_by_email(pool: &Pool, email: &str) -> crate::server::actor::User {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM users WHERE email = $1",
+        crate::server::accounts::USER_COLUMNS
+    ))
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 /// Makes `user` an active member of `org` with `role`, bypassing invitations.
 pub async fn join(pool: &Pool, org: uuid::Uuid, user: uuid::Uuid, role: crate::domain::Role) {
     sqlx::query(

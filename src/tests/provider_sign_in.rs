@@ -357,8 +357,7 @@ async fn invite(
     choice: SignInChoice,
     tenant: &str,
 ) -> Result<String, AppError> {
-    let owner: crate::server::actor::User = sqlx::query_as("SELECT id, email, name, email_verified_at, last_active_at, active_org_id FROM users WHERE email = 'olga@corp.test'")
-        .fetch_one(&client.state.pool).await.unwrap();
+    let owner = super::user_by_email(&client.state.pool, "olga@corp.test").await;
     let actor = super::member(&client.state.pool, &owner, slug).await;
     let request = InvitationRequest {
         sign_in: choice,

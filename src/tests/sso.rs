@@ -11,7 +11,7 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::sso::SsoConnectionRequest;
-use crate::server::actor::{Member, User};
+use crate::server::actor::Member;
 use crate::server::db::Pool;
 use crate::server::invitations::{self, link};
 use crate::server::members::{self, Removal};
@@ -26,7 +26,7 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
     owner.sign_up("Olga", "olga@corp.test").await;
     let slug = owner.create_org("Corp").await;
     let pool = &client.state.pool;
-    let user = load_user(pool, "olga@corp.test").await;
+    let user = super::user_by_email(pool, "olga@corp.test").await;
     let unverified = super::member(pool, &user, &slug).await;
     let refused = settings::claim_domain(pool, &unverified, "corp.test")
         .await
@@ -43,7 +43,12 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
         .execute(pool)
         .await
         .unwrap();
-    let owner = super::member(pool, &load_user(pool, "olga@corp.test").await, &slug).await;
+    let owner = super::member(
+        pool,
+        &super::user_by_email(pool, "olga@corp.test").await,
+        &slug,
+    )
+    .await;
     let other = settings::claim_domain(pool, &owner, "other.test")
         .await
         .unwrap_err();
@@ -67,16 +72,6 @@ async fn connected(client: &Client, require_sso: bool) -> (Member, String) {
         .await
         .unwrap();
     (owner, slug)
-}
-
-async fn load_user(pool: &Pool, email: &str) -> User {
-    sqlx::query_as(
-        "SELECT id, email, name, email_verified_at, last_active_at, active_org_id FROM users WHERE email = $1",
-    )
-    .bind(email)
-    .fetch_one(pool)
-    .await
-    .unwrap()
 }
 
 fn corp(sub: &str, email: &str, groups: &[&str]) -> Value {
@@ -118,7 +113,12 @@ async fn a_domain_belongs_to_one_organization(pool: Pool) {
         .execute(&pool)
         .await
         .unwrap();
-    let rita = super::member(&pool, &load_user(&pool, "rita@corp.test").await, &slug).await;
+    let rita = super::member(
+        &pool,
+        &super::user_by_email(&pool, "rita@corp.test").await,
+        &slug,
+    )
+    .await;
     let refused = settings::claim_domain(&pool, &rita, "corp.test")
         .await
         .unwrap_err();
@@ -160,7 +160,7 @@ async fn sso_sign_in_adds_people_within_the_seats_and_their_teams_follow_their_g
     assert_eq!(teams_of(&pool, "nia@corp.test").await, ["Data"]);
 
     // A hand-made membership of an unmapped team stays; the mapped one follows the groups.
-    let nia_id = load_user(&pool, "nia@corp.test").await.id;
+    let nia_id = super::user_by_email(&pool, "nia@corp.test").await.id;
     sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)")
         .bind(design)
         .bind(nia_id)
@@ -234,7 +234,7 @@ async fn a_removed_member_back_through_sso_starts_without_their_old_access(pool:
         async move { by_entra(&mut nia, entra, "", corp("e-nia", "nia@corp.test", &[])).await }
     };
     sign_in().await;
-    let nia = load_user(&pool, "nia@corp.test").await.id;
+    let nia = super::user_by_email(&pool, "nia@corp.test").await.id;
     sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) VALUES ($1, $2, $3)")
         .bind(design)
         .bind(nia)
@@ -300,7 +300,7 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: Pool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let nia_id = load_user(&pool, "nia@corp.test").await.id;
+    let nia_id = super::user_by_email(&pool, "nia@corp.test").await.id;
     sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)")
         .bind(nia_id)
         .bind(olga_hash)
@@ -321,16 +321,7 @@ async fn require_sso_opens_the_organization_only_in_an_sso_session(pool: Pool) {
     }
     // The owner, in the same domain and signed in with a password, is held to it too.
     let mut olga = client.fresh();
-    let signed = olga
-        .call(
-            "sign_in",
-            &[
-                ("email", "olga@corp.test"),
-                ("password", "correct horse battery"),
-            ],
-        )
-        .await;
-    assert_eq!(signed.status, 200, "{:?}", signed.body);
+    olga.sign_in("olga@corp.test").await;
     let answer = olga.call("organization", &[("slug", &slug)]).await;
     assert_eq!(answer.status, 403, "{:?}", answer.body);
 }
