@@ -1,7 +1,9 @@
 //! The HTML shell and the router.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::{HashedStylesheet, MetaTags};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, Lazy};
 
@@ -19,7 +21,9 @@ use crate::ui::session::provide_session;
 use crate::ui::toast::{Toaster, Toasts};
 
 /// The document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let code = loads_code();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -31,15 +35,56 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                {code.then(|| view! { <HydrationScripts options/> })}
+                <script inner_html=SUBMIT_CUE></script>
                 <MetaTags/>
             </head>
-            <body>
+            // `data-hydrated` says the controls work: lib.rs sets it once the
+            // code has hydrated the page; a page without code works at once.
+            <body data-hydrated=(!code).then_some("true")>
                 <App/>
             </body>
         </html>
     }
 }
+
+/// Whether the page loads the console's code (WASM). The pages opened from
+/// outside the console, sign-in and an invitation link, work as plain HTML
+/// forms: a visitor who is not signed in gets them without it, a first visit
+/// costs a few kilobytes. A signed-in browser (it has the code cached) gets
+/// the whole console, the top bar's menus included. The answer to a refused
+/// form is plain HTML too: what it shows is known only to this render.
+#[cfg(feature = "ssr")]
+fn loads_code() -> bool {
+    use crate::model::auth::SESSION_COOKIE;
+    use crate::model::forms::Refused;
+    if use_context::<Refused>().is_some() {
+        return false;
+    }
+    let Some(request) = use_context::<axum::http::request::Parts>() else {
+        return true;
+    };
+    let path = request.uri.path();
+    let outside = path == "/sign-in" || path.starts_with("/invite/");
+    let signed_in = request
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}=")));
+    !outside || signed_in
+}
+
+/// A plain form's cue until the server answers: its button shows its busy
+/// label (`data-busy`) and a second press is ignored. Restored when the
+/// browser brings the page back from its history.
+#[cfg(feature = "ssr")]
+const SUBMIT_CUE: &str = "addEventListener('submit',e=>{const b=e.submitter;if(!b||!b.dataset.busy)return;\
+if(b.dataset.idle){e.preventDefault();return}b.dataset.idle=b.textContent;b.textContent=b.dataset.busy;\
+b.setAttribute('aria-disabled','true')});addEventListener('pageshow',()=>{for(const b of \
+document.querySelectorAll('[data-idle]')){b.textContent=b.dataset.idle;delete b.dataset.idle;\
+b.removeAttribute('aria-disabled')}})";
 
 /// The console: top bar and pages.
 #[component]

@@ -17,6 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::api::page_forms::{self, Again};
 use crate::app::{shell, App};
 use crate::error::AppError;
 use crate::server::safety_net::{self, Deadlines, Panicked};
@@ -38,7 +39,7 @@ pub async fn build_with(
     let store = session::Store::new(state.pool.clone());
     store.migrate().await?;
     let sessions = SessionManagerLayer::new(store)
-        .with_name("gatehouse_session")
+        .with_name(crate::model::auth::SESSION_COOKIE)
         .with_secure(state.config.is_https())
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
@@ -78,6 +79,10 @@ pub async fn build_with(
                         .precompressed_br()
                         .precompressed_gzip(),
                 ),
+        )
+        .merge(
+            page_forms::routes()
+                .route_layer(middleware::from_fn_with_state(state.clone(), render_again)),
         )
         .merge(crate::api::rest::routes())
         .merge(crate::api::provider_sign_in::routes())
@@ -141,6 +146,40 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
+}
+
+/// Renders a refused plain form's page again ([`Again`]) with the refusal's
+/// status, as a GET of that page with the post's headers and extensions
+/// (its session): what the person typed comes back with the error.
+async fn render_again(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut page = Request::from_parts(parts.clone(), Body::empty());
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let Some(again) = response.extensions().get::<Again>().cloned() else {
+        return response;
+    };
+    *page.method_mut() = Method::GET;
+    match again.page.parse() {
+        Ok(uri) => *page.uri_mut() = uri,
+        Err(_) => return response,
+    }
+    page.headers_mut().remove(header::CONTENT_TYPE);
+    page.headers_mut().remove(header::CONTENT_LENGTH);
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_context(again.refused.clone());
+        },
+        move || shell(options.clone()),
+    );
+    let mut answer = render(page).await;
+    *answer.status_mut() = response.status();
+    answer
 }
 
 /// Server functions answer errors raised before our code runs (arguments

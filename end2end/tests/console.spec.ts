@@ -253,28 +253,36 @@ test('sign-up shows every refused field at once', async ({ page }) => {
   }
 });
 
-test('before the page has hydrated, sign-in cannot be submitted', async ({ page }) => {
-  // Hold the WASM back: the server-rendered form shows, its button disabled.
-  await page.route('**/*.wasm', () => {});
+test('sign-in works as a plain form with no code loaded, keeping the address when refused', async ({ page }) => {
+  const { email } = await ownerWithOrg(page, 'Plain Co');
+  await page.context().clearCookies();
+  const wasm: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('.wasm')) wasm.push(request.url());
+  });
   await page.goto('/sign-in');
-  await expect(page.getByRole('button', { name: 'Sign in' })).toBeDisabled();
-  await page.getByLabel('Email').fill('someone@example.com');
-  await page.getByLabel('Email').press('Enter');
-  await expect(page).toHaveURL(/\/sign-in$/);
-  await page.unroute('**/*.wasm');
-  await page.reload();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Email or password is wrong.');
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+  await expect(page.getByLabel('Password')).toHaveValue('');
+  expect(wasm).toEqual([]);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').press('Enter');
+  await expect(page).toHaveURL(/\/orgs\//);
   await hydrated(page);
-  await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+  expect(wasm.length).toBeGreaterThan(0);
 });
 
 test('the browser gets a favicon, and compressed code under content-hashed names kept for good', async ({ page }) => {
   const icon = await page.request.get('/favicon.svg');
   expect(icon.status()).toBe(200);
-  await page.goto('/sign-in');
+  await page.goto('/sign-up');
   await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.svg');
   const css = await page.locator('link#leptos').getAttribute('href');
   expect(css).toMatch(/^\/pkg\/gatehouse\.[A-Za-z0-9_-]{6,}\.css$/);
-  // The sign-in page is in the shell (as are the other pages opened from
+  // The sign-up page is in the shell (as are the other pages opened from
   // outside the console): its first load fetches one WASM file, no route's piece.
   const wasm = await page.locator('link[rel="preload"][as="fetch"]').evaluateAll(
     (links) => links.map((l) => l.getAttribute('href') ?? ''));

@@ -168,7 +168,7 @@ test('two replicas share one sign-in allowance per address', async ({ page, requ
     // RATE_LIMIT_SIGN_IN is 50 for the journeys: 50 wrong passwords, half
     // through each replica, are answered as wrong; the next is refused by both.
     const wrong = (n: number) =>
-      request.post(`${replicas[n % 2].url}/api/sign_in`, { form: { email, password: `not it ${n}` } });
+      request.post(`${replicas[n % 2].url}/sign-in`, { form: { email, password: `not it ${n}` } });
     const answers = await inParallel(Array.from({ length: 50 }, (_, n) => n), 4, (n) => wrong(n).then((r) => r.status()));
     expect(answers.filter((s) => s !== 401)).toEqual([]);
     for (const n of [50, 51]) {

@@ -65,22 +65,6 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
     )
 }
 
-/// Signs in with email and password.
-#[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{accounts, session, state::AppState};
-    super::ssr::reply(
-        async {
-            let state = AppState::current()?;
-            let session = session::current().await?;
-            let client = super::ssr::client_key().await;
-            let user = accounts::sign_in(&state, &email, &password, &client).await?;
-            session::sign_in(&session, user.id, None).await
-        }
-        .await,
-    )
-}
-
 /// Ends the session.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {

@@ -116,17 +116,3 @@ pub async fn accept_invitation(token: String) -> Result<OrgSummary, AppError> {
         .await,
     )
 }
-
-/// Declines the invitation behind a link (signing in is not needed to say no).
-#[server(endpoint = "decline_invitation")]
-pub async fn decline_invitation(token: String) -> Result<(), AppError> {
-    use crate::server::invitations::link;
-    super::ssr::reply(
-        async {
-            let (state, viewer) = super::ssr::maybe_signed_in().await?;
-            super::ssr::limit_token_lookups(&state).await?;
-            link::decline(&state.pool, &token, viewer.as_ref()).await
-        }
-        .await,
-    )
-}

@@ -12,6 +12,8 @@ pub mod invitations;
 pub mod members;
 pub mod orgs;
 #[cfg(feature = "ssr")]
+pub mod page_forms;
+#[cfg(feature = "ssr")]
 pub mod provider_sign_in;
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -131,7 +133,12 @@ pub(crate) mod ssr {
 
     /// Counts one look-up of a secret link against the client's allowance.
     pub async fn limit_token_lookups(state: &AppState) -> Result<(), AppError> {
-        let key = format!("token:{}", client_key().await);
+        limit_token_lookups_by(state, &client_key().await).await
+    }
+
+    /// [`limit_token_lookups`] for a client known by its [`client_key`].
+    pub async fn limit_token_lookups_by(state: &AppState, client: &str) -> Result<(), AppError> {
+        let key = format!("token:{client}");
         crate::server::rate_limit::hit(
             &state.pool,
             &key,
@@ -143,9 +150,13 @@ pub(crate) mod ssr {
 
     /// Identifies the client for rate limits: its IP address when known.
     pub async fn client_key() -> String {
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map(|info| info.0.ip().to_string())
-            .unwrap_or_else(|_| "unknown".into())
+        let info = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await;
+        super::client_key_of(info.as_ref().ok())
     }
+}
+
+/// A client's key for rate limits: its IP address, when the server knows it.
+#[cfg(feature = "ssr")]
+fn client_key_of(info: Option<&axum::extract::ConnectInfo<std::net::SocketAddr>>) -> String {
+    info.map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
 }

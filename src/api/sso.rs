@@ -89,20 +89,3 @@ pub async fn unmap_group(slug: String, group: String, team: Uuid) -> Result<(), 
         .await,
     )
 }
-
-/// Where single sign-on starts for a work address: the provider of the
-/// organization that claims its domain. Counted like a link look-up.
-#[server(endpoint = "sso_start")]
-pub async fn sso_start(address: String, next: String) -> Result<String, AppError> {
-    use crate::server::{sso::connections, state::AppState};
-    super::ssr::reply(
-        async {
-            let state = AppState::current()?;
-            super::ssr::limit_token_lookups(&state).await?;
-            let email = crate::domain::Email::parse(&address)
-                .map_err(|e| AppError::invalid("address", e))?;
-            connections::start_for(&state.pool, &state.providers, &email, &next).await
-        }
-        .await,
-    )
-}

@@ -5,6 +5,9 @@ use uuid::Uuid;
 
 use super::orgs::OrgSummary;
 
+/// The cookie of a browser's session (set at sign-in).
+pub const SESSION_COOKIE: &str = "gatehouse_session";
+
 /// The signed-in person as the console shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionUser {

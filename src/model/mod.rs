@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod auth;
+pub mod forms;
 pub mod inbox;
 pub mod invitations;
 pub mod members;

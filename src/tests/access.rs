@@ -929,13 +929,8 @@ async fn teams_hold_any_permission_org_wide_or_per_project_and_lose_it_again(poo
 
     // Over HTTP: org-wide-only permissions are refused per project, with the reason.
     let mut owner = Client::new(pool.clone()).await;
-    let signed_in = owner
-        .call(
-            "sign_in",
-            &[("email", "owner@example.com"), ("password", "long enough")],
-        )
-        .await;
-    assert_eq!(signed_in.status, 200, "{:?}", signed_in.body);
+    let (status, _, page) = owner.sign_in_with("owner@example.com", "long enough").await;
+    assert_eq!(status, 303, "{page}");
     let reply = owner
         .call(
             "grant_team",

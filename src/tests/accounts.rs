@@ -264,10 +264,7 @@ async fn reset(client: &mut Client, token: &str, password: &str) -> Reply {
 }
 
 async fn sign_in(client: &mut Client, email: &str, password: &str) -> u16 {
-    client
-        .call("sign_in", &[("email", email), ("password", password)])
-        .await
-        .status
+    client.sign_in_with(email, password).await.0
 }
 
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
@@ -305,7 +302,7 @@ async fn a_password_reset_claims_an_unconfirmed_address_from_a_squatter(pool: Po
     );
     assert_eq!(
         sign_in(&mut squatter, "ceo@example.com", "the real owner's words").await,
-        200
+        303
     );
     // The link works once; only its hash is stored.
     let again = reset(&mut owner, &token, "another long one").await;
@@ -379,7 +376,7 @@ async fn a_newer_reset_link_kills_older_ones_and_links_expire(pool: Pool) {
     assert_eq!(unknown.status, 404);
     assert_eq!(
         sign_in(&mut someone, "ann@example.com", "correct horse battery").await,
-        200
+        303
     );
 }
 

@@ -15,6 +15,7 @@ mod members;
 mod members_http;
 mod organizations;
 mod outbox;
+mod page_forms;
 mod provider_sign_in;
 mod sso;
 mod support;

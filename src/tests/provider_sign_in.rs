@@ -76,11 +76,12 @@ async fn google_sign_in_makes_a_verified_account_and_finds_it_again(pool: Pool) 
         "the same (issuer, subject) is one identity"
     );
     // No password: a password sign-in fails like a wrong one.
-    let refused = again
-        .fresh()
-        .call("sign_in", &[("email", "ann@gmail.com"), ("password", "")])
-        .await;
-    assert_eq!(refused.error(), Some(AppError::WrongCredentials));
+    let (status, _, page) = again.fresh().sign_in_with("ann@gmail.com", "").await;
+    assert_eq!(status, 401);
+    assert!(
+        page.contains(&AppError::WrongCredentials.to_string()),
+        "{page}"
+    );
 }
 
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
@@ -325,20 +326,14 @@ async fn a_vouched_address_ends_an_unproven_password_on_its_account(pool: Pool) 
         None,
         "the squatter's session ended"
     );
-    let refused = squatter
+    let (status, _, page) = squatter
         .fresh()
-        .call(
-            "sign_in",
-            &[
-                ("email", "ann@gmail.com"),
-                ("password", "correct horse battery"),
-            ],
-        )
+        .sign_in_with("ann@gmail.com", "correct horse battery")
         .await;
-    assert_eq!(
-        refused.error(),
-        Some(AppError::WrongCredentials),
-        "their password is gone"
+    assert_eq!(status, 401, "their password is gone");
+    assert!(
+        page.contains(&AppError::WrongCredentials.to_string()),
+        "{page}"
     );
 }
 

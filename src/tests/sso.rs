@@ -493,28 +493,21 @@ async fn an_organizations_own_provider_is_checked_then_signs_its_people_in(pool:
 
     // A work address finds its organization's provider; another domain does not.
     let mut nia = client.fresh();
-    let start = nia
-        .call("sso_start", &[("address", "Nia@Corp.test"), ("next", "/")])
+    let (status, provider, _) = nia
+        .post_form("/sign-in", &[("address", "Nia@Corp.test"), ("next", "/")])
         .await;
-    assert_eq!(
-        start.body,
-        json!(format!("/auth/{own_id}/start?next=/")),
-        "{:?}",
-        start.body
-    );
-    let none = nia
-        .call(
-            "sso_start",
+    assert_eq!(status, 303);
+    assert_eq!(provider, Some(format!("/auth/{own_id}/start?next=/")));
+    let (status, _, page) = nia
+        .post_form(
+            "/sign-in",
             &[("address", "nia@elsewhere.test"), ("next", "/")],
         )
         .await;
-    assert!(
-        none.error()
-            .and_then(|e| e.field_message("address"))
-            .is_some(),
-        "{:?}",
-        none.body
-    );
+    assert!((400..500).contains(&status), "{status}");
+    // The address stays in its field, marked as refused.
+    assert!(page.contains(r#"value="nia@elsewhere.test""#), "{page}");
+    assert!(page.contains(r#"aria-invalid="true""#), "{page}");
     // Anyone can make an organization and point it at a provider they run:
     // it vouches only inside its claimed domains, and never opens an
     // account it did not make or was not linked to.

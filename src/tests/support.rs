@@ -150,6 +150,14 @@ pub struct Client {
     cookie: Option<String>,
 }
 
+/// Form fields as a browser encodes them.
+fn form_body(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// The password of every account [`Client::sign_up`] opens.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -186,13 +194,12 @@ impl Client {
 
     /// Calls `/api/<endpoint>` with form fields, as the browser does.
     pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.post(endpoint, "application/x-www-form-urlencoded", body)
-            .await
+        self.post(
+            endpoint,
+            "application/x-www-form-urlencoded",
+            form_body(form),
+        )
+        .await
     }
 
     /// Calls a JSON-encoded `/api/<endpoint>` with its arguments as one object.
@@ -301,14 +308,45 @@ impl Client {
             .await
     }
 
+    /// A plain HTML form posted to `path`, as a browser sends it from a page
+    /// without the console's code; answers (status, Location, body).
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html");
+        self.send(request, Body::from(form_body(form))).await
+    }
+
+    /// Signs in through the sign-in page's form; answers as [`Self::post_form`].
+    pub async fn sign_in_with(
+        &mut self,
+        email: &str,
+        password: &str,
+    ) -> (u16, Option<String>, String) {
+        self.post_form("/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+
     async fn navigate(
         &mut self,
+        request: axum::http::request::Builder,
+    ) -> (u16, Option<String>, String) {
+        self.send(request, Body::empty()).await
+    }
+
+    async fn send(
+        &mut self,
         mut request: axum::http::request::Builder,
+        body: Body,
     ) -> (u16, Option<String>, String) {
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let response = self.raw(request.body(Body::empty()).unwrap()).await;
+        let response = self.raw(request.body(body).unwrap()).await;
         self.remember_cookie(&response);
         let status = response.status().as_u16();
         let location = response
@@ -353,10 +391,8 @@ impl Client {
 
     /// Signs in with [`PASSWORD`]; panics if that fails.
     pub async fn sign_in(&mut self, email: &str) -> &mut Self {
-        let reply = self
-            .call("sign_in", &[("email", email), ("password", PASSWORD)])
-            .await;
-        assert_eq!(reply.status, 200, "sign in failed: {:?}", reply.body);
+        let (status, _, page) = self.sign_in_with(email, PASSWORD).await;
+        assert_eq!(status, 303, "sign in failed: {page}");
         self
     }
 

@@ -72,6 +72,18 @@ pub fn Field(
     }
 }
 
+/// The submit button of a plain HTML form (one posted without the console's
+/// code): it works before hydration, and until the server answers it shows
+/// `busy_label` (the shell's submit cue reads `data-busy`).
+#[component]
+pub fn PostButton(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(default = "button button-primary")] class: &'static str,
+) -> impl IntoView {
+    view! { <button type="submit" class=class data-busy=busy_label>{label}</button> }
+}
+
 /// The alert above a form for errors that belong to no field.
 #[component]
 pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {

@@ -3,12 +3,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::{SignIn as SignInFn, SignUp as SignUpFn};
-use crate::api::sso::SsoStart;
+use crate::api::auth::SignUp as SignUpFn;
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::error::AppError;
 use crate::model::auth::EmailTaken;
+use crate::model::forms::Refused;
 use crate::ui::client_only::SubmitButton;
-use crate::ui::form::{field_error, form_error, Field, FormAlert};
+use crate::ui::form::{field_error, form_error, Field, FormAlert, PostButton};
 use crate::ui::provider_buttons::ProviderButtons;
 use crate::ui::session::{hard_navigate, safe_next, urlencode};
 
@@ -20,7 +21,7 @@ fn next_path() -> Signal<String> {
 
 /// Goes to `next` once `result` is a success.
 pub fn navigate_on_success<T: Clone + Send + Sync + 'static>(
-    result: Signal<Option<Result<T, crate::error::AppError>>>,
+    result: Signal<Option<Result<T, AppError>>>,
     next: Signal<String>,
 ) {
     Effect::new(move |_| {
@@ -77,44 +78,45 @@ pub fn password_hint() -> &'static str {
     "8 to 128 characters. A few unrelated words make a strong password."
 }
 
-/// "Continue with SSO": a work address finds its organization's provider.
-#[component]
-fn SingleSignOnStart(next: Signal<String>) -> impl IntoView {
-    let action = ServerAction::<SsoStart>::new();
-    let result = Signal::derive(move || action.value().get());
-    Effect::new(move |_| {
-        if let Some(Ok(url)) = result.get() {
-            hard_navigate(&url);
-        }
-    });
-    view! {
-        <ActionForm action=action attr:class="stack" attr:novalidate=true attr:aria-label="Single sign-on">
-            <input type="hidden" name="next" value=move || next.get()/>
-            <Field label="Work address (single sign-on)" name="address" kind="email" autocomplete="off" error=field_error(result, "address")/>
-            <SubmitButton label="Continue with SSO" busy_label="Finding your organization…" busy=action.pending()/>
-        </ActionForm>
-    }
+/// The answer to a refused form of this page, as an action's result.
+fn refusal(refused: Option<AppError>) -> Signal<Option<Result<(), AppError>>> {
+    Signal::stored(refused.map(Err))
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password, or by single sign-on, where a work
+/// address finds its organization's provider. Both are plain HTML forms
+/// posted to `/sign-in` (`api::page_forms`), so the page works before and
+/// without the console's code; a refused one comes back with its error.
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let action = ServerAction::<SignInFn>::new();
-    let result = Signal::derive(move || action.value().get());
     let next = next_path();
-    navigate_on_success(result, next);
+    let refused = use_context::<Refused>();
+    let (email, result) = match refused.clone() {
+        Some(Refused::SignIn { email, error }) => (email, refusal(Some(error))),
+        _ => (String::new(), refusal(None)),
+    };
+    let (address, sso) = match refused {
+        Some(Refused::SingleSignOn { address, error }) => (address, refusal(Some(error))),
+        _ => (String::new(), refusal(None)),
+    };
     view! {
         <leptos_meta::Title text="Sign in"/>
         <section class="page page-narrow">
             <h1>"Sign in"</h1>
-            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+            <form method="post" action="/sign-in" class="stack" novalidate>
                 <FormAlert message=form_error(result)/>
-                <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(result, "email")/>
+                <input type="hidden" name="next" value=move || next.get()/>
+                <Field label="Email" name="email" kind="email" autocomplete="username" value=email error=field_error(result, "email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(result, "password")/>
-                <SubmitButton label="Sign in" busy_label="Signing in…" busy=action.pending()/>
-            </ActionForm>
+                <PostButton label="Sign in" busy_label="Signing in…"/>
+            </form>
             <ProviderButtons then=format!("next={}", urlencode(&next.get_untracked()))/>
-            <SingleSignOnStart next/>
+            <form method="post" action="/sign-in" class="stack" novalidate aria-label="Single sign-on">
+                <FormAlert message=form_error(sso)/>
+                <input type="hidden" name="next" value=move || next.get()/>
+                <Field label="Work address (single sign-on)" name="address" kind="email" autocomplete="off" value=address error=field_error(sso, "address")/>
+                <PostButton label="Continue with SSO" busy_label="Finding your organization…"/>
+            </form>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href=move || format!("/sign-up?next={}", urlencode(&next.get()))>"Create an account"</a></p>
         </section>

@@ -2,14 +2,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::auth::sign_out;
-use crate::api::invitations::{accept_invitation, decline_invitation, invitation_preview};
+use crate::api::invitations::{accept_invitation, invitation_preview};
 use crate::domain::dates::moment;
 use crate::error::AppError;
+use crate::model::forms::Refused;
 use crate::model::invitations::{InvitationDetails, LinkState};
-use crate::ui::form::FormAlert;
+use crate::ui::form::{FormAlert, PostButton};
 use crate::ui::provider_buttons::{ProviderButtons, ProviderLink};
 use crate::ui::session::hard_navigate;
 use crate::ui::session::urlencode;
@@ -55,13 +56,32 @@ pub fn Invite() -> impl IntoView {
     }
 }
 
+/// "Decline" asks first, on the same page opened with `?decline`: a GET
+/// form, so it works without the console's code.
+#[component]
+fn DeclineButton(here: String) -> impl IntoView {
+    view! {
+        <form method="get" action=here class="inline-form">
+            <input type="hidden" name="decline" value="ask"/>
+            <button type="submit" class="button">"Decline"</button>
+        </form>
+    }
+}
+
+/// An open invitation. Everything a visitor who is not signed in can do
+/// here (decline, or go on to sign in or sign up) works without the
+/// console's code; accepting needs a signed-in browser, which has it.
 #[component]
 fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
     let here = format!("/invite/{token}");
+    let query = use_query_map();
+    let confirming_decline = move || query.read().get("decline").is_some();
+    let refused_decline = match use_context::<Refused>() {
+        Some(Refused::Decline { error }) => Some(error.to_string()),
+        _ => None,
+    };
     let token = StoredValue::new(token);
-    let error = RwSignal::new(None::<String>);
-    let declined = RwSignal::new(false);
-    let confirming_decline = RwSignal::new(false);
+    let error = RwSignal::new(refused_decline);
     let busy = RwSignal::new(false);
     let accept = move |_| {
         busy.set(true);
@@ -71,20 +91,6 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
                     &format!("/orgs/{}", org.slug),
                     &format!("You joined {}.", org.name),
                 ),
-                Err(err) => {
-                    error.try_set(Some(err.to_string()));
-                }
-            }
-            busy.try_set(false);
-        });
-    };
-    let decline = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match decline_invitation(token.get_value()).await {
-                Ok(()) => {
-                    declined.try_set(true);
-                }
                 Err(err) => {
                     error.try_set(Some(err.to_string()));
                 }
@@ -103,7 +109,6 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
         }
     };
     let matches = details.signed_in_as.as_deref() == Some(details.email.as_str());
-    let org_name = details.org_name.clone();
     let summary = format!(
         "{} invited {} to join {} as {}.",
         details.inviter_name,
@@ -112,72 +117,64 @@ fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
         details.role.label()
     );
     view! {
-        <Show when=move || !declined.get() fallback={
-            let org_name = org_name.clone();
-            move || view! {
-                <h1>"Invitation declined"</h1>
-                <p role="status">{format!("You declined the invitation to {org_name}. We let them know nothing else about you.")}</p>
-            }
-        }>
-            <h1>{format!("Join {}", details.org_name)}</h1>
-            <p>{summary.clone()}</p>
-            {details.note.clone().map(|n| view! { <blockquote class="card">{format!("“{n}”")}</blockquote> })}
-            {(!details.teams.is_empty() || !details.permissions.is_empty() || !details.withheld.is_empty()).then(|| view! {
-                <section class="card" aria-labelledby="you-will-get">
-                    <h2 id="you-will-get">"What you will get"</h2>
-                    {(!details.teams.is_empty()).then(|| view! { <p>{format!("Teams: {}", details.teams.join(", "))}</p> })}
-                    {(!details.permissions.is_empty()).then(|| view! { <p>{format!("Permissions: {}", details.permissions.join(", "))}</p> })}
-                    {(!details.withheld.is_empty()).then(|| view! { <p>{format!("Not included with the role: {}", details.withheld.join(", "))}</p> })}
-                </section>
-            })}
-            <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
-            <FormAlert message=error/>
-            {match (details.sign_in_with.clone(), &details.signed_in_as, matches) {
-                (Some(provider), _, _) => view! {
-                    <p>{if details.single_sign_on {
-                        format!("{} signs in {} through single sign-on ({}). Signing in accepts the invitation.", details.org_name, details.email, provider.label)
-                    } else {
-                        format!("{} asks you to sign in with {} as {}. Signing in accepts the invitation.", details.org_name, details.sign_in.label(), details.email)
-                    }}</p>
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
-                        <ProviderLink provider then=format!("invitation={}", urlencode(&token.get_value()))/>
-                    </div>
-                }.into_any(),
-                (None, Some(_), true) => view! {
-                    <div class="dialog-actions">
-                        <button type="button" class="button" disabled=move || busy.get() on:click=move |_| confirming_decline.set(true)>"Decline"</button>
-                        <button type="button" class="button button-primary" disabled=move || busy.get() on:click=accept>"Accept invitation"</button>
-                    </div>
-                }.into_any(),
-                (None, Some(current), false) => view! {
-                    <div class="alert alert-error" role="alert">
-                        {format!("This invitation is for {}, you are signed in as {current}.", details.email)}
-                    </div>
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
-                        <button type="button" class="button button-primary" on:click=switch_account.clone()>{format!("Switch to {}", details.email)}</button>
-                    </div>
-                }.into_any(),
-                (None, None, _) => view! {
-                    <p>{format!("Sign in or create an account as {} to accept.", details.email)}</p>
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| confirming_decline.set(true)>"Decline"</button>
-                        <a class="button" href=format!("/sign-in?next={}", urlencode(&here))>"Sign in to accept"</a>
-                        <a class="button button-primary" href=format!("/sign-up?email={}&next={}", urlencode(&details.email), urlencode(&here))>"Create an account"</a>
-                    </div>
-                    <ProviderButtons then=format!("invitation={}", urlencode(&token.get_value()))/>
-                }.into_any(),
-            }}
-            <Show when=move || confirming_decline.get()>
-                <div class="alert alert-info" role="alert">
-                    <p>"Decline this invitation? The link stops working; to join later you need a new invitation."</p>
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| confirming_decline.set(false)>"Keep it"</button>
-                        <button type="button" class="button button-danger" disabled=move || busy.get() on:click=decline>"Yes, decline"</button>
-                    </div>
+        <h1>{format!("Join {}", details.org_name)}</h1>
+        <p>{summary}</p>
+        {details.note.clone().map(|n| view! { <blockquote class="card">{format!("“{n}”")}</blockquote> })}
+        {(!details.teams.is_empty() || !details.permissions.is_empty() || !details.withheld.is_empty()).then(|| view! {
+            <section class="card" aria-labelledby="you-will-get">
+                <h2 id="you-will-get">"What you will get"</h2>
+                {(!details.teams.is_empty()).then(|| view! { <p>{format!("Teams: {}", details.teams.join(", "))}</p> })}
+                {(!details.permissions.is_empty()).then(|| view! { <p>{format!("Permissions: {}", details.permissions.join(", "))}</p> })}
+                {(!details.withheld.is_empty()).then(|| view! { <p>{format!("Not included with the role: {}", details.withheld.join(", "))}</p> })}
+            </section>
+        })}
+        <p class="hint">{format!("This invitation expires on {}.", moment(details.expires_at))}</p>
+        <FormAlert message=error/>
+        {match (details.sign_in_with.clone(), &details.signed_in_as, matches) {
+            (Some(provider), _, _) => view! {
+                <p>{if details.single_sign_on {
+                    format!("{} signs in {} through single sign-on ({}). Signing in accepts the invitation.", details.org_name, details.email, provider.label)
+                } else {
+                    format!("{} asks you to sign in with {} as {}. Signing in accepts the invitation.", details.org_name, details.sign_in.label(), details.email)
+                }}</p>
+                <div class="dialog-actions">
+                    <DeclineButton here=here.clone()/>
+                    <ProviderLink provider then=format!("invitation={}", urlencode(&token.get_value()))/>
                 </div>
-            </Show>
+            }.into_any(),
+            (None, Some(_), true) => view! {
+                <div class="dialog-actions">
+                    <DeclineButton here=here.clone()/>
+                    <button type="button" class="button button-primary" disabled=move || busy.get() on:click=accept>"Accept invitation"</button>
+                </div>
+            }.into_any(),
+            (None, Some(current), false) => view! {
+                <div class="alert alert-error" role="alert">
+                    {format!("This invitation is for {}, you are signed in as {current}.", details.email)}
+                </div>
+                <div class="dialog-actions">
+                    <DeclineButton here=here.clone()/>
+                    <button type="button" class="button button-primary" on:click=switch_account.clone()>{format!("Switch to {}", details.email)}</button>
+                </div>
+            }.into_any(),
+            (None, None, _) => view! {
+                <p>{format!("Sign in or create an account as {} to accept.", details.email)}</p>
+                <div class="dialog-actions">
+                    <DeclineButton here=here.clone()/>
+                    <a class="button" href=format!("/sign-in?next={}", urlencode(&here))>"Sign in to accept"</a>
+                    <a class="button button-primary" href=format!("/sign-up?email={}&next={}", urlencode(&details.email), urlencode(&here))>"Create an account"</a>
+                </div>
+                <ProviderButtons then=format!("invitation={}", urlencode(&token.get_value()))/>
+            }.into_any(),
+        }}
+        <Show when=confirming_decline>
+            <div class="alert alert-info" role="alert">
+                <p>"Decline this invitation? The link stops working; to join later you need a new invitation."</p>
+                <form method="post" action=format!("{here}/decline") class="dialog-actions">
+                    <a class="button" href=here.clone()>"Keep it"</a>
+                    <PostButton label="Yes, decline" busy_label="Declining…" class="button button-danger"/>
+                </form>
+            </div>
         </Show>
     }
 }

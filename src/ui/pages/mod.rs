@@ -1,8 +1,9 @@
 //! One page per file. The pages people open from outside the console (sign
 //! in and up, and the links mailed to them: invitation, email check,
-//! password reset) are in the shell, so a first visit is one WASM file;
-//! every other page is a route of its own in the WASM (built with `cargo
-//! leptos build --split`), downloaded only when it is opened.
+//! password reset) are in the shell, so a first visit is one WASM file, and
+//! sign-in and the invitation link need none until the browser is signed in
+//! (`app::shell`); every other page is a route of its own in the WASM (built
+//! with `cargo leptos build --split`), downloaded only when it is opened.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
