@@ -5,7 +5,7 @@ use leptos_meta::{provide_meta_context, Title};
 #[cfg(feature = "ssr")]
 use leptos_meta::{HashedStylesheet, MetaTags};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, Lazy};
+use leptos_router::{path, Lazy, SsrMode};
 
 use crate::ui::layout::{OrgLayout, TopBar};
 use crate::ui::org_context::AccessPulse;
@@ -52,15 +52,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// outside the console, sign-in and an invitation link, work as plain HTML
 /// forms: a visitor who is not signed in gets them without it, a first visit
 /// costs a few kilobytes. A signed-in browser (it has the code cached) gets
-/// the whole console, the top bar's menus included. The answer to a refused
-/// form is plain HTML too: what it shows is known only to this render.
+/// the whole console, the top bar's menus included.
 #[cfg(feature = "ssr")]
 fn loads_code() -> bool {
     use crate::model::auth::SESSION_COOKIE;
-    use crate::model::forms::Refused;
-    if use_context::<Refused>().is_some() {
-        return false;
-    }
     let Some(request) = use_context::<axum::http::request::Parts>() else {
         return true;
     };
@@ -77,14 +72,12 @@ fn loads_code() -> bool {
 }
 
 /// A plain form's cue until the server answers: its button shows its busy
-/// label (`data-busy`) and a second press is ignored. Restored when the
-/// browser brings the page back from its history.
+/// label (`data-busy`), and its own label again when the browser brings the
+/// page back from its history.
 #[cfg(feature = "ssr")]
-const SUBMIT_CUE: &str = "addEventListener('submit',e=>{const b=e.submitter;if(!b||!b.dataset.busy)return;\
-if(b.dataset.idle){e.preventDefault();return}b.dataset.idle=b.textContent;b.textContent=b.dataset.busy;\
-b.setAttribute('aria-disabled','true')});addEventListener('pageshow',()=>{for(const b of \
-document.querySelectorAll('[data-idle]')){b.textContent=b.dataset.idle;delete b.dataset.idle;\
-b.removeAttribute('aria-disabled')}})";
+const SUBMIT_CUE: &str = "addEventListener('submit',e=>{const b=e.submitter;if(b&&b.dataset.busy){\
+b.dataset.idle??=b.textContent;b.textContent=b.dataset.busy}});addEventListener('pageshow',()=>{\
+for(const b of document.querySelectorAll('[data-idle]')){b.textContent=b.dataset.idle;delete b.dataset.idle}})";
 
 /// The console: top bar and pages.
 #[component]
@@ -101,13 +94,15 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=|| view! { <section class="page"><Title text="Page not found"/><h1>"Page not found"</h1><p><a href="/">"Go to the console"</a></p></section> }>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()}/>
-                    <Route path=path!("/sign-in") view=SignIn/>
+                    // Rendered whole before they are sent: they work as plain
+                    // HTML, with no script needed to show what they load.
+                    <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view=SignUp/>
                     <Route path=path!("/verify-email/:token") view=VerifyEmail/>
                     <Route path=path!("/forgot-password") view=ForgotPassword/>
                     <Route path=path!("/reset-password/:token") view=ResetPassword/>
                     <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()}/>
-                    <Route path=path!("/invite/:token") view=Invite/>
+                    <Route path=path!("/invite/:token") view=Invite ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
                     <ParentRoute path=path!("/orgs/:slug") view=OrgLayout>
                         <Route path=path!("") view={Lazy::<DashboardRoute>::new()}/>

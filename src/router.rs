@@ -150,7 +150,8 @@ async fn guard(State(state): State<AppState>, request: Request<Body>, next: Next
 
 /// Renders a refused plain form's page again ([`Again`]) with the refusal's
 /// status, as a GET of that page with the post's headers and extensions
-/// (its session): what the person typed comes back with the error.
+/// (its session): what the person typed comes back with the error. Whole,
+/// as those pages' routes are rendered (`SsrMode::Async`).
 async fn render_again(
     State(state): State<AppState>,
     request: Request<Body>,
@@ -170,7 +171,7 @@ async fn render_again(
     page.headers_mut().remove(header::CONTENT_TYPE);
     page.headers_mut().remove(header::CONTENT_LENGTH);
     let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_to_stream_with_context(
+    let render = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(state.clone());
             provide_context(again.refused.clone());

@@ -93,7 +93,7 @@ async fn sign_in(server: SocketAddr, client: u8, email: String) -> u16 {
         email.replace('@', "%40")
     );
     let request = format!(
-        "POST /api/sign_in HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /sign-in HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.unwrap();

@@ -1,6 +1,7 @@
 // First load of a page in Chromium, as a new visitor on a slow link: bytes on
 // the wire (compressed, headers included), requests, and the time until the
-// page has hydrated (`body[data-hydrated]`). Run by `make bench-first-load`
+// page's controls work (`body[data-hydrated]`: once hydrated, or as soon as
+// the body arrives on a page served without code). Run by `make bench-first-load`
 // against a release build; prints one Markdown table row per page and link.
 //   node bench/first-load.mjs http://127.0.0.1:3200 /sign-in /invite/x
 import { chromium } from '@playwright/test';
@@ -17,7 +18,7 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu'],
 });
-console.log('| page | link | transferred | requests | hydrated (median of 3) |');
+console.log('| page | link | transferred | requests | interactive (median of 3) |');
 console.log('|---|---|---|---|---|');
 for (const path of paths) {
   for (const link of links) {

@@ -64,6 +64,9 @@ test('the invitee declines; the admin sees it', async ({ page, newPerson }) => {
   await invitee.getByRole('button', { name: 'Decline' }).click();
   await invitee.getByRole('button', { name: 'Yes, decline' }).click();
   await expect(invitee.getByRole('heading', { name: 'Invitation declined' })).toBeVisible();
+  await expect(invitee.getByRole('status').filter({
+    hasText: `You declined the invitation to ${orgName}. We let them know nothing else about you.`,
+  })).toBeVisible();
   await invitee.goto(link);
   await hydrated(invitee);
   await expect(invitee.getByRole('heading', { name: 'Invitation declined' })).toBeVisible();

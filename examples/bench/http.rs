@@ -1,8 +1,9 @@
 //! The HTTP phase: the real router on 127.0.0.1, driven by one and by eight
 //! keep-alive clients, as an integrator's service and people's browsers
 //! would drive it. Invitations are created through `/api/v1` with an API
-//! key; invitees sign in and open their invitation (not timed), then accept
-//! through the console's server function with their session cookie. With
+//! key; invitees sign in with the sign-in form and open their invitation
+//! (not timed), then accept through the console's server function with
+//! their session cookie. With
 //! `BENCH_REPLICAS=2` two routers, each with its own pool over the same
 //! database, take turns answering (request `i` goes to router `i % 2`).
 
@@ -168,7 +169,9 @@ pub async fn run(state: AppState, url: &str, replicas: usize, actor: &Member, pa
         servers.push(server);
     }
     let client = Client {
+        // Signing in answers 303 with the session cookie: read it, do not follow.
         http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(16)
             .build()
             .unwrap(),
@@ -244,11 +247,11 @@ pub async fn run(state: AppState, url: &str, replicas: usize, actor: &Member, pa
                     for (email, secret) in chunk {
                         let answer = Client::send(
                             client
-                                .post(0, "/api/sign_in")
+                                .post(0, "/sign-in")
                                 .form(&[("email", email.as_str()), ("password", super::PASSWORD)]),
                         )
                         .await;
-                        assert_eq!(answer.status, 200, "sign in: {}", answer.text);
+                        assert_eq!(answer.status, 303, "sign in: {}", answer.text);
                         let cookie = answer.cookie.expect("signing in sets the session cookie");
                         // They open the link's page, as a person does before
                         // pressing Accept; that request, not the accept, notes

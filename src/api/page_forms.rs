@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -20,12 +20,14 @@ use crate::model::forms::Refused;
 use crate::server::invitations::link;
 use crate::server::sso::connections;
 use crate::server::state::AppState;
-use crate::server::{accounts, session};
+use crate::server::{accounts, members, session};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/sign-in", post(sign_in))
-        .route("/invite/{token}/decline", post(decline))
+        // A refused decline leaves this address in the browser's bar: opened
+        // again, it is the invitation's page.
+        .route("/invite/{token}/decline", get(invitation).post(decline))
 }
 
 /// A refused form: the page to render again (path and query) and what to
@@ -109,8 +111,13 @@ async fn single_sign_on(
     connections::start_for(&state.pool, &state.providers, &email, next).await
 }
 
+/// The invitation's page.
+async fn invitation(Path(token): Path<String>) -> Redirect {
+    Redirect::to(&format!("/invite/{}", urlencode(&token)))
+}
+
 /// "Yes, decline": signing in is not needed to say no. Done, the link's page
-/// says it was declined.
+/// says this visitor declined it.
 async fn decline(
     State(state): State<AppState>,
     session: Session,
@@ -120,12 +127,15 @@ async fn decline(
     let client = super::client_key_of(client.as_ref().map(|c| &c.0));
     let declined = async {
         let viewer = session::signed_in_user(&session, &state.pool).await?;
+        if let Some(user) = &viewer {
+            members::touch_last_active(&state.pool, user).await?;
+        }
         super::ssr::limit_token_lookups_by(&state, &client).await?;
         link::decline(&state.pool, &token, viewer.as_ref()).await
     };
     let page = format!("/invite/{}", urlencode(&token));
     match declined.await {
-        Ok(()) => Redirect::to(&page).into_response(),
+        Ok(()) => Redirect::to(&format!("{page}?declined")).into_response(),
         Err(error) => Again {
             page: format!("{page}?decline=ask"),
             refused: Refused::Decline { error },

@@ -3,11 +3,13 @@
 //! plain HTML forms; a refused form is answered with its page rendered again,
 //! showing what was typed and why it was refused.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::AppError;
 
 /// A refused form, for its page to show. Only ever in the server's render
 /// of the answer to a post; pages rendered otherwise have none.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Refused {
     /// Email and password: the address typed (never the password).
     SignIn { email: String, error: AppError },

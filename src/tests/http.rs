@@ -115,7 +115,7 @@ async fn cross_site_posts_are_refused(pool: Pool) {
     let client = Client::new(pool).await;
     let response = client
         .raw(
-            Request::post("/api/sign_in")
+            Request::post("/sign-in")
                 .header(header::ORIGIN, "https://evil.example")
                 .header(header::HOST, "127.0.0.1:3000")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -28,14 +28,15 @@ async fn acme_inviting_bob(pool: Pool) -> (Client, String) {
 async fn outside_pages_load_no_code_until_the_browser_is_signed_in(pool: Pool) {
     let (ann, link) = acme_inviting_bob(pool).await;
     let mut visitor = ann.fresh();
-    for path in [
-        "/sign-in",
-        "/sign-in?next=/orgs/acme",
-        &link,
-        "/invite/made-up",
+    for (path, expected) in [
+        ("/sign-in", 200),
+        ("/sign-in?next=/orgs/acme", 200),
+        (&link, 200),
+        // Rendered whole before it is sent, so its status can say so.
+        ("/invite/made-up", 404),
     ] {
         let (status, _, page) = visitor.visit(path).await;
-        assert_eq!(status, 200, "{path}");
+        assert_eq!(status, expected, "{path}");
         assert!(!loads_code(&page), "{path} loads the code: {page}");
         // Its controls work at once: nothing waits for hydration.
         assert!(page.contains(r#"<body data-hydrated="true">"#), "{path}");
@@ -43,6 +44,8 @@ async fn outside_pages_load_no_code_until_the_browser_is_signed_in(pool: Pool) {
     // The invitation shows, and declining asks first, on a page of its own.
     let (_, _, page) = visitor.visit(&link).await;
     assert!(page.contains("Join Acme"), "{page}");
+    // Whole in the HTML: no script has to swap it in for a loading note.
+    assert!(!page.contains("Loading the invitation"), "{page}");
     let (_, _, page) = visitor.visit(&format!("{link}?decline=ask")).await;
     assert!(
         page.contains(&format!(r#"<form method="post" action="{link}/decline""#)),
@@ -113,6 +116,19 @@ async fn a_refused_sign_in_comes_back_with_the_address_and_why_never_the_passwor
         )
         .await;
     assert_eq!(location.as_deref(), Some("/"));
+    // A signed-in browser's refused sign-in comes back with the console's
+    // code (the top bar's menus work), the refusal handed to it to hydrate.
+    let (status, _, page) = ann.sign_in_with("ann@example.com", "wrong again").await;
+    assert_eq!(status, 401);
+    assert!(loads_code(&page), "{page}");
+    assert!(
+        page.contains(&AppError::WrongCredentials.to_string()),
+        "{page}"
+    );
+    assert!(
+        page.contains("WrongCredentials"),
+        "the refusal is handed over: {page}"
+    );
 }
 
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
@@ -125,9 +141,16 @@ async fn declining_by_the_plain_form_lands_on_the_declined_invitation(pool: Pool
         .await;
     assert_eq!(status, 403);
     let (status, location, _) = bob.post_form(&format!("{link}/decline"), &[]).await;
-    assert_eq!((status, location), (303, Some(link.clone())));
-    let (_, _, page) = bob.visit(&link).await;
+    let declined = format!("{link}?declined");
+    assert_eq!((status, location), (303, Some(declined.clone())));
+    let (_, _, page) = bob.visit(&declined).await;
     assert!(page.contains("Invitation declined"), "{page}");
+    assert!(
+        page.contains(
+            "You declined the invitation to Acme. We let them know nothing else about you."
+        ),
+        "{page}"
+    );
     let status: String = sqlx::query_scalar("SELECT status FROM invitations")
         .fetch_one(&pool)
         .await
@@ -135,6 +158,9 @@ async fn declining_by_the_plain_form_lands_on_the_declined_invitation(pool: Pool
     assert_eq!(status, "declined");
     // Declining twice is still declined.
     let (status, location, _) = bob.post_form(&format!("{link}/decline"), &[]).await;
+    assert_eq!((status, location), (303, Some(declined)));
+    // The form's address, opened (from the bar after a refusal), is the page.
+    let (status, location, _) = bob.visit(&format!("{link}/decline")).await;
     assert_eq!((status, location), (303, Some(link.clone())));
     // A link that does not exist says so on its page, with no code loaded.
     let (status, _, page) = bob.post_form("/invite/made-up/decline", &[]).await;

@@ -4,6 +4,15 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::access::ProjectItem;
+use crate::model::forms::Refused;
+
+/// The refusal this page answers, if it answers one. Read once, first thing
+/// in the page's component: the server's render hands it to a hydrating
+/// browser (a signed-in one gets the page with its code), so both render
+/// the same markup.
+pub fn refusal_of_this_page() -> Option<Refused> {
+    SharedValue::new(use_context::<Refused>).into_inner()
+}
 
 /// The message for `field` in the latest result of an action.
 pub fn field_error<T: Clone + Send + Sync + 'static>(

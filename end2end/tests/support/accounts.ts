@@ -1,6 +1,9 @@
 import { expect, Page } from '@playwright/test';
 
-/** Waits until the page's WASM has hydrated (lib.rs marks the body). */
+/**
+ * Waits until the page's controls work: once its WASM has hydrated it (lib.rs
+ * marks the body), or at once on a page served without code (app.rs).
+ */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 30_000 });
 }

@@ -9,7 +9,9 @@ use crate::error::AppError;
 use crate::model::auth::EmailTaken;
 use crate::model::forms::Refused;
 use crate::ui::client_only::SubmitButton;
-use crate::ui::form::{field_error, form_error, Field, FormAlert, PostButton};
+use crate::ui::form::{
+    field_error, form_error, refusal_of_this_page, Field, FormAlert, PostButton,
+};
 use crate::ui::provider_buttons::ProviderButtons;
 use crate::ui::session::{hard_navigate, safe_next, urlencode};
 
@@ -89,8 +91,8 @@ fn refusal(refused: Option<AppError>) -> Signal<Option<Result<(), AppError>>> {
 /// without the console's code; a refused one comes back with its error.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    let refused = refusal_of_this_page();
     let next = next_path();
-    let refused = use_context::<Refused>();
     let (email, result) = match refused.clone() {
         Some(Refused::SignIn { email, error }) => (email, refusal(Some(error))),
         _ => (String::new(), refusal(None)),

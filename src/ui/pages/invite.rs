@@ -10,7 +10,7 @@ use crate::domain::dates::moment;
 use crate::error::AppError;
 use crate::model::forms::Refused;
 use crate::model::invitations::{InvitationDetails, LinkState};
-use crate::ui::form::{FormAlert, PostButton};
+use crate::ui::form::{refusal_of_this_page, FormAlert, PostButton};
 use crate::ui::provider_buttons::{ProviderButtons, ProviderLink};
 use crate::ui::session::hard_navigate;
 use crate::ui::session::urlencode;
@@ -19,6 +19,12 @@ use crate::ui::toast::navigate_with_toast;
 /// Shows the invitation and lets the invitee accept or decline it.
 #[component]
 pub fn Invite() -> impl IntoView {
+    let refused = StoredValue::new(match refusal_of_this_page() {
+        Some(Refused::Decline { error }) => Some(error.to_string()),
+        _ => None,
+    });
+    // Set by the decline form's redirect: this visitor just declined it.
+    let declined_now = use_query_map().read_untracked().get("declined").is_some();
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let details = Resource::new(token, invitation_preview);
@@ -28,9 +34,12 @@ pub fn Invite() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the invitation…"</p> }>
                 {move || Suspend::new(async move {
                     match details.await {
-                        Ok(d) if d.state == LinkState::Open => view! { <OpenInvitation details=d token=token()/> }.into_any(),
+                        Ok(d) if d.state == LinkState::Open => view! { <OpenInvitation details=d token=token() refused=refused.get_value()/> }.into_any(),
                         Ok(d) => view! {
                             <h1>{d.state.title()}</h1>
+                            {(declined_now && d.state == LinkState::Declined).then(|| view! {
+                                <p role="status">{format!("You declined the invitation to {}. We let them know nothing else about you.", d.org_name)}</p>
+                            })}
                             <p>{d.state.explain(&d.org_name)}</p>
                             <p><a href="/">"Go to the console"</a></p>
                         }.into_any(),
@@ -72,16 +81,17 @@ fn DeclineButton(here: String) -> impl IntoView {
 /// here (decline, or go on to sign in or sign up) works without the
 /// console's code; accepting needs a signed-in browser, which has it.
 #[component]
-fn OpenInvitation(details: InvitationDetails, token: String) -> impl IntoView {
+fn OpenInvitation(
+    details: InvitationDetails,
+    token: String,
+    /// Why "Yes, decline" was refused, when this page answers that.
+    refused: Option<String>,
+) -> impl IntoView {
     let here = format!("/invite/{token}");
     let query = use_query_map();
     let confirming_decline = move || query.read().get("decline").is_some();
-    let refused_decline = match use_context::<Refused>() {
-        Some(Refused::Decline { error }) => Some(error.to_string()),
-        _ => None,
-    };
     let token = StoredValue::new(token);
-    let error = RwSignal::new(refused_decline);
+    let error = RwSignal::new(refused);
     let busy = RwSignal::new(false);
     let accept = move |_| {
         busy.set(true);
