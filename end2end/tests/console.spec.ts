@@ -275,6 +275,20 @@ test('sign-in works as a plain form with no code loaded, keeping the address whe
   expect(wasm.length).toBeGreaterThan(0);
 });
 
+test('a signed-in browser\'s refused sign-in comes back hydrated: its menus still work', async ({ page }) => {
+  const { email } = await ownerWithOrg(page, 'Menu Co');
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Email or password is wrong.');
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+  await hydrated(page);
+  await page.getByRole('button', { name: /^Account menu for / }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+});
+
 test('the browser gets a favicon, and compressed code under content-hashed names kept for good', async ({ page }) => {
   const icon = await page.request.get('/favicon.svg');
   expect(icon.status()).toBe(200);
