@@ -6,11 +6,12 @@
 
 use std::net::SocketAddr;
 
+use axum::extract::rejection::ExtensionRejection;
 use axum::extract::{ConnectInfo, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::Router;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -64,10 +65,10 @@ struct SignInForm {
 async fn sign_in(
     State(state): State<AppState>,
     session: Session,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let client = super::client_key_of(client.as_ref().map(|c| &c.0));
+    let client = super::client_key_of(client.as_ref().ok());
     let next = safe_next(form.next);
     let page = format!("/sign-in?next={}", urlencode(&next));
     if let Some(address) = form.address {
@@ -121,10 +122,10 @@ async fn invitation(Path(token): Path<String>) -> Redirect {
 async fn decline(
     State(state): State<AppState>,
     session: Session,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     Path(token): Path<String>,
 ) -> Response {
-    let client = super::client_key_of(client.as_ref().map(|c| &c.0));
+    let client = super::client_key_of(client.as_ref().ok());
     let declined = async {
         let viewer = session::signed_in_user(&session, &state.pool).await?;
         if let Some(user) = &viewer {
