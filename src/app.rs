@@ -66,8 +66,8 @@ fn loads_code() -> bool {
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}=")));
+        .flat_map(tower_sessions::cookie::Cookie::split_parse)
+        .any(|c| c.is_ok_and(|c| c.name() == SESSION_COOKIE));
     !outside || signed_in
 }
 

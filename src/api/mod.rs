@@ -150,13 +150,28 @@ pub(crate) mod ssr {
 
     /// Identifies the client for rate limits: its IP address when known.
     pub async fn client_key() -> String {
-        let info = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await;
-        super::client_key_of(info.as_ref().ok())
+        leptos_axum::extract::<ClientKey>()
+            .await
+            .map_or_else(|_| "unknown".into(), |ClientKey(key)| key)
     }
-}
 
-/// A client's key for rate limits: its IP address, when the server knows it.
-#[cfg(feature = "ssr")]
-fn client_key_of(info: Option<&axum::extract::ConnectInfo<std::net::SocketAddr>>) -> String {
-    info.map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
+    /// The client of a request, for rate limits: its IP address, when the
+    /// server knows it (`ConnectInfo`, or its stand-in in tests).
+    pub struct ClientKey(pub String);
+
+    impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientKey {
+        type Rejection = std::convert::Infallible;
+
+        async fn from_request_parts(
+            parts: &mut axum::http::request::Parts,
+            state: &S,
+        ) -> Result<Self, Self::Rejection> {
+            use axum::extract::ConnectInfo;
+            let info = ConnectInfo::<std::net::SocketAddr>::from_request_parts(parts, state).await;
+            Ok(Self(info.map_or_else(
+                |_| "unknown".into(),
+                |info| info.0.ip().to_string(),
+            )))
+        }
+    }
 }

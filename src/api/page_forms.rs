@@ -4,10 +4,7 @@
 //! where the person goes next; refused, they answer with [`Again`], which
 //! the router renders into the page once more.
 
-use std::net::SocketAddr;
-
-use axum::extract::rejection::ExtensionRejection;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,6 +12,7 @@ use axum::Router;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::ssr::ClientKey;
 use crate::domain::text::{safe_next, urlencode};
 use crate::error::AppError;
 use crate::model::forms::Refused;
@@ -65,10 +63,9 @@ struct SignInForm {
 async fn sign_in(
     State(state): State<AppState>,
     session: Session,
-    client: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    ClientKey(client): ClientKey,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let client = super::client_key_of(client.as_ref().ok());
     let next = safe_next(form.next);
     let page = format!("/sign-in?next={}", urlencode(&next));
     if let Some(address) = form.address {
@@ -122,10 +119,9 @@ async fn invitation(Path(token): Path<String>) -> Redirect {
 async fn decline(
     State(state): State<AppState>,
     session: Session,
-    client: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    ClientKey(client): ClientKey,
     Path(token): Path<String>,
 ) -> Response {
-    let client = super::client_key_of(client.as_ref().ok());
     let declined = async {
         let viewer = session::signed_in_user(&session, &state.pool).await?;
         if let Some(user) = &viewer {
