@@ -43,24 +43,49 @@ pub struct KeyInUse {
 /// and the organization's name and limits may have changed since the request
 /// began.
 pub async fn refresh(conn: &mut Conn, member: &Member) -> Result<Member, AppError> {
-    let row: Option<(String, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT m.role, o.seat_limit, o.invitation_ttl_days, o.name, o.slug
+    let fresh: Option<Fresh> = sqlx::query_as(&format!(
+        "SELECT {FRESH_COLUMNS}
          FROM memberships m JOIN organizations o ON o.id = m.org_id
          WHERE m.org_id = $1 AND m.user_id = $2 AND m.status = 'active'",
-    )
+    ))
     .bind(member.org.id)
     .bind(member.user.id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (role, seat_limit, invitation_ttl_days, name, slug) =
-        row.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let mut fresh = member.clone();
-    fresh.org.role = parse_role(&role)?;
-    fresh.org.seat_limit = seat_limit;
-    fresh.org.invitation_ttl_days = invitation_ttl_days;
-    fresh.org.name = name;
-    fresh.org.slug = slug;
-    Ok(fresh)
+    member.refreshed(fresh.ok_or_else(no_longer_member)?)
+}
+
+/// Refused to someone who is no longer an active member of the organization.
+pub fn no_longer_member() -> AppError {
+    AppError::NotFound("Organization".into())
+}
+
+/// What [`refresh`] reads, from `memberships m` and `organizations o`; a
+/// write that needs more from the same rows reads it in the same query.
+pub const FRESH_COLUMNS: &str = "m.role, o.seat_limit, o.invitation_ttl_days, o.name, o.slug";
+
+/// The member's role and the organization's name and limits as of now
+/// (the [`FRESH_COLUMNS`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Fresh {
+    role: String,
+    seat_limit: i64,
+    invitation_ttl_days: i64,
+    name: String,
+    slug: String,
+}
+
+impl Member {
+    /// This member as of `fresh`, read inside the caller's write transaction.
+    pub fn refreshed(&self, fresh: Fresh) -> Result<Member, AppError> {
+        let mut member = self.clone();
+        member.org.role = parse_role(&fresh.role)?;
+        member.org.seat_limit = fresh.seat_limit;
+        member.org.invitation_ttl_days = fresh.invitation_ttl_days;
+        member.org.name = fresh.name;
+        member.org.slug = fresh.slug;
+        Ok(member)
+    }
 }
 
 /// The active member of `org` with this (typed) email, or a field error

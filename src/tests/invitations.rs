@@ -450,6 +450,43 @@ async fn rights_to_invite(pool: Pool) {
     ));
 }
 
+/// An inviter is judged as they are when the invitation is made, not as
+/// their request found them: demoted, they may no longer invite; removed,
+/// the organization is gone to them. Nothing is stored either time.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn a_demoted_or_removed_inviter_is_refused_as_of_now(pool: Pool) {
+    let (state, owner) = setup(&pool).await;
+    let admin = user(&state, "admin@example.com").await;
+    join(&pool, owner.org.id, admin.id, Role::Admin).await;
+    let admin = member(&pool, &admin, "acme").await;
+    let invite = |email: &str| InvitationRequest::plain(email, Role::Member);
+    invitations::create(&state, &admin, invite("first@example.com"))
+        .await
+        .unwrap();
+    let change = |sql: &'static str| {
+        let pool = pool.clone();
+        let user = admin.user.id;
+        async move {
+            sqlx::query(sql).bind(user).execute(&pool).await.unwrap();
+        }
+    };
+    change("UPDATE memberships SET role = 'member' WHERE user_id = $1").await;
+    assert!(matches!(
+        invitations::create(&state, &admin, invite("second@example.com")).await,
+        Err(AppError::Forbidden(_))
+    ));
+    change("UPDATE memberships SET role = 'admin', status = 'removed' WHERE user_id = $1").await;
+    assert!(matches!(
+        invitations::create(&state, &admin, invite("third@example.com")).await,
+        Err(AppError::NotFound(_))
+    ));
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn accept_creates_one_membership_and_verifies_email(pool: Pool) {
     let (state, owner) = setup(&pool).await;

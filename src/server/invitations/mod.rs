@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use self::store::{
-    expire_stale, load, retire_links, seats_used, CarriedList, InvitationRow, NewLinks,
+    expire_stale, load, retire_links, CarriedList, InvitationRow, NewLinks, SEATS_USED,
 };
-use super::actor::{parse_role, refresh, Member};
+use super::actor::{no_longer_member, parse_role, refresh, Fresh, Member, FRESH_COLUMNS};
 use super::state::AppState;
 use super::{access, audit, db, rate_limit, teams};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
@@ -137,12 +137,17 @@ async fn insert(
     actor: &Member,
     input: &InvitationInput,
 ) -> Result<IssuedInvitation, AppError> {
-    let actor = &refresh(conn, actor).await?;
-    let org = &actor.org;
     let now = Utc::now();
+    expire_stale(conn, actor.org.id, now).await?;
+    let (actor, inviting) = Inviting::read(conn, actor, &input.email, now).await?;
+    let actor = &actor;
+    let org = &actor.org;
     let access = access::load_for_checks(conn, org.id, actor.user.id, org.role).await?;
-    expire_stale(conn, org.id, now).await?;
-    match obstacle(conn, actor, &access, input).await? {
+    let refused = match refusal(conn, actor, &access, input).await? {
+        Some(refused) => Some(refused),
+        None => inviting.presence.obstacle(),
+    };
+    match refused {
         None => {}
         Some(Obstacle::NotAllowed(e)) => return Err(e),
         Some(Obstacle::AlreadyMember) => {
@@ -159,15 +164,53 @@ async fn insert(
             })
         }
     }
-    let used = seats_used(conn, org.id, now, None).await?;
-    if used >= org.seat_limit {
+    if inviting.used >= org.seat_limit {
         return Err(AppError::Conflict(format!(
-            "No seat is free: {used} of {} seats used (members and pending invitations). \
+            "No seat is free: {} of {} seats used (members and pending invitations). \
              Revoke a pending invitation, remove a member, or raise the seat limit in Settings.",
-            org.seat_limit
+            inviting.used, org.seat_limit
         )));
     }
     store(conn, state, actor, input, now).await
+}
+
+/// What one invitation is checked against, read in one query after stale
+/// invitations are expired: the inviter as of now, the seats in use and
+/// whether the address is already in the organization. Each read is a trip
+/// to the database inside the write turn, which every writer waits for.
+#[derive(sqlx::FromRow)]
+struct Inviting {
+    #[sqlx(flatten)]
+    actor: Fresh,
+    used: i64,
+    #[sqlx(flatten)]
+    presence: Presence,
+}
+
+impl Inviting {
+    /// The inviter refreshed, with what they are checked against.
+    async fn read(
+        conn: &mut Conn,
+        actor: &Member,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<(Member, Self), AppError> {
+        let found: Option<Self> = sqlx::query_as(&format!(
+            "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}
+             FROM memberships m JOIN organizations o ON o.id = m.org_id
+             WHERE m.org_id = $1 AND m.user_id = $5 AND m.status = 'active'",
+            Presence::columns("$1", "$4"),
+        ))
+        .bind(actor.org.id)
+        .bind(now)
+        .bind(None::<Uuid>)
+        .bind(email.as_str())
+        .bind(actor.user.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let inviting = found.ok_or_else(no_longer_member)?;
+        Ok((actor.refreshed(inviting.actor.clone())?, inviting))
+    }
 }
 
 /// Why one checked invitation cannot be created (seats aside, which a batch
@@ -191,35 +234,67 @@ async fn obstacle(
     access: &Access,
     input: &InvitationInput,
 ) -> Result<Option<Obstacle>, AppError> {
-    let org = &actor.org;
+    if let Some(refused) = refusal(conn, actor, access, input).await? {
+        return Ok(Some(refused));
+    }
+    let presence: Presence = sqlx::query_as(&format!("SELECT {}", Presence::columns("$1", "$2")))
+        .bind(actor.org.id)
+        .bind(input.email.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(presence.obstacle())
+}
+
+/// The inviter's rights over one invitation: a role, permission or team
+/// beyond their own is refused. Only database failures are errors.
+async fn refusal(
+    conn: &mut Conn,
+    actor: &Member,
+    access: &Access,
+    input: &InvitationInput,
+) -> Result<Option<Obstacle>, AppError> {
     let allowed = match policy::may_invite(access, input.role) {
-        Ok(()) => check_delegation(conn, org.id, access, input).await,
+        Ok(()) => check_delegation(conn, actor.org.id, access, input).await,
         Err(refused) => Err(refused.into()),
     };
     match allowed {
-        Err(AppError::Internal) => return Err(AppError::Internal),
-        Err(refused) => return Ok(Some(Obstacle::NotAllowed(refused))),
-        Ok(()) => {}
+        Err(AppError::Internal) => Err(AppError::Internal),
+        Err(refused) => Ok(Some(Obstacle::NotAllowed(refused))),
+        Ok(()) => Ok(None),
     }
-    // Membership and a pending invitation in one look-up.
-    let (member, pending, sent_at): (bool, Option<Uuid>, Option<DateTime<Utc>>) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-                        WHERE m.org_id = $1 AND m.status = 'active' AND u.email = $2),
-                i.id, i.sent_at
-         FROM (SELECT 1) AS one
-         LEFT JOIN invitations i ON i.org_id = $1 AND i.email = $2 AND i.status = 'pending'",
-    )
-    .bind(org.id)
-    .bind(input.email.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(if member {
-        Some(Obstacle::AlreadyMember)
-    } else {
-        pending
-            .zip(sent_at)
+}
+
+/// Whether an address is already in the organization: an active member, or
+/// invited and pending.
+#[derive(sqlx::FromRow)]
+struct Presence {
+    member: bool,
+    pending_id: Option<Uuid>,
+    pending_sent_at: Option<DateTime<Utc>>,
+}
+
+impl Presence {
+    /// Its columns, for the organization and the address in the
+    /// placeholders `org` and `email`.
+    fn columns(org: &str, email: &str) -> String {
+        let pending = format!(
+            "FROM invitations WHERE org_id = {org} AND email = {email} AND status = 'pending'"
+        );
+        format!(
+            "EXISTS (SELECT 1 FROM memberships pm JOIN users pu ON pu.id = pm.user_id
+                     WHERE pm.org_id = {org} AND pm.status = 'active' AND pu.email = {email}) AS member,
+             (SELECT id {pending}) AS pending_id, (SELECT sent_at {pending}) AS pending_sent_at"
+        )
+    }
+
+    fn obstacle(self) -> Option<Obstacle> {
+        if self.member {
+            return Some(Obstacle::AlreadyMember);
+        }
+        self.pending_id
+            .zip(self.pending_sent_at)
             .map(|(id, sent_at)| Obstacle::AlreadyInvited { id, sent_at })
-    })
+    }
 }
 
 /// Stores a checked invitation (seat counted by the caller) with its teams,
