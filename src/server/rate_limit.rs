@@ -240,7 +240,7 @@ mod tests {
     async fn a_spent_key_is_refused_without_writing() {
         let (pool, other, _scratch) = two_replicas("spent").await;
         hit(&pool, "k", 1, MINUTE).await.unwrap();
-        let writer = db::begin(&other).await.unwrap();
+        let writer = db::begin_write(&other).await.unwrap();
         let answer = tokio::time::timeout(Duration::from_secs(2), hit(&pool, "k", 1, MINUTE))
             .await
             .expect("answered without waiting for the write lock");

@@ -35,8 +35,9 @@ pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_
 /// writers contending for its lock sleep in its busy handler (1, 2, 5 ...
 /// 100 ms) and wake to find it taken again: p99 of an invitation over HTTP
 /// was 430 ms at eight clients for 2 ms of work. On PostgreSQL a burst of
-/// writes would otherwise hold every pooled connection in a lock wait.
-pub type Turn = OwnedMutexGuard<()>;
+/// writes would otherwise hold every pooled connection in a lock wait. On
+/// SQLite the turn holds the connection changes are made through.
+pub type Turn = OwnedMutexGuard<Writer>;
 
 /// This process's turn at the database's write lock, waited for in arrival order.
 pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
@@ -46,11 +47,12 @@ pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
 }
 
 /// What this process keeps for one database, whichever pools it opened
-/// over it: one queue of writers and, on SQLite, its writer connection and
-/// checkpoint lock (on PostgreSQL any connection may write).
+/// over it: one queue of writers and, on SQLite, its checkpoint lock and
+/// the connection for sessions and rate limits (on PostgreSQL any
+/// connection may write).
 #[derive(Clone)]
 struct Local {
-    turns: Arc<Mutex<()>>,
+    turns: Arc<Mutex<Writer>>,
     #[cfg(not(feature = "postgres"))]
     backend: BackendLocal,
 }
@@ -74,42 +76,40 @@ fn local(pool: &Pool) -> Local {
 /// write lock; the turn passes on when it commits or rolls back.
 pub struct WriteTx {
     /// Both are `Some` until `commit`, `rollback` or drop takes them.
-    tx: Option<sqlx::Transaction<'static, Db>>,
+    tx: Option<OpenTx>,
     turn: Option<Turn>,
 }
 
 impl WriteTx {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let done = self.open().commit().await;
-        self.turn.take();
-        done
+        let (tx, mut turn) = self.open();
+        tx.commit(&mut turn).await
     }
 
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let done = self.open().rollback().await;
-        self.turn.take();
-        done
+        let (tx, mut turn) = self.open();
+        tx.rollback(&mut turn).await
     }
 
-    fn open(&mut self) -> sqlx::Transaction<'static, Db> {
+    fn open(&mut self) -> (OpenTx, Turn) {
         self.tx
             .take()
+            .zip(self.turn.take())
             .expect("a WriteTx is open until it is consumed")
     }
 }
 
 impl Drop for WriteTx {
-    /// Dropped open (a refused change, a cancelled request): sqlx only queues
-    /// the ROLLBACK, so the turn is held until it has run; otherwise the next
-    /// writer would find the lock taken and wait for it.
+    /// Dropped open (a refused change, a cancelled request): the rollback
+    /// can only be queued from here, so the turn is held until it has run;
+    /// otherwise the next writer would find the lock taken and wait for it.
     fn drop(&mut self) {
-        let (Some(tx), Some(turn)) = (self.tx.take(), self.turn.take()) else {
+        let (Some(tx), Some(mut turn)) = (self.tx.take(), self.turn.take()) else {
             return;
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let _ = tx.rollback().await;
-                drop(turn);
+                let _ = tx.rollback(&mut turn).await;
             });
         }
     }
@@ -118,17 +118,19 @@ impl Drop for WriteTx {
 impl Deref for WriteTx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        self.tx
-            .as_ref()
-            .expect("a WriteTx is open until it is consumed")
+        let (Some(tx), Some(turn)) = (&self.tx, &self.turn) else {
+            panic!("a WriteTx is open until it is consumed");
+        };
+        tx.conn(turn)
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Conn {
-        self.tx
-            .as_mut()
-            .expect("a WriteTx is open until it is consumed")
+        let (Some(tx), Some(turn)) = (&mut self.tx, &mut self.turn) else {
+            panic!("a WriteTx is open until it is consumed");
+        };
+        tx.conn_mut(turn)
     }
 }
 
@@ -137,8 +139,8 @@ impl DerefMut for WriteTx {
 /// one pending invitation per address) cannot interleave, in this process
 /// or another.
 pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
-    let turn = take_turn(pool).await?;
-    let tx = begin(pool).await?;
+    let mut turn = take_turn(pool).await?;
+    let tx = OpenTx::begin(pool, &mut turn).await?;
     Ok(WriteTx {
         tx: Some(tx),
         turn: Some(turn),
@@ -154,8 +156,8 @@ pub async fn write<'q>(
     pool: &Pool,
     statement: Query<'q, Db, <Db as Database>::Arguments<'q>>,
 ) -> Result<<Db as Database>::QueryResult, sqlx::Error> {
-    let _turn = take_turn(pool).await?;
-    statement.execute(&writer(pool)).await
+    let mut turn = take_turn(pool).await?;
+    execute_in_turn(pool, &mut turn, statement).await
 }
 
 /// Whether the database answers a trivial query within two seconds.

@@ -56,20 +56,54 @@ pub fn writer(pool: &PgPool) -> PgPool {
     pool.clone()
 }
 
-/// A transaction holding the write lock until it commits or rolls back; it
-/// fails rather than wait longer than `LOCK_WAIT` for it.
-pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    // One round trip: the volatile subquery sets the timeout before the
-    // lock is waited for.
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock($1) FROM (SELECT set_config('lock_timeout', $2, true)) AS timeout",
-    )
-    .bind(WRITE_LOCK)
-    .bind(format!("{}s", LOCK_WAIT.as_secs()))
-    .execute(&mut *tx)
-    .await?;
-    Ok(tx)
+/// What the turn at the write lock holds: nothing, as any pooled
+/// connection may write.
+pub type Writer = ();
+
+/// A write transaction on a pooled connection, holding the write lock (an
+/// advisory lock) until it commits or rolls back.
+pub struct OpenTx(sqlx::Transaction<'static, Postgres>);
+
+impl OpenTx {
+    /// Fails rather than wait longer than `LOCK_WAIT` for the lock.
+    pub(super) async fn begin(pool: &PgPool, _turn: &mut super::Turn) -> Result<Self, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        // One round trip: the volatile subquery sets the timeout before the
+        // lock is waited for.
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock($1) FROM (SELECT set_config('lock_timeout', $2, true)) AS timeout",
+        )
+        .bind(WRITE_LOCK)
+        .bind(format!("{}s", LOCK_WAIT.as_secs()))
+        .execute(&mut *tx)
+        .await?;
+        Ok(Self(tx))
+    }
+
+    pub(super) async fn commit(self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        self.0.commit().await
+    }
+
+    pub(super) async fn rollback(self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        self.0.rollback().await
+    }
+
+    pub(super) fn conn(&self, _turn: &super::Turn) -> &PgConnection {
+        &self.0
+    }
+
+    pub(super) fn conn_mut(&mut self, _turn: &mut super::Turn) -> &mut PgConnection {
+        &mut self.0
+    }
+}
+
+/// Runs one statement on any pooled connection, in the caller's turn.
+pub(super) async fn execute_in_turn<'q>(
+    pool: &PgPool,
+    _turn: &mut super::Turn,
+    statement: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+    statement.execute(pool).await
 }
 
 /// PostgreSQL keeps an overwritten row's old version until vacuum reclaims
@@ -174,7 +208,7 @@ mod tests {
     async fn a_write_holds_the_lock_and_waits_for_it_at_most_lock_wait() {
         let scratch = Scratch::new("write_lock").await;
         let pool = connect(&scratch.url).await.unwrap();
-        let mut tx = begin(&pool).await.unwrap();
+        let mut tx = super::super::begin_write(&pool).await.unwrap();
         let timeout: String = sqlx::query_scalar("SHOW lock_timeout")
             .fetch_one(&mut *tx)
             .await

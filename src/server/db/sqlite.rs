@@ -3,7 +3,7 @@
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -129,16 +129,101 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a writer waits for the write lock behind other processes.
 pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 
-/// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`),
-/// so read-check-write sequences cannot interleave; taken in a [`Turn`].
-pub async fn begin(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-    writer(pool).begin_with("BEGIN IMMEDIATE").await
+/// What the turn at the write lock holds: the one connection this
+/// process's changes are made through, opened for the first. A write
+/// through any connection empties the page cache of every other one, so
+/// changes spread over the pool each began by reading their pages again;
+/// through one connection they find them cached. Held in the turn rather
+/// than lent by a pool, it goes from one writer to the next with no round
+/// trip between them (a pool checks every connection given back to it).
+/// It reads through its cache, not the memory map: under writes the file
+/// grows all the time, and each growth unmapped and mapped it again.
+pub type Writer = Option<SqliteConnection>;
+
+/// The write connection in `turn`, opened if it is not yet.
+async fn write_connection<'t>(
+    pool: &SqlitePool,
+    turn: &'t mut super::Turn,
+) -> Result<&'t mut SqliteConnection, sqlx::Error> {
+    let writer: &mut Writer = turn;
+    if writer.is_none() {
+        *writer = Some(writer_options(pool).connect().await?);
+    }
+    Ok(writer.as_mut().expect("opened above"))
+}
+
+/// The pool's options, for a connection that does not map the file.
+fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
+    pool.connect_options()
+        .as_ref()
+        .clone()
+        .pragma("mmap_size", "0")
+}
+
+/// An open transaction on the write connection in the turn, which took
+/// SQLite's write lock at once (`BEGIN IMMEDIATE`), so read-check-write
+/// sequences cannot interleave.
+pub struct OpenTx(());
+
+impl OpenTx {
+    pub(super) async fn begin(
+        pool: &SqlitePool,
+        turn: &mut super::Turn,
+    ) -> Result<Self, sqlx::Error> {
+        let began = sqlx::query("BEGIN IMMEDIATE")
+            .execute(write_connection(pool, turn).await?)
+            .await;
+        if let Err(err) = began {
+            // Opened again for the next writer, in case it is the
+            // connection that failed.
+            **turn = None;
+            return Err(err);
+        }
+        Ok(Self(()))
+    }
+
+    pub(super) async fn commit(self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        let conn = self.conn_mut(turn);
+        let committed = sqlx::query("COMMIT").execute(&mut *conn).await;
+        if committed.is_err() {
+            // A failed COMMIT may leave the transaction open; the next
+            // writer must not find it so.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        }
+        committed.map(drop)
+    }
+
+    pub(super) async fn rollback(self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        sqlx::query("ROLLBACK")
+            .execute(self.conn_mut(turn))
+            .await
+            .map(drop)
+    }
+
+    pub(super) fn conn<'t>(&self, turn: &'t super::Turn) -> &'t SqliteConnection {
+        turn.as_ref()
+            .expect("an open transaction has its connection")
+    }
+
+    pub(super) fn conn_mut<'t>(&self, turn: &'t mut super::Turn) -> &'t mut SqliteConnection {
+        turn.as_mut()
+            .expect("an open transaction has its connection")
+    }
+}
+
+/// Runs one statement on the write connection, in the caller's turn.
+pub(super) async fn execute_in_turn<'q>(
+    pool: &SqlitePool,
+    turn: &mut super::Turn,
+    statement: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
+    statement.execute(write_connection(pool, turn).await?).await
 }
 
 /// What this process keeps for one database file (see [`super::local`]).
 #[derive(Clone)]
 pub struct BackendLocal {
-    /// The one connection it writes through, see [`writer`].
+    /// The connection sessions and rate limits are written through, see [`writer`].
     writer: SqlitePool,
     /// Held while this process checkpoints the file: SQLite refuses a
     /// second checkpoint while one runs, without waiting, so emptying the
@@ -156,24 +241,15 @@ impl BackendLocal {
             writer: SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
-                .connect_lazy_with(
-                    pool.connect_options()
-                        .as_ref()
-                        .clone()
-                        .pragma("mmap_size", "0"),
-                ),
+                .connect_lazy_with(writer_options(pool)),
             checkpointing: Arc::default(),
         }
     }
 }
 
-/// The one connection this process writes to `pool`'s file through. A
-/// write through any connection empties the page cache of every other
-/// one, so writes spread over the pool each began by reading their pages
-/// again; through one connection they find them cached. It reads through
-/// its cache, not the memory map: under writes the file grows all the
-/// time, and each growth unmapped and mapped it again (about 250 times a
-/// second under load when every connection wrote).
+/// A pool of one connection for the writes made in a turn but not through
+/// its connection: the session store's, which takes a pool, and the rate
+/// limits' (see [`Writer`] for why not through the pool's connections).
 pub fn writer(pool: &SqlitePool) -> SqlitePool {
     super::local(pool).backend.writer
 }
