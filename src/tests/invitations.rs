@@ -703,6 +703,55 @@ async fn expiry_is_computed_at_read_time_and_written_on_use(pool: Pool) {
         .unwrap();
 }
 
+/// An invitation whose time ran out with nobody opening it is still marked
+/// pending; inviting the address again marks it expired (with its audit
+/// event) and makes a new one, rather than calling it pending or failing
+/// on the one-pending-per-address rule.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn inviting_again_after_an_unseen_expiry_expires_the_old_one(pool: Pool) {
+    let (state, owner) = setup(&pool).await;
+    let old = invite_member(&state, &owner, "ann@example.com").await;
+    let still_pending = invite_member(&state, &owner, "bob@example.com").await;
+    sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2")
+        .bind(Utc::now() - Duration::minutes(1))
+        .bind(old.invitation_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let again = invite_member(&state, &owner, "ann@example.com").await;
+    assert_ne!(again.invitation_id, old.invitation_id);
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT email, status FROM invitations ORDER BY created_at, email")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let expired = |email: &str| {
+        statuses
+            .iter()
+            .filter(|(e, s)| e == email && s == "expired")
+            .count()
+    };
+    assert_eq!(expired("ann@example.com"), 1, "{statuses:?}");
+    assert_eq!(expired("bob@example.com"), 0, "{statuses:?}");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.expired' AND target = 'ann@example.com'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // The one still open blocks a second invitation, as before.
+    let twice = invitations::create(
+        &state,
+        &owner,
+        InvitationRequest::plain("bob@example.com", Role::Member),
+    )
+    .await;
+    assert!(
+        matches!(twice, Err(AppError::PendingInvitationExists { invitation_id, .. }) if invitation_id == still_pending.invitation_id)
+    );
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn resend_replaces_the_link_and_restarts_expiry(pool: Pool) {
     let (state, owner) = setup(&pool).await;
