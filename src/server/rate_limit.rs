@@ -15,7 +15,7 @@ use crate::server::db::{self, Conn, Db, Pool};
 /// Hits are taken from the database a few at a time (see [`batch`]) and
 /// the spares kept in this process, so a busy API key writes once in
 /// dozens of calls, not on every call. Taking hits is one statement (run in
-/// this process's turn at the write lock, see [`db::write`]), so hits from
+/// this process's turn at the write lock, see [`db::writer`]), so hits from
 /// any number of processes never pass the limit together; a replica's
 /// unused spares at most refuse a few hits early elsewhere. A key already
 /// spent is refused from a read, so a flood of refused calls takes no turn
@@ -234,8 +234,9 @@ mod tests {
         }
     }
 
-    /// A spent key is refused while another process holds the write lock:
-    /// the refusal is read, not written, so it never waits for the lock.
+    /// A spent key is refused while a writer holds the write lock (and this
+    /// process's turn at it): the refusal is read, not written, so it never
+    /// waits for either.
     #[tokio::test]
     async fn a_spent_key_is_refused_without_writing() {
         let (pool, other, _scratch) = two_replicas("spent").await;

@@ -93,10 +93,8 @@ pub async fn delete_expired(pool: &Pool) -> Result<(), session_store::Error> {
 
 /// The session table, its writes taken in a writer's turn (see
 /// [`db::begin_write`]) rather than left to contend for SQLite's write lock,
-/// and made through the writer connection (see [`db::writer`]): a write
-/// through any other connection would drop the writer's page cache, and the
-/// change after it (an accept saves the session it opens) would begin by
-/// reading its pages again. Reads go through the pool.
+/// and made through the connection kept for them (see [`db::writer`]), as
+/// the session store takes a pool. Reads go through the pool.
 #[derive(Debug, Clone)]
 pub struct Store {
     reads: Table,

@@ -73,44 +73,38 @@ fn local(pool: &Pool) -> Local {
 }
 
 /// A write transaction together with this process's turn at the database's
-/// write lock; the turn passes on when it commits or rolls back.
+/// write lock; the turn passes on when it commits or rolls back, or when it
+/// is dropped (a refused change, a cancelled request), after its rollback
+/// is under way (see `OpenTx::abandon`).
 pub struct WriteTx {
-    /// Both are `Some` until `commit`, `rollback` or drop takes them.
+    /// Both are `Some` until drop takes them.
     tx: Option<OpenTx>,
     turn: Option<Turn>,
 }
 
 impl WriteTx {
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let (tx, mut turn) = self.open();
-        tx.commit(&mut turn).await
+        let (tx, turn) = self.parts();
+        tx.commit(turn).await
     }
 
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let (tx, mut turn) = self.open();
-        tx.rollback(&mut turn).await
+        let (tx, turn) = self.parts();
+        tx.rollback(turn).await
     }
 
-    fn open(&mut self) -> (OpenTx, Turn) {
+    fn parts(&mut self) -> (&mut OpenTx, &mut Turn) {
         self.tx
-            .take()
-            .zip(self.turn.take())
-            .expect("a WriteTx is open until it is consumed")
+            .as_mut()
+            .zip(self.turn.as_mut())
+            .expect("a WriteTx holds both until it is dropped")
     }
 }
 
 impl Drop for WriteTx {
-    /// Dropped open (a refused change, a cancelled request): the rollback
-    /// can only be queued from here, so the turn is held until it has run;
-    /// otherwise the next writer would find the lock taken and wait for it.
     fn drop(&mut self) {
-        let (Some(tx), Some(mut turn)) = (self.tx.take(), self.turn.take()) else {
-            return;
-        };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let _ = tx.rollback(&mut turn).await;
-            });
+        if let (Some(tx), Some(turn)) = (self.tx.take(), self.turn.take()) {
+            tx.abandon(turn);
         }
     }
 }
@@ -119,7 +113,7 @@ impl Deref for WriteTx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
         let (Some(tx), Some(turn)) = (&self.tx, &self.turn) else {
-            panic!("a WriteTx is open until it is consumed");
+            unreachable!("a WriteTx holds both until it is dropped");
         };
         tx.conn(turn)
     }
@@ -127,9 +121,7 @@ impl Deref for WriteTx {
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Conn {
-        let (Some(tx), Some(turn)) = (&mut self.tx, &mut self.turn) else {
-            panic!("a WriteTx is open until it is consumed");
-        };
+        let (tx, turn) = self.parts();
         tx.conn_mut(turn)
     }
 }

@@ -61,8 +61,8 @@ pub fn writer(pool: &PgPool) -> PgPool {
 pub type Writer = ();
 
 /// A write transaction on a pooled connection, holding the write lock (an
-/// advisory lock) until it commits or rolls back.
-pub struct OpenTx(sqlx::Transaction<'static, Postgres>);
+/// advisory lock) until it commits or rolls back; `None` once it has.
+pub struct OpenTx(Option<sqlx::Transaction<'static, Postgres>>);
 
 impl OpenTx {
     /// Fails rather than wait longer than `LOCK_WAIT` for the lock.
@@ -77,23 +77,46 @@ impl OpenTx {
         .bind(format!("{}s", LOCK_WAIT.as_secs()))
         .execute(&mut *tx)
         .await?;
-        Ok(Self(tx))
+        Ok(Self(Some(tx)))
     }
 
-    pub(super) async fn commit(self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        self.0.commit().await
+    pub(super) async fn commit(&mut self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        self.take().commit().await
     }
 
-    pub(super) async fn rollback(self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        self.0.rollback().await
+    pub(super) async fn rollback(&mut self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        self.take().rollback().await
+    }
+
+    /// Rolls back a transaction dropped open (a refused change, a cancelled
+    /// request). sqlx only queues the ROLLBACK, so the turn is held until it
+    /// has run; otherwise the next writer would wait for the advisory lock.
+    pub(super) fn abandon(self, turn: super::Turn) {
+        let (Some(tx), Ok(runtime)) = (self.0, tokio::runtime::Handle::try_current()) else {
+            return;
+        };
+        runtime.spawn(async move {
+            let _ = tx.rollback().await;
+            drop(turn);
+        });
+    }
+
+    fn take(&mut self) -> sqlx::Transaction<'static, Postgres> {
+        self.0
+            .take()
+            .expect("a transaction is open until it is consumed")
     }
 
     pub(super) fn conn(&self, _turn: &super::Turn) -> &PgConnection {
-        &self.0
+        self.0
+            .as_deref()
+            .expect("a transaction is open until it is consumed")
     }
 
     pub(super) fn conn_mut(&mut self, _turn: &mut super::Turn) -> &mut PgConnection {
-        &mut self.0
+        self.0
+            .as_deref_mut()
+            .expect("a transaction is open until it is consumed")
     }
 }
 

@@ -3,7 +3,7 @@
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, TransactionManager};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -129,15 +129,16 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a writer waits for the write lock behind other processes.
 pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 
-/// What the turn at the write lock holds: the one connection this
-/// process's changes are made through, opened for the first. A write
-/// through any connection empties the page cache of every other one, so
-/// changes spread over the pool each began by reading their pages again;
-/// through one connection they find them cached. Held in the turn rather
-/// than lent by a pool, it goes from one writer to the next with no round
-/// trip between them (a pool checks every connection given back to it).
-/// It reads through its cache, not the memory map: under writes the file
-/// grows all the time, and each growth unmapped and mapped it again.
+/// What the turn at the write lock holds: the connection this process's
+/// changes (and lone writes, see [`super::write`]) are made through,
+/// opened for the first. A write through any connection empties the page
+/// cache of every other one, so changes spread over the pool each began by
+/// reading their pages again; through one connection they find them
+/// cached. Held in the turn rather than lent by a pool, it goes from one
+/// writer to the next with no round trip between them (a pool checks every
+/// connection given back to it). It reads through its cache, not the memory
+/// map: under writes the file grows all the time, and each growth unmapped
+/// and mapped it again.
 pub type Writer = Option<SqliteConnection>;
 
 /// The write connection in `turn`, opened if it is not yet.
@@ -152,6 +153,14 @@ async fn write_connection<'t>(
     Ok(writer.as_mut().expect("opened above"))
 }
 
+/// Drops the write connection after `err` if its worker is gone, so the
+/// next writer opens another rather than failing too.
+fn discard_if_broken(turn: &mut super::Turn, err: &sqlx::Error) {
+    if matches!(err, sqlx::Error::WorkerCrashed) {
+        **turn = None;
+    }
+}
+
 /// The pool's options, for a connection that does not map the file.
 fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
     pool.connect_options()
@@ -160,44 +169,53 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
         .pragma("mmap_size", "0")
 }
 
+/// sqlx's transaction steps for a SQLite connection. Each is safe to
+/// cancel: a BEGIN its caller stopped waiting for is rolled back by the
+/// connection's worker, and a rollback asked for after a COMMIT that went
+/// through is ignored.
+type Steps = <Sqlite as sqlx::Database>::TransactionManager;
+
 /// An open transaction on the write connection in the turn, which took
 /// SQLite's write lock at once (`BEGIN IMMEDIATE`), so read-check-write
 /// sequences cannot interleave.
-pub struct OpenTx(());
+pub struct OpenTx {
+    /// Until it commits or rolls back; a transaction dropped open is rolled back.
+    open: bool,
+}
 
 impl OpenTx {
     pub(super) async fn begin(
         pool: &SqlitePool,
         turn: &mut super::Turn,
     ) -> Result<Self, sqlx::Error> {
-        let began = sqlx::query("BEGIN IMMEDIATE")
-            .execute(write_connection(pool, turn).await?)
-            .await;
-        if let Err(err) = began {
-            // Opened again for the next writer, in case it is the
-            // connection that failed.
-            **turn = None;
+        let conn = write_connection(pool, turn).await?;
+        if let Err(err) = Steps::begin(conn, Some("BEGIN IMMEDIATE".into())).await {
+            discard_if_broken(turn, &err);
             return Err(err);
         }
-        Ok(Self(()))
+        Ok(Self { open: true })
     }
 
-    pub(super) async fn commit(self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        let conn = self.conn_mut(turn);
-        let committed = sqlx::query("COMMIT").execute(&mut *conn).await;
-        if committed.is_err() {
-            // A failed COMMIT may leave the transaction open; the next
-            // writer must not find it so.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    pub(super) async fn commit(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        Steps::commit(self.conn_mut(turn)).await?;
+        self.open = false;
+        Ok(())
+    }
+
+    pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        Steps::rollback(self.conn_mut(turn)).await?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// Rolls back a transaction dropped open (a refused change, a cancelled
+    /// request, a failed COMMIT). The rollback is queued on the connection
+    /// before the turn passes on, and the connection runs what it is asked
+    /// in order, so the next writer finds it done.
+    pub(super) fn abandon(self, mut turn: super::Turn) {
+        if self.open {
+            Steps::start_rollback(self.conn_mut(&mut turn));
         }
-        committed.map(drop)
-    }
-
-    pub(super) async fn rollback(self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        sqlx::query("ROLLBACK")
-            .execute(self.conn_mut(turn))
-            .await
-            .map(drop)
     }
 
     pub(super) fn conn<'t>(&self, turn: &'t super::Turn) -> &'t SqliteConnection {
@@ -217,7 +235,11 @@ pub(super) async fn execute_in_turn<'q>(
     turn: &mut super::Turn,
     statement: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
 ) -> Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
-    statement.execute(write_connection(pool, turn).await?).await
+    let done = statement.execute(write_connection(pool, turn).await?).await;
+    if let Err(err) = &done {
+        discard_if_broken(turn, err);
+    }
+    done
 }
 
 /// What this process keeps for one database file (see [`super::local`]).
@@ -249,7 +271,9 @@ impl BackendLocal {
 
 /// A pool of one connection for the writes made in a turn but not through
 /// its connection: the session store's, which takes a pool, and the rate
-/// limits' (see [`Writer`] for why not through the pool's connections).
+/// limits'. Each of their writes empties the page cache of the turn's
+/// connection (see [`Writer`]); neither comes in the invitation paths (an
+/// API key takes its hits 64 at a time, and an accept saves no session).
 pub fn writer(pool: &SqlitePool) -> SqlitePool {
     super::local(pool).backend.writer
 }
@@ -371,6 +395,7 @@ impl Drop for Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::Connection;
 
     /// Emptying the WAL of blanked mail waits while this process's
     /// background checkpoint runs, rather than being refused by SQLite.
@@ -388,6 +413,37 @@ mod tests {
         assert!(!emptying.is_finished(), "it waits for the checkpoint");
         drop(running);
         assert!(emptying.await.unwrap().unwrap(), "then empties the WAL");
+        pool.close().await;
+    }
+
+    /// A writer that stops waiting while its BEGIN waits for another
+    /// process's lock leaves no transaction open on the write connection:
+    /// the next write is committed, not kept in a transaction nobody ends.
+    #[tokio::test]
+    async fn a_write_cancelled_while_it_begins_leaves_no_transaction_open() {
+        let scratch = Scratch::new("cancelled-begin").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let mut elsewhere = SqliteConnection::connect(&scratch.url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut elsewhere)
+            .await
+            .unwrap();
+        let waited =
+            tokio::time::timeout(Duration::from_millis(300), super::super::begin_write(&pool))
+                .await;
+        assert!(waited.is_err(), "the BEGIN waits behind the other process");
+        sqlx::query("COMMIT").execute(&mut elsewhere).await.unwrap();
+        super::super::write(
+            &pool,
+            sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('after', 0, 1)"),
+        )
+        .await
+        .unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits WHERE key = 'after'")
+            .fetch_one(&mut elsewhere)
+            .await
+            .unwrap();
+        assert_eq!(seen, 1, "the write after it is committed");
         pool.close().await;
     }
 

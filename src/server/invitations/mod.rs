@@ -225,9 +225,10 @@ enum Obstacle {
     },
 }
 
-/// The per-invitation rules shared by create, resend and bulk: the inviter's
-/// rights, then membership and pending invitations. Stale invitations must be
-/// expired first. Only database failures are errors.
+/// The per-invitation rules for one row of a batch: the inviter's rights,
+/// then membership and pending invitations (a single invitation reads the
+/// latter with the rest of its checks, see [`Inviting`]). Stale invitations
+/// must be expired first. Only database failures are errors.
 async fn obstacle(
     conn: &mut Conn,
     actor: &Member,
