@@ -90,7 +90,9 @@ impl OpenTx {
 
     /// Rolls back a transaction dropped open (a refused change, a cancelled
     /// request). sqlx only queues the ROLLBACK, so the turn is held until it
-    /// has run; otherwise the next writer would wait for the advisory lock.
+    /// has run; otherwise the next writer would wait for the advisory lock
+    /// (as it does, at most `LOCK_WAIT`, after a cancelled commit, or with
+    /// no runtime to run the rollback on).
     pub(super) fn abandon(self, turn: super::Turn) {
         let (Some(tx), Ok(runtime)) = (self.0, tokio::runtime::Handle::try_current()) else {
             return;

@@ -141,12 +141,27 @@ pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 /// and mapped it again.
 pub type Writer = Option<SqliteConnection>;
 
-/// The write connection in `turn`, opened if it is not yet.
+/// The write connection in `turn`, opened if it is not yet, with no
+/// transaction open on it. One left open is rolled back first: usually the
+/// rollback of a change dropped open, queued and not yet run; rarely a
+/// BEGIN whose writer was cancelled between SQLite starting it and sqlx
+/// answering. If that fails (SQLite itself ended it after an I/O error,
+/// say), the connection is closed, which ends whatever it still holds,
+/// and another is opened.
 async fn write_connection<'t>(
     pool: &SqlitePool,
     turn: &'t mut super::Turn,
 ) -> Result<&'t mut SqliteConnection, sqlx::Error> {
     let writer: &mut Writer = turn;
+    let left_open = match writer.as_mut() {
+        Some(conn) if Steps::get_transaction_depth(conn) > 0 => {
+            Steps::rollback(conn).await.is_err()
+        }
+        _ => false,
+    };
+    if left_open {
+        *writer = None;
+    }
     if writer.is_none() {
         *writer = Some(writer_options(pool).connect().await?);
     }
@@ -169,10 +184,11 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
         .pragma("mmap_size", "0")
 }
 
-/// sqlx's transaction steps for a SQLite connection. Each is safe to
-/// cancel: a BEGIN its caller stopped waiting for is rolled back by the
-/// connection's worker, and a rollback asked for after a COMMIT that went
-/// through is ignored.
+/// sqlx's transaction steps for a SQLite connection, which keep count of
+/// the transaction it has open. A BEGIN whose answer nobody waited for is
+/// rolled back by the connection's worker, and a rollback asked for after a
+/// COMMIT that went through is ignored; what a cancelled step leaves beyond
+/// that, the next writer ends (see [`write_connection`]).
 type Steps = <Sqlite as sqlx::Database>::TransactionManager;
 
 /// An open transaction on the write connection in the turn, which took
@@ -197,24 +213,37 @@ impl OpenTx {
     }
 
     pub(super) async fn commit(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        Steps::commit(self.conn_mut(turn)).await?;
-        self.open = false;
-        Ok(())
+        let done = Steps::commit(self.conn_mut(turn)).await;
+        self.ended(turn, done)
     }
 
     pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        Steps::rollback(self.conn_mut(turn)).await?;
-        self.open = false;
-        Ok(())
+        let done = Steps::rollback(self.conn_mut(turn)).await;
+        self.ended(turn, done)
+    }
+
+    /// Closed once its COMMIT or ROLLBACK went through; left open otherwise,
+    /// for [`Self::abandon`].
+    fn ended(
+        &mut self,
+        turn: &mut super::Turn,
+        done: Result<(), sqlx::Error>,
+    ) -> Result<(), sqlx::Error> {
+        match done {
+            Ok(()) => self.open = false,
+            Err(ref err) => discard_if_broken(turn, err),
+        }
+        done
     }
 
     /// Rolls back a transaction dropped open (a refused change, a cancelled
     /// request, a failed COMMIT). The rollback is queued on the connection
     /// before the turn passes on, and the connection runs what it is asked
-    /// in order, so the next writer finds it done.
+    /// in order, so the next writer's statements come after it (see
+    /// [`write_connection`] for one that failed).
     pub(super) fn abandon(self, mut turn: super::Turn) {
-        if self.open {
-            Steps::start_rollback(self.conn_mut(&mut turn));
+        if let (true, Some(conn)) = (self.open, turn.as_mut()) {
+            Steps::start_rollback(conn);
         }
     }
 
@@ -423,6 +452,10 @@ mod tests {
     async fn a_write_cancelled_while_it_begins_leaves_no_transaction_open() {
         let scratch = Scratch::new("cancelled-begin").await;
         let pool = connect(&scratch.url).await.unwrap();
+        // The write connection is open before the wait below begins.
+        super::super::write(&pool, sqlx::query("DELETE FROM rate_limits"))
+            .await
+            .unwrap();
         let mut elsewhere = SqliteConnection::connect(&scratch.url).await.unwrap();
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut elsewhere)
@@ -444,6 +477,50 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(seen, 1, "the write after it is committed");
+        pool.close().await;
+    }
+
+    /// A BEGIN that SQLite ran and sqlx counted, left behind by a writer
+    /// cancelled before it heard back, is ended by the next writer: its
+    /// change and a lone write after it are committed.
+    #[tokio::test]
+    async fn a_transaction_left_open_is_ended_by_the_next_writer() {
+        let scratch = Scratch::new("left-open").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let mut turn = super::super::take_turn(&pool).await.unwrap();
+        Steps::begin(
+            write_connection(&pool, &mut turn).await.unwrap(),
+            Some("BEGIN IMMEDIATE".into()),
+        )
+        .await
+        .unwrap();
+        drop(turn);
+        let mut tx = super::super::begin_write(&pool).await.unwrap();
+        sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('change', 0, 1)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut turn = super::super::take_turn(&pool).await.unwrap();
+        Steps::begin(
+            write_connection(&pool, &mut turn).await.unwrap(),
+            Some("BEGIN IMMEDIATE".into()),
+        )
+        .await
+        .unwrap();
+        drop(turn);
+        super::super::write(
+            &pool,
+            sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('lone', 0, 1)"),
+        )
+        .await
+        .unwrap();
+        let mut elsewhere = SqliteConnection::connect(&scratch.url).await.unwrap();
+        let seen: Vec<String> = sqlx::query_scalar("SELECT key FROM rate_limits ORDER BY key")
+            .fetch_all(&mut elsewhere)
+            .await
+            .unwrap();
+        assert_eq!(seen, ["change", "lone"]);
         pool.close().await;
     }
 
