@@ -480,6 +480,16 @@ mod tests {
         pool.close().await;
     }
 
+    /// Begins a transaction on the write connection in a turn, and leaves it
+    /// open as a writer cancelled after the BEGIN ran would.
+    async fn leave_open(pool: &SqlitePool) {
+        let mut turn = super::super::take_turn(pool).await.unwrap();
+        let conn = write_connection(pool, &mut turn).await.unwrap();
+        Steps::begin(conn, Some("BEGIN IMMEDIATE".into()))
+            .await
+            .unwrap();
+    }
+
     /// A BEGIN that SQLite ran and sqlx counted, left behind by a writer
     /// cancelled before it heard back, is ended by the next writer: its
     /// change and a lone write after it are committed.
@@ -487,28 +497,14 @@ mod tests {
     async fn a_transaction_left_open_is_ended_by_the_next_writer() {
         let scratch = Scratch::new("left-open").await;
         let pool = connect(&scratch.url).await.unwrap();
-        let mut turn = super::super::take_turn(&pool).await.unwrap();
-        Steps::begin(
-            write_connection(&pool, &mut turn).await.unwrap(),
-            Some("BEGIN IMMEDIATE".into()),
-        )
-        .await
-        .unwrap();
-        drop(turn);
+        leave_open(&pool).await;
         let mut tx = super::super::begin_write(&pool).await.unwrap();
         sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('change', 0, 1)")
             .execute(&mut *tx)
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let mut turn = super::super::take_turn(&pool).await.unwrap();
-        Steps::begin(
-            write_connection(&pool, &mut turn).await.unwrap(),
-            Some("BEGIN IMMEDIATE".into()),
-        )
-        .await
-        .unwrap();
-        drop(turn);
+        leave_open(&pool).await;
         super::super::write(
             &pool,
             sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('lone', 0, 1)"),
