@@ -66,7 +66,7 @@ pub const FRESH_COLUMNS: &str = "m.role, o.seat_limit, o.invitation_ttl_days, o.
 
 /// The member's role and the organization's name and limits as of now
 /// (the [`FRESH_COLUMNS`]).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct Fresh {
     role: String,
     seat_limit: i64,

@@ -139,13 +139,13 @@ async fn insert(
 ) -> Result<IssuedInvitation, AppError> {
     let now = Utc::now();
     expire_stale(conn, actor.org.id, now).await?;
-    let (actor, inviting) = Inviting::read(conn, actor, &input.email, now).await?;
+    let (actor, used, presence) = Inviting::read(conn, actor, &input.email, now).await?;
     let actor = &actor;
     let org = &actor.org;
     let access = access::load_for_checks(conn, org.id, actor.user.id, org.role).await?;
     let refused = match refusal(conn, actor, &access, input).await? {
         Some(refused) => Some(refused),
-        None => inviting.presence.obstacle(),
+        None => presence.obstacle(),
     };
     match refused {
         None => {}
@@ -164,11 +164,11 @@ async fn insert(
             })
         }
     }
-    if inviting.used >= org.seat_limit {
+    if used >= org.seat_limit {
         return Err(AppError::Conflict(format!(
-            "No seat is free: {} of {} seats used (members and pending invitations). \
+            "No seat is free: {used} of {} seats used (members and pending invitations). \
              Revoke a pending invitation, remove a member, or raise the seat limit in Settings.",
-            inviting.used, org.seat_limit
+            org.seat_limit
         )));
     }
     store(conn, state, actor, input, now).await
@@ -188,13 +188,13 @@ struct Inviting {
 }
 
 impl Inviting {
-    /// The inviter refreshed, with what they are checked against.
+    /// The inviter refreshed, the seats in use and the address's presence.
     async fn read(
         conn: &mut Conn,
         actor: &Member,
         email: &Email,
         now: DateTime<Utc>,
-    ) -> Result<(Member, Self), AppError> {
+    ) -> Result<(Member, i64, Presence), AppError> {
         let found: Option<Self> = sqlx::query_as(&format!(
             "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}
              FROM memberships m JOIN organizations o ON o.id = m.org_id
@@ -208,8 +208,12 @@ impl Inviting {
         .bind(actor.user.id)
         .fetch_optional(&mut *conn)
         .await?;
-        let inviting = found.ok_or_else(no_longer_member)?;
-        Ok((actor.refreshed(inviting.actor.clone())?, inviting))
+        let Self {
+            actor: fresh,
+            used,
+            presence,
+        } = found.ok_or_else(no_longer_member)?;
+        Ok((actor.refreshed(fresh)?, used, presence))
     }
 }
 
