@@ -15,7 +15,7 @@ use crate::domain::text::Name;
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::auth::EmailTaken;
-use crate::server::db::{Conn, Pool};
+use crate::server::db::{Batch, Conn, Pool};
 
 /// How long an email verification link stays valid.
 const VERIFICATION_TTL: Duration = Duration::days(3);
@@ -261,37 +261,32 @@ pub async fn verify_email(pool: &Pool, secret: &str) -> Result<Email, AppError> 
         .bind(hash_secret(secret))
         .execute(&mut *tx)
         .await?;
-    mark_verified(&mut tx, user_id, &email).await?;
+    let mut batch = Batch::default();
+    mark_verified(&mut batch, user_id, &email);
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Email::parse(&email).map_err(|_| AppError::Internal)
 }
 
-/// Records that `user` proved they receive mail at `email`.
-pub async fn mark_verified(conn: &mut Conn, user: Uuid, email: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email = $3")
+/// Records, in `batch`, that `user` proved they receive mail at `email`.
+pub fn mark_verified(batch: &mut Batch, user: Uuid, email: &str) {
+    batch
+        .push("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email = $3")
         .bind(Utc::now())
         .bind(user)
-        .bind(email)
-        .execute(&mut *conn)
-        .await?;
-    audit::record(conn, None, Some(user), "user.email_verified", email, "").await?;
-    Ok(())
+        .bind(email.to_owned());
+    audit::record_in(batch, None, Some(user), "user.email_verified", email, "");
 }
 
 /// Records the organization the console opens on.
 const OPEN_ON: &str = "UPDATE users SET active_org_id = $1 WHERE id = $2";
 
-/// Makes `org` the organization the console opens on for `user`, inside
-/// the change that joined or created it. Kept with the user, not in the
+/// Makes `org` the organization the console opens on for `user`, in
+/// `batch`, with the change that joined or created it. Kept with the user, not in the
 /// session: the session would be saved in a write of its own after the
 /// change, and it is gone at sign-out.
-pub async fn open_on(conn: &mut Conn, user: Uuid, org: Uuid) -> Result<(), AppError> {
-    sqlx::query(OPEN_ON)
-        .bind(org)
-        .bind(user)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+pub fn open_on(batch: &mut Batch, user: Uuid, org: Uuid) {
+    batch.push(OPEN_ON).bind(org).bind(user);
 }
 
 /// [`open_on`] as a change of its own (switching organizations, arriving

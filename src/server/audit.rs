@@ -4,7 +4,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::actor::Member;
-use crate::server::db::Conn;
+use crate::server::db::{Batch, Conn, Statement};
 
 /// Records a member doing `action` to `target` in their organization, with
 /// the API key they used when they acted through one.
@@ -15,15 +15,21 @@ pub async fn by(
     target: &str,
     details: &str,
 ) -> Result<(), sqlx::Error> {
+    let mut batch = Batch::default();
+    by_in(&mut batch, actor, action, target, details);
+    batch.run(conn).await
+}
+
+/// [`by`] as a statement of `batch`, written with the rest of its change.
+pub fn by_in(batch: &mut Batch, actor: &Member, action: &str, target: &str, details: &str) {
     let key = actor.api_key.as_ref().map(|key| key.id);
     insert(
-        conn,
+        batch,
         Some(actor.org.id),
         Some(actor.user.id),
         key,
         [action, target, details],
-    )
-    .await
+    );
 }
 
 /// Records `actor` doing `action` to `target` in `org`.
@@ -35,26 +41,50 @@ pub async fn record(
     target: &str,
     details: &str,
 ) -> Result<(), sqlx::Error> {
-    insert(conn, org, actor, None, [action, target, details]).await
+    let mut batch = Batch::default();
+    record_in(&mut batch, org, actor, action, target, details);
+    batch.run(conn).await
+}
+
+/// [`record`] as a statement of `batch`, written with the rest of its change.
+pub fn record_in(
+    batch: &mut Batch,
+    org: Option<Uuid>,
+    actor: Option<Uuid>,
+    action: &str,
+    target: &str,
+    details: &str,
+) {
+    insert(batch, org, actor, None, [action, target, details]);
+}
+
+/// An audit event's columns, in the order [`insert`] and [`record_each_in`] give them.
+const COLUMNS: &str = "audit_events (org_id, actor_id, api_key_id, action, target, details, at)";
+
+/// Records, in `batch`, one event for each row of `select`, which yields
+/// them in the order of [`COLUMNS`]; its placeholders are bound on the
+/// statement answered.
+pub fn record_each_in<'b>(batch: &'b mut Batch, select: &str) -> Statement<'b> {
+    batch.push(&format!("INSERT INTO {COLUMNS} {select}"))
 }
 
 /// The one INSERT of an audit event: action, target and details as text.
-async fn insert(
-    conn: &mut Conn,
+fn insert(
+    batch: &mut Batch,
     org: Option<Uuid>,
     actor: Option<Uuid>,
     api_key: Option<Uuid>,
     [action, target, details]: [&str; 3],
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+) {
+    batch
+        .push(&format!(
+            "INSERT INTO {COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        ))
         .bind(org)
         .bind(actor)
         .bind(api_key)
-        .bind(action)
-        .bind(target)
-        .bind(details)
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(action.to_owned())
+        .bind(target.to_owned())
+        .bind(details.to_owned())
+        .bind(Utc::now());
 }

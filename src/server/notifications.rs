@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::actor::{parse_role, User};
 use crate::error::AppError;
 use crate::model::inbox::{Inbox, InboxInvitation, Notice, Pulse};
-use crate::server::db::{self, Conn, Pool};
+use crate::server::db::{self, Batch, Pool};
 
 /// What a notice is about.
 #[derive(Debug, Clone, Copy)]
@@ -29,23 +29,14 @@ impl NoticeKind {
     }
 }
 
-/// Leaves a notice for `user`, inside the caller's transaction.
-pub async fn notify(
-    conn: &mut Conn,
-    user: Uuid,
-    kind: NoticeKind,
-    message: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO notifications (user_id, kind, message, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(user)
-    .bind(kind.as_str())
-    .bind(message)
-    .bind(Utc::now())
-    .execute(conn)
-    .await?;
-    Ok(())
+/// Leaves a notice for `user` in `batch`, written with the rest of its change.
+pub fn notify(batch: &mut Batch, user: Uuid, kind: NoticeKind, message: &str) {
+    batch
+        .push("INSERT INTO notifications (user_id, kind, message, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(user)
+        .bind(kind.as_str())
+        .bind(message.to_owned())
+        .bind(Utc::now());
 }
 
 /// The address whose invitations `user` may see in the console: only a

@@ -9,7 +9,7 @@ use crate::domain::text::{slugify, Name};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::model::orgs::{OrgSummary, OrgView};
-use crate::server::db::Pool;
+use crate::server::db::{Batch, Pool};
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {
@@ -64,16 +64,17 @@ pub async fn create(pool: &Pool, owner: Uuid, name: &str) -> Result<OrgSummary, 
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
+    let mut batch = Batch::default();
+    audit::record_in(
+        &mut batch,
         Some(id),
         Some(owner),
         "organization.created",
         name.as_str(),
         "",
-    )
-    .await?;
-    accounts::open_on(&mut tx, owner, id).await?;
+    );
+    accounts::open_on(&mut batch, owner, id);
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(OrgSummary {
         id,

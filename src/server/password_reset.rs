@@ -14,7 +14,7 @@ use super::{audit, db, password, rate_limit};
 use crate::domain::password::check_new_password;
 use crate::domain::Email;
 use crate::error::AppError;
-use crate::server::db::{Conn, Pool};
+use crate::server::db::{Batch, Conn, Pool};
 
 /// How long a reset link stays valid: short, since it hands over the account.
 const RESET_TTL: Duration = Duration::hours(1);
@@ -202,16 +202,17 @@ pub async fn complete(pool: &Pool, secret: &str, new_password: &str) -> Result<U
         .bind(link.user_id)
         .execute(&mut *tx)
         .await?;
-    mark_verified(&mut tx, link.user_id, &link.email).await?;
-    audit::record(
-        &mut tx,
+    let mut batch = Batch::default();
+    mark_verified(&mut batch, link.user_id, &link.email);
+    audit::record_in(
+        &mut batch,
         None,
         Some(link.user_id),
         "user.password_reset",
         &link.email,
         "",
-    )
-    .await?;
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     accounts::find(pool, link.user_id)
         .await?

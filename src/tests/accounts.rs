@@ -2,7 +2,7 @@ use super::support::{self, Client, Reply};
 use super::{last_mail_to, link_path};
 use crate::error::AppError;
 use crate::server::accounts::{self, SignUp};
-use crate::server::db::Pool;
+use crate::server::db::{Batch, Pool};
 
 fn input<'a>(name: &'a str, email: &'a str, password: &'a str) -> SignUp<'a> {
     SignUp {
@@ -77,8 +77,10 @@ async fn sign_up_refuses_bad_input_per_field(pool: Pool) {
         dup.unwrap_err().field_message("email").unwrap(),
         "An account with this email exists but was never confirmed. If the address is yours, reset the password to claim it."
     );
-    let mut conn = pool.acquire().await.unwrap();
-    accounts::mark_verified(&mut conn, first.id, "a@example.com")
+    let mut batch = Batch::default();
+    accounts::mark_verified(&mut batch, first.id, "a@example.com");
+    batch
+        .run(&mut *pool.acquire().await.unwrap())
         .await
         .unwrap();
     let dup = accounts::sign_up(&state, input("B", "A@EXAMPLE.com", "long enough")).await;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::server::accounts;
 use crate::server::actor::User;
-use crate::server::db::Pool;
+use crate::server::db::{Batch, Pool};
 use crate::server::invitations;
 use crate::server::invitations::link::{self, LinkKey};
 use crate::server::state::AppState;
@@ -15,8 +15,10 @@ use crate::server::{notifications, organizations};
 
 async fn verified(state: &AppState, email: &str) -> User {
     let u = user(state, email).await;
-    let mut conn = state.pool.acquire().await.unwrap();
-    accounts::mark_verified(&mut conn, u.id, email)
+    let mut batch = Batch::default();
+    accounts::mark_verified(&mut batch, u.id, email);
+    batch
+        .run(&mut *state.pool.acquire().await.unwrap())
         .await
         .unwrap();
     accounts::find(&state.pool, u.id).await.unwrap().unwrap()

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::model::invitations::InvitationRequest;
 use crate::model::members::{MemberFilter, MemberItem, MemberPage, MemberRows, MemberSort};
 use crate::server::actor::{Member, User};
-use crate::server::db::{Db, Pool};
+use crate::server::db::{Batch, Db, Pool};
 use crate::server::members::{self, MemberQuery, Removal};
 use crate::server::state::AppState;
 use crate::server::{invitations, organizations};
@@ -546,18 +546,19 @@ async fn counts_and_search_follow_every_change(pool: Pool) {
         .unwrap();
     assert_eq!(counted().await, 14);
     // Rejoining reuses the removed membership's row.
-    let mut conn = pool.acquire().await.unwrap();
+    let mut batch = Batch::default();
     invitations::store::admit(
-        &mut conn,
+        &mut batch,
         a.owner.org.id,
         a.plain.user.id,
         Role::Member,
         invitations::store::Joining::Again,
         Utc::now(),
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    );
+    batch
+        .run(&mut *pool.acquire().await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(counted().await, 15);
 
     let found = |actor: Member, search: &'static str| {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 
+mod batch;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
@@ -22,6 +23,8 @@ pub use postgres::*;
 mod sqlite;
 #[cfg(not(feature = "postgres"))]
 pub use sqlite::*;
+
+pub use batch::{Batch, Statement};
 
 /// How long a writer waits for its turn in this process before the request fails.
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);

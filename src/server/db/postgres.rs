@@ -9,7 +9,7 @@
 //! hit, a last-used time) are atomic by themselves and do not take it.
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
@@ -129,6 +129,39 @@ pub(super) async fn execute_in_turn<'q>(
     statement: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
 ) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
     statement.execute(pool).await
+}
+
+/// The statements of a [`super::Batch`], run one after another: PostgreSQL
+/// takes no multi-statement query with values.
+#[derive(Default)]
+pub(super) struct Pending(Vec<(String, PgArguments)>);
+
+impl Pending {
+    pub(super) fn statement(&mut self, sql: &str) -> &mut PgArguments {
+        self.0.push((sql.to_owned(), PgArguments::default()));
+        &mut self.0.last_mut().expect("pushed above").1
+    }
+
+    pub(super) async fn run(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        for (sql, args) in self.0 {
+            sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn fetch_optional<T>(
+        mut self,
+        conn: &mut PgConnection,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        let Some((sql, args)) = self.0.pop() else {
+            return Ok(None);
+        };
+        self.run(&mut *conn).await?;
+        sqlx::query_as_with(&sql, args).fetch_optional(conn).await
+    }
 }
 
 /// PostgreSQL keeps an overwritten row's old version until vacuum reclaims

@@ -2,7 +2,10 @@
 //! writers queue in process for its single write lock.
 
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Arguments;
 use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, TransactionManager};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -271,6 +274,72 @@ pub(super) async fn execute_in_turn<'q>(
     done
 }
 
+/// The statements of a [`super::Batch`] as one multi-statement query:
+/// SQLite's worker thread runs them one after another in one trip. Their
+/// placeholders are numbered on through the query, and SQLite binds each
+/// statement's `$n` to the query's n-th value.
+#[derive(Default)]
+pub(super) struct Pending {
+    sql: String,
+    args: SqliteArguments<'static>,
+}
+
+impl Pending {
+    /// Appends `sql`, its placeholders moved past the values already bound.
+    pub(super) fn statement(&mut self, sql: &str) -> &mut SqliteArguments<'static> {
+        if !self.sql.is_empty() {
+            self.sql.push_str(";\n");
+        }
+        renumber(sql, self.args.len(), &mut self.sql);
+        &mut self.args
+    }
+
+    pub(super) async fn run(self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        if !self.sql.is_empty() {
+            sqlx::query_with(&self.sql, self.args).execute(conn).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn fetch_optional<T>(
+        self,
+        conn: &mut SqliteConnection,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        sqlx::query_as_with(&self.sql, self.args)
+            .fetch_optional(conn)
+            .await
+    }
+}
+
+/// Writes `sql` to `out` with each placeholder `$n` as `$(n + by)`. Our
+/// statements hold no `$` in a literal, but one in quotes is left alone.
+fn renumber(sql: &str, by: usize, out: &mut String) {
+    let mut quoted = false;
+    let mut rest = sql;
+    while let Some(at) = rest.find(['$', '\'']) {
+        out.push_str(&rest[..at]);
+        let (mark, after) = rest[at..].split_at(1);
+        out.push_str(mark);
+        rest = after;
+        if mark == "'" {
+            quoted = !quoted;
+            continue;
+        }
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) if !quoted => {
+                out.push_str(&(n + by).to_string());
+                rest = &rest[digits..];
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+}
+
 /// What this process keeps for one database file (see [`super::local`]).
 #[derive(Clone)]
 pub struct BackendLocal {
@@ -425,6 +494,19 @@ impl Drop for Scratch {
 mod tests {
     use super::*;
     use sqlx::Connection;
+
+    /// A batch's later statements bind past the values of the ones before;
+    /// a `$` in a literal is text, not a placeholder.
+    #[test]
+    fn placeholders_are_numbered_on_through_a_batch() {
+        let mut out = String::new();
+        renumber(
+            "UPDATE t SET a = $1, b = '$2' WHERE c = $12 AND d = $",
+            3,
+            &mut out,
+        );
+        assert_eq!(out, "UPDATE t SET a = $4, b = '$2' WHERE c = $15 AND d = $");
+    }
 
     /// Emptying the WAL of blanked mail waits while this process's
     /// background checkpoint runs, rather than being refused by SQLite.

@@ -18,7 +18,7 @@ use crate::model::invitations::{
     BulkOutcome, BulkReport, BulkRequest, BulkRowResult, InvitationRequest,
 };
 use crate::server::actor::{refresh, Member};
-use crate::server::db::Conn;
+use crate::server::db::{Batch, Conn};
 use crate::server::state::AppState;
 use crate::server::{access, audit, db, teams};
 
@@ -47,7 +47,9 @@ pub async fn bulk_invite(
     let access = access::load_for_checks(&mut tx, org.id, actor.user.id, org.role).await?;
     // Someone who may not invite at all is refused as a whole, not row by row.
     policy::may_invite(&access, Role::Member)?;
-    expire_stale(&mut tx, org.id, now).await?;
+    let mut batch = Batch::default();
+    expire_stale(&mut batch, org.id, now);
+    batch.run(&mut tx).await?;
     let team_ids = teams::ids_by_name(&mut tx, org.id).await?;
     let mut free = (org.seat_limit - seats_used(&mut tx, org.id, now, None).await?).max(0);
     let mut first_row: HashMap<String, usize> = HashMap::new();

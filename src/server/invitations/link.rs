@@ -16,7 +16,7 @@ use crate::model::invitations::{InvitationDetails, LinkState};
 use crate::model::orgs::OrgSummary;
 use crate::server::accounts::{self, mark_verified};
 use crate::server::actor::User;
-use crate::server::db::{Conn, Pool};
+use crate::server::db::{Batch, Conn, Pool};
 use crate::server::identity::providers::{ProviderConfig, Providers};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::sso::connections;
@@ -194,19 +194,19 @@ pub async fn preview(
 async fn require_open(conn: &mut Conn, found: &Found, now: DateTime<Utc>) -> Result<(), AppError> {
     let state = link_state(found, now)?;
     if state == LinkState::Expired && found.row.status == "pending" {
-        sqlx::query("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = $1 AND status = 'pending'")
-            .bind(found.row.id)
-            .execute(&mut *conn)
-            .await?;
-        audit::record(
-            conn,
+        let mut batch = Batch::default();
+        batch
+            .push("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = $1 AND status = 'pending'")
+            .bind(found.row.id);
+        audit::record_in(
+            &mut batch,
             Some(found.row.org_id),
             None,
             "invitation.expired",
             &found.row.email,
             "",
-        )
-        .await?;
+        );
+        batch.run(conn).await?;
     }
     match state {
         LinkState::Open => Ok(()),
@@ -316,7 +316,9 @@ pub async fn accept<'a>(
     require_acceptor_still_member(&mut tx, row).await?;
     if !found.replaced && row.status == "accepted" && row.decided_by == Some(user.id) {
         if user.active_org_id != Some(row.org_id) {
-            accounts::open_on(&mut tx, user.id, row.org_id).await?;
+            let mut batch = Batch::default();
+            accounts::open_on(&mut batch, user.id, row.org_id);
+            batch.run(&mut tx).await?;
             tx.commit().await?;
         }
         return Ok(org);
@@ -357,47 +359,59 @@ pub async fn accept<'a>(
     .bind(user.id)
     .fetch_one(&mut *tx)
     .await?;
-    if standing.membership.as_deref() != Some("active") {
-        if standing.used >= standing.seat_limit {
+    let joining = match standing.membership.as_deref() {
+        Some("active") => None,
+        _ if standing.used >= standing.seat_limit => {
             return Err(AppError::Conflict(format!(
                 "{} has no free seat right now ({} of {} seats used). Ask an admin to free a seat, then try again.",
                 row.org_name, standing.used, standing.seat_limit
             )));
         }
-        let joining = Joining::after(standing.membership.as_deref());
-        admit(&mut tx, row.org_id, user.id, row.role()?, joining, now).await?;
+        membership => Some(Joining::after(membership)),
+    };
+    // The invitation's UPDATE answers whether it was still pending; nothing
+    // after it answers anything, so it is sent in one trip.
+    let mut batch = Batch::default();
+    decide(
+        &mut tx,
+        &mut batch,
+        row,
+        InvitationEvent::Accept,
+        Some(user),
+        now,
+    )
+    .await?;
+    if let Some(joining) = joining {
+        admit(&mut batch, row.org_id, user.id, row.role()?, joining, now);
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
         if standing.withholds {
-            sqlx::query("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
+            batch
+                .push("INSERT INTO role_exclusions (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_withheld WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
                 .bind(row.org_id)
                 .bind(user.id)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
+                .bind(row.id);
         }
     }
     // The access the invitation carries: its teams and org-wide grants.
     if standing.carries_teams {
-        sqlx::query("INSERT INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
+        batch
+            .push("INSERT INTO team_members (team_id, user_id, added_at) SELECT team_id, $1, $2 FROM invitation_teams WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
             .bind(user.id)
             .bind(now)
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
+            .bind(row.id);
     }
     if standing.carries_grants {
-        sqlx::query("INSERT INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
+        batch
+            .push("INSERT INTO grants (org_id, user_id, permission) SELECT $1, $2, permission FROM invitation_grants WHERE invitation_id = $3 ON CONFLICT DO NOTHING")
             .bind(row.org_id)
             .bind(user.id)
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
+            .bind(row.id);
     }
-    decide(&mut tx, row, InvitationEvent::Accept, Some(user), now).await?;
     if proof != AddressProof::AlreadyVerified {
-        mark_verified(&mut tx, user.id, &user.email).await?;
+        mark_verified(&mut batch, user.id, &user.email);
     }
-    accounts::open_on(&mut tx, user.id, row.org_id).await?;
+    accounts::open_on(&mut batch, user.id, row.org_id);
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(org)
 }
@@ -418,14 +432,26 @@ pub async fn decline<'a>(
         tx.commit().await?;
         return Err(err);
     }
-    decide(&mut tx, &found.row, InvitationEvent::Decline, viewer, now).await?;
+    let mut batch = Batch::default();
+    decide(
+        &mut tx,
+        &mut batch,
+        &found.row,
+        InvitationEvent::Decline,
+        viewer,
+        now,
+    )
+    .await?;
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Moves a pending invitation to the state `event` leads to, with its audit event.
+/// Moves a pending invitation to the state `event` leads to; its audit
+/// event and the inviter's notice go in `batch`.
 async fn decide(
     conn: &mut Conn,
+    batch: &mut Batch,
     row: &InvitationRow,
     event: InvitationEvent,
     by: Option<&User>,
@@ -448,15 +474,14 @@ async fn decide(
             "This invitation changed a moment ago. Reload the page.".into(),
         ));
     }
-    audit::record(
-        conn,
+    audit::record_in(
+        batch,
         Some(row.org_id),
         by_id,
         &format!("invitation.{}", next.as_str()),
         &row.email,
         &row.role,
-    )
-    .await?;
+    );
     // The inviter knows people by name; one who answered without signing in
     // is known by the address only.
     let message = format!(
@@ -466,11 +491,10 @@ async fn decide(
         row.org_name
     );
     notify(
-        conn,
+        batch,
         row.invited_by,
         NoticeKind::InvitationAnswered,
         &message,
-    )
-    .await?;
+    );
     Ok(())
 }

@@ -24,7 +24,7 @@ use crate::error::AppError;
 use crate::model::invitations::{
     Delivery, InvitationItem, InvitationList, InvitationRequest, IssuedInvitation, INVITATIONS_PAGE,
 };
-use crate::server::db::{Conn, Pool};
+use crate::server::db::{Batch, Conn, Pool};
 use crate::server::mail::outbox::DeliveryStatus;
 
 /// Checked invitation input.
@@ -138,7 +138,6 @@ async fn insert(
     input: &InvitationInput,
 ) -> Result<IssuedInvitation, AppError> {
     let now = Utc::now();
-    expire_stale(conn, actor.org.id, now).await?;
     let (actor, used, presence) = Inviting::read(conn, actor, &input.email, now).await?;
     let actor = &actor;
     let org = &actor.org;
@@ -175,9 +174,10 @@ async fn insert(
 }
 
 /// What one invitation is checked against, read in one query after stale
-/// invitations are expired: the inviter as of now, the seats in use and
-/// whether the address is already in the organization. Each read is a trip
-/// to the database inside the write turn, which every writer waits for.
+/// invitations are expired (in the same trip): the inviter as of now, the
+/// seats in use and whether the address is already in the organization.
+/// Each trip to the database inside the write turn is one every writer
+/// behind it waits for.
 #[derive(sqlx::FromRow)]
 struct Inviting {
     #[sqlx(flatten)]
@@ -195,19 +195,21 @@ impl Inviting {
         email: &Email,
         now: DateTime<Utc>,
     ) -> Result<(Member, i64, Presence), AppError> {
-        let found: Option<Self> = sqlx::query_as(&format!(
-            "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}
+        let mut batch = Batch::default();
+        expire_stale(&mut batch, actor.org.id, now);
+        batch
+            .push(&format!(
+                "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}
              FROM memberships m JOIN organizations o ON o.id = m.org_id
              WHERE m.org_id = $1 AND m.user_id = $5 AND m.status = 'active'",
-            Presence::columns("$1", "$4"),
-        ))
-        .bind(actor.org.id)
-        .bind(now)
-        .bind(None::<Uuid>)
-        .bind(email.as_str())
-        .bind(actor.user.id)
-        .fetch_optional(&mut *conn)
-        .await?;
+                Presence::columns("$1", "$4"),
+            ))
+            .bind(actor.org.id)
+            .bind(now)
+            .bind(None::<Uuid>)
+            .bind(email.to_string())
+            .bind(actor.user.id);
+        let found: Option<Self> = batch.fetch_optional(conn).await?;
         let Self {
             actor: fresh,
             used,
@@ -334,57 +336,51 @@ async fn store(
     };
     let id = row.id;
     let links = NewLinks::draw();
-    let outbox_id = links.mail(conn, &state.config.base_url, &row).await?;
-    sqlx::query(
-        "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at,
-                                  sign_in_provider, sign_in_tenant, outbox_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(id)
-    .bind(org.id)
-    .bind(&row.email)
-    .bind(&row.role)
-    .bind(&row.note)
-    .bind(&row.notify_email)
-    .bind(actor.user.id)
-    .bind(now)
-    .bind(now)
-    .bind(row.expires_at)
-    .bind(&row.sign_in_provider)
-    .bind(&row.sign_in_tenant)
-    .bind(outbox_id)
-    // The write lock taken at BEGIN IMMEDIATE means the pending check above
-    // still holds; the partial unique index is the backstop.
-    .execute(&mut *conn)
-    .await?;
-    for team in &input.carried.teams {
-        sqlx::query(
-            "INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    // Nothing below answers anything the change needs: one trip for all of it.
+    let mut batch = Batch::default();
+    let message_id = links.mail(&mut batch, &state.config.base_url, &row)?;
+    // The write lock taken at BEGIN IMMEDIATE means the pending check
+    // before still holds; the partial unique index is the backstop.
+    batch
+        .push(
+            "INSERT INTO invitations (id, org_id, email, role, note, notify_email, invited_by, created_at, sent_at, expires_at,
+                                      sign_in_provider, sign_in_tenant, outbox_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, (SELECT id FROM outbox WHERE message_id = $13))",
         )
         .bind(id)
-        .bind(team)
-        .execute(&mut *conn)
-        .await?;
+        .bind(org.id)
+        .bind(row.email.clone())
+        .bind(row.role.clone())
+        .bind(row.note.clone())
+        .bind(row.notify_email.clone())
+        .bind(actor.user.id)
+        .bind(now)
+        .bind(now)
+        .bind(row.expires_at)
+        .bind(row.sign_in_provider.clone())
+        .bind(row.sign_in_tenant.clone())
+        .bind(message_id);
+    for team in &input.carried.teams {
+        batch
+            .push("INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*team);
     }
     for grant in &input.carried.grants {
-        sqlx::query("INSERT INTO invitation_grants (invitation_id, permission) VALUES ($1, $2)")
+        batch
+            .push("INSERT INTO invitation_grants (invitation_id, permission) VALUES ($1, $2)")
             .bind(id)
-            .bind(grant.permission().key())
-            .execute(&mut *conn)
-            .await?;
+            .bind(grant.permission().key());
     }
     for permission in &input.carried.withheld {
-        sqlx::query(
-            "INSERT INTO invitation_withheld (invitation_id, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(permission.key())
-        .execute(&mut *conn)
-        .await?;
+        batch
+            .push("INSERT INTO invitation_withheld (invitation_id, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(permission.key());
     }
-    let link = links.store(conn, &state.config.base_url, id, now).await?;
-    audit::by(
-        conn,
+    let link = links.store(&mut batch, &state.config.base_url, id, now);
+    audit::by_in(
+        &mut batch,
         actor,
         "invitation.created",
         input.email.as_str(),
@@ -392,8 +388,8 @@ async fn store(
             SignInMethod::Any => input.role.as_str().to_owned(),
             method => format!("{}, sign in with {}", input.role.as_str(), method.label()),
         },
-    )
-    .await?;
+    );
+    batch.run(conn).await?;
     Ok(issued(&row, link))
 }
 
@@ -508,22 +504,22 @@ pub async fn resend(
                 ..row
             };
             let links = NewLinks::draw();
-            let outbox_id = links.mail(&mut tx, &state.config.base_url, &row).await?;
-            sqlx::query(
-                "UPDATE invitations SET sent_at = $1, expires_at = $2, outbox_id = $3, last_error = NULL
-                 WHERE id = $4",
-            )
-            .bind(now)
-            .bind(row.expires_at)
-            .bind(outbox_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            retire_links(&mut tx, id, now).await?;
-            let link = links
-                .store(&mut tx, &state.config.base_url, id, now)
-                .await?;
-            audit::by(&mut tx, actor, "invitation.resent", &row.email, "").await?;
+            let mut batch = Batch::default();
+            let message_id = links.mail(&mut batch, &state.config.base_url, &row)?;
+            batch
+                .push(
+                    "UPDATE invitations SET sent_at = $1, expires_at = $2, last_error = NULL,
+                         outbox_id = (SELECT id FROM outbox WHERE message_id = $3)
+                     WHERE id = $4",
+                )
+                .bind(now)
+                .bind(row.expires_at)
+                .bind(message_id)
+                .bind(id);
+            retire_links(&mut batch, id, now);
+            let link = links.store(&mut batch, &state.config.base_url, id, now);
+            audit::by_in(&mut batch, actor, "invitation.resent", &row.email, "");
+            batch.run(&mut tx).await?;
             issued(&row, link)
         }
         ResendPlan::InviteAgain => {

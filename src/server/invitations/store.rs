@@ -10,8 +10,8 @@ use crate::domain::Role;
 use crate::error::AppError;
 use crate::server::actor::parse_role;
 use crate::server::audit;
-use crate::server::db::Conn;
-use crate::server::mail::{enqueue, templates};
+use crate::server::db::{Batch, Conn};
+use crate::server::mail::{enqueue_in, templates};
 use crate::server::token::SecretToken;
 
 /// An invitation row with what its pages and mail need.
@@ -102,21 +102,24 @@ pub async fn load(conn: &mut Conn, org: Uuid, id: Uuid) -> Result<InvitationRow,
     .ok_or_else(|| AppError::NotFound("Invitation".into()))
 }
 
-/// Writes down the expiry of every pending invitation of `org` whose time has
-/// passed, with an audit event each, so the rules below see true states.
-pub async fn expire_stale(conn: &mut Conn, org: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
-    let expired: Vec<(Uuid, String)> = sqlx::query_as(
-        "UPDATE invitations SET status = 'expired', decided_at = expires_at
-         WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2 RETURNING id, email",
+/// Writes down, in `batch`, the expiry of every pending invitation of `org`
+/// whose time has passed, with an audit event each, so the checks after it
+/// see true states. Nothing is read back: the batch can end in those checks.
+pub fn expire_stale(batch: &mut Batch, org: Uuid, now: DateTime<Utc>) {
+    const STALE: &str =
+        "FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2";
+    audit::record_each_in(
+        batch,
+        &format!("SELECT org_id, NULL, NULL, 'invitation.expired', email, '', $2 {STALE}"),
     )
     .bind(org)
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (_, email) in expired {
-        audit::record(conn, Some(org), None, "invitation.expired", &email, "").await?;
-    }
-    Ok(())
+    .bind(now);
+    batch
+        .push(&format!(
+            "UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id IN (SELECT id {STALE})"
+        ))
+        .bind(org)
+        .bind(now);
 }
 
 /// Whether someone joins an organization for the first time or returns
@@ -140,39 +143,37 @@ impl Joining {
     }
 }
 
-/// Makes `user` an active member of `org` with `role` (seats checked by the
+/// Makes `user` an active member of `org` with `role`, in `batch` (seats checked by the
 /// caller). Someone who was a member before starts over: their old grants,
 /// exclusions and teams are gone (one joining first has none, so nothing is
 /// looked for).
-pub async fn admit(
-    conn: &mut Conn,
+pub fn admit(
+    batch: &mut Batch,
     org: Uuid,
     user: Uuid,
     role: Role,
     joining: Joining,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) {
     if joining == Joining::Again {
         for sql in [
             "DELETE FROM grants WHERE org_id = $1 AND user_id = $2",
             "DELETE FROM role_exclusions WHERE org_id = $1 AND user_id = $2",
             "DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE org_id = $1)",
         ] {
-            sqlx::query(sql).bind(org).bind(user).execute(&mut *conn).await?;
+            batch.push(sql).bind(org).bind(user);
         }
     }
-    sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)
-         ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
-            joined_at = excluded.joined_at, removed_at = NULL, removed_by = NULL",
-    )
-    .bind(org)
-    .bind(user)
-    .bind(role.as_str())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    batch
+        .push(
+            "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)
+             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
+                joined_at = excluded.joined_at, removed_at = NULL, removed_by = NULL",
+        )
+        .bind(org)
+        .bind(user)
+        .bind(role.as_str())
+        .bind(now);
 }
 
 /// Seats in use in organization `$1` (read from `organizations`) at `$2`:
@@ -205,24 +206,18 @@ pub async fn seats_used(
 
 /// Marks the links an invitation has so far as replaced, before a resend
 /// issues new ones.
-pub async fn retire_links(
-    conn: &mut Conn,
-    invitation: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE invitation_tokens SET replaced_at = $1 WHERE invitation_id = $2 AND replaced_at IS NULL")
+pub fn retire_links(batch: &mut Batch, invitation: Uuid, now: DateTime<Utc>) {
+    batch
+        .push("UPDATE invitation_tokens SET replaced_at = $1 WHERE invitation_id = $2 AND replaced_at IS NULL")
         .bind(now)
-        .bind(invitation)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+        .bind(invitation);
 }
 
 /// An invitation's two new links, drawn but not stored yet: the mailed one,
 /// which proves the invitee's mailbox, and the shareable one the inviter
 /// copies, which works the same but proves nothing. Drawn first so the mail
 /// is queued before the invitation row is written, and the row can point
-/// at it in the same statement rather than in an UPDATE after.
+/// at it (by its message id) rather than be updated after.
 pub struct NewLinks {
     mailed: SecretToken,
     shared: SecretToken,
@@ -236,14 +231,14 @@ impl NewLinks {
         }
     }
 
-    /// Queues the invitation mail for `row`, carrying the mailed link;
-    /// answers its outbox row, for the invitation to point at.
-    pub async fn mail(
+    /// Queues the invitation mail for `row`, carrying the mailed link, in
+    /// `batch`; answers its message id, by which the invitation points at it.
+    pub fn mail(
         &self,
-        conn: &mut Conn,
+        batch: &mut Batch,
         base_url: &str,
         row: &InvitationRow,
-    ) -> Result<i64, AppError> {
+    ) -> Result<String, AppError> {
         let mail = templates::invitation(&templates::InvitationMail {
             to: row.notify_email.as_deref().unwrap_or(&row.email),
             invitee: &row.email,
@@ -255,30 +250,30 @@ impl NewLinks {
             link: &link(base_url, &self.mailed),
         })
         .map_err(|_| AppError::Internal)?;
-        Ok(enqueue(conn, &mail).await?)
+        Ok(enqueue_in(batch, &mail))
     }
 
-    /// Stores both links of `invitation` in one statement (a resend retires
-    /// the earlier ones first, see [`retire_links`]); answers the shareable
-    /// link for the inviter.
-    pub async fn store(
+    /// Stores both links of `invitation` in one statement of `batch` (a
+    /// resend retires the earlier ones first, see [`retire_links`]); answers
+    /// the shareable link for the inviter.
+    pub fn store(
         self,
-        conn: &mut Conn,
+        batch: &mut Batch,
         base_url: &str,
         invitation: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<String, AppError> {
-        sqlx::query(
-            "INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at)
-             VALUES ($1, $3, 'mail', $4), ($2, $3, 'share', $4)",
-        )
-        .bind(&self.mailed.hash)
-        .bind(&self.shared.hash)
-        .bind(invitation)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        Ok(link(base_url, &self.shared))
+    ) -> String {
+        let link = link(base_url, &self.shared);
+        batch
+            .push(
+                "INSERT INTO invitation_tokens (token_hash, invitation_id, kind, created_at)
+                 VALUES ($1, $3, 'mail', $4), ($2, $3, 'share', $4)",
+            )
+            .bind(self.mailed.hash)
+            .bind(self.shared.hash)
+            .bind(invitation)
+            .bind(now);
+        link
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::Email;
-use crate::server::db::Conn;
+use crate::server::db::{Batch, Conn};
 
 /// A message to send: always both a plain-text and an HTML part.
 #[derive(Debug, Clone)]
@@ -49,24 +49,38 @@ pub struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
 }
 
+/// Adds `mail` to the outbox with the rest of `batch`, so it commits or
+/// rolls back with the change that caused it. Answers its message id, by
+/// which the change's other statements find the row (`SELECT id FROM
+/// outbox WHERE message_id = ...`) without waiting for it to be written.
+pub fn enqueue_in(batch: &mut Batch, mail: &OutgoingMail) -> String {
+    let message_id = uuid::Uuid::new_v4().simple().to_string();
+    let now = Utc::now();
+    batch
+        .push(
+            "INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(message_id.clone())
+        .bind(mail.to.to_string())
+        .bind(mail.subject.clone())
+        .bind(mail.text.clone())
+        .bind(mail.html.clone())
+        .bind(now)
+        .bind(now);
+    message_id
+}
+
 /// Adds `mail` to the outbox on the caller's connection, so it commits or
 /// rolls back with the change that caused it. Returns the row id.
 pub async fn enqueue(conn: &mut Conn, mail: &OutgoingMail) -> Result<i64, sqlx::Error> {
-    let now = Utc::now();
-    let id = sqlx::query_scalar(
-        "INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(uuid::Uuid::new_v4().simple().to_string())
-    .bind(mail.to.as_str())
-    .bind(&mail.subject)
-    .bind(&mail.text)
-    .bind(&mail.html)
-    .bind(now)
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+    let mut batch = Batch::default();
+    let message_id = enqueue_in(&mut batch, mail);
+    batch.run(conn).await?;
+    sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// Takes the oldest message due by `due_by` for one attempt, the one way rows

@@ -12,8 +12,8 @@ use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::model::access::{MyAccess, PermissionSwitch};
 use crate::server::actor::{parse_role, refresh, Member};
-use crate::server::db::Conn;
-use crate::server::mail::{enqueue, templates};
+use crate::server::db::{Batch, Conn};
+use crate::server::mail::{enqueue_in, templates};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::state::AppState;
 use crate::server::{access, audit, db, projects};
@@ -122,14 +122,22 @@ pub async fn change_role(
     }
     set_role(&mut tx, org.id, user, new).await?;
     let details = format!("{} -> {}", them.role.as_str(), new.as_str());
-    audit::by(&mut tx, actor, "member.role_changed", &them.email, &details).await?;
+    let mut batch = Batch::default();
+    audit::by_in(
+        &mut batch,
+        actor,
+        "member.role_changed",
+        &them.email,
+        &details,
+    );
     let message = format!(
         "Your role in {} changed from {} to {}.",
         org.name,
         them.role.label(),
         new.label()
     );
-    notify(&mut tx, user, NoticeKind::RoleChanged, &message).await?;
+    notify(&mut batch, user, NoticeKind::RoleChanged, &message);
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -153,21 +161,21 @@ pub async fn transfer_ownership(
     let them = target(&mut tx, org.id, user, None).await?;
     set_role(&mut tx, org.id, user, Role::Owner).await?;
     set_role(&mut tx, org.id, actor.user.id, Role::Admin).await?;
-    audit::by(
-        &mut tx,
+    let mut batch = Batch::default();
+    audit::by_in(
+        &mut batch,
         actor,
         "member.ownership_transferred",
         &them.email,
         &format!("from {}", actor.user.email),
-    )
-    .await?;
+    );
     notify(
-        &mut tx,
+        &mut batch,
         user,
         NoticeKind::RoleChanged,
         &format!("You are now an owner of {}.", org.name),
-    )
-    .await?;
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -256,27 +264,26 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
         .rows_affected();
         details.push(format!("revoked {revoked} invitation(s) they sent"));
     }
-    audit::by(
-        &mut tx,
+    let mut batch = Batch::default();
+    audit::by_in(
+        &mut batch,
         actor,
         "member.removed",
         &them.email,
         &details.join("; "),
-    )
-    .await?;
+    );
     notify(
-        &mut tx,
+        &mut batch,
         removal.user_id,
         NoticeKind::Removed,
         &format!("You were removed from {}.", org.name),
-    )
-    .await?;
+    );
     let to = Email::parse(&them.email).map_err(|_| AppError::Internal)?;
-    enqueue(
-        &mut tx,
+    enqueue_in(
+        &mut batch,
         &templates::removed(&to, &them.name, &org.name, &state.config.base_url),
-    )
-    .await?;
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     state.mail.wake();
     Ok(())

@@ -11,7 +11,7 @@ use crate::domain::sso::sync_teams;
 use crate::error::AppError;
 use crate::model::orgs::OrgSummary;
 use crate::server::actor::User;
-use crate::server::db::{Conn, Pool};
+use crate::server::db::{Batch, Conn, Pool};
 use crate::server::invitations::store::{admit, seats_used, Joining};
 use crate::server::notifications::{notify, NoticeKind};
 use crate::server::{audit, db};
@@ -82,17 +82,17 @@ pub async fn on_sign_in(
                 tx.commit().await?;
                 return Ok(Provisioning::NoSeat { org_name: name });
             }
+            let mut batch = Batch::default();
             admit(
-                &mut tx,
+                &mut batch,
                 connection.org_id,
                 user.id,
                 connection.default_role,
                 Joining::after(earlier.as_ref().map(|(_, status)| status.as_str())),
                 now,
-            )
-            .await?;
-            audit::record(
-                &mut tx,
+            );
+            audit::record_in(
+                &mut batch,
                 Some(connection.org_id),
                 Some(user.id),
                 "member.provisioned",
@@ -101,8 +101,8 @@ pub async fn on_sign_in(
                     "joined through single sign-on as {}",
                     connection.default_role.label()
                 ),
-            )
-            .await?;
+            );
+            batch.run(&mut tx).await?;
             connection.default_role
         }
     };
@@ -131,10 +131,11 @@ async fn tell_owners(
     let message = format!(
         "{who} signed in through single sign-on but could not join {org_name}: no seat is free. Raise the seat limit in Settings or free a seat."
     );
+    let mut batch = Batch::default();
     for owner in owners {
-        notify(conn, owner, NoticeKind::SeatsFull, &message).await?;
+        notify(&mut batch, owner, NoticeKind::SeatsFull, &message);
     }
-    Ok(())
+    Ok(batch.run(conn).await?)
 }
 
 /// Joins the mapped teams of `groups` and leaves the other mapped ones.
