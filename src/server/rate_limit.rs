@@ -7,7 +7,7 @@ use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use crate::error::AppError;
-use crate::server::db::{self, Conn, Db, Pool};
+use crate::server::db::{self, Batch, Pool};
 
 /// Records one hit for `key`; refuses it when `limit` hits already fell in
 /// the key's current `window` (every caller of one key uses the same window).
@@ -111,48 +111,80 @@ impl Spares {
     }
 }
 
-/// [`hit`] inside a write transaction the caller holds: one statement more
-/// in a turn already taken. A refused change rolls its hit back with it.
-pub async fn hit_in(
-    tx: &mut Conn,
+/// Opens a write transaction whose first statement records one hit for
+/// `key` (see [`hit`]), sent with its BEGIN in one trip. A refused change
+/// rolls its hit back with it.
+pub async fn begin_write_hit(
+    pool: &Pool,
     key: &str,
     limit: u32,
     window: Duration,
-) -> Result<(), AppError> {
-    take(tx, key, limit, window, 1).await.map(|_| ())
+) -> Result<db::WriteTx, AppError> {
+    let now = Utc::now().timestamp_millis();
+    let mut first = Batch::default();
+    push_take(&mut first, key, window, now, 1);
+    let (tx, counted) = db::begin_write_with::<Counted>(pool, first).await?;
+    counted.ok_or(AppError::Internal)?.granted(limit, 1, now)?;
+    Ok(tx)
 }
 
-/// Records `wanted` hits for `key` in one statement that also starts a new
-/// window when the last one ended; answers how many of them fall within the
-/// limit (at least one, or the refusal) and when the window ends.
-async fn take<'e>(
-    executor: impl sqlx::Executor<'e, Database = Db>,
+/// Records `wanted` hits for `key` through `writer` in one statement (see
+/// [`push_take`]); answers how many of them fall within the limit (at least
+/// one, or the refusal) and when the window ends.
+async fn take(
+    writer: &Pool,
     key: &str,
     limit: u32,
     window: Duration,
     wanted: u32,
 ) -> Result<(u32, i64), AppError> {
     let now = Utc::now().timestamp_millis();
+    let mut batch = Batch::default();
+    push_take(&mut batch, key, window, now, wanted);
+    let counted: Option<Counted> = batch.fetch_optional(&mut *writer.acquire().await?).await?;
+    counted
+        .ok_or(AppError::Internal)?
+        .granted(limit, wanted, now)
+}
+
+/// Records `wanted` hits for `key` at `now` (ms) in a statement of `batch`
+/// that also starts a new window when the last one ended, and yields the
+/// key's [`Counted`].
+fn push_take(batch: &mut Batch, key: &str, window: Duration, now: i64, wanted: u32) {
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    let (hits, window_ends): (i64, i64) = sqlx::query_as(
-        "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, $4)
-         ON CONFLICT (key) DO UPDATE SET
-             hits = CASE WHEN rate_limits.window_ends <= $3 THEN $4 ELSE rate_limits.hits + $4 END,
-             window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END
-         RETURNING hits, window_ends",
-    )
-    .bind(key)
-    .bind(now.saturating_add(window_ms))
-    .bind(now)
-    .bind(i64::from(wanted))
-    .fetch_one(executor)
-    .await?;
-    let before = hits - i64::from(wanted);
-    let granted = (i64::from(limit) - before).min(i64::from(wanted));
-    if granted < 1 {
-        return Err(refusal(window_ends, now));
+    batch
+        .push(
+            "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, $4)
+             ON CONFLICT (key) DO UPDATE SET
+                 hits = CASE WHEN rate_limits.window_ends <= $3 THEN $4 ELSE rate_limits.hits + $4 END,
+                 window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END
+             RETURNING hits, window_ends",
+        )
+        .bind(key.to_owned())
+        .bind(now.saturating_add(window_ms))
+        .bind(now)
+        .bind(i64::from(wanted));
+}
+
+/// A key's hits in its window, the ones just taken included, and when the
+/// window ends (ms).
+#[derive(sqlx::FromRow)]
+struct Counted {
+    hits: i64,
+    window_ends: i64,
+}
+
+impl Counted {
+    /// How many of the `wanted` hits just taken fall within `limit` (at
+    /// least one, or the refusal) and when the window ends.
+    fn granted(self, limit: u32, wanted: u32, now: i64) -> Result<(u32, i64), AppError> {
+        let before = self.hits - i64::from(wanted);
+        let granted = (i64::from(limit) - before).min(i64::from(wanted));
+        if granted < 1 {
+            return Err(refusal(self.window_ends, now));
+        }
+        Ok((u32::try_from(granted).unwrap_or(1), self.window_ends))
     }
-    Ok((u32::try_from(granted).unwrap_or(1), window_ends))
 }
 
 /// The refusal of a hit in a window ending at `window_ends` (ms), at `now`.

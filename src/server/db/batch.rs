@@ -32,10 +32,7 @@ impl Batch {
 
     /// Runs the statements in the order they were pushed; nothing when there are none.
     pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
-        if let Some(err) = self.failed {
-            return Err(sqlx::Error::Encode(err));
-        }
-        self.pending.run(conn).await
+        self.into_pending()?.run(conn).await
     }
 
     /// Runs the statements in order and answers the row the last one
@@ -43,12 +40,18 @@ impl Batch {
     /// in the same trip. The statements before it must yield no rows.
     pub async fn fetch_optional<T>(self, conn: &mut Conn) -> Result<Option<T>, sqlx::Error>
     where
-        T: for<'r> FromRow<'r, <Db as Database>::Row> + Send + Unpin,
+        T: for<'r> FromRow<'r, <Db as Database>::Row>,
     {
-        if let Some(err) = self.failed {
-            return Err(sqlx::Error::Encode(err));
+        let row = self.into_pending()?.fetch_optional(conn).await?;
+        row.as_ref().map(T::from_row).transpose()
+    }
+
+    /// The statements to run, or the value that could not be encoded.
+    pub(super) fn into_pending(self) -> Result<Pending, sqlx::Error> {
+        match self.failed {
+            Some(err) => Err(sqlx::Error::Encode(err)),
+            None => Ok(self.pending),
         }
-        self.pending.fetch_optional(conn).await
     }
 }
 
@@ -74,7 +77,7 @@ impl Statement<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::{begin_write, connect, Scratch};
+    use crate::server::db::{begin_write, begin_write_with, connect, Scratch};
 
     /// Statements run in order with their own values, however many each
     /// has; a later one sees what an earlier one wrote, and the last one's
@@ -104,6 +107,35 @@ mod tests {
         tx.commit().await.unwrap();
         // Made from the first row (10, 1), then multiplied.
         assert_eq!(second, Some((15, 20)));
+    }
+
+    /// A change begun with its first statements and committed with its
+    /// last: what the first read is answered, and when the last fail,
+    /// nothing of the change is kept and the next writer begins cleanly.
+    #[tokio::test]
+    async fn a_change_whose_last_writes_fail_keeps_none_of_it() {
+        let scratch = Scratch::new("batch-ends").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let insert = "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1)";
+        let mut first = Batch::default();
+        first
+            .push(&format!("{insert} RETURNING hits"))
+            .bind("begun");
+        let (tx, hits) = begin_write_with::<(i64,)>(&pool, first).await.unwrap();
+        assert_eq!(hits, Some((1,)));
+        let mut last = Batch::default();
+        last.push(insert).bind("last");
+        last.push(insert).bind("begun");
+        assert!(tx.commit_with(last).await.is_err(), "the key is taken");
+        let next = begin_write(&pool).await.unwrap();
+        let mut last = Batch::default();
+        last.push(insert).bind("next");
+        next.commit_with(last).await.unwrap();
+        let kept: Vec<String> = sqlx::query_scalar("SELECT key FROM rate_limits")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, ["next"]);
     }
 
     /// A failing statement fails the batch, and its transaction undoes

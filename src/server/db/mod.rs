@@ -4,7 +4,7 @@
 //! a few SQL spellings) lives in the two backend modules.
 
 use sqlx::query::Query;
-use sqlx::Database;
+use sqlx::{Database, FromRow};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, LazyLock};
@@ -43,10 +43,14 @@ pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_
 pub type Turn = OwnedMutexGuard<Writer>;
 
 /// This process's turn at the database's write lock, waited for in arrival order.
+/// Whatever a writer before left open on its connection is ended first
+/// (see `settle`).
 pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
-    tokio::time::timeout(WRITE_TURN_TIMEOUT, local(pool).turns.lock_owned())
+    let mut turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, local(pool).turns.lock_owned())
         .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)
+        .map_err(|_| sqlx::Error::PoolTimedOut)?;
+    settle(&mut turn).await;
+    Ok(turn)
 }
 
 /// What this process keeps for one database, whichever pools it opened
@@ -86,9 +90,15 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.commit_with(Batch::default()).await
+    }
+
+    /// Runs `last`, then commits: on SQLite in one trip.
+    pub async fn commit_with(mut self, last: Batch) -> Result<(), sqlx::Error> {
+        let last = last.into_pending()?;
         let (tx, turn) = self.parts();
-        tx.commit(turn).await
+        tx.commit(turn, last).await
     }
 
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
@@ -134,12 +144,37 @@ impl DerefMut for WriteTx {
 /// one pending invitation per address) cannot interleave, in this process
 /// or another.
 pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
-    let mut turn = take_turn(pool).await?;
-    let tx = OpenTx::begin(pool, &mut turn).await?;
-    Ok(WriteTx {
-        tx: Some(tx),
-        turn: Some(turn),
-    })
+    Ok(begin(pool, Batch::default()).await?.0)
+}
+
+/// [`begin_write`], running `first` in the new transaction and answering
+/// the row its last statement yields: on SQLite in the same trip as the
+/// BEGIN.
+pub async fn begin_write_with<T>(
+    pool: &Pool,
+    first: Batch,
+) -> Result<(WriteTx, Option<T>), sqlx::Error>
+where
+    T: for<'r> FromRow<'r, <Db as Database>::Row>,
+{
+    let (tx, row) = begin(pool, first).await?;
+    Ok((tx, row.as_ref().map(T::from_row).transpose()?))
+}
+
+async fn begin(
+    pool: &Pool,
+    first: Batch,
+) -> Result<(WriteTx, Option<<Db as Database>::Row>), sqlx::Error> {
+    let first = first.into_pending()?;
+    // Held by the transaction before its BEGIN is sent, so a writer
+    // cancelled while it waits ends what it began (`OpenTx::abandon`).
+    let mut tx = WriteTx {
+        tx: Some(OpenTx::new()),
+        turn: Some(take_turn(pool).await?),
+    };
+    let (open, turn) = tx.parts();
+    let row = open.begin(pool, turn, first).await?;
+    Ok((tx, row))
 }
 
 /// Runs one write statement in this process's turn at the write lock (see

@@ -9,7 +9,7 @@
 //! hit, a last-used time) are atomic by themselves and do not take it.
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
@@ -60,14 +60,27 @@ pub fn writer(pool: &PgPool) -> PgPool {
 /// connection may write.
 pub type Writer = ();
 
+/// Nothing is left open in a turn: a transaction holds its own connection.
+pub(super) async fn settle(_writer: &mut Writer) {}
+
 /// A write transaction on a pooled connection, holding the write lock (an
 /// advisory lock) until it commits or rolls back; `None` once it has.
 pub struct OpenTx(Option<sqlx::Transaction<'static, Postgres>>);
 
 impl OpenTx {
-    /// Fails rather than wait longer than `LOCK_WAIT` for the lock.
-    pub(super) async fn begin(pool: &PgPool, _turn: &mut super::Turn) -> Result<Self, sqlx::Error> {
-        let mut tx = pool.begin().await?;
+    pub(super) fn new() -> Self {
+        Self(None)
+    }
+
+    /// Begins, then runs `first`; answers the row its last statement
+    /// yields. Fails rather than wait longer than `LOCK_WAIT` for the lock.
+    pub(super) async fn begin(
+        &mut self,
+        pool: &PgPool,
+        _turn: &mut super::Turn,
+        first: Pending,
+    ) -> Result<Option<PgRow>, sqlx::Error> {
+        let tx = self.0.insert(pool.begin().await?);
         // One round trip: the volatile subquery sets the timeout before the
         // lock is waited for.
         sqlx::query(
@@ -75,12 +88,19 @@ impl OpenTx {
         )
         .bind(WRITE_LOCK)
         .bind(format!("{}s", LOCK_WAIT.as_secs()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        Ok(Self(Some(tx)))
+        first.fetch_optional(tx).await
     }
 
-    pub(super) async fn commit(&mut self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+    /// Runs `last`, then commits. Left open if any of `last` failed, for
+    /// [`Self::abandon`].
+    pub(super) async fn commit(
+        &mut self,
+        turn: &mut super::Turn,
+        last: Pending,
+    ) -> Result<(), sqlx::Error> {
+        last.run(self.conn_mut(turn)).await?;
         self.take().commit().await
     }
 
@@ -149,18 +169,15 @@ impl Pending {
         Ok(())
     }
 
-    pub(super) async fn fetch_optional<T>(
+    pub(super) async fn fetch_optional(
         mut self,
         conn: &mut PgConnection,
-    ) -> Result<Option<T>, sqlx::Error>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-    {
+    ) -> Result<Option<PgRow>, sqlx::Error> {
         let Some((sql, args)) = self.0.pop() else {
             return Ok(None);
         };
         self.run(&mut *conn).await?;
-        sqlx::query_as_with(&sql, args).fetch_optional(conn).await
+        sqlx::query_with(&sql, args).fetch_optional(conn).await
     }
 }
 

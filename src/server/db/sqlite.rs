@@ -3,10 +3,11 @@
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 use sqlx::Arguments;
-use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, TransactionManager};
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -142,40 +143,59 @@ pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 /// connection given back to it). It reads through its cache, not the memory
 /// map: under writes the file grows all the time, and each growth unmapped
 /// and mapped it again.
-pub type Writer = Option<SqliteConnection>;
+#[derive(Default)]
+pub struct Writer {
+    conn: Option<SqliteConnection>,
+    /// Whether a transaction may be open on `conn`: set before its BEGIN
+    /// is sent, cleared once its COMMIT or ROLLBACK has run. The BEGIN and
+    /// COMMIT travel inside the first and last statements' trips (see
+    /// [`OpenTx`]), so this, not sqlx, keeps count.
+    open: bool,
+}
 
-/// The write connection in `turn`, opened if it is not yet, with no
-/// transaction open on it. One left open is rolled back first: usually the
-/// rollback of a change dropped open, queued and not yet run; rarely a
-/// BEGIN whose writer was cancelled between SQLite starting it and sqlx
-/// answering. If that fails (SQLite itself ended it after an I/O error,
-/// say), the connection is closed, which ends whatever it still holds,
-/// and another is opened.
+/// The write connection in `turn`, opened if it is not yet (the turn
+/// ended any transaction left open on it, see [`settle`]).
 async fn write_connection<'t>(
     pool: &SqlitePool,
     turn: &'t mut super::Turn,
 ) -> Result<&'t mut SqliteConnection, sqlx::Error> {
-    let writer: &mut Writer = turn;
-    let left_open = match writer.as_mut() {
-        Some(conn) if Steps::get_transaction_depth(conn) > 0 => {
-            Steps::rollback(conn).await.is_err()
-        }
-        _ => false,
+    let conn = match turn.conn.take() {
+        Some(conn) => conn,
+        None => writer_options(pool).connect().await?,
     };
-    if left_open {
-        *writer = None;
+    Ok(turn.conn.insert(conn))
+}
+
+/// Rolls back a transaction left open on the write connection: one whose
+/// writer was dropped where no rollback could be started (outside a
+/// runtime), or cancelled while its own was under way. If the rollback
+/// fails for another reason than there being nothing to roll back (SQLite
+/// itself ended it), the connection is closed, which ends whatever it
+/// still holds, and the next writer opens another.
+pub(super) async fn settle(writer: &mut Writer) {
+    if !writer.open {
+        return;
     }
-    if writer.is_none() {
-        *writer = Some(writer_options(pool).connect().await?);
+    let ended = match writer.conn.as_mut() {
+        Some(conn) => match sqlx::query("ROLLBACK").execute(conn).await {
+            Ok(_) => true,
+            Err(sqlx::Error::Database(err)) => err.message().contains("no transaction is active"),
+            Err(_) => false,
+        },
+        None => true,
+    };
+    if !ended {
+        writer.conn = None;
     }
-    Ok(writer.as_mut().expect("opened above"))
+    writer.open = false;
 }
 
 /// Drops the write connection after `err` if its worker is gone, so the
 /// next writer opens another rather than failing too.
 fn discard_if_broken(turn: &mut super::Turn, err: &sqlx::Error) {
     if matches!(err, sqlx::Error::WorkerCrashed) {
-        **turn = None;
+        turn.conn = None;
+        turn.open = false;
     }
 }
 
@@ -187,76 +207,83 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
         .pragma("mmap_size", "0")
 }
 
-/// sqlx's transaction steps for a SQLite connection, which keep count of
-/// the transaction it has open. A BEGIN whose answer nobody waited for is
-/// rolled back by the connection's worker, and a rollback asked for after a
-/// COMMIT that went through is ignored; what a cancelled step leaves beyond
-/// that, the next writer ends (see [`write_connection`]).
-type Steps = <Sqlite as sqlx::Database>::TransactionManager;
-
-/// An open transaction on the write connection in the turn, which took
-/// SQLite's write lock at once (`BEGIN IMMEDIATE`), so read-check-write
-/// sequences cannot interleave.
-pub struct OpenTx {
-    /// Until it commits or rolls back; a transaction dropped open is rolled back.
-    open: bool,
-}
+/// A transaction on the write connection in the turn. It takes SQLite's
+/// write lock at once (`BEGIN IMMEDIATE`), so read-check-write sequences
+/// cannot interleave. Its BEGIN is sent with its first statements and its
+/// COMMIT with its last, in their trips to the connection's thread: each
+/// trip is two thread wake-ups that every writer behind waits for.
+pub struct OpenTx;
 
 impl OpenTx {
+    pub(super) fn new() -> Self {
+        Self
+    }
+
+    /// Begins, then runs `first`; answers the row its last statement yields.
     pub(super) async fn begin(
+        &mut self,
         pool: &SqlitePool,
         turn: &mut super::Turn,
-    ) -> Result<Self, sqlx::Error> {
-        let conn = write_connection(pool, turn).await?;
-        if let Err(err) = Steps::begin(conn, Some("BEGIN IMMEDIATE".into())).await {
-            discard_if_broken(turn, &err);
-            return Err(err);
-        }
-        Ok(Self { open: true })
-    }
-
-    pub(super) async fn commit(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        let done = Steps::commit(self.conn_mut(turn)).await;
-        self.ended(turn, done)
-    }
-
-    pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        let done = Steps::rollback(self.conn_mut(turn)).await;
-        self.ended(turn, done)
-    }
-
-    /// Closed once its COMMIT or ROLLBACK went through; left open otherwise,
-    /// for [`Self::abandon`].
-    fn ended(
-        &mut self,
-        turn: &mut super::Turn,
-        done: Result<(), sqlx::Error>,
-    ) -> Result<(), sqlx::Error> {
-        match done {
-            Ok(()) => self.open = false,
-            Err(ref err) => discard_if_broken(turn, err),
+        first: Pending,
+    ) -> Result<Option<SqliteRow>, sqlx::Error> {
+        write_connection(pool, turn).await?;
+        turn.open = true;
+        let done = first
+            .around("BEGIN IMMEDIATE", "")
+            .fetch_optional(self.conn_mut(turn))
+            .await;
+        if let Err(err) = &done {
+            discard_if_broken(turn, err);
         }
         done
     }
 
+    /// Runs `last`, then commits. Left open if any of it failed, for
+    /// [`Self::abandon`].
+    pub(super) async fn commit(
+        &mut self,
+        turn: &mut super::Turn,
+        last: Pending,
+    ) -> Result<(), sqlx::Error> {
+        let done = last.around("", "COMMIT").run(self.conn_mut(turn)).await;
+        match &done {
+            Ok(()) => turn.open = false,
+            Err(err) => discard_if_broken(turn, err),
+        }
+        done
+    }
+
+    pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
+        let done = sqlx::query("ROLLBACK").execute(self.conn_mut(turn)).await;
+        match &done {
+            Ok(_) => turn.open = false,
+            Err(err) => discard_if_broken(turn, err),
+        }
+        done.map(|_| ())
+    }
+
     /// Rolls back a transaction dropped open (a refused change, a cancelled
-    /// request, a failed COMMIT). The rollback is queued on the connection
-    /// before the turn passes on, and the connection runs what it is asked
-    /// in order, so the next writer's statements come after it (see
-    /// [`write_connection`] for one that failed).
+    /// request, a failed COMMIT) before the turn passes on, as the turn is
+    /// held by a task of its own until then. Outside a runtime the next
+    /// turn rolls it back (see [`settle`]).
     pub(super) fn abandon(self, mut turn: super::Turn) {
-        if let (true, Some(conn)) = (self.open, turn.as_mut()) {
-            Steps::start_rollback(conn);
+        if !turn.open {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { settle(&mut turn).await });
         }
     }
 
     pub(super) fn conn<'t>(&self, turn: &'t super::Turn) -> &'t SqliteConnection {
-        turn.as_ref()
+        turn.conn
+            .as_ref()
             .expect("an open transaction has its connection")
     }
 
     pub(super) fn conn_mut<'t>(&self, turn: &'t mut super::Turn) -> &'t mut SqliteConnection {
-        turn.as_mut()
+        turn.conn
+            .as_mut()
             .expect("an open transaction has its connection")
     }
 }
@@ -294,6 +321,21 @@ impl Pending {
         &mut self.args
     }
 
+    /// The statements between `before` and `after`, which take no values.
+    fn around(mut self, before: &str, after: &str) -> Self {
+        let mut sql = before.to_owned();
+        for part in [self.sql.as_str(), after] {
+            if !part.is_empty() {
+                if !sql.is_empty() {
+                    sql.push_str(";\n");
+                }
+                sql.push_str(part);
+            }
+        }
+        self.sql = sql;
+        self
+    }
+
     pub(super) async fn run(self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         if !self.sql.is_empty() {
             sqlx::query_with(&self.sql, self.args).execute(conn).await?;
@@ -301,14 +343,14 @@ impl Pending {
         Ok(())
     }
 
-    pub(super) async fn fetch_optional<T>(
+    pub(super) async fn fetch_optional(
         self,
         conn: &mut SqliteConnection,
-    ) -> Result<Option<T>, sqlx::Error>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
-    {
-        sqlx::query_as_with(&self.sql, self.args)
+    ) -> Result<Option<SqliteRow>, sqlx::Error> {
+        if self.sql.is_empty() {
+            return Ok(None);
+        }
+        sqlx::query_with(&self.sql, self.args)
             .fetch_optional(conn)
             .await
     }
@@ -563,18 +605,16 @@ mod tests {
     }
 
     /// Begins a transaction on the write connection in a turn, and leaves it
-    /// open as a writer cancelled after the BEGIN ran would.
+    /// open as a writer dropped where no rollback could be started would.
     async fn leave_open(pool: &SqlitePool) {
         let mut turn = super::super::take_turn(pool).await.unwrap();
         let conn = write_connection(pool, &mut turn).await.unwrap();
-        Steps::begin(conn, Some("BEGIN IMMEDIATE".into()))
-            .await
-            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(conn).await.unwrap();
+        turn.open = true;
     }
 
-    /// A BEGIN that SQLite ran and sqlx counted, left behind by a writer
-    /// cancelled before it heard back, is ended by the next writer: its
-    /// change and a lone write after it are committed.
+    /// A transaction left open on the write connection is ended by the
+    /// next writer: its change and a lone write after it are committed.
     #[tokio::test]
     async fn a_transaction_left_open_is_ended_by_the_next_writer() {
         let scratch = Scratch::new("left-open").await;

@@ -20,7 +20,7 @@ use crate::model::invitations::{
 use crate::server::actor::{refresh, Member};
 use crate::server::db::{Batch, Conn};
 use crate::server::state::AppState;
-use crate::server::{access, audit, db, teams};
+use crate::server::{access, audit, teams};
 
 /// Checks every row of `request` and, unless it is a dry run, invites those
 /// that pass while seats remain, in one transaction: one mail per invitation
@@ -40,8 +40,7 @@ pub async fn bulk_invite(
         _ => {}
     }
     let now = Utc::now();
-    let mut tx = db::begin_write(&state.pool).await?;
-    super::limit_invites(&mut tx, state, actor).await?;
+    let mut tx = super::begin_limited(state, actor).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let org = &actor.org;
     let access = access::load_for_checks(&mut tx, org.id, actor.user.id, org.role).await?;
@@ -145,7 +144,9 @@ async fn invite(
     if dry_run {
         return Ok(BulkOutcome::WillInvite);
     }
-    let issued = store(conn, state, actor, input, now).await?;
+    let mut stored = Batch::default();
+    let issued = store(&mut stored, state, actor, input, now)?;
+    stored.run(conn).await?;
     Ok(BulkOutcome::Invited {
         invitation_id: issued.invitation_id,
     })

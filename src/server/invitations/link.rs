@@ -67,44 +67,75 @@ struct TokenRow {
     kind: String,
 }
 
-/// Finds the invitation behind `key`. By id, only the invitee themself may
-/// find it: the invitation's address must be their verified email.
-async fn find(conn: &mut Conn, key: LinkKey<'_>, viewer: Option<&User>) -> Result<Found, AppError> {
-    match key {
-        LinkKey::Token(secret) => {
-            let found: Option<TokenRow> = sqlx::query_as(&format!(
-                "SELECT t.replaced_at, t.kind, {ROW_COLUMNS} {ROW_FROM}
-                 JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = $1"
-            ))
-            .bind(hash_secret(secret))
-            .fetch_optional(&mut *conn)
-            .await?;
-            let found = found.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
-            Ok(Found {
-                row: found.row,
-                replaced: found.replaced_at.is_some(),
-                mailed: found.kind == "mail",
-            })
-        }
-        LinkKey::Inbox(id) => {
-            let row: Option<InvitationRow> =
-                sqlx::query_as(&format!("SELECT {ROW_COLUMNS} {ROW_FROM} WHERE i.id = $1"))
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let addressed_to_viewer = |row: &InvitationRow| {
-                viewer.is_some_and(|u| u.email_verified_at.is_some() && u.email == row.email)
-            };
-            let row = row
-                .filter(addressed_to_viewer)
-                .ok_or_else(|| AppError::NotFound("Invitation".into()))?;
-            Ok(Found {
-                row,
-                replaced: false,
-                mailed: false,
-            })
+impl LinkKey<'_> {
+    /// Reads the invitation behind the key, as a [`TokenRow`], in the last
+    /// statement of `batch`.
+    fn push_read(self, batch: &mut Batch) {
+        match self {
+            Self::Token(secret) => batch
+                .push(&format!(
+                    "SELECT t.replaced_at, t.kind, {ROW_COLUMNS} {ROW_FROM}
+                     JOIN invitation_tokens t ON t.invitation_id = i.id WHERE t.token_hash = $1"
+                ))
+                .bind(hash_secret(secret)),
+            Self::Inbox(id) => batch
+                .push(&format!(
+                    "SELECT NULL AS replaced_at, 'inbox' AS kind, {ROW_COLUMNS} {ROW_FROM} WHERE i.id = $1"
+                ))
+                .bind(id),
+        };
+    }
+
+    /// The invitation [`Self::push_read`] read, if `viewer` may find it: by
+    /// id, only the invitee themself may, so the invitation's address must
+    /// be their verified email.
+    fn found(self, read: Option<TokenRow>, viewer: Option<&User>) -> Result<Found, AppError> {
+        match self {
+            Self::Token(_) => {
+                let found =
+                    read.ok_or_else(|| AppError::NotFound("This invitation link".into()))?;
+                Ok(Found {
+                    row: found.row,
+                    replaced: found.replaced_at.is_some(),
+                    mailed: found.kind == "mail",
+                })
+            }
+            Self::Inbox(_) => {
+                let addressed_to_viewer = |read: &TokenRow| {
+                    viewer
+                        .is_some_and(|u| u.email_verified_at.is_some() && u.email == read.row.email)
+                };
+                let read = read
+                    .filter(addressed_to_viewer)
+                    .ok_or_else(|| AppError::NotFound("Invitation".into()))?;
+                Ok(Found {
+                    row: read.row,
+                    replaced: false,
+                    mailed: false,
+                })
+            }
         }
     }
+}
+
+/// Finds the invitation behind `key`, as `viewer` may (see [`LinkKey::found`]).
+async fn find(conn: &mut Conn, key: LinkKey<'_>, viewer: Option<&User>) -> Result<Found, AppError> {
+    let mut read = Batch::default();
+    key.push_read(&mut read);
+    key.found(read.fetch_optional(conn).await?, viewer)
+}
+
+/// Opens the write transaction of an answer through `key`, finding the
+/// invitation (see [`find`]) in the trip that begins it.
+async fn begin_found(
+    pool: &Pool,
+    key: LinkKey<'_>,
+    viewer: Option<&User>,
+) -> Result<(db::WriteTx, Found), AppError> {
+    let mut first = Batch::default();
+    key.push_read(&mut first);
+    let (tx, read) = db::begin_write_with(pool, first).await?;
+    Ok((tx, key.found(read, viewer)?))
 }
 
 fn link_state(found: &Found, now: DateTime<Utc>) -> Result<LinkState, AppError> {
@@ -304,8 +335,7 @@ pub async fn accept<'a>(
 ) -> Result<OrgSummary, AppError> {
     let key = key.into();
     let now = Utc::now();
-    let mut tx = db::begin_write(pool).await?;
-    let found = find(&mut tx, key, Some(user)).await?;
+    let (mut tx, found) = begin_found(pool, key, Some(user)).await?;
     let row = &found.row;
     let org = OrgSummary {
         id: row.org_id,
@@ -318,8 +348,7 @@ pub async fn accept<'a>(
         if user.active_org_id != Some(row.org_id) {
             let mut batch = Batch::default();
             accounts::open_on(&mut batch, user.id, row.org_id);
-            batch.run(&mut tx).await?;
-            tx.commit().await?;
+            tx.commit_with(batch).await?;
         }
         return Ok(org);
     }
@@ -411,8 +440,7 @@ pub async fn accept<'a>(
         mark_verified(&mut batch, user.id, &user.email);
     }
     accounts::open_on(&mut batch, user.id, row.org_id);
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    tx.commit_with(batch).await?;
     Ok(org)
 }
 
@@ -423,8 +451,7 @@ pub async fn decline<'a>(
     viewer: Option<&User>,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    let mut tx = db::begin_write(pool).await?;
-    let found = find(&mut tx, key.into(), viewer).await?;
+    let (mut tx, found) = begin_found(pool, key.into(), viewer).await?;
     if !found.replaced && found.row.status == "declined" {
         return Ok(());
     }
@@ -442,8 +469,7 @@ pub async fn decline<'a>(
         now,
     )
     .await?;
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    tx.commit_with(batch).await?;
     Ok(())
 }
 

@@ -110,10 +110,10 @@ pub async fn create(
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
     require_configured(state, &input.sign_in)?;
-    let mut tx = db::begin_write(&state.pool).await?;
-    limit_invites(&mut tx, state, actor).await?;
-    let issued = insert(&mut tx, state, actor, &input).await?;
-    tx.commit().await?;
+    let mut tx = begin_limited(state, actor).await?;
+    let mut stored = Batch::default();
+    let issued = insert(&mut tx, &mut stored, state, actor, &input).await?;
+    tx.commit_with(stored).await?;
     state.mail.wake();
     Ok(issued)
 }
@@ -130,9 +130,11 @@ fn require_configured(state: &AppState, method: &SignInMethod) -> Result<(), App
     }
 }
 
-/// Checks, then stores one invitation with its link, mail and audit event.
+/// Checks, then stores one invitation with its link, mail and audit event
+/// in `stored`, for the caller to run with its COMMIT.
 async fn insert(
     conn: &mut Conn,
+    stored: &mut Batch,
     state: &AppState,
     actor: &Member,
     input: &InvitationInput,
@@ -170,7 +172,7 @@ async fn insert(
             org.seat_limit
         )));
     }
-    store(conn, state, actor, input, now).await
+    store(stored, state, actor, input, now)
 }
 
 /// What one invitation is checked against, read in one query after stale
@@ -305,9 +307,10 @@ impl Presence {
 }
 
 /// Stores a checked invitation (seat counted by the caller) with its teams,
-/// grants, link, queued mail and audit event.
-async fn store(
-    conn: &mut Conn,
+/// grants, link, queued mail and audit event, in `batch`: nothing of it
+/// answers anything the change needs.
+fn store(
+    batch: &mut Batch,
     state: &AppState,
     actor: &Member,
     input: &InvitationInput,
@@ -336,9 +339,7 @@ async fn store(
     };
     let id = row.id;
     let links = NewLinks::draw();
-    // Nothing below answers anything the change needs: one trip for all of it.
-    let mut batch = Batch::default();
-    let message_id = links.mail(&mut batch, &state.config.base_url, &row)?;
+    let message_id = links.mail(batch, &state.config.base_url, &row)?;
     // The write lock taken at BEGIN IMMEDIATE means the pending check
     // before still holds; the partial unique index is the backstop.
     batch
@@ -378,9 +379,9 @@ async fn store(
             .bind(id)
             .bind(permission.key());
     }
-    let link = links.store(&mut batch, &state.config.base_url, id, now);
+    let link = links.store(batch, &state.config.base_url, id, now);
     audit::by_in(
-        &mut batch,
+        batch,
         actor,
         "invitation.created",
         input.email.as_str(),
@@ -389,7 +390,6 @@ async fn store(
             method => format!("{}, sign in with {}", input.role.as_str(), method.label()),
         },
     );
-    batch.run(conn).await?;
     Ok(issued(&row, link))
 }
 
@@ -453,15 +453,14 @@ fn issued(row: &InvitationRow, link: String) -> IssuedInvitation {
     }
 }
 
-/// Counts one invite, resend or batch against the inviter's allowance, in
-/// the change's own write transaction.
-pub(super) async fn limit_invites(
-    tx: &mut Conn,
+/// Opens the write transaction of an invite, resend or batch, counting it
+/// against the inviter's allowance in its first statement.
+pub(super) async fn begin_limited(
     state: &AppState,
     actor: &Member,
-) -> Result<(), AppError> {
-    rate_limit::hit_in(
-        tx,
+) -> Result<db::WriteTx, AppError> {
+    rate_limit::begin_write_hit(
+        &state.pool,
         &format!("invite:{}", actor.user.id),
         state.config.invite_limit,
         state.config.rate_window,
@@ -477,8 +476,7 @@ pub async fn resend(
     id: Uuid,
 ) -> Result<IssuedInvitation, AppError> {
     let now = Utc::now();
-    let mut tx = db::begin_write(&state.pool).await?;
-    limit_invites(&mut tx, state, actor).await?;
+    let mut tx = begin_limited(state, actor).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     let mine = may_manage(&mut tx, actor, &row).await?;
@@ -486,6 +484,7 @@ pub async fn resend(
         .status_at(now)?
         .resend_plan()
         .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let mut stored = Batch::default();
     let issued = match plan {
         ResendPlan::RefreshInPlace => {
             // A fresh link is a new grant of what the invitation carries.
@@ -504,9 +503,8 @@ pub async fn resend(
                 ..row
             };
             let links = NewLinks::draw();
-            let mut batch = Batch::default();
-            let message_id = links.mail(&mut batch, &state.config.base_url, &row)?;
-            batch
+            let message_id = links.mail(&mut stored, &state.config.base_url, &row)?;
+            stored
                 .push(
                     "UPDATE invitations SET sent_at = $1, expires_at = $2, last_error = NULL,
                          outbox_id = (SELECT id FROM outbox WHERE message_id = $3)
@@ -516,10 +514,9 @@ pub async fn resend(
                 .bind(row.expires_at)
                 .bind(message_id)
                 .bind(id);
-            retire_links(&mut batch, id, now);
-            let link = links.store(&mut batch, &state.config.base_url, id, now);
-            audit::by_in(&mut batch, actor, "invitation.resent", &row.email, "");
-            batch.run(&mut tx).await?;
+            retire_links(&mut stored, id, now);
+            let link = links.store(&mut stored, &state.config.base_url, id, now);
+            audit::by_in(&mut stored, actor, "invitation.resent", &row.email, "");
             issued(&row, link)
         }
         ResendPlan::InviteAgain => {
@@ -534,10 +531,10 @@ pub async fn resend(
                     .and_then(|e| Email::parse(e).ok()),
                 sign_in: row.sign_in()?,
             };
-            insert(&mut tx, state, actor, &input).await?
+            insert(&mut tx, &mut stored, state, actor, &input).await?
         }
     };
-    tx.commit().await?;
+    tx.commit_with(stored).await?;
     state.mail.wake();
     Ok(issued)
 }
