@@ -1,7 +1,7 @@
 //! Fixed-window rate limits kept in the database, keyed by what is being
 //! limited, so every process over one database shares each allowance.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -111,25 +111,62 @@ impl Spares {
     }
 }
 
-/// Opens a write transaction whose first statement records one hit for
-/// `key` (see [`hit`]), sent with its BEGIN in one trip. A refused change
-/// rolls its hit back with it.
-pub async fn begin_write_hit(
-    pool: &Pool,
-    key: &str,
+/// An allowance kept in the database: at most `limit` hits on `key` in each
+/// `window`, counted inside the write transaction of the change it limits,
+/// so a refused change rolls its hit back with it.
+pub struct Limit {
+    key: String,
     limit: u32,
     window: Duration,
-) -> Result<db::WriteTx, AppError> {
-    let now = Utc::now().timestamp_millis();
-    let mut first = Batch::default();
-    push_take(&mut first, key, window, now, 1);
-    let (tx, counted) = db::begin_write_with::<Counted>(pool, first).await?;
-    counted.ok_or(AppError::Internal)?.granted(limit, 1, now)?;
-    Ok(tx)
+}
+
+impl Limit {
+    pub fn new(key: String, limit: u32, window: Duration) -> Self {
+        Self { key, limit, window }
+    }
+
+    /// Opens a write transaction whose first statement records one hit,
+    /// sent with its BEGIN in one trip.
+    pub async fn begin_write(&self, pool: &Pool) -> Result<db::WriteTx, AppError> {
+        let now = Utc::now();
+        let mut first = Batch::default();
+        push_hits(&mut first, &self.key, self.window, now, 1, ANSWER);
+        let (tx, counted) = db::begin_write_with::<Counted>(pool, first).await?;
+        self.check(counted.ok_or(AppError::Internal)?, now)?;
+        Ok(tx)
+    }
+
+    /// Records one hit at `now` in a statement of `batch` that yields
+    /// nothing, so the batch can go on; a read after it in the same
+    /// transaction answers the key's [`Counted`] (see [`Self::columns`]),
+    /// for [`Self::check`].
+    pub fn push_hit(&self, batch: &mut Batch, now: DateTime<Utc>) {
+        push_hits(batch, &self.key, self.window, now, 1, "");
+    }
+
+    /// The key's [`Counted`] as columns of a read, the key bound to the
+    /// placeholder `key`.
+    pub fn columns(key: &str) -> String {
+        format!(
+            "(SELECT hits FROM rate_limits WHERE key = {key}) AS hits,
+             (SELECT window_ends FROM rate_limits WHERE key = {key}) AS window_ends"
+        )
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Refuses the hit just taken at `now` if it falls beyond the limit.
+    pub fn check(&self, counted: Counted, now: DateTime<Utc>) -> Result<(), AppError> {
+        counted
+            .granted(self.limit, 1, now.timestamp_millis())
+            .map(|_| ())
+    }
 }
 
 /// Records `wanted` hits for `key` through `writer` in one statement (see
-/// [`push_take`]); answers how many of them fall within the limit (at least
+/// [`push_hits`]); answers how many of them fall within the limit (at least
 /// one, or the refusal) and when the window ends.
 async fn take(
     writer: &Pool,
@@ -138,28 +175,38 @@ async fn take(
     window: Duration,
     wanted: u32,
 ) -> Result<(u32, i64), AppError> {
-    let now = Utc::now().timestamp_millis();
+    let now = Utc::now();
     let mut batch = Batch::default();
-    push_take(&mut batch, key, window, now, wanted);
+    push_hits(&mut batch, key, window, now, wanted, ANSWER);
     let counted: Option<Counted> = batch.fetch_optional(&mut *writer.acquire().await?).await?;
     counted
         .ok_or(AppError::Internal)?
-        .granted(limit, wanted, now)
+        .granted(limit, wanted, now.timestamp_millis())
 }
 
-/// Records `wanted` hits for `key` at `now` (ms) in a statement of `batch`
-/// that also starts a new window when the last one ended, and yields the
-/// key's [`Counted`].
-fn push_take(batch: &mut Batch, key: &str, window: Duration, now: i64, wanted: u32) {
+/// What a hit statement yields to be judged at once: the key's [`Counted`].
+const ANSWER: &str = "RETURNING hits, window_ends";
+
+/// Records `wanted` hits for `key` at `now` in a statement of `batch` that
+/// also starts a new window when the last one ended, followed by `answer`.
+fn push_hits(
+    batch: &mut Batch,
+    key: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+    wanted: u32,
+    answer: &str,
+) {
+    let now = now.timestamp_millis();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     batch
-        .push(
+        .push(&format!(
             "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, $4)
              ON CONFLICT (key) DO UPDATE SET
                  hits = CASE WHEN rate_limits.window_ends <= $3 THEN $4 ELSE rate_limits.hits + $4 END,
                  window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END
-             RETURNING hits, window_ends",
-        )
+             {answer}"
+        ))
         .bind(key.to_owned())
         .bind(now.saturating_add(window_ms))
         .bind(now)
@@ -169,7 +216,7 @@ fn push_take(batch: &mut Batch, key: &str, window: Duration, now: i64, wanted: u
 /// A key's hits in its window, the ones just taken included, and when the
 /// window ends (ms).
 #[derive(sqlx::FromRow)]
-struct Counted {
+pub struct Counted {
     hits: i64,
     window_ends: i64,
 }

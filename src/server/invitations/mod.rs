@@ -12,8 +12,9 @@ use self::store::{
     expire_stale, load, retire_links, CarriedList, InvitationRow, NewLinks, SEATS_USED,
 };
 use super::actor::{no_longer_member, parse_role, refresh, Fresh, Member, FRESH_COLUMNS};
+use super::rate_limit::{Counted, Limit};
 use super::state::AppState;
-use super::{access, audit, db, rate_limit, teams};
+use super::{access, audit, db, teams};
 use crate::domain::access::{admin_default, Access, Grant, Permission};
 use crate::domain::identity::SignInMethod;
 use crate::domain::invitation::{InvitationStatus, ResendPlan};
@@ -110,9 +111,16 @@ pub async fn create(
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
     require_configured(state, &input.sign_in)?;
-    let mut tx = begin_limited(state, actor).await?;
+    let now = Utc::now();
+    let limit = invite_limit(state, actor);
+    // One trip: the BEGIN, the hit, the expiry and every check's read.
+    let mut first = Batch::default();
+    limit.push_hit(&mut first, now);
+    Inviting::push(&mut first, actor, &input.email, now, &limit);
+    let (mut tx, found) = db::begin_write_with(&state.pool, first).await?;
+    let inviting = Inviting::checked(found, actor, &limit, now)?;
     let mut stored = Batch::default();
-    let issued = insert(&mut tx, &mut stored, state, actor, &input).await?;
+    let issued = insert(&mut tx, &mut stored, state, inviting, &input, now).await?;
     tx.commit_with(stored).await?;
     state.mail.wake();
     Ok(issued)
@@ -136,11 +144,14 @@ async fn insert(
     conn: &mut Conn,
     stored: &mut Batch,
     state: &AppState,
-    actor: &Member,
+    Checked {
+        actor,
+        used,
+        presence,
+    }: Checked,
     input: &InvitationInput,
+    now: DateTime<Utc>,
 ) -> Result<IssuedInvitation, AppError> {
-    let now = Utc::now();
-    let (actor, used, presence) = Inviting::read(conn, actor, &input.email, now).await?;
     let actor = &actor;
     let org = &actor.org;
     let access = access::load_for_checks(conn, org.id, actor.user.id, org.role).await?;
@@ -177,9 +188,9 @@ async fn insert(
 
 /// What one invitation is checked against, read in one query after stale
 /// invitations are expired (in the same trip): the inviter as of now, the
-/// seats in use and whether the address is already in the organization.
-/// Each trip to the database inside the write turn is one every writer
-/// behind it waits for.
+/// seats in use, whether the address is already in the organization and
+/// the inviter's allowance. Each trip to the database inside the write
+/// turn is one every writer behind it waits for.
 #[derive(sqlx::FromRow)]
 struct Inviting {
     #[sqlx(flatten)]
@@ -187,37 +198,60 @@ struct Inviting {
     used: i64,
     #[sqlx(flatten)]
     presence: Presence,
+    #[sqlx(flatten)]
+    counted: Counted,
+}
+
+/// An invitation's checks as read: the inviter as of now, the seats in use
+/// and the address's presence.
+struct Checked {
+    actor: Member,
+    used: i64,
+    presence: Presence,
 }
 
 impl Inviting {
-    /// The inviter refreshed, the seats in use and the address's presence.
-    async fn read(
-        conn: &mut Conn,
-        actor: &Member,
-        email: &Email,
-        now: DateTime<Utc>,
-    ) -> Result<(Member, i64, Presence), AppError> {
-        let mut batch = Batch::default();
-        expire_stale(&mut batch, actor.org.id, now);
+    /// Expires stale invitations, then reads what an invitation by `actor`
+    /// to `email` is checked against, in the last statements of `batch`,
+    /// after `limit`'s hit.
+    fn push(batch: &mut Batch, actor: &Member, email: &Email, now: DateTime<Utc>, limit: &Limit) {
+        expire_stale(batch, actor.org.id, now);
         batch
             .push(&format!(
-                "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}
-             FROM memberships m JOIN organizations o ON o.id = m.org_id
-             WHERE m.org_id = $1 AND m.user_id = $5 AND m.status = 'active'",
+                "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}, {}
+                 FROM memberships m JOIN organizations o ON o.id = m.org_id
+                 WHERE m.org_id = $1 AND m.user_id = $5 AND m.status = 'active'",
                 Presence::columns("$1", "$4"),
+                Limit::columns("$6"),
             ))
             .bind(actor.org.id)
             .bind(now)
             .bind(None::<Uuid>)
             .bind(email.to_string())
-            .bind(actor.user.id);
-        let found: Option<Self> = batch.fetch_optional(conn).await?;
+            .bind(actor.user.id)
+            .bind(limit.key().to_owned());
+    }
+
+    /// What [`Self::push`] read, once the inviter is found still a member
+    /// and within their allowance.
+    fn checked(
+        found: Option<Self>,
+        actor: &Member,
+        limit: &Limit,
+        now: DateTime<Utc>,
+    ) -> Result<Checked, AppError> {
         let Self {
             actor: fresh,
             used,
             presence,
+            counted,
         } = found.ok_or_else(no_longer_member)?;
-        Ok((actor.refreshed(fresh)?, used, presence))
+        limit.check(counted, now)?;
+        Ok(Checked {
+            actor: actor.refreshed(fresh)?,
+            used,
+            presence,
+        })
     }
 }
 
@@ -453,19 +487,14 @@ fn issued(row: &InvitationRow, link: String) -> IssuedInvitation {
     }
 }
 
-/// Opens the write transaction of an invite, resend or batch, counting it
-/// against the inviter's allowance in its first statement.
-pub(super) async fn begin_limited(
-    state: &AppState,
-    actor: &Member,
-) -> Result<db::WriteTx, AppError> {
-    rate_limit::begin_write_hit(
-        &state.pool,
-        &format!("invite:{}", actor.user.id),
+/// The inviter's allowance of invites, resends and batches, each counted
+/// in the change's own write transaction.
+pub(super) fn invite_limit(state: &AppState, actor: &Member) -> Limit {
+    Limit::new(
+        format!("invite:{}", actor.user.id),
         state.config.invite_limit,
         state.config.rate_window,
     )
-    .await
 }
 
 /// Resends: a pending invitation gets a new link (the old one dies) and its
@@ -476,7 +505,8 @@ pub async fn resend(
     id: Uuid,
 ) -> Result<IssuedInvitation, AppError> {
     let now = Utc::now();
-    let mut tx = begin_limited(state, actor).await?;
+    let limit = invite_limit(state, actor);
+    let mut tx = limit.begin_write(&state.pool).await?;
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     let mine = may_manage(&mut tx, actor, &row).await?;
@@ -531,7 +561,11 @@ pub async fn resend(
                     .and_then(|e| Email::parse(e).ok()),
                 sign_in: row.sign_in()?,
             };
-            insert(&mut tx, &mut stored, state, actor, &input).await?
+            let mut read = Batch::default();
+            Inviting::push(&mut read, actor, &input.email, now, &limit);
+            let inviting =
+                Inviting::checked(read.fetch_optional(&mut tx).await?, actor, &limit, now)?;
+            insert(&mut tx, &mut stored, state, inviting, &input, now).await?
         }
     };
     tx.commit_with(stored).await?;
