@@ -128,10 +128,12 @@ impl Limit {
     /// Opens a write transaction whose first statement records one hit,
     /// sent with its BEGIN in one trip.
     pub async fn begin_write(&self, pool: &Pool) -> Result<db::WriteTx, AppError> {
-        let now = Utc::now();
-        let mut first = Batch::default();
-        push_hits(&mut first, &self.key, self.window, now, 1, ANSWER);
-        let (tx, counted) = db::begin_write_with::<Counted>(pool, first).await?;
+        let mut now = Utc::now();
+        let (tx, counted) = db::begin_write_with::<Counted>(pool, |first| {
+            now = Utc::now();
+            push_hits(first, &self.key, self.window, now, 1, ANSWER);
+        })
+        .await?;
         self.check(counted.ok_or(AppError::Internal)?, now)?;
         Ok(tx)
     }

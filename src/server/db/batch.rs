@@ -117,11 +117,13 @@ mod tests {
         let scratch = Scratch::new("batch-ends").await;
         let pool = connect(&scratch.url).await.unwrap();
         let insert = "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1)";
-        let mut first = Batch::default();
-        first
-            .push(&format!("{insert} RETURNING hits"))
-            .bind("begun");
-        let (tx, hits) = begin_write_with::<(i64,)>(&pool, first).await.unwrap();
+        let (tx, hits) = begin_write_with::<(i64,)>(&pool, |first| {
+            first
+                .push(&format!("{insert} RETURNING hits"))
+                .bind("begun");
+        })
+        .await
+        .unwrap();
         assert_eq!(hits, Some((1,)));
         let mut last = Batch::default();
         last.push(insert).bind("last");

@@ -144,15 +144,16 @@ impl DerefMut for WriteTx {
 /// one pending invitation per address) cannot interleave, in this process
 /// or another.
 pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
-    Ok(begin(pool, Batch::default()).await?.0)
+    Ok(begin(pool, |_| {}).await?.0)
 }
 
-/// [`begin_write`], running `first` in the new transaction and answering
-/// the row its last statement yields: on SQLite in the same trip as the
-/// BEGIN.
+/// [`begin_write`], running the statements `first` pushes in the new
+/// transaction and answering the row the last one yields: on SQLite in the
+/// same trip as the BEGIN. They are pushed once the writer's turn has come,
+/// so a time read there is not behind the changes before it.
 pub async fn begin_write_with<T>(
     pool: &Pool,
-    first: Batch,
+    first: impl FnOnce(&mut Batch),
 ) -> Result<(WriteTx, Option<T>), sqlx::Error>
 where
     T: for<'r> FromRow<'r, <Db as Database>::Row>,
@@ -163,17 +164,18 @@ where
 
 async fn begin(
     pool: &Pool,
-    first: Batch,
+    first: impl FnOnce(&mut Batch),
 ) -> Result<(WriteTx, Option<<Db as Database>::Row>), sqlx::Error> {
-    let first = first.into_pending()?;
     // Held by the transaction before its BEGIN is sent, so a writer
     // cancelled while it waits ends what it began (`OpenTx::abandon`).
     let mut tx = WriteTx {
         tx: Some(OpenTx::new()),
         turn: Some(take_turn(pool).await?),
     };
+    let mut batch = Batch::default();
+    first(&mut batch);
     let (open, turn) = tx.parts();
-    let row = open.begin(pool, turn, first).await?;
+    let row = open.begin(pool, turn, batch.into_pending()?).await?;
     Ok((tx, row))
 }
 

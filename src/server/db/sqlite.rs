@@ -309,16 +309,29 @@ pub(super) async fn execute_in_turn<'q>(
 pub(super) struct Pending {
     sql: String,
     args: SqliteArguments<'static>,
+    /// How many values the statements so far take: a statement given fewer
+    /// than its highest placeholder would bind the next one's.
+    takes: usize,
 }
 
 impl Pending {
     /// Appends `sql`, its placeholders moved past the values already bound.
     pub(super) fn statement(&mut self, sql: &str) -> &mut SqliteArguments<'static> {
+        self.check_bound();
         if !self.sql.is_empty() {
             self.sql.push_str(";\n");
         }
-        renumber(sql, self.args.len(), &mut self.sql);
+        self.takes = self.args.len() + renumber(sql, self.args.len(), &mut self.sql);
         &mut self.args
+    }
+
+    fn check_bound(&self) {
+        debug_assert_eq!(
+            self.args.len(),
+            self.takes,
+            "each statement of a batch is given a value for each of its placeholders: {}",
+            self.sql
+        );
     }
 
     /// The statements between `before` and `after`, which take no values.
@@ -337,6 +350,7 @@ impl Pending {
     }
 
     pub(super) async fn run(self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        self.check_bound();
         if !self.sql.is_empty() {
             sqlx::query_with(&self.sql, self.args).execute(conn).await?;
         }
@@ -347,18 +361,30 @@ impl Pending {
         self,
         conn: &mut SqliteConnection,
     ) -> Result<Option<SqliteRow>, sqlx::Error> {
+        self.check_bound();
         if self.sql.is_empty() {
             return Ok(None);
         }
-        sqlx::query_with(&self.sql, self.args)
-            .fetch_optional(conn)
-            .await
+        // Every row is read, not the first: a row from an earlier statement
+        // would otherwise end the query there, leaving the rest unrun.
+        let mut rows = sqlx::query_with(&self.sql, self.args)
+            .fetch_all(conn)
+            .await?;
+        if rows.len() > 1 {
+            return Err(sqlx::Error::Protocol(format!(
+                "a batch answers one row, from its last statement; it yielded {}",
+                rows.len()
+            )));
+        }
+        Ok(rows.pop())
     }
 }
 
-/// Writes `sql` to `out` with each placeholder `$n` as `$(n + by)`. Our
-/// statements hold no `$` in a literal, but one in quotes is left alone.
-fn renumber(sql: &str, by: usize, out: &mut String) {
+/// Writes `sql` to `out` with each placeholder `$n` as `$(n + by)`; answers
+/// the highest `n`. Our statements hold no `$` in a literal, but one in
+/// quotes is left alone.
+fn renumber(sql: &str, by: usize, out: &mut String) -> usize {
+    let mut highest = 0;
     let mut quoted = false;
     let mut rest = sql;
     while let Some(at) = rest.find(['$', '\'']) {
@@ -373,6 +399,7 @@ fn renumber(sql: &str, by: usize, out: &mut String) {
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         match rest[..digits].parse::<usize>() {
             Ok(n) if !quoted => {
+                highest = highest.max(n);
                 out.push_str(&(n + by).to_string());
                 rest = &rest[digits..];
             }
@@ -380,6 +407,7 @@ fn renumber(sql: &str, by: usize, out: &mut String) {
         }
     }
     out.push_str(rest);
+    highest
 }
 
 /// What this process keeps for one database file (see [`super::local`]).
@@ -542,12 +570,34 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_on_through_a_batch() {
         let mut out = String::new();
-        renumber(
+        let highest = renumber(
             "UPDATE t SET a = $1, b = '$2' WHERE c = $12 AND d = $",
             3,
             &mut out,
         );
         assert_eq!(out, "UPDATE t SET a = $4, b = '$2' WHERE c = $15 AND d = $");
+        assert_eq!(highest, 12);
+    }
+
+    /// A batch answers the row of its last statement only: one whose
+    /// earlier statement yields a row fails, rather than ending there with
+    /// the statements after it unrun.
+    #[tokio::test]
+    async fn a_row_before_the_last_statement_fails_the_batch() {
+        let scratch = Scratch::new("early-row").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let mut tx = super::super::begin_write(&pool).await.unwrap();
+        let mut batch = super::super::Batch::default();
+        batch
+            .push(
+                "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1) RETURNING hits",
+            )
+            .bind("early");
+        batch
+            .push("SELECT COUNT(*) AS n FROM rate_limits WHERE key = $1")
+            .bind("early");
+        let answered = batch.fetch_optional::<(i64,)>(&mut tx).await;
+        assert!(answered.is_err(), "answered {answered:?}");
     }
 
     /// Emptying the WAL of blanked mail waits while this process's

@@ -39,10 +39,10 @@ pub async fn bulk_invite(
         }
         _ => {}
     }
-    let now = Utc::now();
     let mut tx = super::invite_limit(state, actor)
         .begin_write(&state.pool)
         .await?;
+    let now = Utc::now();
     let actor = &refresh(&mut tx, actor).await?;
     let org = &actor.org;
     let access = access::load_for_checks(&mut tx, org.id, actor.user.id, org.role).await?;

@@ -132,9 +132,7 @@ async fn begin_found(
     key: LinkKey<'_>,
     viewer: Option<&User>,
 ) -> Result<(db::WriteTx, Found), AppError> {
-    let mut first = Batch::default();
-    key.push_read(&mut first);
-    let (tx, read) = db::begin_write_with(pool, first).await?;
+    let (tx, read) = db::begin_write_with(pool, |first| key.push_read(first)).await?;
     Ok((tx, key.found(read, viewer)?))
 }
 
@@ -221,28 +219,32 @@ pub async fn preview(
     })
 }
 
-/// Refuses a link that is not open; writes down an expiry noticed now.
-async fn require_open(conn: &mut Conn, found: &Found, now: DateTime<Utc>) -> Result<(), AppError> {
+/// Why an answer through a link that is not open is refused, if it is not.
+/// An expiry noticed now is written down in `batch`, which the caller
+/// commits with the refusal.
+fn closed(
+    batch: &mut Batch,
+    found: &Found,
+    now: DateTime<Utc>,
+) -> Result<Option<AppError>, AppError> {
     let state = link_state(found, now)?;
     if state == LinkState::Expired && found.row.status == "pending" {
-        let mut batch = Batch::default();
         batch
             .push("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id = $1 AND status = 'pending'")
             .bind(found.row.id);
         audit::record_in(
-            &mut batch,
+            batch,
             Some(found.row.org_id),
             None,
             "invitation.expired",
             &found.row.email,
             "",
         );
-        batch.run(conn).await?;
     }
-    match state {
-        LinkState::Open => Ok(()),
-        other => Err(AppError::Conflict(other.explain(&found.row.org_name))),
-    }
+    Ok(match state {
+        LinkState::Open => None,
+        other => Some(AppError::Conflict(other.explain(&found.row.org_name))),
+    })
 }
 
 /// What shows that the accepting account receives mail at the invited address.
@@ -352,9 +354,10 @@ pub async fn accept<'a>(
         }
         return Ok(org);
     }
-    if let Err(err) = require_open(&mut tx, &found, now).await {
-        tx.commit().await?;
-        return Err(err);
+    let mut batch = Batch::default();
+    if let Some(refused) = closed(&mut batch, &found, now)? {
+        tx.commit_with(batch).await?;
+        return Err(refused);
     }
     if row.email != user.email {
         return Err(AppError::Forbidden(format!(
@@ -399,8 +402,7 @@ pub async fn accept<'a>(
         membership => Some(Joining::after(membership)),
     };
     // The invitation's UPDATE answers whether it was still pending; nothing
-    // after it answers anything, so it is sent in one trip.
-    let mut batch = Batch::default();
+    // after it answers anything, so it is sent with the COMMIT.
     decide(
         &mut tx,
         &mut batch,
@@ -455,11 +457,11 @@ pub async fn decline<'a>(
     if !found.replaced && found.row.status == "declined" {
         return Ok(());
     }
-    if let Err(err) = require_open(&mut tx, &found, now).await {
-        tx.commit().await?;
-        return Err(err);
-    }
     let mut batch = Batch::default();
+    if let Some(refused) = closed(&mut batch, &found, now)? {
+        tx.commit_with(batch).await?;
+        return Err(refused);
+    }
     decide(
         &mut tx,
         &mut batch,

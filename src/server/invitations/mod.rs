@@ -111,13 +111,15 @@ pub async fn create(
 ) -> Result<IssuedInvitation, AppError> {
     let input = parse_input(input)?;
     require_configured(state, &input.sign_in)?;
-    let now = Utc::now();
     let limit = invite_limit(state, actor);
+    let mut now = Utc::now();
     // One trip: the BEGIN, the hit, the expiry and every check's read.
-    let mut first = Batch::default();
-    limit.push_hit(&mut first, now);
-    Inviting::push(&mut first, actor, &input.email, now, &limit);
-    let (mut tx, found) = db::begin_write_with(&state.pool, first).await?;
+    let (mut tx, found) = db::begin_write_with(&state.pool, |first| {
+        now = Utc::now();
+        limit.push_hit(first, now);
+        Inviting::push(first, actor, &input.email, now, &limit);
+    })
+    .await?;
     let inviting = Inviting::checked(found, actor, &limit, now)?;
     let mut stored = Batch::default();
     let issued = insert(&mut tx, &mut stored, state, inviting, &input, now).await?;
