@@ -25,7 +25,7 @@ impl Batch {
     /// the [`Statement`] answered.
     pub fn push(&mut self, sql: &str) -> Statement<'_> {
         Statement {
-            args: self.pending.statement(sql),
+            args: self.pending.statement(sql, self.failed.is_none()),
             failed: &mut self.failed,
         }
     }
@@ -72,6 +72,12 @@ impl Statement<'_> {
         }
         self
     }
+}
+
+/// The failure of a batch whose statements yield more than its last
+/// statement's one row.
+pub(super) fn only_the_last_answers() -> sqlx::Error {
+    sqlx::Error::Protocol("a batch answers one row, from its last statement".into())
 }
 
 #[cfg(test)]
@@ -138,6 +144,27 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(kept, ["next"]);
+    }
+
+    /// A batch answers the row of its last statement only: a row from an
+    /// earlier one fails it, whether the last finds a row or none, rather
+    /// than ending the query there or standing in for the last one's.
+    #[tokio::test]
+    async fn a_row_before_the_last_statement_fails_the_batch() {
+        let scratch = Scratch::new("early-row").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        for (n, last_finds) in ["early-0", "nothing"].into_iter().enumerate() {
+            let mut tx = begin_write(&pool).await.unwrap();
+            let mut batch = Batch::default();
+            batch
+                .push("INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1) RETURNING hits")
+                .bind(format!("early-{n}"));
+            batch
+                .push("SELECT hits FROM rate_limits WHERE key = $1")
+                .bind(last_finds);
+            let answered = batch.fetch_optional::<(i64,)>(&mut tx).await;
+            assert!(answered.is_err(), "{last_finds}: answered {answered:?}");
+        }
     }
 
     /// A failing statement fails the batch, and its transaction undoes

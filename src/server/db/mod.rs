@@ -172,10 +172,8 @@ async fn begin(
         tx: Some(OpenTx::new()),
         turn: Some(take_turn(pool).await?),
     };
-    let mut batch = Batch::default();
-    first(&mut batch);
     let (open, turn) = tx.parts();
-    let row = open.begin(pool, turn, batch.into_pending()?).await?;
+    let row = open.begin(pool, turn, first).await?;
     Ok((tx, row))
 }
 

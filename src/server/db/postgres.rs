@@ -72,13 +72,14 @@ impl OpenTx {
         Self(None)
     }
 
-    /// Begins, then runs `first`; answers the row its last statement
-    /// yields. Fails rather than wait longer than `LOCK_WAIT` for the lock.
+    /// Begins, then runs the statements `first` pushes once the lock is
+    /// held; answers the row the last one yields. Fails rather than wait
+    /// longer than `LOCK_WAIT` for the lock.
     pub(super) async fn begin(
         &mut self,
         pool: &PgPool,
         _turn: &mut super::Turn,
-        first: Pending,
+        first: impl FnOnce(&mut super::Batch),
     ) -> Result<Option<PgRow>, sqlx::Error> {
         let tx = self.0.insert(pool.begin().await?);
         // One round trip: the volatile subquery sets the timeout before the
@@ -90,7 +91,9 @@ impl OpenTx {
         .bind(format!("{}s", LOCK_WAIT.as_secs()))
         .execute(&mut **tx)
         .await?;
-        first.fetch_optional(tx).await
+        let mut batch = super::Batch::default();
+        first(&mut batch);
+        batch.into_pending()?.fetch_optional(tx).await
     }
 
     /// Runs `last`, then commits. Left open if any of `last` failed, for
@@ -157,7 +160,7 @@ pub(super) async fn execute_in_turn<'q>(
 pub(super) struct Pending(Vec<(String, PgArguments)>);
 
 impl Pending {
-    pub(super) fn statement(&mut self, sql: &str) -> &mut PgArguments {
+    pub(super) fn statement(&mut self, sql: &str, _all_encoded: bool) -> &mut PgArguments {
         self.0.push((sql.to_owned(), PgArguments::default()));
         &mut self.0.last_mut().expect("pushed above").1
     }
@@ -176,8 +179,21 @@ impl Pending {
         let Some((sql, args)) = self.0.pop() else {
             return Ok(None);
         };
-        self.run(&mut *conn).await?;
-        sqlx::query_with(&sql, args).fetch_optional(conn).await
+        // As on SQLite, only the last statement may yield a row, and one.
+        for (sql, args) in self.0 {
+            if !sqlx::query_with(&sql, args)
+                .fetch_all(&mut *conn)
+                .await?
+                .is_empty()
+            {
+                return Err(super::batch::only_the_last_answers());
+            }
+        }
+        let mut rows = sqlx::query_with(&sql, args).fetch_all(conn).await?;
+        if rows.len() > 1 {
+            return Err(super::batch::only_the_last_answers());
+        }
+        Ok(rows.pop())
     }
 }
 

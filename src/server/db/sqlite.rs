@@ -1,12 +1,13 @@
 //! SQLite, the embedded default: WAL, foreign keys and secure delete on;
 //! writers queue in process for its single write lock.
 
+use futures::TryStreamExt;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::Arguments;
+use sqlx::{Arguments, Either};
 use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -219,14 +220,20 @@ impl OpenTx {
         Self
     }
 
-    /// Begins, then runs `first`; answers the row its last statement yields.
+    /// Begins, then runs the statements `first` pushes; answers the row the
+    /// last one yields.
     pub(super) async fn begin(
         &mut self,
         pool: &SqlitePool,
         turn: &mut super::Turn,
-        first: Pending,
+        first: impl FnOnce(&mut super::Batch),
     ) -> Result<Option<SqliteRow>, sqlx::Error> {
         write_connection(pool, turn).await?;
+        // The turn is this writer's: no other change of this process can
+        // commit before its BEGIN, sent with these statements.
+        let mut batch = super::Batch::default();
+        first(&mut batch);
+        let first = batch.into_pending()?;
         turn.open = true;
         let done = first
             .around("BEGIN IMMEDIATE", "")
@@ -312,16 +319,25 @@ pub(super) struct Pending {
     /// How many values the statements so far take: a statement given fewer
     /// than its highest placeholder would bind the next one's.
     takes: usize,
+    statements: usize,
 }
 
 impl Pending {
-    /// Appends `sql`, its placeholders moved past the values already bound.
-    pub(super) fn statement(&mut self, sql: &str) -> &mut SqliteArguments<'static> {
-        self.check_bound();
+    /// Appends `sql`, its placeholders moved past the values already bound
+    /// (all of them, unless one failed to encode and was left out).
+    pub(super) fn statement(
+        &mut self,
+        sql: &str,
+        all_encoded: bool,
+    ) -> &mut SqliteArguments<'static> {
+        if all_encoded {
+            self.check_bound();
+        }
         if !self.sql.is_empty() {
             self.sql.push_str(";\n");
         }
         self.takes = self.args.len() + renumber(sql, self.args.len(), &mut self.sql);
+        self.statements += 1;
         &mut self.args
     }
 
@@ -345,6 +361,7 @@ impl Pending {
                 sql.push_str(part);
             }
         }
+        self.statements += [before, after].iter().filter(|s| !s.is_empty()).count();
         self.sql = sql;
         self
     }
@@ -365,18 +382,22 @@ impl Pending {
         if self.sql.is_empty() {
             return Ok(None);
         }
-        // Every row is read, not the first: a row from an earlier statement
-        // would otherwise end the query there, leaving the rest unrun.
-        let mut rows = sqlx::query_with(&self.sql, self.args)
-            .fetch_all(conn)
-            .await?;
-        if rows.len() > 1 {
-            return Err(sqlx::Error::Protocol(format!(
-                "a batch answers one row, from its last statement; it yielded {}",
-                rows.len()
-            )));
+        // Read to the end, each statement closed by its result: sqlx's
+        // fetch_optional would end the query at the first row, of whichever
+        // statement, leaving the rest unrun.
+        let last = self.statements - 1;
+        let mut ended = 0;
+        let mut answer = None;
+        let query = sqlx::query_with(&self.sql, self.args);
+        let mut results = sqlx::Executor::fetch_many(conn, query);
+        while let Some(result) = results.try_next().await? {
+            match result {
+                Either::Left(_) => ended += 1,
+                Either::Right(row) if ended == last && answer.is_none() => answer = Some(row),
+                Either::Right(_) => return Err(super::batch::only_the_last_answers()),
+            }
         }
-        Ok(rows.pop())
+        Ok(answer)
     }
 }
 
@@ -577,27 +598,6 @@ mod tests {
         );
         assert_eq!(out, "UPDATE t SET a = $4, b = '$2' WHERE c = $15 AND d = $");
         assert_eq!(highest, 12);
-    }
-
-    /// A batch answers the row of its last statement only: one whose
-    /// earlier statement yields a row fails, rather than ending there with
-    /// the statements after it unrun.
-    #[tokio::test]
-    async fn a_row_before_the_last_statement_fails_the_batch() {
-        let scratch = Scratch::new("early-row").await;
-        let pool = connect(&scratch.url).await.unwrap();
-        let mut tx = super::super::begin_write(&pool).await.unwrap();
-        let mut batch = super::super::Batch::default();
-        batch
-            .push(
-                "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1) RETURNING hits",
-            )
-            .bind("early");
-        batch
-            .push("SELECT COUNT(*) AS n FROM rate_limits WHERE key = $1")
-            .bind("early");
-        let answered = batch.fetch_optional::<(i64,)>(&mut tx).await;
-        assert!(answered.is_err(), "answered {answered:?}");
     }
 
     /// Emptying the WAL of blanked mail waits while this process's

@@ -335,9 +335,8 @@ pub async fn accept<'a>(
     user: &User,
     via: Option<&ProviderAccount>,
 ) -> Result<OrgSummary, AppError> {
-    let key = key.into();
+    let (mut tx, found) = begin_found(pool, key.into(), Some(user)).await?;
     let now = Utc::now();
-    let (mut tx, found) = begin_found(pool, key, Some(user)).await?;
     let row = &found.row;
     let org = OrgSummary {
         id: row.org_id,
@@ -452,8 +451,8 @@ pub async fn decline<'a>(
     key: impl Into<LinkKey<'a>>,
     viewer: Option<&User>,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
     let (mut tx, found) = begin_found(pool, key.into(), viewer).await?;
+    let now = Utc::now();
     if !found.replaced && found.row.status == "declined" {
         return Ok(());
     }

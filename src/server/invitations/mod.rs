@@ -506,9 +506,9 @@ pub async fn resend(
     actor: &Member,
     id: Uuid,
 ) -> Result<IssuedInvitation, AppError> {
-    let now = Utc::now();
     let limit = invite_limit(state, actor);
     let mut tx = limit.begin_write(&state.pool).await?;
+    let now = Utc::now();
     let actor = &refresh(&mut tx, actor).await?;
     let row = load(&mut tx, actor.org.id, id).await?;
     let mine = may_manage(&mut tx, actor, &row).await?;
