@@ -10,6 +10,7 @@ use super::store::{
 use crate::domain::access::Permission;
 use crate::domain::identity::{ProviderAccount, SignInMethod};
 use crate::domain::invitation::{InvitationEvent, InvitationStatus};
+use crate::domain::sso::EmailDomain;
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::invitations::{InvitationDetails, LinkState};
@@ -46,7 +47,8 @@ struct Found {
 }
 
 /// Where the acceptor and the organization stand, read in one look-up:
-/// seats, the acceptor's membership row, and what the invitation carries.
+/// seats, the acceptor's membership row, what the invitation carries, and
+/// the organization's SSO connection if it claims the address.
 #[derive(sqlx::FromRow)]
 struct Standing {
     used: i64,
@@ -56,6 +58,10 @@ struct Standing {
     carries_teams: bool,
     carries_grants: bool,
     withholds: bool,
+    /// The organization's SSO connection when it claims the invited
+    /// address's domain.
+    #[sqlx(flatten)]
+    sso: connections::Claim,
 }
 
 /// An invitation row with the token it was found by.
@@ -364,10 +370,29 @@ pub async fn accept<'a>(
             row.email, user.email, row.email
         )));
     }
+    let invited = Email::parse(&row.email).map_err(|_| AppError::Internal)?;
+    let standing: Standing = sqlx::query_as(&format!(
+        "SELECT {SEATS_USED} AS used, o.seat_limit, m.status AS membership,
+                EXISTS (SELECT 1 FROM invitation_teams WHERE invitation_id = $3) AS carries_teams,
+                EXISTS (SELECT 1 FROM invitation_grants WHERE invitation_id = $3) AS carries_grants,
+                EXISTS (SELECT 1 FROM invitation_withheld WHERE invitation_id = $3) AS withholds,
+                {}
+         FROM organizations o LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = $4
+              LEFT JOIN sso_domains d ON d.org_id = o.id AND d.domain = $5
+              LEFT JOIN sso_connections c ON c.org_id = d.org_id
+         WHERE o.id = $1",
+        connections::CLAIM_COLUMNS
+    ))
+    .bind(row.org_id)
+    .bind(now)
+    .bind(row.id)
+    .bind(user.id)
+    .bind(EmailDomain::of(&invited).as_str())
+    .fetch_one(&mut *tx)
+    .await?;
     // An address in a domain the organization claims joins through its
     // single sign-on, whatever the invitation's own method.
-    let invited = Email::parse(&row.email).map_err(|_| AppError::Internal)?;
-    if let Some(sso) = connections::of_org_for_address(&mut tx, row.org_id, &invited).await? {
+    if let Some(sso) = standing.sso.connection()? {
         if !via.is_some_and(|account| sso.admits(account, &invited)) {
             return Err(AppError::Forbidden(format!(
                 "{} signs in addresses like {} with single sign-on. Open the invitation link and continue with your organization's sign-in to accept.",
@@ -376,20 +401,6 @@ pub async fn accept<'a>(
         }
     }
     let proof = address_proof(&found, &invited, user, via)?;
-    let standing: Standing = sqlx::query_as(&format!(
-        "SELECT {SEATS_USED} AS used, o.seat_limit, m.status AS membership,
-                EXISTS (SELECT 1 FROM invitation_teams WHERE invitation_id = $3) AS carries_teams,
-                EXISTS (SELECT 1 FROM invitation_grants WHERE invitation_id = $3) AS carries_grants,
-                EXISTS (SELECT 1 FROM invitation_withheld WHERE invitation_id = $3) AS withholds
-         FROM organizations o LEFT JOIN memberships m ON m.org_id = o.id AND m.user_id = $4
-         WHERE o.id = $1"
-    ))
-    .bind(row.org_id)
-    .bind(now)
-    .bind(row.id)
-    .bind(user.id)
-    .fetch_one(&mut *tx)
-    .await?;
     let joining = match standing.membership.as_deref() {
         Some("active") => None,
         _ if standing.used >= standing.seat_limit => {
@@ -400,17 +411,7 @@ pub async fn accept<'a>(
         }
         membership => Some(Joining::after(membership)),
     };
-    // The invitation's UPDATE answers whether it was still pending; nothing
-    // after it answers anything, so it is sent with the COMMIT.
-    decide(
-        &mut tx,
-        &mut batch,
-        row,
-        InvitationEvent::Accept,
-        Some(user),
-        now,
-    )
-    .await?;
+    decide(&mut batch, row, InvitationEvent::Accept, Some(user), now)?;
     if let Some(joining) = joining {
         admit(&mut batch, row.org_id, user.id, row.role()?, joining, now);
         // An Admin invited narrowed joins narrowed (only Admin invitations hold any back).
@@ -451,7 +452,7 @@ pub async fn decline<'a>(
     key: impl Into<LinkKey<'a>>,
     viewer: Option<&User>,
 ) -> Result<(), AppError> {
-    let (mut tx, found) = begin_found(pool, key.into(), viewer).await?;
+    let (tx, found) = begin_found(pool, key.into(), viewer).await?;
     let now = Utc::now();
     if !found.replaced && found.row.status == "declined" {
         return Ok(());
@@ -462,22 +463,22 @@ pub async fn decline<'a>(
         return Err(refused);
     }
     decide(
-        &mut tx,
         &mut batch,
         &found.row,
         InvitationEvent::Decline,
         viewer,
         now,
-    )
-    .await?;
+    )?;
     tx.commit_with(batch).await?;
     Ok(())
 }
 
-/// Moves a pending invitation to the state `event` leads to; its audit
-/// event and the inviter's notice go in `batch`.
-async fn decide(
-    conn: &mut Conn,
+/// Moves a pending invitation to the state `event` leads to, with its audit
+/// event and the inviter's notice, all in `batch`. `row` was read in this
+/// write transaction: every change to an invitation is made in one, behind
+/// the same write lock, so it is still pending and the UPDATE needs no
+/// answer before the COMMIT it goes with.
+fn decide(
     batch: &mut Batch,
     row: &InvitationRow,
     event: InvitationEvent,
@@ -488,19 +489,12 @@ async fn decide(
     let next = InvitationStatus::Pending
         .apply(event)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let changed = sqlx::query("UPDATE invitations SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'")
+    batch
+        .push("UPDATE invitations SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'")
         .bind(next.as_str())
         .bind(now)
         .bind(by_id)
-        .bind(row.id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if changed != 1 {
-        return Err(AppError::Conflict(
-            "This invitation changed a moment ago. Reload the page.".into(),
-        ));
-    }
+        .bind(row.id);
     audit::record_in(
         batch,
         Some(row.org_id),

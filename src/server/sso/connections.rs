@@ -33,28 +33,51 @@ impl Connection {
     }
 }
 
-type Row = (Uuid, String, Option<String>, String, bool);
+/// The columns [`Claim`] reads, `c` being `sso_connections`; `NULL`s when
+/// a query's outer join finds no connection.
+pub const CLAIM_COLUMNS: &str = "c.org_id AS sso_org, c.provider AS sso_provider, c.tenant AS sso_tenant, c.default_role AS sso_role, c.require_sso AS sso_required";
 
-fn connection((org_id, provider, tenant, role, require_sso): Row) -> Result<Connection, AppError> {
-    Ok(Connection {
-        org_id,
-        provider,
-        tenant,
-        default_role: parse_role(&role)?,
-        require_sso,
-    })
+/// A connection as read by [`CLAIM_COLUMNS`], where there may be none.
+#[derive(sqlx::FromRow)]
+pub struct Claim {
+    sso_org: Option<Uuid>,
+    sso_provider: Option<String>,
+    sso_tenant: Option<String>,
+    sso_role: Option<String>,
+    sso_required: Option<bool>,
+}
+
+impl Claim {
+    /// The connection, if the row had one.
+    pub fn connection(self) -> Result<Option<Connection>, AppError> {
+        let (Some(org_id), Some(provider), Some(role), Some(require_sso)) = (
+            self.sso_org,
+            self.sso_provider,
+            self.sso_role,
+            self.sso_required,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Connection {
+            org_id,
+            provider,
+            tenant: self.sso_tenant,
+            default_role: parse_role(&role)?,
+            require_sso,
+        }))
+    }
 }
 
 /// The connection of the organization that claims `email`'s domain, if any.
 pub async fn for_address(conn: &mut Conn, email: &Email) -> Result<Option<Connection>, AppError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT c.org_id, c.provider, c.tenant, c.default_role, c.require_sso
-         FROM sso_domains d JOIN sso_connections c ON c.org_id = d.org_id WHERE d.domain = $1",
-    )
+    let claim: Option<Claim> = sqlx::query_as(&format!(
+        "SELECT {CLAIM_COLUMNS}
+         FROM sso_domains d JOIN sso_connections c ON c.org_id = d.org_id WHERE d.domain = $1"
+    ))
     .bind(EmailDomain::of(email).as_str())
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(connection).transpose()
+    Ok(claim.map(Claim::connection).transpose()?.flatten())
 }
 
 /// Like [`for_address`], only when the claiming organization is `org`.
