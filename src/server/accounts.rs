@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::actor::User;
-use super::mail::{enqueue, templates};
+use super::mail::{enqueue_in, templates};
 use super::password::{self, PasswordHashText};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
@@ -15,7 +15,7 @@ use crate::domain::text::Name;
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::model::auth::EmailTaken;
-use crate::server::db::{Batch, Conn, Pool};
+use crate::server::db::{Batch, Pool};
 
 /// How long an email verification link stays valid.
 const VERIFICATION_TTL: Duration = Duration::days(3);
@@ -119,47 +119,40 @@ pub async fn sign_up(state: &AppState, input: SignUp<'_>) -> Result<User, AppErr
         }
     }
     inserted?;
-    sqlx::query("INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)")
+    // Nothing after the user's row answers anything: sent with the COMMIT.
+    let mut batch = Batch::default();
+    batch
+        .push("INSERT INTO passwords (user_id, hash, changed_at) VALUES ($1, $2, $3)")
         .bind(user.id)
-        .bind(&hash.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
+        .bind(hash.0)
+        .bind(now);
+    audit::record_in(
+        &mut batch,
         None,
         Some(user.id),
         "user.signed_up",
         &user.email,
         "",
-    )
-    .await?;
-    queue_verification(&mut tx, state, &user, &email).await?;
-    tx.commit().await?;
+    );
+    queue_verification(&mut batch, state, &user, &email);
+    tx.commit_with(batch).await?;
     state.mail.wake();
     Ok(user)
 }
 
 /// Makes a verification link for `email` and puts its mail in the outbox.
-async fn queue_verification(
-    conn: &mut Conn,
-    state: &AppState,
-    user: &User,
-    email: &Email,
-) -> Result<(), AppError> {
+fn queue_verification(batch: &mut Batch, state: &AppState, user: &User, email: &Email) {
     let token = SecretToken::generate();
-    sqlx::query("INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(&token.hash)
+    batch
+        .push("INSERT INTO email_verifications (token_hash, user_id, email, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token.hash.clone())
         .bind(user.id)
-        .bind(email.as_str())
-        .bind(Utc::now() + VERIFICATION_TTL)
-        .execute(&mut *conn)
-        .await?;
+        .bind(email.as_str().to_owned())
+        .bind(Utc::now() + VERIFICATION_TTL);
     let link = state
         .config
         .link(&format!("/verify-email/{}", token.secret));
-    enqueue(conn, &templates::verify_email(email, &user.name, &link)).await?;
-    Ok(())
+    enqueue_in(batch, &templates::verify_email(email, &user.name, &link));
 }
 
 /// Sends a fresh verification link to a signed-in, unverified user.
@@ -177,9 +170,12 @@ pub async fn resend_verification(state: &AppState, user: &User) -> Result<(), Ap
     )
     .await?;
     let email = Email::parse(&user.email).map_err(|_| AppError::Internal)?;
-    let mut tx = db::begin_write(&state.pool).await?;
-    queue_verification(&mut tx, state, user, &email).await?;
-    tx.commit().await?;
+    let mut batch = Batch::default();
+    queue_verification(&mut batch, state, user, &email);
+    db::begin_write(&state.pool)
+        .await?
+        .commit_with(batch)
+        .await?;
     state.mail.wake();
     Ok(())
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::accounts::{self, mark_verified};
 use super::actor::User;
-use super::mail::{enqueue, templates};
+use super::mail::{enqueue_in, templates};
 use super::state::AppState;
 use super::token::{hash_secret, SecretToken};
 use super::{audit, db, password, rate_limit};
@@ -121,50 +121,42 @@ pub async fn request(state: &AppState, email: &str, client: &str) -> Result<(), 
         .bind(email.as_str())
         .fetch_optional(&mut *tx)
         .await?;
+    let mut batch = Batch::default();
     if let Some(user) = user {
-        issue(&mut tx, state, user, &email).await?;
+        issue(&mut batch, state, user, &email);
     }
-    tx.commit().await?;
+    tx.commit_with(batch).await?;
     state.mail.wake();
     Ok(())
 }
 
 /// Replaces `user`'s earlier links with a new one and queues its mail.
-async fn issue(
-    conn: &mut Conn,
-    state: &AppState,
-    user: Uuid,
-    email: &Email,
-) -> Result<(), AppError> {
+fn issue(batch: &mut Batch, state: &AppState, user: Uuid, email: &Email) {
     let now = Utc::now();
-    sqlx::query("UPDATE password_resets SET replaced_at = $1 WHERE user_id = $2 AND used_at IS NULL AND replaced_at IS NULL")
+    batch
+        .push("UPDATE password_resets SET replaced_at = $1 WHERE user_id = $2 AND used_at IS NULL AND replaced_at IS NULL")
         .bind(now)
-        .bind(user)
-        .execute(&mut *conn)
-        .await?;
+        .bind(user);
     let token = SecretToken::generate();
-    sqlx::query("INSERT INTO password_resets (token_hash, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&token.hash)
+    batch
+        .push("INSERT INTO password_resets (token_hash, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token.hash.clone())
         .bind(user)
-        .bind(email.as_str())
+        .bind(email.as_str().to_owned())
         .bind(now)
-        .bind(now + RESET_TTL)
-        .execute(&mut *conn)
-        .await?;
+        .bind(now + RESET_TTL);
     let link = state
         .config
         .link(&format!("/reset-password/{}", token.secret));
-    enqueue(conn, &templates::password_reset(email, &link)).await?;
-    audit::record(
-        conn,
+    enqueue_in(batch, &templates::password_reset(email, &link));
+    audit::record_in(
+        batch,
         None,
         None,
         "user.password_reset_requested",
         email.as_str(),
         "",
-    )
-    .await?;
-    Ok(())
+    );
 }
 
 /// The address a working reset link is for, for its page.

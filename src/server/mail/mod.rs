@@ -6,5 +6,5 @@ pub mod templates;
 pub mod transport;
 pub mod worker;
 
-pub use outbox::{enqueue, enqueue_in, OutgoingMail};
+pub use outbox::{enqueue_in, OutgoingMail};
 pub use worker::MailWaker;

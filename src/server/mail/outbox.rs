@@ -71,18 +71,6 @@ pub fn enqueue_in(batch: &mut Batch, mail: &OutgoingMail) -> String {
     message_id
 }
 
-/// Adds `mail` to the outbox on the caller's connection, so it commits or
-/// rolls back with the change that caused it. Returns the row id.
-pub async fn enqueue(conn: &mut Conn, mail: &OutgoingMail) -> Result<i64, sqlx::Error> {
-    let mut batch = Batch::default();
-    let message_id = enqueue_in(&mut batch, mail);
-    batch.run(conn).await?;
-    sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = $1")
-        .bind(message_id)
-        .fetch_one(conn)
-        .await
-}
-
 /// Takes the oldest message due by `due_by` for one attempt, the one way rows
 /// are taken: counts the attempt and leases the row until `lease_until` in one
 /// committed statement before anything is sent. A crash during or after the
