@@ -170,12 +170,11 @@ pub async fn resend_verification(state: &AppState, user: &User) -> Result<(), Ap
     )
     .await?;
     let email = Email::parse(&user.email).map_err(|_| AppError::Internal)?;
+    // Its times are read once the turn has come, as every change's are.
+    let tx = db::begin_write(&state.pool).await?;
     let mut batch = Batch::default();
     queue_verification(&mut batch, state, user, &email);
-    db::begin_write(&state.pool)
-        .await?
-        .commit_with(batch)
-        .await?;
+    tx.commit_with(batch).await?;
     state.mail.wake();
     Ok(())
 }
