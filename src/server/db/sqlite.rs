@@ -200,6 +200,15 @@ fn discard_if_broken(turn: &mut super::Turn, err: &sqlx::Error) {
     }
 }
 
+/// Notes how a COMMIT or ROLLBACK went: the transaction is closed once it
+/// ran, left open for [`OpenTx::abandon`] otherwise.
+fn ended<T>(turn: &mut super::Turn, done: &Result<T, sqlx::Error>) {
+    match done {
+        Ok(_) => turn.open = false,
+        Err(err) => discard_if_broken(turn, err),
+    }
+}
+
 /// The pool's options, for a connection that does not map the file.
 fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
     pool.connect_options()
@@ -253,19 +262,13 @@ impl OpenTx {
         last: Pending,
     ) -> Result<(), sqlx::Error> {
         let done = last.around("", "COMMIT").run(self.conn_mut(turn)).await;
-        match &done {
-            Ok(()) => turn.open = false,
-            Err(err) => discard_if_broken(turn, err),
-        }
+        ended(turn, &done);
         done
     }
 
     pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
         let done = sqlx::query("ROLLBACK").execute(self.conn_mut(turn)).await;
-        match &done {
-            Ok(_) => turn.open = false,
-            Err(err) => discard_if_broken(turn, err),
-        }
+        ended(turn, &done);
         done.map(|_| ())
     }
 
