@@ -7,6 +7,7 @@ use sqlx::query::Query;
 use sqlx::{Database, FromRow};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -39,18 +40,144 @@ pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_
 /// 100 ms) and wake to find it taken again: p99 of an invitation over HTTP
 /// was 430 ms at eight clients for 2 ms of work. On PostgreSQL a burst of
 /// writes would otherwise hold every pooled connection in a lock wait. On
-/// SQLite the turn holds the connection changes are made through.
-pub type Turn = OwnedMutexGuard<Writer>;
+/// SQLite the turn holds the connection changes are made through, and the
+/// transaction changes that have ended wait in for their COMMIT (see
+/// `sqlite::Group`).
+pub struct Turn {
+    writer: OwnedMutexGuard<Writer>,
+    queue: Arc<Queue>,
+    /// For a writer that ends what this turn leaves held, see [`Drop`].
+    pool: Pool,
+}
 
-/// This process's turn at the database's write lock, waited for in arrival order.
-/// Whatever a writer before left open on its connection is ended first
-/// (see `settle`).
+impl Turn {
+    /// Whether another writer waits for the turn now, who would end what
+    /// this one leaves held.
+    pub(super) fn others_waiting(&self) -> bool {
+        self.queue.waiting.load(Ordering::SeqCst) > 0
+    }
+
+    /// Notes whether changes wait in the turn for a later writer's COMMIT,
+    /// before [`Self::others_waiting`] is asked: a waiter that gives up
+    /// after it was asked then sees it and takes the turn to end them.
+    pub(super) fn hold_changes(&self, held: bool) {
+        self.queue.held.store(held, Ordering::SeqCst);
+    }
+}
+
+impl Deref for Turn {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.writer
+    }
+}
+
+impl DerefMut for Turn {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.writer
+    }
+}
+
+impl Drop for Turn {
+    /// Changes left waiting for a COMMIT with nobody queued to make it (a
+    /// writer gave up, or was cancelled in its turn) are ended by one more.
+    fn drop(&mut self) {
+        if !self.others_waiting() {
+            self.queue.commit_held_later(&self.pool);
+        }
+    }
+}
+
+/// One database's queue of writers in this process.
+#[derive(Default)]
+struct Queue {
+    turns: Arc<Mutex<Writer>>,
+    /// Writers waiting for their turn.
+    waiting: AtomicUsize,
+    /// Whether changes wait in the turn for the COMMIT of a writer after them.
+    held: AtomicBool,
+}
+
+impl Queue {
+    /// Takes the turn in a task of its own, which commits the changes
+    /// held in it (see [`take_turn`]), if any are.
+    fn commit_held_later(&self, pool: &Pool) {
+        if !self.held.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let pool = pool.clone();
+            runtime.spawn(async move {
+                if let Err(err) = take_turn(&pool).await {
+                    tracing::warn!("held changes wait for the next writer: {err}");
+                }
+            });
+        }
+    }
+}
+
+/// Counts a writer as waiting until it is served or gives up; the last to
+/// give up has the changes held for it committed.
+struct Waiting<'q> {
+    queue: &'q Queue,
+    pool: &'q Pool,
+    served: bool,
+}
+
+impl<'q> Waiting<'q> {
+    fn new(queue: &'q Queue, pool: &'q Pool) -> Self {
+        queue.waiting.fetch_add(1, Ordering::SeqCst);
+        Self {
+            queue,
+            pool,
+            served: false,
+        }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let left = self.queue.waiting.fetch_sub(1, Ordering::SeqCst) - 1;
+        if !self.served && left == 0 {
+            self.queue.commit_held_later(self.pool);
+        }
+    }
+}
+
+/// This process's turn at the database's write lock, waited for in
+/// arrival order. Whatever a writer before left open on its connection is
+/// ended first, and the changes waiting in it for a COMMIT are committed
+/// (see `settle` and `end_held`): what is written in this turn, through
+/// the turn's connection or another, stands alone.
 pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
-    let mut turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, local(pool).turns.lock_owned())
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)?;
+    let mut turn = wait_for_turn(pool).await?;
+    settle(&mut turn).await;
+    end_held(&mut turn).await;
+    Ok(turn)
+}
+
+/// The turn for a change, which may join changes held in it for one
+/// COMMIT; whatever a writer before left open is ended first.
+async fn take_turn_for_change(pool: &Pool) -> Result<Turn, sqlx::Error> {
+    let mut turn = wait_for_turn(pool).await?;
     settle(&mut turn).await;
     Ok(turn)
+}
+
+async fn wait_for_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
+    let local = local(pool);
+    let queue = local.queue;
+    let mut waiting = Waiting::new(&queue, pool);
+    let writer = tokio::time::timeout(WRITE_TURN_TIMEOUT, queue.turns.clone().lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?;
+    waiting.served = true;
+    drop(waiting);
+    Ok(Turn {
+        writer,
+        queue,
+        pool: pool.clone(),
+    })
 }
 
 /// What this process keeps for one database, whichever pools it opened
@@ -59,7 +186,7 @@ pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
 /// connection may write).
 #[derive(Clone)]
 struct Local {
-    turns: Arc<Mutex<Writer>>,
+    queue: Arc<Queue>,
     #[cfg(not(feature = "postgres"))]
     backend: BackendLocal,
 }
@@ -72,7 +199,7 @@ fn local(pool: &Pool) -> Local {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .entry(database_name(pool))
         .or_insert_with(|| Local {
-            turns: Arc::default(),
+            queue: Arc::default(),
             #[cfg(not(feature = "postgres"))]
             backend: BackendLocal::open(pool),
         })
@@ -94,11 +221,14 @@ impl WriteTx {
         self.commit_with(Batch::default()).await
     }
 
-    /// Runs `last`, then commits: on SQLite in one trip.
+    /// Runs `last`, then commits: on SQLite in one trip, or in a later
+    /// writer's, waited for here after the turn has passed on to it.
     pub async fn commit_with(mut self, last: Batch) -> Result<(), sqlx::Error> {
         let last = last.into_pending()?;
         let (tx, turn) = self.parts();
-        tx.commit(turn, last).await
+        let committed = tx.commit(turn, last).await?;
+        drop(self);
+        committed.wait().await
     }
 
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
@@ -170,7 +300,7 @@ async fn begin(
     // cancelled while it waits ends what it began (`OpenTx::abandon`).
     let mut tx = WriteTx {
         tx: Some(OpenTx::new()),
-        turn: Some(take_turn(pool).await?),
+        turn: Some(take_turn_for_change(pool).await?),
     };
     let (open, turn) = tx.parts();
     let row = open.begin(pool, turn, first).await?;

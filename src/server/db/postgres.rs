@@ -61,7 +61,19 @@ pub fn writer(pool: &PgPool) -> PgPool {
 pub type Writer = ();
 
 /// Nothing is left open in a turn: a transaction holds its own connection.
-pub(super) async fn settle(_writer: &mut Writer) {}
+pub(super) async fn settle(_turn: &mut super::Turn) {}
+
+/// No change waits in a turn for a later COMMIT: each commits its own.
+pub(super) async fn end_held(_turn: &mut super::Turn) {}
+
+/// A change's COMMIT, made.
+pub(super) struct Committed;
+
+impl Committed {
+    pub(super) async fn wait(self) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}
 
 /// A write transaction on a pooled connection, holding the write lock (an
 /// advisory lock) until it commits or rolls back; `None` once it has.
@@ -102,9 +114,10 @@ impl OpenTx {
         &mut self,
         turn: &mut super::Turn,
         last: Pending,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Committed, sqlx::Error> {
         last.run(self.conn_mut(turn)).await?;
-        self.take().commit().await
+        self.take().commit().await?;
+        Ok(Committed)
     }
 
     pub(super) async fn rollback(&mut self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {

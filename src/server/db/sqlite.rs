@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 pub type Db = Sqlite;
 pub type Pool = SqlitePool;
@@ -35,6 +36,10 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // call each, and each connection keeps a larger page cache.
         .pragma("mmap_size", "268435456")
         .pragma("cache_size", "-16384")
+        // A change held for a shared COMMIT is a savepoint, whose pages'
+        // old contents SQLite keeps in a journal of its own: in memory, not
+        // in a temporary file written page by page.
+        .pragma("temp_store", "MEMORY")
         // No commit copies the WAL into the database file (with an fsync)
         // while the writers behind it wait; a background task does, see
         // [`checkpoint_in_background`].
@@ -136,23 +141,55 @@ pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 
 /// What the turn at the write lock holds: the connection this process's
 /// changes (and lone writes, see [`super::write`]) are made through,
-/// opened for the first. A write through any connection empties the page
-/// cache of every other one, so changes spread over the pool each began by
-/// reading their pages again; through one connection they find them
-/// cached. Held in the turn rather than lent by a pool, it goes from one
-/// writer to the next with no round trip between them (a pool checks every
-/// connection given back to it). It reads through its cache, not the memory
-/// map: under writes the file grows all the time, and each growth unmapped
-/// and mapped it again.
+/// opened for the first, and the transaction changes wait in for their
+/// COMMIT (see [`Group`]). A write through any connection empties the
+/// page cache of every other one, so changes spread over the pool each
+/// began by reading their pages again; through one connection they find
+/// them cached. Held in the turn rather than lent by a pool, it goes from
+/// one writer to the next with no round trip between them (a pool checks
+/// every connection given back to it). It reads through its cache, not the
+/// memory map: under writes the file grows all the time, and each growth
+/// unmapped and mapped it again.
 #[derive(Default)]
 pub struct Writer {
     conn: Option<SqliteConnection>,
-    /// Whether a transaction may be open on `conn`: set before its BEGIN
-    /// is sent, cleared once its COMMIT or ROLLBACK has run. The BEGIN and
-    /// COMMIT travel inside the first and last statements' trips (see
-    /// [`OpenTx`]), so this, not sqlx, keeps count.
+    /// Whether a change may be open on `conn`: set before its SAVEPOINT is
+    /// sent, cleared once it is released or rolled back to. The statements
+    /// that begin and end it travel inside its first and last statements'
+    /// trips (see [`OpenTx`]), so this, not sqlx, keeps count.
     open: bool,
+    /// The transaction on `conn`, from the BEGIN sent with its first
+    /// change to its COMMIT or ROLLBACK.
+    group: Option<Group>,
 }
+
+impl Writer {
+    /// How many changes wait in the turn's transaction for its COMMIT: a
+    /// change begun after them is a savepoint, rolled back alone.
+    fn held(&self) -> usize {
+        self.group.as_ref().map_or(0, |group| group.held)
+    }
+}
+
+/// A transaction on the write connection whose changes, each made in a
+/// writer's turn as a savepoint of its own, are committed together. A
+/// change ending while other writers wait for the turn leaves the COMMIT
+/// to them, and is answered once it has run: the last writer in line, or
+/// the one that fills the group, sends it with its own last statements.
+/// The COMMIT writes each page the changes touched to the WAL once, and
+/// changes made one after another touch mostly the same pages. A change
+/// refused or failed rolls back to its savepoint, alone.
+struct Group {
+    /// Changes ended in it, waiting for its COMMIT.
+    held: usize,
+    /// Set once it committed; dropped unset if it did not, which the
+    /// changes held in it report as their failure.
+    committed: watch::Sender<bool>,
+}
+
+/// The most changes one COMMIT takes: each waits for the others, so a
+/// larger group shares more pages but answers its first change later.
+const GROUP_SIZE: usize = 8;
 
 /// The write connection in `turn`, opened if it is not yet (the turn
 /// ended any transaction left open on it, see [`settle`]).
@@ -167,17 +204,35 @@ async fn write_connection<'t>(
     Ok(turn.conn.insert(conn))
 }
 
-/// Rolls back a transaction left open on the write connection: one whose
-/// writer was dropped where no rollback could be started (outside a
-/// runtime), or cancelled while its own was under way. If the rollback
-/// fails for another reason than there being nothing to roll back (SQLite
-/// itself ended it), the connection is closed, which ends whatever it
-/// still holds, and the next writer opens another.
-pub(super) async fn settle(writer: &mut Writer) {
-    if !writer.open {
+/// Ends a change left open on the write connection: one whose writer was
+/// dropped where no rollback could be started (outside a runtime), or
+/// cancelled while its own was under way. Only it is rolled back when
+/// other changes wait in its transaction for their COMMIT.
+pub(super) async fn settle(turn: &mut super::Turn) {
+    if !turn.open {
         return;
     }
-    let ended = match writer.conn.as_mut() {
+    turn.open = false;
+    if turn.held() > 0 {
+        if let Some(conn) = turn.conn.as_mut() {
+            let undone = sqlx::query("ROLLBACK TO change; RELEASE change")
+                .execute(conn)
+                .await;
+            if undone.is_ok() {
+                return;
+            }
+        }
+    }
+    roll_back_all(turn).await;
+}
+
+/// Rolls back the transaction on the write connection, and with it each
+/// change held for its COMMIT, whose writer is told that it failed. If the
+/// rollback fails for another reason than there being nothing to roll back
+/// (SQLite itself ended it), the connection is closed, which ends whatever
+/// it still holds, and the next writer opens another.
+async fn roll_back_all(turn: &mut super::Turn) {
+    let ended = match turn.conn.as_mut() {
         Some(conn) => match sqlx::query("ROLLBACK").execute(conn).await {
             Ok(_) => true,
             Err(sqlx::Error::Database(err)) => err.message().contains("no transaction is active"),
@@ -186,26 +241,48 @@ pub(super) async fn settle(writer: &mut Writer) {
         None => true,
     };
     if !ended {
-        writer.conn = None;
+        turn.conn = None;
     }
-    writer.open = false;
+    end_group(turn, false);
+}
+
+/// Commits the changes held in the turn, if any: nothing written in it
+/// afterwards, through the turn's connection or another, waits behind them.
+pub(super) async fn end_held(turn: &mut super::Turn) {
+    if turn.group.is_none() {
+        return;
+    }
+    let Some(conn) = turn.conn.as_mut() else {
+        return;
+    };
+    match sqlx::query("COMMIT").execute(conn).await {
+        Ok(_) => end_group(turn, true),
+        Err(err) => {
+            tracing::error!("the COMMIT of held changes failed: {err}");
+            discard_if_broken(turn, &err);
+            roll_back_all(turn).await;
+        }
+    }
+}
+
+/// Tells the changes held in the turn's transaction how it ended.
+fn end_group(turn: &mut super::Turn, committed: bool) {
+    if let Some(group) = turn.group.take() {
+        if committed {
+            group.committed.send_replace(true);
+        }
+    }
+    turn.hold_changes(false);
 }
 
 /// Drops the write connection after `err` if its worker is gone, so the
-/// next writer opens another rather than failing too.
+/// next writer opens another rather than failing too; the changes held in
+/// its transaction are lost with it.
 fn discard_if_broken(turn: &mut super::Turn, err: &sqlx::Error) {
     if matches!(err, sqlx::Error::WorkerCrashed) {
         turn.conn = None;
         turn.open = false;
-    }
-}
-
-/// Notes how a COMMIT or ROLLBACK went: the transaction is closed once it
-/// ran, left open for [`OpenTx::abandon`] otherwise.
-fn ended<T>(turn: &mut super::Turn, done: &Result<T, sqlx::Error>) {
-    match done {
-        Ok(_) => turn.open = false,
-        Err(err) => discard_if_broken(turn, err),
+        end_group(turn, false);
     }
 }
 
@@ -217,11 +294,12 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
         .pragma("mmap_size", "0")
 }
 
-/// A transaction on the write connection in the turn. It takes SQLite's
-/// write lock at once (`BEGIN IMMEDIATE`), so read-check-write sequences
-/// cannot interleave. Its BEGIN is sent with its first statements and its
-/// COMMIT with its last, in their trips to the connection's thread: each
-/// trip is two thread wake-ups that every writer behind waits for.
+/// A change on the write connection in the turn: a savepoint in the
+/// turn's transaction (see [`Group`]), which takes SQLite's write lock at
+/// once (`BEGIN IMMEDIATE`), so read-check-write sequences cannot
+/// interleave. What begins and ends it is sent with its first and last
+/// statements, in their trips to the connection's thread: each trip is two
+/// thread wake-ups that every writer behind waits for.
 pub struct OpenTx;
 
 impl OpenTx {
@@ -243,9 +321,20 @@ impl OpenTx {
         let mut batch = super::Batch::default();
         first(&mut batch);
         let first = batch.into_pending()?;
+        // A group's first change is its transaction: rolling back one
+        // undoes the other, and a savepoint would copy each page it changes.
+        let begin = if turn.held() > 0 {
+            "SAVEPOINT change"
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        turn.group.get_or_insert_with(|| Group {
+            held: 0,
+            committed: watch::Sender::new(false),
+        });
         turn.open = true;
         let done = first
-            .around("BEGIN IMMEDIATE", "")
+            .around(&[begin], &[])
             .fetch_optional(self.conn_mut(turn))
             .await;
         if let Err(err) = &done {
@@ -254,25 +343,46 @@ impl OpenTx {
         done
     }
 
-    /// Runs `last`, then commits. Left open if any of it failed, for
-    /// [`Self::abandon`].
+    /// Runs `last` and ends the change: commits it, with the changes held
+    /// before it, or holds it for a writer waiting behind. Left open if any
+    /// of it failed, for [`Self::abandon`].
     pub(super) async fn commit(
         &mut self,
         turn: &mut super::Turn,
         last: Pending,
-    ) -> Result<(), sqlx::Error> {
-        let done = last.around("", "COMMIT").run(self.conn_mut(turn)).await;
-        ended(turn, &done);
-        done
+    ) -> Result<Committed, sqlx::Error> {
+        let held = turn.held();
+        turn.hold_changes(true);
+        let hold = held + 1 < GROUP_SIZE && turn.others_waiting();
+        let release = ["RELEASE change"].into_iter().filter(|_| held > 0);
+        let end: Vec<&str> = release
+            .chain(["COMMIT"].into_iter().filter(|_| !hold))
+            .collect();
+        if let Err(err) = last.around(&[], &end).run(self.conn_mut(turn)).await {
+            turn.hold_changes(held > 0);
+            discard_if_broken(turn, &err);
+            return Err(err);
+        }
+        turn.open = false;
+        match turn.group.as_mut().filter(|_| hold) {
+            Some(group) => {
+                group.held += 1;
+                Ok(Committed(Some(group.committed.subscribe())))
+            }
+            None => {
+                end_group(turn, true);
+                Ok(Committed(None))
+            }
+        }
     }
 
+    /// Rolls the change back, alone.
     pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        let done = sqlx::query("ROLLBACK").execute(self.conn_mut(turn)).await;
-        ended(turn, &done);
-        done.map(|_| ())
+        settle(turn).await;
+        Ok(())
     }
 
-    /// Rolls back a transaction dropped open (a refused change, a cancelled
+    /// Rolls back a change dropped open (a refused change, a cancelled
     /// request, a failed COMMIT) before the turn passes on, as the turn is
     /// held by a task of its own until then. Outside a runtime the next
     /// turn rolls it back (see [`settle`]).
@@ -295,6 +405,26 @@ impl OpenTx {
         turn.conn
             .as_mut()
             .expect("an open transaction has its connection")
+    }
+}
+
+/// A change's COMMIT, made or to be waited for.
+pub(super) struct Committed(Option<watch::Receiver<bool>>);
+
+impl Committed {
+    /// Waits for the COMMIT of the group the change was held in, if it was.
+    pub(super) async fn wait(self) -> Result<(), sqlx::Error> {
+        let Some(mut committed) = self.0 else {
+            return Ok(());
+        };
+        if committed.wait_for(|committed| *committed).await.is_ok() {
+            Ok(())
+        } else {
+            Err(sqlx::Error::Io(std::io::Error::other(
+                "the transaction this change waited in for its COMMIT was rolled back, \
+                 so nothing of it was saved",
+            )))
+        }
     }
 }
 
@@ -354,18 +484,16 @@ impl Pending {
     }
 
     /// The statements between `before` and `after`, which take no values.
-    fn around(mut self, before: &str, after: &str) -> Self {
-        let mut sql = before.to_owned();
-        for part in [self.sql.as_str(), after] {
-            if !part.is_empty() {
-                if !sql.is_empty() {
-                    sql.push_str(";\n");
-                }
-                sql.push_str(part);
-            }
-        }
-        self.statements += [before, after].iter().filter(|s| !s.is_empty()).count();
-        self.sql = sql;
+    fn around(mut self, before: &[&str], after: &[&str]) -> Self {
+        let body = (!self.sql.is_empty()).then_some(self.sql.as_str());
+        let all: Vec<&str> = before
+            .iter()
+            .copied()
+            .chain(body)
+            .chain(after.iter().copied())
+            .collect();
+        self.statements += before.len() + after.len();
+        self.sql = all.join(";\n");
         self
     }
 
@@ -654,6 +782,179 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(seen, 1, "the write after it is committed");
+        pool.close().await;
+    }
+
+    /// Runs `writer` on `pool` in a task of its own, as a request would.
+    fn behind<F>(
+        pool: &SqlitePool,
+        writer: impl FnOnce(SqlitePool) -> F,
+    ) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(writer(pool.clone()))
+    }
+
+    /// A change on `pool` that stores `key`, not yet ended.
+    async fn change(pool: &SqlitePool, key: &str) -> super::super::WriteTx {
+        let mut tx = super::super::begin_write(pool).await.unwrap();
+        sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1)")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx
+    }
+
+    /// The keys committed to the database at `scratch`, read through a
+    /// connection of their own.
+    async fn saved(scratch: &Scratch) -> Vec<String> {
+        let mut elsewhere = SqliteConnection::connect(&scratch.url).await.unwrap();
+        sqlx::query_scalar("SELECT key FROM rate_limits ORDER BY key")
+            .fetch_all(&mut elsewhere)
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `writers` wait for the turn on `pool`'s database.
+    async fn until_waiting(pool: &SqlitePool, writers: usize) {
+        let queue = super::super::local(pool).queue;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while queue.waiting.load(std::sync::atomic::Ordering::SeqCst) < writers {
+            assert!(std::time::Instant::now() < deadline, "nobody queued");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// A change that ends while another writer waits for the turn is
+    /// committed with that writer's: it is answered, and readers see it,
+    /// only once that COMMIT has run.
+    #[tokio::test]
+    async fn a_change_ending_while_another_waits_is_committed_with_it() {
+        let scratch = Scratch::new("group").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let (go, gone) = tokio::sync::oneshot::channel::<()>();
+        let second = behind(&pool, |pool| async move {
+            let tx = change(&pool, "second").await;
+            gone.await.unwrap();
+            tx.commit().await
+        });
+        until_waiting(&pool, 1).await;
+        let first = tokio::spawn(first.commit());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!first.is_finished(), "answered before its COMMIT ran");
+        assert!(saved(&scratch).await.is_empty(), "committed alone");
+        go.send(()).unwrap();
+        second.await.unwrap().unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "second"]);
+        pool.close().await;
+    }
+
+    /// A change held for the COMMIT of the writer behind it is committed
+    /// all the same when that writer is cancelled in its turn (its request
+    /// dropped) with nobody else waiting.
+    #[tokio::test]
+    async fn a_held_change_is_committed_when_the_writer_behind_is_cancelled() {
+        let scratch = Scratch::new("cancelled-behind").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let cancelled = behind(&pool, |pool| async move {
+            let in_turn = async {
+                let _tx = change(&pool, "cancelled").await;
+                std::future::pending::<()>().await
+            };
+            tokio::time::timeout(Duration::from_millis(200), in_turn).await
+        });
+        until_waiting(&pool, 1).await;
+        tokio::time::timeout(Duration::from_secs(5), first.commit())
+            .await
+            .expect("committed once the writer behind was cancelled")
+            .unwrap();
+        assert!(cancelled.await.unwrap().is_err(), "cancelled in its turn");
+        assert_eq!(saved(&scratch).await, ["first"]);
+        pool.close().await;
+    }
+
+    /// Changes refused or dropped after one held for a shared COMMIT undo
+    /// only themselves: the held one is committed, and so is the next.
+    #[tokio::test]
+    async fn a_refused_change_in_a_group_undoes_only_itself() {
+        let scratch = Scratch::new("refused").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let refused = behind(&pool, |pool| async move {
+            change(&pool, "refused").await.rollback().await
+        });
+        until_waiting(&pool, 1).await;
+        let dropped = behind(
+            &pool,
+            |pool| async move { drop(change(&pool, "dropped").await) },
+        );
+        until_waiting(&pool, 2).await;
+        first.commit().await.unwrap();
+        refused.await.unwrap().unwrap();
+        dropped.await.unwrap();
+        change(&pool, "next").await.commit().await.unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "next"]);
+        pool.close().await;
+    }
+
+    /// When the shared COMMIT fails, every change held for it reports the
+    /// failure and none is kept; the next writer begins cleanly.
+    #[tokio::test]
+    async fn a_failed_shared_commit_fails_every_change_in_it() {
+        let scratch = Scratch::new("failed-commit").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let mut first = change(&pool, "first").await;
+        // A link for a user who does not exist, checked only at COMMIT.
+        sqlx::query("PRAGMA defer_foreign_keys = ON")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO email_verifications (token_hash, user_id, email, expires_at) \
+             VALUES (x'01', x'02', 'nobody@example.com', '2030-01-01')",
+        )
+        .execute(&mut *first)
+        .await
+        .unwrap();
+        let second = behind(&pool, |pool| async move {
+            change(&pool, "second").await.commit().await
+        });
+        until_waiting(&pool, 1).await;
+        assert!(first.commit().await.is_err(), "the held change failed");
+        assert!(second.await.unwrap().is_err(), "the COMMIT failed");
+        change(&pool, "next").await.commit().await.unwrap();
+        assert_eq!(saved(&scratch).await, ["next"]);
+        pool.close().await;
+    }
+
+    /// A turn for writes outside a change (sessions, rate limits, lone
+    /// statements) first commits the changes held in it: a write through
+    /// the other connection does not wait behind their open transaction.
+    #[tokio::test]
+    async fn a_turn_for_other_writes_commits_the_changes_held_in_it() {
+        let scratch = Scratch::new("held-then-lone").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let lone = behind(&pool, |pool| async move {
+            let _turn = super::super::take_turn(&pool).await.unwrap();
+            sqlx::query("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('lone', 0, 1)")
+                .execute(&writer(&pool))
+                .await
+        });
+        until_waiting(&pool, 1).await;
+        first.commit().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(2), lone)
+            .await
+            .expect("the write waited behind the held change")
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "lone"]);
         pool.close().await;
     }
 
