@@ -327,7 +327,7 @@ mod tests {
             .await
             .expect("answered without waiting for the write lock");
         assert!(refused(answer));
-        writer.rollback().await.unwrap();
+        writer.rollback();
     }
 
     /// Forty hits at once, half through each of two pools over one file, as

@@ -53,6 +53,7 @@ pub struct Turn {
 impl Turn {
     /// Whether another writer waits for the turn now, who would end what
     /// this one leaves held.
+    #[cfg(not(feature = "postgres"))]
     pub(super) fn others_waiting(&self) -> bool {
         self.queue.waiting.load(Ordering::SeqCst) > 0
     }
@@ -60,6 +61,7 @@ impl Turn {
     /// Notes whether changes wait in the turn for a later writer's COMMIT,
     /// before [`Self::others_waiting`] is asked: a waiter that gives up
     /// after it was asked then sees it and takes the turn to end them.
+    #[cfg(not(feature = "postgres"))]
     pub(super) fn hold_changes(&self, held: bool) {
         self.queue.held.store(held, Ordering::SeqCst);
     }
@@ -82,7 +84,7 @@ impl Drop for Turn {
     /// Changes left waiting for a COMMIT with nobody queued to make it (a
     /// writer gave up, or was cancelled in its turn) are ended by one more.
     fn drop(&mut self) {
-        if !self.others_waiting() {
+        if self.queue.waiting.load(Ordering::SeqCst) == 0 {
             self.queue.commit_held_later(&self.pool);
         }
     }
@@ -147,21 +149,19 @@ impl Drop for Waiting<'_> {
 /// This process's turn at the database's write lock, waited for in
 /// arrival order. Whatever a writer before left open on its connection is
 /// ended first, and the changes waiting in it for a COMMIT are committed
-/// (see `settle` and `end_held`): what is written in this turn, through
-/// the turn's connection or another, stands alone.
+/// (see `ready`): what is written in this turn, through the turn's
+/// connection or another, stands alone.
 pub async fn take_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
-    let mut turn = wait_for_turn(pool).await?;
-    settle(&mut turn).await;
-    end_held(&mut turn).await;
-    Ok(turn)
+    ready(wait_for_turn(pool).await?, TurnFor::Writes).await
 }
 
-/// The turn for a change, which may join changes held in it for one
-/// COMMIT; whatever a writer before left open is ended first.
-async fn take_turn_for_change(pool: &Pool) -> Result<Turn, sqlx::Error> {
-    let mut turn = wait_for_turn(pool).await?;
-    settle(&mut turn).await;
-    Ok(turn)
+/// What a writer takes the turn for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TurnFor {
+    /// A change, which may join the changes held in the turn for one COMMIT.
+    Change,
+    /// Writes that stand alone (see [`take_turn`]).
+    Writes,
 }
 
 async fn wait_for_turn(pool: &Pool) -> Result<Turn, sqlx::Error> {
@@ -225,15 +225,17 @@ impl WriteTx {
     /// writer's, waited for here after the turn has passed on to it.
     pub async fn commit_with(mut self, last: Batch) -> Result<(), sqlx::Error> {
         let last = last.into_pending()?;
-        let (tx, turn) = self.parts();
-        let committed = tx.commit(turn, last).await?;
-        drop(self);
-        committed.wait().await
+        let (tx, turn) = self
+            .tx
+            .take()
+            .zip(self.turn.take())
+            .expect("a WriteTx holds both until it is dropped");
+        tx.commit(turn, last).await?.wait().await
     }
 
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let (tx, turn) = self.parts();
-        tx.rollback(turn).await
+    /// Undoes the change; the turn passes on once it is undone.
+    pub fn rollback(self) {
+        drop(self);
     }
 
     fn parts(&mut self) -> (&mut OpenTx, &mut Turn) {
@@ -298,9 +300,10 @@ async fn begin(
 ) -> Result<(WriteTx, Option<<Db as Database>::Row>), sqlx::Error> {
     // Held by the transaction before its BEGIN is sent, so a writer
     // cancelled while it waits ends what it began (`OpenTx::abandon`).
+    let turn = ready(wait_for_turn(pool).await?, TurnFor::Change).await?;
     let mut tx = WriteTx {
         tx: Some(OpenTx::new()),
-        turn: Some(take_turn_for_change(pool).await?),
+        turn: Some(turn),
     };
     let (open, turn) = tx.parts();
     let row = open.begin(pool, turn, first).await?;

@@ -60,11 +60,14 @@ pub fn writer(pool: &PgPool) -> PgPool {
 /// connection may write.
 pub type Writer = ();
 
-/// Nothing is left open in a turn: a transaction holds its own connection.
-pub(super) async fn settle(_turn: &mut super::Turn) {}
-
-/// No change waits in a turn for a later COMMIT: each commits its own.
-pub(super) async fn end_held(_turn: &mut super::Turn) {}
+/// Nothing is left open in a turn, and no change waits in one for a later
+/// COMMIT: a transaction holds its own connection and commits itself.
+pub(super) async fn ready(
+    turn: super::Turn,
+    _for: super::TurnFor,
+) -> Result<super::Turn, sqlx::Error> {
+    Ok(turn)
+}
 
 /// A change's COMMIT, made.
 pub(super) struct Committed;
@@ -108,20 +111,19 @@ impl OpenTx {
         batch.into_pending()?.fetch_optional(tx).await
     }
 
-    /// Runs `last`, then commits. Left open if any of `last` failed, for
-    /// [`Self::abandon`].
+    /// Runs `last`, then commits; rolls back if any of `last` failed (see
+    /// [`Self::abandon`]).
     pub(super) async fn commit(
-        &mut self,
-        turn: &mut super::Turn,
+        mut self,
+        mut turn: super::Turn,
         last: Pending,
     ) -> Result<Committed, sqlx::Error> {
-        last.run(self.conn_mut(turn)).await?;
+        if let Err(err) = last.run(self.conn_mut(&mut turn)).await {
+            self.abandon(turn);
+            return Err(err);
+        }
         self.take().commit().await?;
         Ok(Committed)
-    }
-
-    pub(super) async fn rollback(&mut self, _turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        self.take().rollback().await
     }
 
     /// Rolls back a transaction dropped open (a refused change, a cancelled
@@ -325,7 +327,7 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(held, 1);
-        tx.rollback().await.unwrap();
+        tx.rollback();
         let after: String = sqlx::query_scalar("SHOW lock_timeout")
             .fetch_one(&pool)
             .await

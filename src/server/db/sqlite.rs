@@ -12,7 +12,7 @@ use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub type Db = Sqlite;
@@ -36,10 +36,6 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // call each, and each connection keeps a larger page cache.
         .pragma("mmap_size", "268435456")
         .pragma("cache_size", "-16384")
-        // A change held for a shared COMMIT is a savepoint, whose pages'
-        // old contents SQLite keeps in a journal of its own: in memory, not
-        // in a temporary file written page by page.
-        .pragma("temp_store", "MEMORY")
         // No commit copies the WAL into the database file (with an fsync)
         // while the writers behind it wait; a background task does, see
         // [`checkpoint_in_background`].
@@ -182,6 +178,8 @@ impl Writer {
 struct Group {
     /// Changes ended in it, waiting for its COMMIT.
     held: usize,
+    /// When it began to hold its first change.
+    holding_since: Option<Instant>,
     /// Set once it committed; dropped unset if it did not, which the
     /// changes held in it report as their failure.
     committed: watch::Sender<bool>,
@@ -190,6 +188,12 @@ struct Group {
 /// The most changes one COMMIT takes: each waits for the others, so a
 /// larger group shares more pages but answers its first change later.
 const GROUP_SIZE: usize = 8;
+
+/// How long a group holds changes after it held its first: a held change
+/// is answered no later than this and the length of the change in the
+/// turn then (a bulk invitation of hundreds of rows, say), however many
+/// writers queue.
+const GROUP_WINDOW: Duration = Duration::from_millis(10);
 
 /// The write connection in `turn`, opened if it is not yet (the turn
 /// ended any transaction left open on it, see [`settle`]).
@@ -204,21 +208,53 @@ async fn write_connection<'t>(
     Ok(turn.conn.insert(conn))
 }
 
+/// Readies the turn for what it was taken for: ends a change a writer
+/// before left open and, for writes that stand alone, commits the changes
+/// held in it. That is done in a task of its own, finished even if the
+/// writer stops waiting: a ROLLBACK TO or COMMIT cut short would leave the
+/// transaction other than the turn records it.
+pub(super) async fn ready(
+    mut turn: super::Turn,
+    taken_for: super::TurnFor,
+) -> Result<super::Turn, sqlx::Error> {
+    let writes = taken_for == super::TurnFor::Writes;
+    if !turn.open && !(writes && turn.group.is_some()) {
+        return Ok(turn);
+    }
+    uncut(async move {
+        settle(&mut turn).await;
+        if writes {
+            end_held(&mut turn).await;
+        }
+        turn
+    })
+    .await
+}
+
+/// Runs `work` on the turn to its end, in a task of its own.
+async fn uncut<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::spawn(work).await.map_err(|err| {
+        sqlx::Error::Io(std::io::Error::other(format!("a write turn failed: {err}")))
+    })
+}
+
 /// Ends a change left open on the write connection: one whose writer was
 /// dropped where no rollback could be started (outside a runtime), or
 /// cancelled while its own was under way. Only it is rolled back when
 /// other changes wait in its transaction for their COMMIT.
-pub(super) async fn settle(turn: &mut super::Turn) {
+async fn settle(turn: &mut super::Turn) {
     if !turn.open {
         return;
     }
-    turn.open = false;
     if turn.held() > 0 {
         if let Some(conn) = turn.conn.as_mut() {
             let undone = sqlx::query("ROLLBACK TO change; RELEASE change")
                 .execute(conn)
                 .await;
             if undone.is_ok() {
+                turn.open = false;
                 return;
             }
         }
@@ -243,12 +279,13 @@ async fn roll_back_all(turn: &mut super::Turn) {
     if !ended {
         turn.conn = None;
     }
+    turn.open = false;
     end_group(turn, false);
 }
 
 /// Commits the changes held in the turn, if any: nothing written in it
 /// afterwards, through the turn's connection or another, waits behind them.
-pub(super) async fn end_held(turn: &mut super::Turn) {
+async fn end_held(turn: &mut super::Turn) {
     if turn.group.is_none() {
         return;
     }
@@ -286,12 +323,16 @@ fn discard_if_broken(turn: &mut super::Turn, err: &sqlx::Error) {
     }
 }
 
-/// The pool's options, for a connection that does not map the file.
+/// The pool's options, for a connection that does not map the file. A
+/// change held for a shared COMMIT is a savepoint, whose pages' old
+/// contents SQLite keeps in a journal of its own: in memory, not in a
+/// temporary file written page by page.
 fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
     pool.connect_options()
         .as_ref()
         .clone()
         .pragma("mmap_size", "0")
+        .pragma("temp_store", "MEMORY")
 }
 
 /// A change on the write connection in the turn: a savepoint in the
@@ -330,6 +371,7 @@ impl OpenTx {
         };
         turn.group.get_or_insert_with(|| Group {
             held: 0,
+            holding_since: None,
             committed: watch::Sender::new(false),
         });
         turn.open = true;
@@ -344,42 +386,32 @@ impl OpenTx {
     }
 
     /// Runs `last` and ends the change: commits it, with the changes held
-    /// before it, or holds it for a writer waiting behind. Left open if any
-    /// of it failed, for [`Self::abandon`].
+    /// before it, or holds it for a writer waiting behind; rolls it back
+    /// if any of it failed. Then the turn passes on.
     pub(super) async fn commit(
-        &mut self,
-        turn: &mut super::Turn,
+        self,
+        mut turn: super::Turn,
         last: Pending,
     ) -> Result<Committed, sqlx::Error> {
-        let held = turn.held();
-        turn.hold_changes(true);
-        let hold = held + 1 < GROUP_SIZE && turn.others_waiting();
-        let release = ["RELEASE change"].into_iter().filter(|_| held > 0);
-        let end: Vec<&str> = release
-            .chain(["COMMIT"].into_iter().filter(|_| !hold))
-            .collect();
-        if let Err(err) = last.around(&[], &end).run(self.conn_mut(turn)).await {
-            turn.hold_changes(held > 0);
-            discard_if_broken(turn, &err);
-            return Err(err);
+        if turn.held() > 0 {
+            // Its RELEASE and COMMIT decide the held changes' fate too: they
+            // are run to the end in a task of their own (see [`ready`]).
+            return uncut(async move {
+                let ended = end_change(&mut turn, last).await;
+                if ended.is_err() {
+                    settle(&mut turn).await;
+                }
+                ended
+            })
+            .await?;
         }
-        turn.open = false;
-        match turn.group.as_mut().filter(|_| hold) {
-            Some(group) => {
-                group.held += 1;
-                Ok(Committed(Some(group.committed.subscribe())))
-            }
-            None => {
-                end_group(turn, true);
-                Ok(Committed(None))
-            }
+        // Alone in its transaction, cut short it is rolled back by the
+        // next turn, or found committed, as before changes were held.
+        let ended = end_change(&mut turn, last).await;
+        if ended.is_err() {
+            self.abandon(turn);
         }
-    }
-
-    /// Rolls the change back, alone.
-    pub(super) async fn rollback(&mut self, turn: &mut super::Turn) -> Result<(), sqlx::Error> {
-        settle(turn).await;
-        Ok(())
+        ended
     }
 
     /// Rolls back a change dropped open (a refused change, a cancelled
@@ -405,6 +437,44 @@ impl OpenTx {
         turn.conn
             .as_mut()
             .expect("an open transaction has its connection")
+    }
+}
+
+/// Runs a change's `last` statements and ends it: with a COMMIT of the
+/// changes held before it and it, unless it is held for a writer behind.
+async fn end_change(turn: &mut super::Turn, last: Pending) -> Result<Committed, sqlx::Error> {
+    let held = turn.held();
+    turn.hold_changes(true);
+    let young = turn.group.as_ref().is_some_and(|group| {
+        group
+            .holding_since
+            .is_none_or(|since| since.elapsed() < GROUP_WINDOW)
+    });
+    let hold = held + 1 < GROUP_SIZE && young && turn.others_waiting();
+    let release = ["RELEASE change"].into_iter().filter(|_| held > 0);
+    let end: Vec<&str> = release
+        .chain(["COMMIT"].into_iter().filter(|_| !hold))
+        .collect();
+    let conn = turn
+        .conn
+        .as_mut()
+        .expect("an open change has its connection");
+    if let Err(err) = last.around(&[], &end).run(conn).await {
+        turn.hold_changes(held > 0);
+        discard_if_broken(turn, &err);
+        return Err(err);
+    }
+    turn.open = false;
+    match turn.group.as_mut().filter(|_| hold) {
+        Some(group) => {
+            group.held += 1;
+            group.holding_since.get_or_insert_with(Instant::now);
+            Ok(Committed(Some(group.committed.subscribe())))
+        }
+        None => {
+            end_group(turn, true);
+            Ok(Committed(None))
+        }
     }
 }
 
@@ -844,14 +914,20 @@ mod tests {
         });
         until_waiting(&pool, 1).await;
         let first = tokio::spawn(first.commit());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(!first.is_finished(), "answered before its COMMIT ran");
-        assert!(saved(&scratch).await.is_empty(), "committed alone");
+        assert_held(&first, &scratch).await;
         go.send(()).unwrap();
         second.await.unwrap().unwrap();
         first.await.unwrap().unwrap();
         assert_eq!(saved(&scratch).await, ["first", "second"]);
         pool.close().await;
+    }
+
+    /// Asserts that `committing`, a change's COMMIT, waits for the writer
+    /// now in the turn: not answered, and not seen by readers.
+    async fn assert_held<T>(committing: &tokio::task::JoinHandle<T>, scratch: &Scratch) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!committing.is_finished(), "answered before its COMMIT ran");
+        assert!(saved(scratch).await.is_empty(), "committed alone");
     }
 
     /// A change held for the COMMIT of the writer behind it is committed
@@ -862,19 +938,22 @@ mod tests {
         let scratch = Scratch::new("cancelled-behind").await;
         let pool = connect(&scratch.url).await.unwrap();
         let first = change(&pool, "first").await;
+        let (in_turn, entered) = tokio::sync::oneshot::channel();
         let cancelled = behind(&pool, |pool| async move {
-            let in_turn = async {
-                let _tx = change(&pool, "cancelled").await;
-                std::future::pending::<()>().await
-            };
-            tokio::time::timeout(Duration::from_millis(200), in_turn).await
+            let _tx = change(&pool, "cancelled").await;
+            in_turn.send(()).unwrap();
+            std::future::pending::<()>().await
         });
         until_waiting(&pool, 1).await;
-        tokio::time::timeout(Duration::from_secs(5), first.commit())
+        let first = tokio::spawn(first.commit());
+        entered.await.unwrap();
+        assert_held(&first, &scratch).await;
+        cancelled.abort();
+        tokio::time::timeout(Duration::from_secs(5), first)
             .await
             .expect("committed once the writer behind was cancelled")
+            .unwrap()
             .unwrap();
-        assert!(cancelled.await.unwrap().is_err(), "cancelled in its turn");
         assert_eq!(saved(&scratch).await, ["first"]);
         pool.close().await;
     }
@@ -886,8 +965,11 @@ mod tests {
         let scratch = Scratch::new("refused").await;
         let pool = connect(&scratch.url).await.unwrap();
         let first = change(&pool, "first").await;
+        let (go, gone) = tokio::sync::oneshot::channel::<()>();
         let refused = behind(&pool, |pool| async move {
-            change(&pool, "refused").await.rollback().await
+            let tx = change(&pool, "refused").await;
+            gone.await.unwrap();
+            tx.rollback()
         });
         until_waiting(&pool, 1).await;
         let dropped = behind(
@@ -895,11 +977,70 @@ mod tests {
             |pool| async move { drop(change(&pool, "dropped").await) },
         );
         until_waiting(&pool, 2).await;
-        first.commit().await.unwrap();
-        refused.await.unwrap().unwrap();
+        let first = tokio::spawn(first.commit());
+        assert_held(&first, &scratch).await;
+        go.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        refused.await.unwrap();
         dropped.await.unwrap();
         change(&pool, "next").await.commit().await.unwrap();
         assert_eq!(saved(&scratch).await, ["first", "next"]);
+        pool.close().await;
+    }
+
+    /// A change's COMMIT, once sent, is finished though its writer stops
+    /// waiting for it (a request dropped), and so is the COMMIT of the
+    /// changes held for it: none is lost, and none is reported failed.
+    #[tokio::test]
+    async fn a_commit_under_way_is_finished_when_its_writer_stops_waiting() {
+        let scratch = Scratch::new("cut-commit").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let second = behind(&pool, |pool| async move { change(&pool, "second").await });
+        until_waiting(&pool, 1).await;
+        let first = tokio::spawn(first.commit());
+        let second = second.await.unwrap();
+        assert_held(&first, &scratch).await;
+        // Polled once, then dropped.
+        let cut = futures::FutureExt::now_or_never(second.commit());
+        assert!(cut.is_none(), "the COMMIT was under way");
+        first.await.unwrap().unwrap();
+        change(&pool, "next").await.commit().await.unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "next", "second"]);
+        pool.close().await;
+    }
+
+    /// However many writers queue, a held change waits for a group's worth
+    /// of them at most: the one that fills the group commits it.
+    #[tokio::test]
+    async fn a_full_group_commits_though_writers_wait() {
+        let scratch = Scratch::new("full-group").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "0").await;
+        let mut group = Vec::new();
+        for n in 1..GROUP_SIZE {
+            group.push(behind(&pool, move |pool| async move {
+                change(&pool, &n.to_string()).await.commit().await
+            }));
+            until_waiting(&pool, n).await;
+        }
+        let (go, gone) = tokio::sync::oneshot::channel::<()>();
+        let last = behind(&pool, |pool| async move {
+            let tx = change(&pool, "last").await;
+            gone.await.unwrap();
+            tx.commit().await
+        });
+        until_waiting(&pool, GROUP_SIZE).await;
+        let committed = tokio::time::timeout(Duration::from_secs(5), first.commit()).await;
+        go.send(()).unwrap();
+        committed
+            .expect("committed while the last writer was in its turn")
+            .unwrap();
+        for change in group {
+            change.await.unwrap().unwrap();
+        }
+        last.await.unwrap().unwrap();
+        assert_eq!(saved(&scratch).await.len(), GROUP_SIZE + 1);
         pool.close().await;
     }
 

@@ -83,7 +83,7 @@ pub async fn bulk_invite(
         rows,
     };
     if request.dry_run {
-        tx.rollback().await?;
+        tx.rollback();
     } else {
         let rows = format!("{} rows", report.rows.len());
         audit::by(&mut tx, actor, "invitation.bulk", &rows, &counts(&report)).await?;
