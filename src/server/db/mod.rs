@@ -31,7 +31,9 @@ pub use batch::{Batch, Statement};
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The longest a write can wait before it runs or fails: its turn in this
-/// process, then the database's lock behind other processes.
+/// process, then the database's lock behind other processes. On SQLite a
+/// change held for a shared COMMIT waits again once it has run, for at
+/// most 10 ms and the change in the turn then (see `sqlite::Group`).
 pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_WAIT);
 
 /// This process's turn at the database's write lock. Writers queue for it
@@ -207,9 +209,9 @@ fn local(pool: &Pool) -> Local {
 }
 
 /// A write transaction together with this process's turn at the database's
-/// write lock; the turn passes on when it commits or rolls back, or when it
-/// is dropped (a refused change, a cancelled request), after its rollback
-/// is under way (see `OpenTx::abandon`).
+/// write lock; the turn passes on when it commits, is held for a shared
+/// COMMIT, or is rolled back or dropped (a refused change, a cancelled
+/// request), once its rollback has run (see `OpenTx::abandon`).
 pub struct WriteTx {
     /// Both are `Some` until drop takes them.
     tx: Option<OpenTx>,
@@ -314,7 +316,7 @@ async fn begin(
 /// [`begin_write`]). A lone statement is atomic by itself (on SQLite it
 /// takes the write lock when it starts; on PostgreSQL it does not need the
 /// advisory lock), so it needs no transaction around it: one round trip,
-/// not three. Read-check-write sequences use [`begin_write`], and so does
+/// not three (after the COMMIT of changes held in the turn, if any). Read-check-write sequences use [`begin_write`], and so does
 /// every change to an invitation: an accept or a decline writes its
 /// decision trusting the status it read under the lock (see
 /// `invitations::link`), which a lone write on PostgreSQL would not wait for.

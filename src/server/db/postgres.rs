@@ -327,7 +327,7 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(held, 1);
-        tx.rollback();
+        tx.commit().await.unwrap();
         let after: String = sqlx::query_scalar("SHOW lock_timeout")
             .fetch_one(&pool)
             .await

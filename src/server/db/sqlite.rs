@@ -149,10 +149,11 @@ pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 #[derive(Default)]
 pub struct Writer {
     conn: Option<SqliteConnection>,
-    /// Whether a change may be open on `conn`: set before its SAVEPOINT is
-    /// sent, cleared once it is released or rolled back to. The statements
-    /// that begin and end it travel inside its first and last statements'
-    /// trips (see [`OpenTx`]), so this, not sqlx, keeps count.
+    /// Whether a change may be open on `conn`: set before its BEGIN or
+    /// SAVEPOINT is sent, cleared once it is committed, held or rolled
+    /// back. The statements that begin and end it travel inside its first
+    /// and last statements' trips (see [`OpenTx`]), so this, not sqlx,
+    /// keeps count.
     open: bool,
     /// The transaction on `conn`, from the BEGIN sent with its first
     /// change to its COMMIT or ROLLBACK.
@@ -183,6 +184,14 @@ struct Group {
     /// Set once it committed; dropped unset if it did not, which the
     /// changes held in it report as their failure.
     committed: watch::Sender<bool>,
+}
+
+impl Group {
+    /// Whether it may hold one more change (see [`GROUP_WINDOW`]).
+    fn young(&self) -> bool {
+        self.holding_since
+            .is_none_or(|since| since.elapsed() < GROUP_WINDOW)
+    }
 }
 
 /// The most changes one COMMIT takes: each waits for the others, so a
@@ -240,10 +249,10 @@ async fn uncut<T: Send + 'static>(
     })
 }
 
-/// Ends a change left open on the write connection: one whose writer was
-/// dropped where no rollback could be started (outside a runtime), or
-/// cancelled while its own was under way. Only it is rolled back when
-/// other changes wait in its transaction for their COMMIT.
+/// Ends a change left open on the write connection: one refused, one whose
+/// writer was dropped where no rollback could be started (outside a
+/// runtime), or one cut short in its last trip or its rollback. Only it is
+/// rolled back when other changes wait in its transaction for their COMMIT.
 async fn settle(turn: &mut super::Turn) {
     if !turn.open {
         return;
@@ -255,6 +264,11 @@ async fn settle(turn: &mut super::Turn) {
                 .await;
             if undone.is_ok() {
                 turn.open = false;
+                // Refused changes end no group: once it is old, the
+                // changes held in it are committed here.
+                if !turn.group.as_ref().is_some_and(Group::young) {
+                    end_held(turn).await;
+                }
                 return;
             }
         }
@@ -335,10 +349,10 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
         .pragma("temp_store", "MEMORY")
 }
 
-/// A change on the write connection in the turn: a savepoint in the
-/// turn's transaction (see [`Group`]), which takes SQLite's write lock at
-/// once (`BEGIN IMMEDIATE`), so read-check-write sequences cannot
-/// interleave. What begins and ends it is sent with its first and last
+/// A change on the write connection in the turn: the turn's transaction,
+/// or a savepoint in it when changes are held there (see [`Group`]). The
+/// transaction takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so
+/// read-check-write sequences cannot interleave. What begins and ends it is sent with its first and last
 /// statements, in their trips to the connection's thread: each trip is two
 /// thread wake-ups that every writer behind waits for.
 pub struct OpenTx;
@@ -445,11 +459,7 @@ impl OpenTx {
 async fn end_change(turn: &mut super::Turn, last: Pending) -> Result<Committed, sqlx::Error> {
     let held = turn.held();
     turn.hold_changes(true);
-    let young = turn.group.as_ref().is_some_and(|group| {
-        group
-            .holding_since
-            .is_none_or(|since| since.elapsed() < GROUP_WINDOW)
-    });
+    let young = turn.group.as_ref().is_some_and(Group::young);
     let hold = held + 1 < GROUP_SIZE && young && turn.others_waiting();
     let release = ["RELEASE change"].into_iter().filter(|_| held > 0);
     let end: Vec<&str> = release
@@ -925,7 +935,7 @@ mod tests {
     /// Asserts that `committing`, a change's COMMIT, waits for the writer
     /// now in the turn: not answered, and not seen by readers.
     async fn assert_held<T>(committing: &tokio::task::JoinHandle<T>, scratch: &Scratch) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(GROUP_WINDOW * 5).await;
         assert!(!committing.is_finished(), "answered before its COMMIT ran");
         assert!(saved(scratch).await.is_empty(), "committed alone");
     }
@@ -985,6 +995,44 @@ mod tests {
         dropped.await.unwrap();
         change(&pool, "next").await.commit().await.unwrap();
         assert_eq!(saved(&scratch).await, ["first", "next"]);
+        pool.close().await;
+    }
+
+    /// Refused changes end no group, yet a change held longer than
+    /// `GROUP_WINDOW` is committed when the next is refused, not kept
+    /// waiting for the writers queued behind it.
+    #[tokio::test]
+    async fn a_refused_change_commits_an_old_group() {
+        let scratch = Scratch::new("refused-old").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let (refuse, refusing) = tokio::sync::oneshot::channel::<()>();
+        let refused = behind(&pool, |pool| async move {
+            let tx = change(&pool, "refused").await;
+            refusing.await.unwrap();
+            tx.rollback()
+        });
+        until_waiting(&pool, 1).await;
+        let (end, ending) = tokio::sync::oneshot::channel::<()>();
+        let third = behind(&pool, |pool| async move {
+            let tx = change(&pool, "third").await;
+            ending.await.unwrap();
+            tx.commit().await
+        });
+        until_waiting(&pool, 2).await;
+        let first = tokio::spawn(first.commit());
+        assert_held(&first, &scratch).await;
+        // `assert_held` waited longer than the window.
+        refuse.send(()).unwrap();
+        let committed = tokio::time::timeout(Duration::from_secs(5), first).await;
+        end.send(()).unwrap();
+        committed
+            .expect("committed while the third writer was in its turn")
+            .unwrap()
+            .unwrap();
+        refused.await.unwrap();
+        third.await.unwrap().unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "third"]);
         pool.close().await;
     }
 
