@@ -461,10 +461,13 @@ async fn end_change(turn: &mut super::Turn, last: Pending) -> Result<Committed, 
     turn.hold_changes(true);
     let young = turn.group.as_ref().is_some_and(Group::young);
     let hold = held + 1 < GROUP_SIZE && young && turn.others_waiting();
-    let release = ["RELEASE change"].into_iter().filter(|_| held > 0);
-    let end: Vec<&str> = release
-        .chain(["COMMIT"].into_iter().filter(|_| !hold))
-        .collect();
+    let mut end = Vec::with_capacity(2);
+    if held > 0 {
+        end.push("RELEASE change");
+    }
+    if !hold {
+        end.push("COMMIT");
+    }
     let conn = turn
         .conn
         .as_mut()
@@ -898,6 +901,24 @@ mod tests {
             .unwrap()
     }
 
+    /// A writer that takes the turn, stores `key`, and waits in its turn
+    /// until told to go; it answers its change, not yet ended.
+    fn parked(
+        pool: &SqlitePool,
+        key: &'static str,
+    ) -> (
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<super::super::WriteTx>,
+    ) {
+        let (go, gone) = tokio::sync::oneshot::channel();
+        let writer = behind(pool, move |pool| async move {
+            let tx = change(&pool, key).await;
+            gone.await.unwrap();
+            tx
+        });
+        (go, writer)
+    }
+
     /// Waits until `writers` wait for the turn on `pool`'s database.
     async fn until_waiting(pool: &SqlitePool, writers: usize) {
         let queue = super::super::local(pool).queue;
@@ -916,17 +937,12 @@ mod tests {
         let scratch = Scratch::new("group").await;
         let pool = connect(&scratch.url).await.unwrap();
         let first = change(&pool, "first").await;
-        let (go, gone) = tokio::sync::oneshot::channel::<()>();
-        let second = behind(&pool, |pool| async move {
-            let tx = change(&pool, "second").await;
-            gone.await.unwrap();
-            tx.commit().await
-        });
+        let (go, second) = parked(&pool, "second");
         until_waiting(&pool, 1).await;
         let first = tokio::spawn(first.commit());
         assert_held(&first, &scratch).await;
         go.send(()).unwrap();
-        second.await.unwrap().unwrap();
+        second.await.unwrap().commit().await.unwrap();
         first.await.unwrap().unwrap();
         assert_eq!(saved(&scratch).await, ["first", "second"]);
         pool.close().await;
@@ -975,12 +991,7 @@ mod tests {
         let scratch = Scratch::new("refused").await;
         let pool = connect(&scratch.url).await.unwrap();
         let first = change(&pool, "first").await;
-        let (go, gone) = tokio::sync::oneshot::channel::<()>();
-        let refused = behind(&pool, |pool| async move {
-            let tx = change(&pool, "refused").await;
-            gone.await.unwrap();
-            tx.rollback()
-        });
+        let (go, refused) = parked(&pool, "refused");
         until_waiting(&pool, 1).await;
         let dropped = behind(
             &pool,
@@ -990,8 +1001,8 @@ mod tests {
         let first = tokio::spawn(first.commit());
         assert_held(&first, &scratch).await;
         go.send(()).unwrap();
+        refused.await.unwrap().rollback();
         first.await.unwrap().unwrap();
-        refused.await.unwrap();
         dropped.await.unwrap();
         change(&pool, "next").await.commit().await.unwrap();
         assert_eq!(saved(&scratch).await, ["first", "next"]);
@@ -1006,32 +1017,22 @@ mod tests {
         let scratch = Scratch::new("refused-old").await;
         let pool = connect(&scratch.url).await.unwrap();
         let first = change(&pool, "first").await;
-        let (refuse, refusing) = tokio::sync::oneshot::channel::<()>();
-        let refused = behind(&pool, |pool| async move {
-            let tx = change(&pool, "refused").await;
-            refusing.await.unwrap();
-            tx.rollback()
-        });
+        let (refuse, refused) = parked(&pool, "refused");
         until_waiting(&pool, 1).await;
-        let (end, ending) = tokio::sync::oneshot::channel::<()>();
-        let third = behind(&pool, |pool| async move {
-            let tx = change(&pool, "third").await;
-            ending.await.unwrap();
-            tx.commit().await
-        });
+        let (end, third) = parked(&pool, "third");
         until_waiting(&pool, 2).await;
         let first = tokio::spawn(first.commit());
         assert_held(&first, &scratch).await;
         // `assert_held` waited longer than the window.
         refuse.send(()).unwrap();
+        refused.await.unwrap().rollback();
         let committed = tokio::time::timeout(Duration::from_secs(5), first).await;
         end.send(()).unwrap();
         committed
             .expect("committed while the third writer was in its turn")
             .unwrap()
             .unwrap();
-        refused.await.unwrap();
-        third.await.unwrap().unwrap();
+        third.await.unwrap().commit().await.unwrap();
         assert_eq!(saved(&scratch).await, ["first", "third"]);
         pool.close().await;
     }
@@ -1072,12 +1073,7 @@ mod tests {
             }));
             until_waiting(&pool, n).await;
         }
-        let (go, gone) = tokio::sync::oneshot::channel::<()>();
-        let last = behind(&pool, |pool| async move {
-            let tx = change(&pool, "last").await;
-            gone.await.unwrap();
-            tx.commit().await
-        });
+        let (go, last) = parked(&pool, "last");
         until_waiting(&pool, GROUP_SIZE).await;
         let committed = tokio::time::timeout(Duration::from_secs(5), first.commit()).await;
         go.send(()).unwrap();
@@ -1087,7 +1083,7 @@ mod tests {
         for change in group {
             change.await.unwrap().unwrap();
         }
-        last.await.unwrap().unwrap();
+        last.await.unwrap().commit().await.unwrap();
         assert_eq!(saved(&scratch).await.len(), GROUP_SIZE + 1);
         pool.close().await;
     }
