@@ -316,10 +316,11 @@ async fn begin(
 /// [`begin_write`]). A lone statement is atomic by itself (on SQLite it
 /// takes the write lock when it starts; on PostgreSQL it does not need the
 /// advisory lock), so it needs no transaction around it: one round trip,
-/// not three (after the COMMIT of changes held in the turn, if any). Read-check-write sequences use [`begin_write`], and so does
-/// every change to an invitation: an accept or a decline writes its
-/// decision trusting the status it read under the lock (see
-/// `invitations::link`), which a lone write on PostgreSQL would not wait for.
+/// not three (after the COMMIT of changes held in the turn, if any).
+/// Read-check-write sequences use [`begin_write`], and so does every
+/// change to an invitation: an accept or a decline writes its decision
+/// trusting the status it read under the lock (see `invitations::link`),
+/// which a lone write on PostgreSQL would not wait for.
 pub async fn write<'q>(
     pool: &Pool,
     statement: Query<'q, Db, <Db as Database>::Arguments<'q>>,

@@ -391,9 +391,10 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
 /// A change on the write connection in the turn: the turn's transaction,
 /// or a savepoint in it when changes are held there (see [`Group`]). The
 /// transaction takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so
-/// read-check-write sequences cannot interleave. What begins and ends it is sent with its first and last
-/// statements, in their trips to the connection's thread: each trip is two
-/// thread wake-ups that every writer behind waits for.
+/// read-check-write sequences cannot interleave. What begins and ends it
+/// is sent with its first and last statements, in their trips to the
+/// connection's thread: each trip is two thread wake-ups that every
+/// writer behind waits for.
 pub struct OpenTx;
 
 impl OpenTx {
