@@ -30,6 +30,15 @@ impl Batch {
         }
     }
 
+    /// A batch whose statements follow `earlier`'s in the same trip.
+    #[cfg(not(feature = "postgres"))]
+    pub(super) fn after(earlier: Pending) -> Self {
+        Self {
+            pending: earlier.carried(),
+            failed: None,
+        }
+    }
+
     /// Runs the statements in the order they were pushed; nothing when there are none.
     pub async fn run(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
         self.into_pending()?.run(conn).await

@@ -223,6 +223,17 @@ struct Group {
     /// Set once it committed; dropped unset if it did not, which the
     /// changes held in it report as their failure.
     committed: watch::Sender<bool>,
+    /// The last statements of the change held last, with its RELEASE, not
+    /// run yet: they travel ahead of the next writer's first statements,
+    /// or with the COMMIT, so a held change costs the turn no trip of its
+    /// own. None of them answers anything it needs, and none is expected
+    /// to fail (a change's checks come before its last statements): if
+    /// one does, the group is rolled back and each change in it told so.
+    unsent: Option<Pending>,
+    /// Whether `unsent` is on its way, in the trip of a change begun after
+    /// it: cut short there, it may have run in part, and only a rollback
+    /// of the whole group undoes that part (see [`settle`]).
+    sending: bool,
 }
 
 impl Group {
@@ -291,12 +302,16 @@ async fn uncut<T: Send + 'static>(
 /// Ends a change left open on the write connection: one refused, one whose
 /// writer was dropped where no rollback could be started (outside a
 /// runtime), or one cut short in its last trip or its rollback. Only it is
-/// rolled back when other changes wait in its transaction for their COMMIT.
+/// rolled back when other changes wait in its transaction for their COMMIT,
+/// unless it was cut short in a trip that carried the last statements of
+/// the change held before it (see [`Group::unsent`]): those may have run in
+/// part, and the whole transaction is rolled back.
 async fn settle(turn: &mut super::Turn) {
     if !turn.open {
         return;
     }
-    if turn.held() > 0 {
+    let sending = turn.group.as_ref().is_some_and(|group| group.sending);
+    if turn.held() > 0 && !sending {
         if let Some(conn) = turn.conn.as_mut() {
             let undone = sqlx::query("ROLLBACK TO change; RELEASE change")
                 .execute(conn)
@@ -342,10 +357,16 @@ async fn end_held(turn: &mut super::Turn) {
     if turn.group.is_none() {
         return;
     }
-    let Some(conn) = turn.conn.as_mut() else {
+    let writer = &mut **turn;
+    let Some(conn) = writer.conn.as_mut() else {
         return;
     };
-    match sqlx::query("COMMIT").execute(conn).await {
+    let unsent = writer
+        .group
+        .as_mut()
+        .and_then(|group| group.unsent.take())
+        .unwrap_or_default();
+    match unsent.around(&[], &["COMMIT"]).run(conn).await {
         Ok(_) => end_group(turn, true),
         Err(err) => {
             tracing::error!("the COMMIT of held changes failed: {err}");
@@ -411,11 +432,6 @@ impl OpenTx {
         first: impl FnOnce(&mut super::Batch),
     ) -> Result<Option<SqliteRow>, sqlx::Error> {
         write_connection(pool, turn).await?;
-        // The turn is this writer's: no other change of this process can
-        // commit before its BEGIN, sent with these statements.
-        let mut batch = super::Batch::default();
-        first(&mut batch);
-        let first = batch.into_pending()?;
         // A group's first change is its transaction: rolling back one
         // undoes the other, and a savepoint would copy each page it changes.
         let begin = if turn.held() > 0 {
@@ -423,18 +439,48 @@ impl OpenTx {
         } else {
             "BEGIN IMMEDIATE"
         };
-        turn.group.get_or_insert_with(|| Group {
+        let group = turn.group.get_or_insert_with(|| Group {
             held: 0,
             holding_since: None,
             committed: watch::Sender::new(false),
+            unsent: None,
+            sending: false,
         });
+        // The turn is this writer's: no other change of this process can
+        // commit before its BEGIN, sent with these statements, after those
+        // of the change held last.
+        let carried = group.unsent.take();
+        let sending = carried.is_some();
+        group.sending = sending;
+        let mut batch = super::Batch::after(carried.unwrap_or_default());
+        batch.push(begin);
+        first(&mut batch);
         turn.open = true;
-        let done = first
-            .around(&[begin], &[])
-            .fetch_optional(self.conn_mut(turn))
-            .await;
-        if let Err(err) = &done {
-            discard_if_broken(turn, err);
+        let first = match batch.into_pending() {
+            Ok(first) => first,
+            Err(err) => {
+                // Nothing was sent; the held change's last statements go
+                // with what could not be, and its group with them.
+                if sending {
+                    roll_back_all(turn).await;
+                }
+                turn.open = false;
+                return Err(err);
+            }
+        };
+        let done = first.fetch_optional(self.conn_mut(turn)).await;
+        match &done {
+            Ok(_) => {
+                if let Some(group) = turn.group.as_mut() {
+                    group.sending = false;
+                }
+            }
+            Err(err) => {
+                discard_if_broken(turn, err);
+                if sending {
+                    roll_back_all(turn).await;
+                }
+            }
         }
         done
     }
@@ -447,6 +493,10 @@ impl OpenTx {
         mut turn: super::Turn,
         last: Pending,
     ) -> Result<Committed, sqlx::Error> {
+        let last = match hold(&mut turn, last) {
+            Ok(held) => return Ok(held),
+            Err(last) => last,
+        };
         if turn.held() > 0 {
             // Its RELEASE and COMMIT decide the held changes' fate too: they
             // are run to the end in a task of their own (see [`ready`]).
@@ -494,41 +544,47 @@ impl OpenTx {
     }
 }
 
-/// Runs a change's `last` statements and ends it: with a COMMIT of the
-/// changes held before it and it, unless it is held for a writer behind.
-async fn end_change(turn: &mut super::Turn, last: Pending) -> Result<Committed, sqlx::Error> {
+/// Holds the change in the turn for the COMMIT of a writer waiting behind,
+/// its `last` statements left for that writer's trip (see
+/// [`Group::unsent`]), unless the group is full or old or nobody waits:
+/// then `last` is answered back, to be run with the COMMIT now.
+fn hold(turn: &mut super::Turn, last: Pending) -> Result<Committed, Pending> {
     let held = turn.held();
     turn.hold_changes(true);
     let young = turn.group.as_ref().is_some_and(Group::young);
-    let hold = held + 1 < GROUP_SIZE && young && turn.others_waiting();
-    let mut end = Vec::with_capacity(2);
-    if held > 0 {
-        end.push("RELEASE change");
+    if !(held + 1 < GROUP_SIZE && young && turn.others_waiting()) {
+        return Err(last);
     }
-    if !hold {
-        end.push("COMMIT");
-    }
+    turn.open = false;
+    let group = turn.group.as_mut().expect("an open change is in its group");
+    let release: &[&str] = if held > 0 { &["RELEASE change"] } else { &[] };
+    group.unsent = Some(last.around(&[], release));
+    group.held += 1;
+    group.holding_since.get_or_insert_with(Instant::now);
+    Ok(Committed(Some(group.committed.subscribe())))
+}
+
+/// Runs a change's `last` statements and commits it, with the changes held
+/// before it.
+async fn end_change(turn: &mut super::Turn, last: Pending) -> Result<Committed, sqlx::Error> {
+    let held = turn.held();
+    let end: &[&str] = if held > 0 {
+        &["RELEASE change", "COMMIT"]
+    } else {
+        &["COMMIT"]
+    };
     let conn = turn
         .conn
         .as_mut()
         .expect("an open change has its connection");
-    if let Err(err) = last.around(&[], &end).run(conn).await {
+    if let Err(err) = last.around(&[], end).run(conn).await {
         turn.hold_changes(held > 0);
         discard_if_broken(turn, &err);
         return Err(err);
     }
     turn.open = false;
-    match turn.group.as_mut().filter(|_| hold) {
-        Some(group) => {
-            group.held += 1;
-            group.holding_since.get_or_insert_with(Instant::now);
-            Ok(Committed(Some(group.committed.subscribe())))
-        }
-        None => {
-            end_group(turn, true);
-            Ok(Committed(None))
-        }
-    }
+    end_group(turn, true);
+    Ok(Committed(None))
 }
 
 /// A change's COMMIT, made or to be waited for.
@@ -576,6 +632,9 @@ pub(super) struct Pending {
     /// than its highest placeholder would bind the next one's.
     takes: usize,
     statements: usize,
+    /// How many of the first statements are a held change's last ones
+    /// (see [`Group::unsent`]), whose rows nobody reads.
+    carried: usize,
 }
 
 impl Pending {
@@ -595,6 +654,12 @@ impl Pending {
         self.takes = self.args.len() + renumber(sql, self.args.len(), &mut self.sql);
         self.statements += 1;
         &mut self.args
+    }
+
+    /// These statements, to be followed by another change's in one trip.
+    pub(super) fn carried(mut self) -> Self {
+        self.carried = self.statements;
+        self
     }
 
     fn check_bound(&self) {
@@ -648,6 +713,7 @@ impl Pending {
             match result {
                 Either::Left(_) => ended += 1,
                 Either::Right(row) if ended == last && answer.is_none() => answer = Some(row),
+                Either::Right(_) if ended < self.carried => {}
                 Either::Right(_) => return Err(super::batch::only_the_last_answers()),
             }
         }
@@ -1153,6 +1219,53 @@ mod tests {
         until_waiting(&pool, 1).await;
         assert!(first.commit().await.is_err(), "the held change failed");
         assert!(second.await.unwrap().is_err(), "the COMMIT failed");
+        change(&pool, "next").await.commit().await.unwrap();
+        assert_eq!(saved(&scratch).await, ["next"]);
+        pool.close().await;
+    }
+
+    /// A held change costs the turn no trip of its own: its last
+    /// statements wait in the turn for the next writer's trip (or, with
+    /// nobody behind, a turn that commits them), and are committed then.
+    #[tokio::test]
+    async fn a_held_changes_last_statements_go_with_the_next_trip() {
+        let scratch = Scratch::new("carried").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let next = behind(&pool, |pool| async move {
+            super::super::wait_for_turn(&pool).await.unwrap()
+        });
+        until_waiting(&pool, 1).await;
+        let mut last = super::super::Batch::default();
+        last.push("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('last', 0, 1)");
+        let committing = tokio::spawn(first.commit_with(last));
+        let turn = next.await.unwrap();
+        let unsent = turn.group.as_ref().and_then(|group| group.unsent.as_ref());
+        assert_eq!(unsent.map(|last| last.statements), Some(1), "not run yet");
+        drop(turn);
+        committing.await.unwrap().unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "last"]);
+        pool.close().await;
+    }
+
+    /// A held change whose last statements fail in the trip of the writer
+    /// behind is rolled back with its group, each change in it told so;
+    /// that writer's change, begun in the same trip, fails with them, and
+    /// the next begins cleanly.
+    #[tokio::test]
+    async fn a_held_change_whose_last_statements_fail_fails_its_group() {
+        let scratch = Scratch::new("carried-fails").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let second = behind(&pool, |pool| async move {
+            super::super::begin_write(&pool).await.map(drop)
+        });
+        until_waiting(&pool, 1).await;
+        let mut last = super::super::Batch::default();
+        last.push("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('first', 0, 1)");
+        let failed = first.commit_with(last).await.unwrap_err();
+        assert!(failed.to_string().contains("rolled back"), "{failed}");
+        assert!(second.await.unwrap().is_err(), "its trip failed");
         change(&pool, "next").await.commit().await.unwrap();
         assert_eq!(saved(&scratch).await, ["next"]);
         pool.close().await;
