@@ -32,8 +32,9 @@ const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The longest a write can wait before it runs or fails: its turn in this
 /// process, then the database's lock behind other processes. On SQLite a
-/// change held for a shared COMMIT waits again once it has run, for at
-/// most 10 ms and the change in the turn then (see `sqlite::Group`).
+/// change held for a shared COMMIT waits again once its turn has passed
+/// on, for at most 10 ms and the change in the turn then (see
+/// `sqlite::Group`).
 pub const LONGEST_WRITE_WAIT: Duration = WRITE_TURN_TIMEOUT.saturating_add(LOCK_WAIT);
 
 /// This process's turn at the database's write lock. Writers queue for it

@@ -191,8 +191,8 @@ pub struct Writer {
     /// Whether a change may be open on `conn`: set before its BEGIN or
     /// SAVEPOINT is sent, cleared once it is committed, held or rolled
     /// back. The statements that begin and end it travel inside its first
-    /// and last statements' trips (see [`OpenTx`]), so this, not sqlx,
-    /// keeps count.
+    /// and last statements' trips (see [`OpenTx`]; a held change's last
+    /// trip is the next writer's first), so this, not sqlx, keeps count.
     open: bool,
     /// The transaction on `conn`, from the BEGIN sent with its first
     /// change to its COMMIT or ROLLBACK.
@@ -214,7 +214,8 @@ impl Writer {
 /// the one that fills the group, sends it with its own last statements.
 /// The COMMIT writes each page the changes touched to the WAL once, and
 /// changes made one after another touch mostly the same pages. A change
-/// refused or failed rolls back to its savepoint, alone.
+/// refused or failed rolls back to its savepoint, alone, unless its last
+/// statements fail after it was held (see [`Group::unsent`]).
 struct Group {
     /// Changes ended in it, waiting for its COMMIT.
     held: usize,
@@ -226,13 +227,15 @@ struct Group {
     /// The last statements of the change held last, with its RELEASE, not
     /// run yet: they travel ahead of the next writer's first statements,
     /// or with the COMMIT, so a held change costs the turn no trip of its
-    /// own. None of them answers anything it needs, and none is expected
-    /// to fail (a change's checks come before its last statements): if
-    /// one does, the group is rolled back and each change in it told so.
+    /// own. They answer nothing the change needs, and fail only when
+    /// something is wrong (a change's checks, a taken name among them,
+    /// come before its last statements): then the group is rolled back,
+    /// each change in it told so.
     unsent: Option<Pending>,
     /// Whether `unsent` is on its way, in the trip of a change begun after
-    /// it: cut short there, it may have run in part, and only a rollback
-    /// of the whole group undoes that part (see [`settle`]).
+    /// it, and not yet known to have run: cut short there, it may have run
+    /// in part, and only a rollback of the whole group undoes that part
+    /// (see [`settle`]).
     sending: bool,
 }
 
@@ -414,7 +417,8 @@ fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
 /// transaction takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so
 /// read-check-write sequences cannot interleave. What begins and ends it
 /// is sent with its first and last statements, in their trips to the
-/// connection's thread: each trip is two thread wake-ups that every
+/// connection's thread (a held change's last statements in the next
+/// writer's first trip): each trip is two thread wake-ups that every
 /// writer behind waits for.
 pub struct OpenTx;
 
@@ -459,35 +463,44 @@ impl OpenTx {
         let first = match batch.into_pending() {
             Ok(first) => first,
             Err(err) => {
-                // Nothing was sent; the held change's last statements go
-                // with what could not be, and its group with them.
+                // Nothing was sent. A held change's last statements are
+                // lost with what could not be, and its group with them.
                 if sending {
                     roll_back_all(turn).await;
+                } else if turn.held() == 0 {
+                    turn.group = None;
                 }
                 turn.open = false;
                 return Err(err);
             }
         };
-        let done = first.fetch_optional(self.conn_mut(turn)).await;
-        match &done {
-            Ok(_) => {
-                if let Some(group) = turn.group.as_mut() {
-                    group.sending = false;
-                }
+        let super::Writer { conn, group, .. } = &mut **turn;
+        let conn = conn
+            .as_mut()
+            .expect("the turn's connection was opened above");
+        let sent = || {
+            if let Some(group) = group.as_mut() {
+                group.sending = false;
             }
-            Err(err) => {
-                discard_if_broken(turn, err);
-                if sending {
-                    roll_back_all(turn).await;
-                }
+        };
+        let done = first.fetch_carrying(conn, sent).await;
+        if let Err(err) = &done {
+            discard_if_broken(turn, err);
+            if turn.group.as_ref().is_some_and(|group| group.sending) {
+                tracing::error!(
+                    "the last statements of a change held for a shared COMMIT failed, \
+                     and every change held with it is rolled back: {err}"
+                );
+                roll_back_all(turn).await;
             }
         }
         done
     }
 
-    /// Runs `last` and ends the change: commits it, with the changes held
-    /// before it, or holds it for a writer waiting behind; rolls it back
-    /// if any of it failed. Then the turn passes on.
+    /// Ends the change with `last`: commits it, with the changes held
+    /// before it, or holds it for a writer waiting behind, whose trip then
+    /// runs `last` (see [`hold`]); rolls it back if any of it failed. Then
+    /// the turn passes on.
     pub(super) async fn commit(
         self,
         mut turn: super::Turn,
@@ -558,7 +571,9 @@ fn hold(turn: &mut super::Turn, last: Pending) -> Result<Committed, Pending> {
     turn.open = false;
     let group = turn.group.as_mut().expect("an open change is in its group");
     let release: &[&str] = if held > 0 { &["RELEASE change"] } else { &[] };
-    group.unsent = Some(last.around(&[], release));
+    debug_assert!(group.unsent.is_none(), "the next writer's trip took it");
+    let last = last.around(&[], release);
+    group.unsent = (!last.is_empty()).then_some(last);
     group.held += 1;
     group.holding_since.get_or_insert_with(Instant::now);
     Ok(Committed(Some(group.committed.subscribe())))
@@ -697,6 +712,16 @@ impl Pending {
         self,
         conn: &mut SqliteConnection,
     ) -> Result<Option<SqliteRow>, sqlx::Error> {
+        self.fetch_carrying(conn, || {}).await
+    }
+
+    /// [`Self::fetch_optional`], calling `sent` once the statements carried
+    /// ahead of this change's (see [`Self::carried`]) have all run.
+    async fn fetch_carrying(
+        self,
+        conn: &mut SqliteConnection,
+        mut sent: impl FnMut(),
+    ) -> Result<Option<SqliteRow>, sqlx::Error> {
         self.check_bound();
         if self.sql.is_empty() {
             return Ok(None);
@@ -711,13 +736,22 @@ impl Pending {
         let mut results = sqlx::Executor::fetch_many(conn, query);
         while let Some(result) = results.try_next().await? {
             match result {
-                Either::Left(_) => ended += 1,
+                Either::Left(_) => {
+                    ended += 1;
+                    if ended == self.carried {
+                        sent();
+                    }
+                }
                 Either::Right(row) if ended == last && answer.is_none() => answer = Some(row),
                 Either::Right(_) if ended < self.carried => {}
                 Either::Right(_) => return Err(super::batch::only_the_last_answers()),
             }
         }
         Ok(answer)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sql.is_empty()
     }
 }
 
@@ -1268,6 +1302,99 @@ mod tests {
         assert!(second.await.unwrap().is_err(), "its trip failed");
         change(&pool, "next").await.commit().await.unwrap();
         assert_eq!(saved(&scratch).await, ["next"]);
+        pool.close().await;
+    }
+
+    /// The next writer's first trip runs the held change's last
+    /// statements ahead of its own, skipping their rows, and reads what
+    /// they wrote.
+    #[tokio::test]
+    async fn the_next_writer_reads_what_the_held_changes_last_statements_wrote() {
+        let scratch = Scratch::new("carried-read").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let second = behind(&pool, |pool| async move {
+            let (tx, seen) = super::super::begin_write_with::<(i64,)>(&pool, |first| {
+                first.push("SELECT hits FROM rate_limits WHERE key = 'last'");
+            })
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            seen
+        });
+        until_waiting(&pool, 1).await;
+        let mut last = super::super::Batch::default();
+        last.push(
+            "INSERT INTO rate_limits (key, window_ends, hits) VALUES ('last', 0, 7) RETURNING hits",
+        );
+        first.commit_with(last).await.unwrap();
+        assert_eq!(second.await.unwrap(), Some((7,)));
+        assert_eq!(saved(&scratch).await, ["first", "last"]);
+        pool.close().await;
+    }
+
+    /// When the next writer's own statements fail after the held change's
+    /// last ones ran in its trip, only its change is undone.
+    #[tokio::test]
+    async fn a_writer_failing_after_carried_statements_undoes_only_itself() {
+        let scratch = Scratch::new("carried-then-fails").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let first = change(&pool, "first").await;
+        let second = behind(&pool, |pool| async move {
+            super::super::begin_write_with::<(i64,)>(&pool, |first| {
+                first
+                    .push("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('last', 0, 1)");
+            })
+            .await
+            .map(drop)
+        });
+        until_waiting(&pool, 1).await;
+        let mut last = super::super::Batch::default();
+        last.push("INSERT INTO rate_limits (key, window_ends, hits) VALUES ('last', 0, 1)");
+        let committing = tokio::spawn(first.commit_with(last));
+        assert!(second.await.unwrap().is_err(), "the key is taken");
+        committing.await.unwrap().unwrap();
+        assert_eq!(saved(&scratch).await, ["first", "last"]);
+        pool.close().await;
+    }
+
+    /// A writer dropped in the trip that carries a held change's last
+    /// statements leaves no half of them: the changes held are either
+    /// answered committed with all of them saved, or told they failed with
+    /// none saved. The held change is a savepoint (a change is held before
+    /// it), which a rollback of only the dropped writer's change would
+    /// undo while its group went on to commit.
+    #[tokio::test]
+    async fn a_writer_dropped_while_carrying_leaves_no_half_change() {
+        let scratch = Scratch::new("carried-cut").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let zero = change(&pool, "zero").await;
+        let first = behind(&pool, |pool| async move { change(&pool, "first").await });
+        until_waiting(&pool, 1).await;
+        let zero = tokio::spawn(zero.commit());
+        let first = first.await.unwrap();
+        let mut second = Box::pin(super::super::begin_write(&pool));
+        assert!(
+            futures::poll!(&mut second).is_pending(),
+            "it waits for the turn"
+        );
+        let mut last = super::super::Batch::default();
+        for key in ["last-1", "last-2", "last-3"] {
+            last.push("INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1)")
+                .bind(key);
+        }
+        let first = tokio::spawn(first.commit_with(last));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Takes the turn and sends the carrying trip, then is dropped.
+        let _ = futures::poll!(&mut second);
+        drop(second);
+        let answered = [zero.await.unwrap().is_ok(), first.await.unwrap().is_ok()];
+        let saved = saved(&scratch).await;
+        match answered {
+            [true, true] => assert_eq!(saved, ["first", "last-1", "last-2", "last-3", "zero"]),
+            [false, false] => assert!(saved.is_empty(), "{saved:?} saved"),
+            _ => panic!("one change of a group answered otherwise: {answered:?}"),
+        }
         pool.close().await;
     }
 
