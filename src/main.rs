@@ -1,8 +1,14 @@
 //! Server entry: configuration, database, mail worker, router.
 
 #[cfg(feature = "ssr")]
-#[tokio::main]
-async fn main() -> Result<(), String> {
+fn main() -> Result<(), String> {
+    gatehouse::server::runtime::build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(serve())
+}
+
+#[cfg(feature = "ssr")]
+async fn serve() -> Result<(), String> {
     use gatehouse::server::{
         config::Config, db, identity::providers::Providers, mail, state::AppState, sweeps,
     };

@@ -93,8 +93,14 @@ async fn confirmed_user(pool: &db::Pool, email: &str, password_hash: Option<&str
     }
 }
 
-#[tokio::main]
-async fn main() {
+/// Runs on the server's own runtime (see `gatehouse::server::runtime`).
+fn main() {
+    gatehouse::server::runtime::build()
+        .expect("an async runtime")
+        .block_on(bench());
+}
+
+async fn bench() {
     let dir = std::env::temp_dir().join(format!("gatehouse-bench-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     // `BENCH_REPLICAS=2` answers the HTTP rows through two routers.

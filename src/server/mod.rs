@@ -19,6 +19,7 @@ pub mod password;
 pub mod password_reset;
 pub mod projects;
 pub mod rate_limit;
+pub mod runtime;
 pub mod safety_net;
 pub mod session;
 pub mod sso;
