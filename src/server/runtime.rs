@@ -6,7 +6,8 @@
 /// such a task often holds the write turn every writer behind it waits
 /// for; by default a busy worker looks there only every ~200 us of its own
 /// queue's work. Invitation creates over HTTP at eight clients made ~5%
-/// more with it, and their p99 stayed under 4 ms (docs/bench.md).
+/// more with it, with a steadier p99 (docs/bench.md). Measured at eight
+/// clients on two cores only.
 pub fn build() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -21,8 +21,8 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Adds a statement with placeholders `$1`, `$2`..., bound in order by
-    /// the [`Statement`] answered.
+    /// Adds one statement (no `;` between two), with placeholders `$1`,
+    /// `$2`..., bound in order by the [`Statement`] answered.
     pub fn push(&mut self, sql: &str) -> Statement<'_> {
         Statement {
             args: self.pending.statement(sql, self.failed.is_none()),

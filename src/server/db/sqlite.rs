@@ -215,7 +215,9 @@ impl Writer {
 /// The COMMIT writes each page the changes touched to the WAL once, and
 /// changes made one after another touch mostly the same pages. A change
 /// refused or failed rolls back to its savepoint, alone, unless its last
-/// statements fail after it was held (see [`Group::unsent`]).
+/// statements fail after it was held, or the trip that carries them is cut
+/// short or cannot be sent (see [`Group::unsent`]): then the whole group
+/// is rolled back.
 struct Group {
     /// Changes ended in it, waiting for its COMMIT.
     held: usize,
@@ -307,8 +309,9 @@ async fn uncut<T: Send + 'static>(
 /// runtime), or one cut short in its last trip or its rollback. Only it is
 /// rolled back when other changes wait in its transaction for their COMMIT,
 /// unless it was cut short in a trip that carried the last statements of
-/// the change held before it (see [`Group::unsent`]): those may have run in
-/// part, and the whole transaction is rolled back.
+/// the change held before it (see [`Group::unsent`]) before they were known
+/// to have run: they may have run in part, and the whole transaction is
+/// rolled back. So is it when its own SAVEPOINT never ran.
 async fn settle(turn: &mut super::Turn) {
     if !turn.open {
         return;
@@ -484,6 +487,11 @@ impl OpenTx {
             }
         };
         let done = first.fetch_carrying(conn, sent).await;
+        if done.is_ok() {
+            if let Some(group) = turn.group.as_mut() {
+                group.sending = false;
+            }
+        }
         if let Err(err) = &done {
             discard_if_broken(turn, err);
             if turn.group.as_ref().is_some_and(|group| group.sending) {
@@ -663,6 +671,11 @@ impl Pending {
         if all_encoded {
             self.check_bound();
         }
+        // Statements are counted as they end (see `fetch_carrying`).
+        debug_assert!(
+            one_statement(sql),
+            "a batch takes one statement at a time: {sql}"
+        );
         if !self.sql.is_empty() {
             self.sql.push_str(";\n");
         }
@@ -753,6 +766,19 @@ impl Pending {
     fn is_empty(&self) -> bool {
         self.sql.is_empty()
     }
+}
+
+/// Whether `sql` holds no `;` outside quotes.
+fn one_statement(sql: &str) -> bool {
+    let mut quoted = false;
+    for c in sql.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            ';' if !quoted => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Writes `sql` to `out` with each placeholder `$n` as `$(n + by)`; answers
@@ -1356,6 +1382,32 @@ mod tests {
         committing.await.unwrap().unwrap();
         assert_eq!(saved(&scratch).await, ["first", "last"]);
         pool.close().await;
+    }
+
+    /// A trip tells that the statements carried ahead of a change's own
+    /// have run once all of them have, and not when one of them fails.
+    #[tokio::test]
+    async fn carried_statements_are_reported_run_only_once_all_have() {
+        let scratch = Scratch::new("sent").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let insert = "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, 0, 1)";
+        let mut tx = super::super::begin_write(&pool).await.unwrap();
+        for (keys, run) in [(["a", "b"], true), (["c", "c"], false)] {
+            let mut carried = super::super::Batch::default();
+            for key in keys {
+                carried.push(insert).bind(key);
+            }
+            let mut trip = super::super::Batch::after(carried.into_pending().unwrap());
+            trip.push("SELECT COUNT(*) FROM rate_limits");
+            let mut sent = 0;
+            let answered = trip
+                .into_pending()
+                .unwrap()
+                .fetch_carrying(&mut tx, || sent += 1)
+                .await;
+            assert_eq!(answered.is_ok(), run, "{keys:?}");
+            assert_eq!(sent, usize::from(run), "{keys:?}");
+        }
     }
 
     /// A writer dropped in the trip that carries a held change's last
