@@ -865,15 +865,20 @@ pub fn database_name(pool: &SqlitePool) -> String {
 /// would otherwise sleep in the busy handler): its old frames still hold
 /// content just overwritten, which `secure_delete` zeroes only in the pages
 /// themselves. Waits for a background checkpoint of this process to end;
-/// `false` when another process's reader or checkpoint kept it busy.
+/// `false` when another process's reader or checkpoint kept it busy. It
+/// goes through the turn's connection: waiting for a pooled one, with
+/// every writer waiting behind the turn, could take sqlx's 30 s.
 pub async fn clear_overwritten(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let _turn = super::take_turn(pool).await?;
+    let mut turn = super::take_turn(pool).await?;
     let checkpointing = checkpointing(pool);
     let _checkpointing = checkpointing.lock().await;
-    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-        .fetch_one(pool)
-        .await?;
-    Ok(busy == 0)
+    let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(write_connection(pool, &mut turn).await?)
+        .await;
+    if let Err(err) = &done {
+        discard_if_broken(&mut turn, err);
+    }
+    Ok(done?.0 == 0)
 }
 
 /// A time column as a keyset cursor's sort key: the stored RFC 3339 text,
@@ -996,6 +1001,22 @@ mod tests {
         assert!(!emptying.is_finished(), "it waits for the checkpoint");
         drop(running);
         assert!(emptying.await.unwrap().unwrap(), "then empties the WAL");
+        pool.close().await;
+    }
+
+    /// Emptying the WAL needs no pooled connection: with all of them lent
+    /// out, it does not wait for one while holding the write turn.
+    #[tokio::test]
+    async fn emptying_the_wal_needs_no_pooled_connection() {
+        let scratch = Scratch::new("emptying-lent-out").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        let mut lent = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            lent.push(pool.acquire().await.unwrap());
+        }
+        let emptied = tokio::time::timeout(Duration::from_secs(5), clear_overwritten(&pool)).await;
+        assert!(emptied.expect("it waited for a pooled connection").unwrap());
+        drop(lent);
         pool.close().await;
     }
 
