@@ -112,10 +112,7 @@ async fn checkpoint(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     let mut turn = super::take_turn(pool).await?;
     let _checkpointing = checkpointing.lock().await;
     let done = passive_checkpoint(write_connection(pool, &mut turn).await?).await;
-    if let Err(err) = &done {
-        discard_if_broken(&mut turn, err);
-    }
-    done.map(|_| ())
+    minding_breakage(&mut turn, done).map(drop)
 }
 
 /// Copies what no reader still needs of the WAL into the database file;
@@ -403,6 +400,18 @@ fn discard_if_broken(turn: &mut super::Turn, err: &sqlx::Error) {
     }
 }
 
+/// `done`, a statement's outcome on the turn's connection, once the
+/// connection is dropped if it broke (see [`discard_if_broken`]).
+fn minding_breakage<T>(
+    turn: &mut super::Turn,
+    done: Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error> {
+    if let Err(err) = &done {
+        discard_if_broken(turn, err);
+    }
+    done
+}
+
 /// The pool's options, for a connection that does not map the file. A
 /// change held for a shared COMMIT is a savepoint, whose pages' old
 /// contents SQLite keeps in a journal of its own: in memory, not in a
@@ -637,10 +646,7 @@ pub(super) async fn execute_in_turn<'q>(
     statement: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
 ) -> Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
     let done = statement.execute(write_connection(pool, turn).await?).await;
-    if let Err(err) = &done {
-        discard_if_broken(turn, err);
-    }
-    done
+    minding_breakage(turn, done)
 }
 
 /// The statements of a [`super::Batch`] as one multi-statement query:
@@ -875,10 +881,7 @@ pub async fn clear_overwritten(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
     let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
         .fetch_one(write_connection(pool, &mut turn).await?)
         .await;
-    if let Err(err) = &done {
-        discard_if_broken(&mut turn, err);
-    }
-    Ok(done?.0 == 0)
+    Ok(minding_breakage(&mut turn, done)?.0 == 0)
 }
 
 /// A time column as a keyset cursor's sort key: the stored RFC 3339 text,
