@@ -103,6 +103,39 @@ async fn create_stores_hash_queues_mail_and_audits(pool: Pool) {
     );
 }
 
+/// Invitations and their mails are keyed in the order they are made, so
+/// the indexes on those keys grow at their end: the changes committed
+/// together write one page of each index, not one page per invitation.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn invitations_and_their_mails_are_keyed_in_creation_order(pool: Pool) {
+    let (state, owner) = setup(&pool).await;
+    set_seats(&pool, 30).await;
+    let mut made = Vec::new();
+    for n in 0..20 {
+        made.push(
+            invite_member(&state, &owner, &format!("p{n}@example.com"))
+                .await
+                .invitation_id,
+        );
+    }
+    let mut sorted = made.clone();
+    sorted.sort();
+    assert_eq!(made, sorted, "invitation ids in creation order");
+    let mails: Vec<String> = sqlx::query_scalar(
+        "SELECT o.message_id FROM outbox o JOIN invitations i ON i.outbox_id = o.id ORDER BY o.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut sorted = mails.clone();
+    sorted.sort();
+    assert_eq!(
+        (mails.len(), &mails),
+        (20, &sorted),
+        "message ids in creation order"
+    );
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn notification_email_receives_the_mail(pool: Pool) {
     let (state, owner) = setup(&pool).await;

@@ -357,7 +357,10 @@ fn store(
     // The row as stored, built here rather than read back: the actor was
     // refreshed in this transaction, so the organization's name is current.
     let row = InvitationRow {
-        id: Uuid::new_v4(),
+        // Time-ordered: each new id goes at the end of the indexes keyed by
+        // it (the invitation's own, its links'), so the changes committed
+        // together write one page of each, not one page per invitation.
+        id: Uuid::now_v7(),
         org_id: org.id,
         email: input.email.to_string(),
         role: input.role.as_str().to_owned(),

@@ -54,7 +54,8 @@ pub struct OutboxRow {
 /// which the change's other statements find the row (`SELECT id FROM
 /// outbox WHERE message_id = ...`) without waiting for it to be written.
 pub fn enqueue_in(batch: &mut Batch, mail: &OutgoingMail) -> String {
-    let message_id = uuid::Uuid::new_v4().simple().to_string();
+    // Time-ordered, as invitation ids are (see `invitations::store`).
+    let message_id = uuid::Uuid::now_v7().simple().to_string();
     let now = Utc::now();
     batch
         .push(
