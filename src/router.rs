@@ -8,7 +8,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 use tower::ServiceBuilder;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -29,6 +30,16 @@ pub async fn build(state: AppState) -> Result<Router, sqlx::Error> {
     build_with(state, Router::new(), Deadlines::default()).await
 }
 
+/// The console's pages, listed once per process. Listing them renders the
+/// app with its data loads switched off for the whole process (Leptos's
+/// `SuppressResourceLoad`): a page whose load first ran meanwhile, served by
+/// another router of the same process (each test builds one), waited for
+/// good.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The application with `extra` routes beside the console's (tests add
 /// misbehaving ones) and the given deadlines.
 pub async fn build_with(
@@ -44,7 +55,7 @@ pub async fn build_with(
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
-    let routes = generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let pkg_path = format!("/{}", options.site_pkg_dir);
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);

@@ -27,8 +27,19 @@ pub fn state(pool: Pool) -> AppState {
 
 /// The tests' configuration, with file mail into a fresh temporary directory.
 fn test_config() -> Config {
+    show_server_logs();
     let dir = std::env::temp_dir().join(format!("gatehouse-test-mail-{}", uuid::Uuid::new_v4()));
     Config::for_tests(dir.to_str().unwrap_or("/tmp"))
+}
+
+/// Prints the server's warnings and errors into the output of the test
+/// that caused them, which the test runner shows when it fails: a refused
+/// request's "Internal" then comes with its cause.
+fn show_server_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
 }
 
 /// State over `pool` with this configuration.

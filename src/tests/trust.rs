@@ -127,3 +127,47 @@ async fn a_client_over_its_limit_cannot_lock_someone_elses_account(pool: Pool) {
         accounts::sign_in(&state, "victim@example.com", "long enough", "victim-laptop").await;
     assert!(victim.is_ok(), "{victim:?}");
 }
+
+/// Building an application walks its pages with their data loads switched
+/// off, process-wide (leptos_server's `SuppressResourceLoad`): a page whose
+/// load first ran meanwhile, in another application of the process, waited
+/// forever, and its request was cut off after 30 s. Tests build one
+/// application each, two at a time, so one test in twenty failed so. The
+/// route list is now made once per process.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn pages_render_while_another_application_is_built(pool: Pool) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let mut ann = support::Client::new(pool.clone()).await;
+    ann.sign_up("Ann", "ann@example.com").await;
+    let slug = ann.create_org("Acme").await;
+    let done = Arc::new(AtomicBool::new(false));
+    let builder = std::thread::spawn({
+        let (done, options) = (done.clone(), pool.connect_options());
+        move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let pool = Pool::connect_with((*options).clone()).await.unwrap();
+                for _ in 0..200 {
+                    if done.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let _built = router::build(support::state(pool.clone())).await.unwrap();
+                }
+            });
+        }
+    });
+    for n in 0..40 {
+        let page = tokio::time::timeout(
+            Duration::from_secs(10),
+            ann.page(&format!("/orgs/{slug}/members")),
+        )
+        .await;
+        assert!(page.is_ok(), "page {n} never finished");
+    }
+    done.store(true, Ordering::SeqCst);
+    builder.join().unwrap();
+}
