@@ -1,13 +1,5 @@
 //! Server entry: configuration, database, mail worker, router.
 
-/// mimalloc rather than the system's allocator: a request allocates and
-/// frees many small pieces on one thread and SQLite's worker on another;
-/// glibc's allocator took 9% of the CPU samples while invitations were
-/// created, and creates and accepts gain 7-10% (docs/bench.md, "mimalloc").
-#[cfg(feature = "ssr")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[cfg(feature = "ssr")]
 fn main() -> Result<(), String> {
     gatehouse::server::runtime::build()
