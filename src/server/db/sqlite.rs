@@ -32,9 +32,12 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // Zero deleted and overwritten content, so a blanked mail body (with
         // its link secret) leaves no readable copy in the page it lived in.
         .pragma("secure_delete", "ON")
-        // Readers share the file's pages through a memory map, not a read()
-        // call each, and each connection keeps a larger page cache.
-        .pragma("mmap_size", "268435456")
+        // No memory map: once the WAL has changed, SQLite unmaps the whole
+        // file at a connection's next read, so under writes every read paid
+        // an munmap, with its TLB flush on both cores, and faulted the
+        // pages in again (docs/bench.md). Reads go through each
+        // connection's page cache.
+        .pragma("mmap_size", "0")
         .pragma("cache_size", "-16384")
         // No commit copies the WAL into the database file (with an fsync)
         // while the writers behind it wait; a background task does, see
@@ -179,9 +182,7 @@ pub const LOCK_WAIT: Duration = BUSY_TIMEOUT;
 /// began by reading their pages again; through one connection they find
 /// them cached. Held in the turn rather than lent by a pool, it goes from
 /// one writer to the next with no round trip between them (a pool checks
-/// every connection given back to it). It reads through its cache, not the
-/// memory map: under writes the file grows all the time, and each growth
-/// unmapped and mapped it again.
+/// every connection given back to it).
 #[derive(Default)]
 pub struct Writer {
     conn: Option<SqliteConnection>,
@@ -412,15 +413,14 @@ fn minding_breakage<T>(
     done
 }
 
-/// The pool's options, for a connection that does not map the file. A
-/// change held for a shared COMMIT is a savepoint, whose pages' old
-/// contents SQLite keeps in a journal of its own: in memory, not in a
-/// temporary file written page by page.
+/// The pool's options, for the write connection. A change held for a
+/// shared COMMIT is a savepoint, whose pages' old contents SQLite keeps in
+/// a journal of its own: in memory, not in a temporary file written page
+/// by page.
 fn writer_options(pool: &SqlitePool) -> SqliteConnectOptions {
     pool.connect_options()
         .as_ref()
         .clone()
-        .pragma("mmap_size", "0")
         .pragma("temp_store", "MEMORY")
 }
 
