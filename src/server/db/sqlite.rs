@@ -495,22 +495,16 @@ impl OpenTx {
                 group.sending = false;
             }
         };
+        // Answered, the trip ran every carried statement, and `sent` said so.
         let done = first.fetch_carrying(conn, sent).await;
-        match &done {
-            Ok(_) => {
-                if let Some(group) = turn.group.as_mut() {
-                    group.sending = false;
-                }
-            }
-            Err(err) => {
-                discard_if_broken(turn, err);
-                if turn.group.as_ref().is_some_and(|group| group.sending) {
-                    tracing::error!(
-                        "the last statements of a change held for a shared COMMIT failed, \
-                         and every change held with it is rolled back: {err}"
-                    );
-                    roll_back_all(turn).await;
-                }
+        if let Err(err) = &done {
+            discard_if_broken(turn, err);
+            if turn.group.as_ref().is_some_and(|group| group.sending) {
+                tracing::error!(
+                    "the last statements of a change held for a shared COMMIT failed, \
+                     and every change held with it is rolled back: {err}"
+                );
+                roll_back_all(turn).await;
             }
         }
         done
