@@ -45,8 +45,9 @@ test('the owner of an address claims it from an unconfirmed sign-up by resetting
   await expect(page.getByRole('alert')).toContainText('already used');
   await expect(page.getByRole('link', { name: 'Ask for a new link' })).toBeVisible();
 
-  // The squatter's session has ended, and the old password no longer works.
-  await squatter.goto('/');
+  // The squatter's session has ended: their open page goes to sign-in by
+  // itself at its next heartbeat (every 3 s; a goto of ours raced that
+  // navigation and was aborted), and the old password no longer works.
   await expect(squatter).toHaveURL(/\/sign-in/);
   await hydrated(squatter);
   await squatter.getByLabel('Email').fill(email);
