@@ -1022,6 +1022,30 @@ async fn the_invitation_lifetime_setting_sets_new_and_resent_expiries(pool: Pool
     about_three_days(resent.expires_at);
 }
 
+/// The mail is drafted before the writer's turn from the organization as
+/// the inviter's request knew it; what the turn finds changed by then (the
+/// name, the invitation lifetime) is what the mail says.
+#[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
+async fn the_mail_says_what_the_organization_is_when_the_invitation_is_stored(pool: Pool) {
+    let (state, owner) = setup(&pool).await;
+    sqlx::query("UPDATE organizations SET name = 'Acme Corp', invitation_ttl_days = 2")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let issued = invite_member(&state, &owner, "ann@example.com").await;
+    let (subject, text) = last_mail_to(&pool, "ann@example.com").await;
+    assert_eq!(subject, "owner invited you to join Acme Corp");
+    let expires = issued
+        .expires_at
+        .format("%B %-d, %Y at %H:%M UTC")
+        .to_string();
+    assert!(
+        text.contains(&format!("expires on {expires}.")),
+        "the mail gives the expiry the invitation has ({expires}): {text}"
+    );
+    assert!(issued.expires_at - Utc::now() <= Duration::days(2));
+}
+
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn inviting_and_resending_are_rate_limited_per_inviter(pool: Pool) {
     let (mut state, owner) = setup(&pool).await;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::store::{expire_stale, seats_used};
-use super::{obstacle, parse_input, store, InvitationInput, Obstacle};
+use super::{draft, obstacle, parse_input, store, InvitationInput, Obstacle};
 use crate::domain::bulk::{BulkLine, BulkParseError, MAX_BULK_ROWS};
 use crate::domain::policy;
 use crate::domain::Role;
@@ -147,7 +147,8 @@ async fn invite(
         return Ok(BulkOutcome::WillInvite);
     }
     let mut stored = Batch::default();
-    let issued = store(&mut stored, state, actor, input, now)?;
+    let drafted = draft(state, actor, input, now)?;
+    let issued = store(&mut stored, state, actor, input, now, drafted)?;
     stored.run(conn).await?;
     Ok(BulkOutcome::Invited {
         invitation_id: issued.invitation_id,

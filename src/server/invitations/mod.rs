@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use self::store::{
-    expire_stale, load, retire_links, CarriedList, InvitationRow, NewLinks, SEATS_USED,
+    expire_stale, load, retire_links, CarriedList, Drafted, InvitationRow, NewLinks, SEATS_USED,
 };
 use super::actor::{no_longer_member, parse_role, refresh, Fresh, Member, FRESH_COLUMNS};
 use super::rate_limit::{Counted, Limit};
@@ -113,6 +113,7 @@ pub async fn create(
     require_configured(state, &input.sign_in)?;
     let limit = invite_limit(state, actor);
     let mut now = Utc::now();
+    let drafted = draft(state, actor, &input, now)?;
     // One trip: the BEGIN, the hit, the expiry and every check's read.
     let (mut tx, found) = db::begin_write_with(&state.pool, |first| {
         now = Utc::now();
@@ -122,7 +123,7 @@ pub async fn create(
     .await?;
     let inviting = Inviting::checked(found, actor, &limit, now)?;
     let mut stored = Batch::default();
-    let issued = insert(&mut tx, &mut stored, state, inviting, &input, now).await?;
+    let issued = insert(&mut tx, &mut stored, state, inviting, &input, now, drafted).await?;
     tx.commit_with(stored).await?;
     state.mail.wake();
     Ok(issued)
@@ -153,6 +154,7 @@ async fn insert(
     }: Checked,
     input: &InvitationInput,
     now: DateTime<Utc>,
+    drafted: Drafted,
 ) -> Result<IssuedInvitation, AppError> {
     let actor = &actor;
     let org = &actor.org;
@@ -185,7 +187,7 @@ async fn insert(
             org.seat_limit
         )));
     }
-    store(stored, state, actor, input, now)
+    store(stored, state, actor, input, now, drafted)
 }
 
 /// What one invitation is checked against, read in one query after stale
@@ -342,21 +344,11 @@ impl Presence {
     }
 }
 
-/// Stores a checked invitation (seat counted by the caller) with its teams,
-/// grants, link, queued mail and audit event, in `batch`: nothing of it
-/// answers anything the change needs.
-fn store(
-    batch: &mut Batch,
-    state: &AppState,
-    actor: &Member,
-    input: &InvitationInput,
-    now: DateTime<Utc>,
-) -> Result<IssuedInvitation, AppError> {
+/// A new invitation by `actor` as stored at `now`.
+fn new_row(actor: &Member, input: &InvitationInput, now: DateTime<Utc>) -> InvitationRow {
     let org = &actor.org;
     let (sign_in_provider, sign_in_tenant) = store::stored_method(&input.sign_in);
-    // The row as stored, built here rather than read back: the actor was
-    // refreshed in this transaction, so the organization's name is current.
-    let row = InvitationRow {
+    InvitationRow {
         // Time-ordered: each new id goes at the end of the indexes keyed by
         // it (the invitation's own, its links'), so the changes committed
         // together write one page of each, not one page per invitation.
@@ -375,10 +367,37 @@ fn store(
         inviter_name: actor.user.name.clone(),
         sign_in_provider: sign_in_provider.to_owned(),
         sign_in_tenant: sign_in_tenant.map(str::to_owned),
-    };
+    }
+}
+
+/// The links and mail of a new invitation by `actor` as known at `now`, for
+/// [`store`].
+fn draft(
+    state: &AppState,
+    actor: &Member,
+    input: &InvitationInput,
+    now: DateTime<Utc>,
+) -> Result<Drafted, AppError> {
+    Drafted::new(&state.config.base_url, new_row(actor, input, now))
+}
+
+/// Stores a checked invitation (seat counted by the caller) with its teams,
+/// grants, links, queued mail (`drafted`, see [`Drafted`]) and audit
+/// event, in `batch`: nothing of it answers anything the change needs.
+fn store(
+    batch: &mut Batch,
+    state: &AppState,
+    actor: &Member,
+    input: &InvitationInput,
+    now: DateTime<Utc>,
+    drafted: Drafted,
+) -> Result<IssuedInvitation, AppError> {
+    let org = &actor.org;
+    // The row as stored, built here rather than read back: the actor was
+    // refreshed in this transaction, so the organization's name is current.
+    let row = new_row(actor, input, now);
     let id = row.id;
-    let links = NewLinks::draw();
-    let message_id = links.mail(batch, &state.config.base_url, &row)?;
+    let (links, message_id) = drafted.mail(batch, &row)?;
     // The write lock taken at BEGIN IMMEDIATE means the pending check
     // before still holds; the partial unique index is the backstop.
     batch
@@ -570,7 +589,8 @@ pub async fn resend(
             Inviting::push(&mut read, actor, &input.email, now, &limit);
             let inviting =
                 Inviting::checked(read.fetch_optional(&mut tx).await?, actor, &limit, now)?;
-            insert(&mut tx, &mut stored, state, inviting, &input, now).await?
+            let drafted = draft(state, actor, &input, now)?;
+            insert(&mut tx, &mut stored, state, inviting, &input, now, drafted).await?
         }
     };
     tx.commit_with(stored).await?;

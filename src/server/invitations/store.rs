@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::server::actor::parse_role;
 use crate::server::audit;
 use crate::server::db::{Batch, Conn};
-use crate::server::mail::{enqueue_in, templates};
+use crate::server::mail::{enqueue_in, templates, OutgoingMail};
 use crate::server::token::SecretToken;
 
 /// An invitation row with what its pages and mail need.
@@ -106,17 +106,16 @@ pub async fn load(conn: &mut Conn, org: Uuid, id: Uuid) -> Result<InvitationRow,
 /// whose time has passed, with an audit event each, so the checks after it
 /// see true states. Nothing is read back: the batch can end in those checks.
 pub fn expire_stale(batch: &mut Batch, org: Uuid, now: DateTime<Utc>) {
-    const STALE: &str =
-        "FROM invitations WHERE org_id = $1 AND status = 'pending' AND expires_at <= $2";
+    const STALE: &str = "org_id = $1 AND status = 'pending' AND expires_at <= $2";
     audit::record_each_in(
         batch,
-        &format!("SELECT org_id, NULL, NULL, 'invitation.expired', email, '', $2 {STALE}"),
+        &format!("SELECT org_id, NULL, NULL, 'invitation.expired', email, '', $2 FROM invitations WHERE {STALE}"),
     )
     .bind(org)
     .bind(now);
     batch
         .push(&format!(
-            "UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE id IN (SELECT id {STALE})"
+            "UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE {STALE}"
         ))
         .bind(org)
         .bind(now);
@@ -239,18 +238,8 @@ impl NewLinks {
         base_url: &str,
         row: &InvitationRow,
     ) -> Result<String, AppError> {
-        let mail = templates::invitation(&templates::InvitationMail {
-            to: row.notify_email.as_deref().unwrap_or(&row.email),
-            invitee: &row.email,
-            org_name: &row.org_name,
-            inviter_name: &row.inviter_name,
-            role: row.role()?,
-            note: row.note.as_deref(),
-            expires_at: row.expires_at,
-            link: &link(base_url, &self.mailed),
-        })
-        .map_err(|_| AppError::Internal)?;
-        Ok(enqueue_in(batch, &mail))
+        let link = link(base_url, &self.mailed);
+        Ok(enqueue_in(batch, &render(&letter(row, &link)?)?))
     }
 
     /// Stores both links of `invitation` in one statement of `batch` (a
@@ -274,6 +263,72 @@ impl NewLinks {
             .bind(invitation)
             .bind(now);
         link
+    }
+}
+
+/// What the invitation mail for `row`, carrying `link`, says.
+fn letter<'a>(
+    row: &'a InvitationRow,
+    link: &'a str,
+) -> Result<templates::InvitationMail<'a>, AppError> {
+    Ok(templates::InvitationMail {
+        to: row.notify_email.as_deref().unwrap_or(&row.email),
+        invitee: &row.email,
+        org_name: &row.org_name,
+        inviter_name: &row.inviter_name,
+        role: row.role()?,
+        note: row.note.as_deref(),
+        expires_at: row.expires_at,
+        link,
+    })
+}
+
+fn render(letter: &templates::InvitationMail<'_>) -> Result<OutgoingMail, AppError> {
+    templates::invitation(letter).map_err(|_| AppError::Internal)
+}
+
+/// A new invitation's links, drawn, and its mail, rendered, ahead of the
+/// writer's turn: they are most of the work of storing one, which every
+/// writer queued behind the turn would wait for.
+pub struct Drafted {
+    links: NewLinks,
+    /// The mailed link.
+    link: String,
+    /// The invitation as known before the turn, and its mail.
+    row: InvitationRow,
+    mail: OutgoingMail,
+}
+
+impl Drafted {
+    pub fn new(base_url: &str, row: InvitationRow) -> Result<Self, AppError> {
+        let links = NewLinks::draw();
+        let link = link(base_url, &links.mailed);
+        let mail = render(&letter(&row, &link)?)?;
+        Ok(Self {
+            links,
+            link,
+            row,
+            mail,
+        })
+    }
+
+    /// Queues the mail of `row`, the invitation as the turn stores it, in
+    /// `batch`: the drafted one if it reads the same, else one rendered
+    /// again (the organization renamed, its invitation lifetime changed or
+    /// the minute of expiry passed meanwhile). Answers the links, to be
+    /// stored, and the mail's message id.
+    pub fn mail(
+        self,
+        batch: &mut Batch,
+        row: &InvitationRow,
+    ) -> Result<(NewLinks, String), AppError> {
+        let now = letter(row, &self.link)?;
+        let message_id = if now.reads_as(&letter(&self.row, &self.link)?) {
+            enqueue_in(batch, &self.mail)
+        } else {
+            enqueue_in(batch, &render(&now)?)
+        };
+        Ok((self.links, message_id))
     }
 }
 

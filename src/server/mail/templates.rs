@@ -1,7 +1,7 @@
 //! The text and HTML of every message the console sends.
 
 use super::outbox::OutgoingMail;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 use crate::domain::email::EmailError;
 use crate::domain::{Email, Role};
@@ -53,6 +53,7 @@ pub fn verify_email(to: &Email, name: &str, link: &str) -> OutgoingMail {
 }
 
 /// What the invitation mail says.
+#[derive(Clone, Copy, PartialEq)]
 pub struct InvitationMail<'a> {
     /// Where it goes: the invited address or the separate notification address.
     pub to: &'a str,
@@ -63,6 +64,26 @@ pub struct InvitationMail<'a> {
     pub note: Option<&'a str>,
     pub expires_at: DateTime<Utc>,
     pub link: &'a str,
+}
+
+impl<'a> InvitationMail<'a> {
+    /// Whether `other` says the same: every field alike, the expiry to the
+    /// minute [`invitation`] shows.
+    pub fn reads_as(&self, other: &InvitationMail<'_>) -> bool {
+        self.shown() == other.shown()
+    }
+
+    /// It with the expiry as [`invitation`] shows it.
+    fn shown(&self) -> Self {
+        let minute = TimeDelta::minutes(1);
+        Self {
+            expires_at: self
+                .expires_at
+                .duration_trunc(minute)
+                .unwrap_or(self.expires_at),
+            ..*self
+        }
+    }
 }
 
 /// "<inviter> invited you to join <organization>".
@@ -140,5 +161,31 @@ mod tests {
         assert!(mail.html.contains("&lt;b&gt;Eve&lt;/b&gt;"));
         assert!(!mail.html.contains("<b>Eve"));
         assert!(mail.text.contains("http://x/verify/abc"));
+    }
+
+    #[test]
+    fn invitation_mails_read_alike_to_the_minute_of_expiry() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let mail = InvitationMail {
+            to: "ann@example.com",
+            invitee: "ann@example.com",
+            org_name: "Acme",
+            inviter_name: "Owner",
+            role: Role::Member,
+            note: None,
+            expires_at: at("2026-12-13T10:15:02Z"),
+            link: "http://x/invite/abc",
+        };
+        let later = |s| InvitationMail {
+            expires_at: at(s),
+            ..mail
+        };
+        assert!(mail.reads_as(&later("2026-12-13T10:15:59.9Z")));
+        assert!(!mail.reads_as(&later("2026-12-13T10:16:00Z")));
+        assert!(!mail.reads_as(&InvitationMail {
+            org_name: "Acme Corp",
+            ..mail
+        }));
+        assert!(mail.reads_as(&mail));
     }
 }
