@@ -371,7 +371,8 @@ fn new_row(actor: &Member, input: &InvitationInput, now: DateTime<Utc>) -> Invit
 }
 
 /// The links and mail of a new invitation by `actor` as known at `now`, for
-/// [`store`].
+/// [`store`]. A single invitation drafts them before its turn; a bulk row
+/// or an invitation sent again, whose input is read in the turn, in it.
 fn draft(
     state: &AppState,
     actor: &Member,

@@ -322,11 +322,11 @@ impl Drafted {
         batch: &mut Batch,
         row: &InvitationRow,
     ) -> Result<(NewLinks, String), AppError> {
-        let now = letter(row, &self.link)?;
-        let message_id = if now.reads_as(&letter(&self.row, &self.link)?) {
+        let stored = letter(row, &self.link)?;
+        let message_id = if stored.reads_as(&letter(&self.row, &self.link)?) {
             enqueue_in(batch, &self.mail)
         } else {
-            enqueue_in(batch, &render(&now)?)
+            enqueue_in(batch, &render(&stored)?)
         };
         Ok((self.links, message_id))
     }

@@ -66,7 +66,7 @@ pub struct InvitationMail<'a> {
     pub link: &'a str,
 }
 
-impl<'a> InvitationMail<'a> {
+impl InvitationMail<'_> {
     /// Whether `other` says the same: every field alike, the expiry to the
     /// minute [`invitation`] shows.
     pub fn reads_as(&self, other: &InvitationMail<'_>) -> bool {
