@@ -152,7 +152,7 @@ fn queue_verification(batch: &mut Batch, state: &AppState, user: &User, email: &
     let link = state
         .config
         .link(&format!("/verify-email/{}", token.secret));
-    enqueue_in(batch, &templates::verify_email(email, &user.name, &link));
+    enqueue_in(batch, templates::verify_email(email, &user.name, &link));
 }
 
 /// Sends a fresh verification link to a signed-in, unverified user.

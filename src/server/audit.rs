@@ -4,7 +4,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::actor::Member;
-use crate::server::db::{Batch, Conn, Statement};
+use crate::server::db::{Batch, Conn};
 
 /// Records a member doing `action` to `target` in their organization, with
 /// the API key they used when they acted through one.
@@ -58,14 +58,20 @@ pub fn record_in(
     insert(batch, org, actor, None, [action, target, details]);
 }
 
-/// An audit event's columns, in the order [`insert`] and [`record_each_in`] give them.
-const COLUMNS: &str = "audit_events (org_id, actor_id, api_key_id, action, target, details, at)";
+/// The start of every statement recording events, with the columns in the
+/// order [`insert`] and [`for_each_row_of`] give them. A macro, so the
+/// statements are literals: audit events are recorded in write turns,
+/// whose statements are built while every writer behind waits.
+macro_rules! insert_into {
+    () => {
+        "INSERT INTO audit_events (org_id, actor_id, api_key_id, action, target, details, at)"
+    };
+}
 
-/// Records, in `batch`, one event for each row of `select`, which yields
-/// them in the order of [`COLUMNS`]; its placeholders are bound on the
-/// statement answered.
-pub fn record_each_in<'b>(batch: &'b mut Batch, select: &str) -> Statement<'b> {
-    batch.push(&format!("INSERT INTO {COLUMNS} {select}"))
+/// The statement recording one event for each row of `select`, which
+/// yields them in the order of [`insert_into!`]'s columns.
+pub fn for_each_row_of(select: &str) -> String {
+    format!("{} {select}", insert_into!())
 }
 
 /// The one INSERT of an audit event: action, target and details as text.
@@ -77,8 +83,9 @@ fn insert(
     [action, target, details]: [&str; 3],
 ) {
     batch
-        .push(&format!(
-            "INSERT INTO {COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        .push(concat!(
+            insert_into!(),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
         .bind(org)
         .bind(actor)

@@ -148,7 +148,7 @@ fn issue(batch: &mut Batch, state: &AppState, user: Uuid, email: &Email) {
     let link = state
         .config
         .link(&format!("/reset-password/{}", token.secret));
-    enqueue_in(batch, &templates::password_reset(email, &link));
+    enqueue_in(batch, templates::password_reset(email, &link));
     audit::record_in(
         batch,
         None,

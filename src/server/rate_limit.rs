@@ -131,7 +131,7 @@ impl Limit {
         let mut now = Utc::now();
         let (tx, counted) = db::begin_write_with::<Counted>(pool, |first| {
             now = Utc::now();
-            push_hits(first, &self.key, self.window, now, 1, ANSWER);
+            push_hits(first, HIT_ANSWERED, &self.key, self.window, now, 1);
         })
         .await?;
         self.check(counted.ok_or(AppError::Internal)?, now)?;
@@ -143,7 +143,7 @@ impl Limit {
     /// transaction answers the key's [`Counted`] (see [`Self::columns`]),
     /// for [`Self::check`].
     pub fn push_hit(&self, batch: &mut Batch, now: DateTime<Utc>) {
-        push_hits(batch, &self.key, self.window, now, 1, "");
+        push_hits(batch, HIT, &self.key, self.window, now, 1);
     }
 
     /// The key's [`Counted`] as columns of a read, the key bound to the
@@ -179,36 +179,46 @@ async fn take(
 ) -> Result<(u32, i64), AppError> {
     let now = Utc::now();
     let mut batch = Batch::default();
-    push_hits(&mut batch, key, window, now, wanted, ANSWER);
+    push_hits(&mut batch, HIT_ANSWERED, key, window, now, wanted);
     let counted: Option<Counted> = batch.fetch_optional(&mut *writer.acquire().await?).await?;
     counted
         .ok_or(AppError::Internal)?
         .granted(limit, wanted, now.timestamp_millis())
 }
 
-/// What a hit statement yields to be judged at once: the key's [`Counted`].
-const ANSWER: &str = "RETURNING hits, window_ends";
+/// The statement that records `$4` hits for key `$1` at `$3` (ms), starting
+/// a new window ending at `$2` when the last one ended. A macro, so the
+/// variant that answers is a literal too: the statements of a write turn
+/// are built while every writer behind it waits.
+macro_rules! hit {
+    () => {
+        "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, $4)
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN rate_limits.window_ends <= $3 THEN $4 ELSE rate_limits.hits + $4 END,
+             window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END"
+    };
+}
 
-/// Records `wanted` hits for `key` at `now` in a statement of `batch` that
-/// also starts a new window when the last one ended, followed by `answer`.
+/// A hit that yields nothing, so a batch can go on after it.
+const HIT: &str = hit!();
+
+/// A hit that yields what is judged at once: the key's [`Counted`].
+const HIT_ANSWERED: &str = concat!(hit!(), " RETURNING hits, window_ends");
+
+/// Records `wanted` hits for `key` at `now` by `sql` ([`HIT`] or
+/// [`HIT_ANSWERED`]) in a statement of `batch`.
 fn push_hits(
     batch: &mut Batch,
+    sql: &str,
     key: &str,
     window: Duration,
     now: DateTime<Utc>,
     wanted: u32,
-    answer: &str,
 ) {
     let now = now.timestamp_millis();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     batch
-        .push(&format!(
-            "INSERT INTO rate_limits (key, window_ends, hits) VALUES ($1, $2, $4)
-             ON CONFLICT (key) DO UPDATE SET
-                 hits = CASE WHEN rate_limits.window_ends <= $3 THEN $4 ELSE rate_limits.hits + $4 END,
-                 window_ends = CASE WHEN rate_limits.window_ends <= $3 THEN $2 ELSE rate_limits.window_ends END
-             {answer}"
-        ))
+        .push(sql)
         .bind(key.to_owned())
         .bind(now.saturating_add(window_ms))
         .bind(now)

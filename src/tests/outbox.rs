@@ -14,7 +14,7 @@ use crate::server::mail::{enqueue_in, transport::Transport, worker, OutgoingMail
 const HANG: Duration = Duration::from_secs(10);
 
 /// Puts `mail` in the outbox by itself; answers its row id.
-async fn enqueue(pool: &Pool, mail: &OutgoingMail) -> i64 {
+async fn enqueue(pool: &Pool, mail: OutgoingMail) -> i64 {
     let mut batch = Batch::default();
     let message_id = enqueue_in(&mut batch, mail);
     batch.run(&mut pool.acquire().await.unwrap()).await.unwrap();
@@ -37,7 +37,7 @@ fn mail(to: &str) -> OutgoingMail {
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn file_transport_writes_one_eml_per_message(pool: Pool) {
     let state = support::state(pool.clone());
-    let id = enqueue(&pool, &mail("ann@example.com")).await;
+    let id = enqueue(&pool, mail("ann@example.com")).await;
     let transport = Transport::from_config(&state.config.mail).unwrap();
     assert_eq!(
         worker::deliver_due(&pool, &transport, &state.config)
@@ -79,7 +79,7 @@ async fn file_transport_writes_one_eml_per_message(pool: Pool) {
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn failing_delivery_is_retried_with_backoff_then_marked_failed(pool: Pool) {
     let state = support::state(pool.clone());
-    let id = enqueue(&pool, &mail("ann@example.com")).await;
+    let id = enqueue(&pool, mail("ann@example.com")).await;
     let transport = support::refused_smtp();
     let max = state.config.mail_max_attempts as i64;
     for attempt in 1..=max {
@@ -121,7 +121,7 @@ async fn retry_waits_for_its_backoff(pool: Pool) {
     let mut state = support::state(pool.clone());
     std::sync::Arc::make_mut(&mut state.config).mail_retry_base =
         std::time::Duration::from_secs(60);
-    enqueue(&pool, &mail("ann@example.com")).await;
+    enqueue(&pool, mail("ann@example.com")).await;
     let transport = support::refused_smtp();
     assert_eq!(
         worker::deliver_due(&pool, &transport, &state.config)
@@ -159,7 +159,7 @@ async fn a_silent_mail_server_is_a_failed_attempt_retried_until_marked_failed(po
     let config = Arc::make_mut(&mut state.config);
     config.mail_send_timeout = Duration::from_millis(300);
     config.mail_retry_base = Duration::from_millis(500);
-    let id = enqueue(&pool, &mail("ann@example.com")).await;
+    let id = enqueue(&pool, mail("ann@example.com")).await;
     let max = i64::from(config.mail_max_attempts);
     for attempt in 1..=max {
         let wait = row(&pool, id).await.next_attempt_at - Utc::now();
@@ -209,7 +209,7 @@ async fn a_message_is_claimed_before_it_is_sent(pool: Pool) {
     let smtp = support::SilentSmtp::start().await;
     let mut state = support::state(pool.clone());
     Arc::make_mut(&mut state.config).mail_send_timeout = Duration::from_secs(60);
-    let id = enqueue(&pool, &mail("ann@example.com")).await;
+    let id = enqueue(&pool, mail("ann@example.com")).await;
     let started = Utc::now();
     let worker_pass = {
         let (pool, transport, config) =
@@ -242,7 +242,7 @@ async fn a_message_is_claimed_before_it_is_sent(pool: Pool) {
 #[sqlx::test(migrator = "crate::server::db::MIGRATOR")]
 async fn every_mail_carries_the_message_id_chosen_at_enqueue(pool: Pool) {
     let state = support::state(pool.clone());
-    let id = enqueue(&pool, &mail("ann@example.com")).await;
+    let id = enqueue(&pool, mail("ann@example.com")).await;
     let stored: String = sqlx::query_scalar("SELECT message_id FROM outbox WHERE id = $1")
         .bind(id)
         .fetch_one(&pool)
@@ -264,7 +264,7 @@ async fn a_send_cut_short_by_a_crash_is_sent_again_after_its_lease_with_the_same
 ) {
     let state = support::state(pool.clone());
     let transport = Transport::from_config(&state.config.mail).unwrap();
-    let id = enqueue(&pool, &mail("ann@example.com")).await;
+    let id = enqueue(&pool, mail("ann@example.com")).await;
     // A worker claims the message, the mail server takes it, and the process
     // dies before the outcome is recorded.
     let lease_until = Utc::now() + chrono::Duration::milliseconds(300);
@@ -341,7 +341,7 @@ mod sqlite_files {
                 html: format!("<p>{padding}</p><p><a href=\"{link}\">{link}</a></p>"),
                 ..mail("ann@example.com")
             };
-            enqueue(&pool, &mail).await;
+            enqueue(&pool, mail).await;
         }
         assert!(
             secrets

@@ -5,6 +5,8 @@ pub mod bulk;
 pub mod link;
 pub mod store;
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -219,15 +221,20 @@ impl Inviting {
     /// to `email` is checked against, in the last statements of `batch`,
     /// after `limit`'s hit.
     fn push(batch: &mut Batch, actor: &Member, email: &Email, now: DateTime<Utc>, limit: &Limit) {
-        expire_stale(batch, actor.org.id, now);
-        batch
-            .push(&format!(
+        // Built once: the turn's statements are built while every writer
+        // behind it waits.
+        static READ: LazyLock<String> = LazyLock::new(|| {
+            format!(
                 "SELECT {FRESH_COLUMNS}, {SEATS_USED} AS used, {}, {}
                  FROM memberships m JOIN organizations o ON o.id = m.org_id
                  WHERE m.org_id = $1 AND m.user_id = $5 AND m.status = 'active'",
                 Presence::columns("$1", "$4"),
                 Limit::columns("$6"),
-            ))
+            )
+        });
+        expire_stale(batch, actor.org.id, now);
+        batch
+            .push(&READ)
             .bind(actor.org.id)
             .bind(now)
             .bind(None::<Uuid>)
@@ -284,7 +291,9 @@ async fn obstacle(
     if let Some(refused) = refusal(conn, actor, access, input).await? {
         return Ok(Some(refused));
     }
-    let presence: Presence = sqlx::query_as(&format!("SELECT {}", Presence::columns("$1", "$2")))
+    static READ: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {}", Presence::columns("$1", "$2")));
+    let presence: Presence = sqlx::query_as(&READ)
         .bind(actor.org.id)
         .bind(input.email.as_str())
         .fetch_one(&mut *conn)

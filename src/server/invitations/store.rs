@@ -1,5 +1,7 @@
 //! Queries the administrator's and the invitee's sides share.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -107,18 +109,18 @@ pub async fn load(conn: &mut Conn, org: Uuid, id: Uuid) -> Result<InvitationRow,
 /// see true states. Nothing is read back: the batch can end in those checks.
 pub fn expire_stale(batch: &mut Batch, org: Uuid, now: DateTime<Utc>) {
     const STALE: &str = "org_id = $1 AND status = 'pending' AND expires_at <= $2";
-    audit::record_each_in(
-        batch,
-        &format!("SELECT org_id, NULL, NULL, 'invitation.expired', email, '', $2 FROM invitations WHERE {STALE}"),
-    )
-    .bind(org)
-    .bind(now);
-    batch
-        .push(&format!(
-            "UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE {STALE}"
+    // Built once: every create sends them in its writer's turn.
+    static RECORD: LazyLock<String> = LazyLock::new(|| {
+        audit::for_each_row_of(&format!(
+            "SELECT org_id, NULL, NULL, 'invitation.expired', email, '', $2 FROM invitations WHERE {STALE}"
         ))
-        .bind(org)
-        .bind(now);
+    });
+    static EXPIRE: LazyLock<String> = LazyLock::new(|| {
+        format!("UPDATE invitations SET status = 'expired', decided_at = expires_at WHERE {STALE}")
+    });
+    for sql in [&RECORD, &EXPIRE] {
+        batch.push(sql).bind(org).bind(now);
+    }
 }
 
 /// Whether someone joins an organization for the first time or returns
@@ -239,7 +241,7 @@ impl NewLinks {
         row: &InvitationRow,
     ) -> Result<String, AppError> {
         let link = link(base_url, &self.mailed);
-        Ok(enqueue_in(batch, &render(&letter(row, &link)?)?))
+        Ok(enqueue_in(batch, render(&letter(row, &link)?)?))
     }
 
     /// Stores both links of `invitation` in one statement of `batch` (a
@@ -324,9 +326,9 @@ impl Drafted {
     ) -> Result<(NewLinks, String), AppError> {
         let stored = letter(row, &self.link)?;
         let message_id = if stored.reads_as(&letter(&self.row, &self.link)?) {
-            enqueue_in(batch, &self.mail)
+            enqueue_in(batch, self.mail)
         } else {
-            enqueue_in(batch, &render(&stored)?)
+            enqueue_in(batch, render(&stored)?)
         };
         Ok((self.links, message_id))
     }

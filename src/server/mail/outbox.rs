@@ -53,7 +53,7 @@ pub struct OutboxRow {
 /// rolls back with the change that caused it. Answers its message id, by
 /// which the change's other statements find the row (`SELECT id FROM
 /// outbox WHERE message_id = ...`) without waiting for it to be written.
-pub fn enqueue_in(batch: &mut Batch, mail: &OutgoingMail) -> String {
+pub fn enqueue_in(batch: &mut Batch, mail: OutgoingMail) -> String {
     // Time-ordered, as invitation ids are (see `invitations::store`).
     let message_id = uuid::Uuid::now_v7().simple().to_string();
     let now = Utc::now();
@@ -64,9 +64,9 @@ pub fn enqueue_in(batch: &mut Batch, mail: &OutgoingMail) -> String {
         )
         .bind(message_id.clone())
         .bind(mail.to.to_string())
-        .bind(mail.subject.clone())
-        .bind(mail.text.clone())
-        .bind(mail.html.clone())
+        .bind(mail.subject)
+        .bind(mail.text)
+        .bind(mail.html)
         .bind(now)
         .bind(now);
     message_id

@@ -281,7 +281,7 @@ pub async fn remove(state: &AppState, actor: &Member, removal: Removal) -> Resul
     let to = Email::parse(&them.email).map_err(|_| AppError::Internal)?;
     enqueue_in(
         &mut batch,
-        &templates::removed(&to, &them.name, &org.name, &state.config.base_url),
+        templates::removed(&to, &them.name, &org.name, &state.config.base_url),
     );
     batch.run(&mut tx).await?;
     tx.commit().await?;
