@@ -1704,4 +1704,148 @@ mod tests {
         assert_eq!(keys, 2, "a deleted user's key goes too");
         pool.close().await;
     }
+
+    /// Writes of the shapes an invitation and its acceptance make: the
+    /// invitation, its mail, the membership and the change of status.
+    const INVITATION_WRITES: [&str; 4] = [
+        "INSERT INTO invitations (id, org_id, email, role, invited_by, created_at, sent_at, expires_at, sign_in_provider)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $7)",
+        "INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, next_attempt_at, created_at)
+         VALUES ($1, 'a@acme.io', 's', 't', 'h', $2, $2)",
+        "INSERT INTO memberships (org_id, user_id, role, status, joined_at) VALUES ($1, $2, $3, 'active', $4)",
+        "UPDATE invitations SET status = $1 WHERE id = $2",
+    ];
+
+    /// No write an invitation or its acceptance makes builds a temporary
+    /// b-tree to check a value against a list (0020): SQLite builds one for
+    /// each IN list of three or more, each time the statement runs.
+    #[tokio::test]
+    async fn invitation_writes_build_no_temporary_table() {
+        let scratch = Scratch::new("checks").await;
+        let pool = connect(&scratch.url).await.unwrap();
+        for sql in INVITATION_WRITES {
+            let opcodes: Vec<String> = sqlx::query(&format!("EXPLAIN {sql}"))
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| sqlx::Row::get(row, "opcode"))
+                .collect();
+            assert!(opcodes.len() > 10, "{sql} was explained: {opcodes:?}");
+            assert!(
+                !opcodes.iter().any(|op| op == "OpenEphemeral"),
+                "{sql}: {opcodes:?}"
+            );
+        }
+        pool.close().await;
+    }
+
+    /// The checks rewritten without lists (0020) refuse what they refused
+    /// and take what they took, and rows from before stay whole.
+    #[tokio::test]
+    async fn checks_without_lists_take_the_same_values() {
+        let scratch = Scratch::new("checks-kept").await;
+        let pool = crate::server::db::migrated_before(&scratch, "checks without lists").await;
+        let (org, user) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        sqlx::query("INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, 'Acme', 'acme', '2026-12-01')")
+            .bind(org)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'ann@acme.io', 'Ann', '2026-12-01')")
+            .bind(user)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let [invitation, mail, membership, _] = INVITATION_WRITES;
+        let invite = |email: &'static str, role: &'static str, provider: &'static str| {
+            sqlx::query(invitation)
+                .bind(uuid::Uuid::now_v7())
+                .bind(org)
+                .bind(email)
+                .bind(role)
+                .bind(user)
+                .bind("2026-12-01")
+                .bind(provider)
+        };
+        invite("before@acme.io", "admin", "google")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(mail)
+            .bind("before")
+            .bind("2026-12-01")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(membership)
+            .bind(org)
+            .bind(user)
+            .bind("admin")
+            .bind("2026-12-01")
+            .execute(&pool)
+            .await
+            .unwrap();
+        MIGRATOR.run(&pool).await.unwrap();
+
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+        let kept: (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM invitations WHERE role = 'admin'),
+                    (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM memberships WHERE role = 'admin')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(kept, (1, 1, 1));
+        for (n, role) in ["owner", "admin", "member"].into_iter().enumerate() {
+            let email = ["o@acme.io", "a@acme.io", "m@acme.io"][n];
+            let provider = ["any", "google", "entra"][n];
+            invite(email, role, provider).execute(&pool).await.unwrap();
+        }
+        for (role, provider) in [("guest", "any"), ("member", "github"), ("Admin", "any")] {
+            let refused = invite("x@acme.io", role, provider).execute(&pool).await;
+            assert!(refused.is_err(), "{role} {provider} was taken");
+        }
+        for status in [
+            "pending", "accepted", "declined", "revoked", "expired", "failed",
+        ] {
+            sqlx::query("UPDATE invitations SET status = $1 WHERE email = 'o@acme.io'")
+                .bind(status)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let refused =
+            sqlx::query("UPDATE invitations SET status = 'lost' WHERE email = 'o@acme.io'")
+                .execute(&pool)
+                .await;
+        assert!(refused.is_err());
+        for status in ["pending", "sent", "failed"] {
+            sqlx::query("UPDATE outbox SET status = $1")
+                .bind(status)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        assert!(sqlx::query("UPDATE outbox SET status = 'queued'")
+            .execute(&pool)
+            .await
+            .is_err());
+        for role in ["owner", "admin", "member"] {
+            sqlx::query("UPDATE memberships SET role = $1")
+                .bind(role)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        assert!(sqlx::query("UPDATE memberships SET role = 'guest'")
+            .execute(&pool)
+            .await
+            .is_err());
+        pool.close().await;
+    }
 }
