@@ -1740,6 +1740,24 @@ mod tests {
         pool.close().await;
     }
 
+    /// Sets `column` of every row of `table` to each of `taken`, then to
+    /// `refused`, which its check must refuse.
+    async fn takes_only(
+        pool: &SqlitePool,
+        table: &str,
+        column: &str,
+        taken: &[&str],
+        refused: &str,
+    ) {
+        let set = format!("UPDATE {table} SET {column} = $1");
+        for value in taken {
+            let done = sqlx::query(&set).bind(value).execute(pool).await;
+            assert!(done.is_ok(), "{table}.{column} {value}: {done:?}");
+        }
+        let done = sqlx::query(&set).bind(refused).execute(pool).await;
+        assert!(done.is_err(), "{table}.{column} took {refused}");
+    }
+
     /// The checks rewritten without lists (0020) refuse what they refused
     /// and take what they took, and rows from before stay whole.
     #[tokio::test]
@@ -1810,42 +1828,26 @@ mod tests {
             let refused = invite("x@acme.io", role, provider).execute(&pool).await;
             assert!(refused.is_err(), "{role} {provider} was taken");
         }
-        for status in [
+        let statuses = [
             "pending", "accepted", "declined", "revoked", "expired", "failed",
-        ] {
-            sqlx::query("UPDATE invitations SET status = $1 WHERE email = 'o@acme.io'")
-                .bind(status)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        let refused =
-            sqlx::query("UPDATE invitations SET status = 'lost' WHERE email = 'o@acme.io'")
-                .execute(&pool)
-                .await;
-        assert!(refused.is_err());
-        for status in ["pending", "sent", "failed"] {
-            sqlx::query("UPDATE outbox SET status = $1")
-                .bind(status)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        assert!(sqlx::query("UPDATE outbox SET status = 'queued'")
-            .execute(&pool)
-            .await
-            .is_err());
-        for role in ["owner", "admin", "member"] {
-            sqlx::query("UPDATE memberships SET role = $1")
-                .bind(role)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        assert!(sqlx::query("UPDATE memberships SET role = 'guest'")
-            .execute(&pool)
-            .await
-            .is_err());
+        ];
+        takes_only(&pool, "invitations", "status", &statuses, "lost").await;
+        takes_only(
+            &pool,
+            "outbox",
+            "status",
+            &["pending", "sent", "failed"],
+            "queued",
+        )
+        .await;
+        takes_only(
+            &pool,
+            "memberships",
+            "role",
+            &["owner", "admin", "member"],
+            "guest",
+        )
+        .await;
         pool.close().await;
     }
 }
