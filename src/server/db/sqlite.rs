@@ -1706,7 +1706,9 @@ mod tests {
     }
 
     /// Writes of the shapes an invitation and its acceptance make: the
-    /// invitation, its mail, the membership and the change of status.
+    /// invitation, its mail, the membership and the change of status. A
+    /// table's checks run on every write of their columns, so these stand
+    /// for the server's own statements.
     const INVITATION_WRITES: [&str; 4] = [
         "INSERT INTO invitations (id, org_id, email, role, invited_by, created_at, sent_at, expires_at, sign_in_provider)
          VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $7)",
@@ -1716,9 +1718,9 @@ mod tests {
         "UPDATE invitations SET status = $1 WHERE id = $2",
     ];
 
-    /// No write an invitation or its acceptance makes builds a temporary
-    /// b-tree to check a value against a list (0020): SQLite builds one for
-    /// each IN list of three or more, each time the statement runs.
+    /// The checks of the rows an invitation and its acceptance write build
+    /// no temporary b-tree (0020): SQLite builds one for each IN list of
+    /// three or more, each time a statement runs.
     #[tokio::test]
     async fn invitation_writes_build_no_temporary_table() {
         let scratch = Scratch::new("checks").await;
